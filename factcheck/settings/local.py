@@ -1,0 +1,7 @@
+"""Developer and demo settings: debug on, an insecure key that only works here."""
+
+from factcheck.settings.base import *  # noqa: F403
+from factcheck.settings.base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-only-never-in-production")

@@ -1,0 +1,66 @@
+"""One exception handler: every error leaves the API as JSON `{"detail", "code", "errors"}`.
+
+`detail` is a readable sentence, `errors` maps field names to messages (empty when no field is at fault).
+Domain errors (`reviews.exceptions`) map to their status codes here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from reviews.exceptions import ApplicationError
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, messages in _flatten(value).items():
+                    out[f"{key}.{sub}"] = messages
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for index, item in enumerate(value):
+                    for sub, messages in _flatten(item).items():
+                        out[f"{key}[{index}].{sub}"] = messages
+            else:
+                out[str(key)] = [str(m) for m in (value if isinstance(value, list) else [value])]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(m) for m in detail]}
+    return {}
+
+
+def _summary(errors: dict[str, list[str]]) -> str:
+    parts = [f"{field}: {messages[0]}" for field, messages in errors.items() if messages]
+    if not parts:
+        return "Invalid input."
+    text = "Invalid input. " + "; ".join(parts[:3])
+    return text + (f" (and {len(parts) - 3} more)" if len(parts) > 3 else "")
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code, "errors": exc.field_errors}
+        body.update(exc.extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        response.data = {"detail": _summary(errors), "code": "invalid", "errors": errors}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        response.data = {"detail": str(detail), "code": code, "errors": {}}
+    return response

@@ -1,0 +1,80 @@
+"""The one entry point for extraction: raw article text in, cleaned article and scored sentences out.
+
+Everything that decides what reaches the review queue sits behind `extract_article`, so the scorer can be
+replaced without touching the services that store its output.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Protocol
+
+from reviews.extraction.annotate import classify_claim, extract_mentions, heuristic_score
+from reviews.extraction.cleaning import clean_article
+from reviews.extraction.sentences import split_sentences
+from reviews.extraction.types import ExtractionResult, ScoredSentence
+
+
+class SentenceScorer(Protocol):
+    version: str
+    default_threshold: float
+
+    def score(self, texts: Sequence[str], *, batch_size: int = 64) -> list[float]: ...
+
+
+class HeuristicScorer:
+    """The rule-based first extractor: no model to load, used where the learned scorer is switched off."""
+
+    version = "heuristic-1"
+    default_threshold = 0.5
+
+    def score(self, texts: Sequence[str], *, batch_size: int = 64) -> list[float]:
+        return [heuristic_score(text) for text in texts]
+
+
+@functools.cache
+def get_sentence_scorer(kind: str = "model") -> SentenceScorer:
+    """The process-wide scorer of one kind: "model" (the shipped ONNX model) or "heuristic"."""
+    if kind == "heuristic":
+        return HeuristicScorer()
+    if kind == "model":
+        from reviews.extraction.scorer import get_scorer
+
+        return get_scorer()
+    raise ValueError(f"FACTCHECK_SCORER must be 'model' or 'heuristic', not {kind!r}")
+
+
+def extract_article(
+    raw: str,
+    *,
+    content_type: str = "text/plain",
+    filename: str = "",
+    threshold: float | None = None,
+    scorer: SentenceScorer | None = None,
+) -> ExtractionResult:
+    """Clean `raw`, split the body into sentences, score each, and type and annotate the claims.
+
+    Every sentence is returned (claims and the rest) so editors can promote a missed one later; offsets
+    index into `result.article.body`. Pure: no I/O beyond loading the scorer once per process.
+    """
+    scorer = scorer or get_sentence_scorer()
+    cut = scorer.default_threshold if threshold is None else threshold
+    article = clean_article(raw, content_type=content_type, filename=filename)
+    spans = split_sentences(article.body)
+    scores = scorer.score([span.text for span in spans])
+    sentences = []
+    for span, score in zip(spans, scores, strict=True):
+        is_claim = score >= cut
+        sentences.append(
+            ScoredSentence(
+                span=span,
+                score=min(1.0, max(0.0, float(score))),
+                is_claim=is_claim,
+                kind=classify_claim(span.text),
+                mentions=extract_mentions(span.text),
+            )
+        )
+    return ExtractionResult(
+        article=article, sentences=sentences, threshold=cut, scorer_version=scorer.version
+    )

@@ -1,0 +1,291 @@
+"""Ingesting articles: validate the payload, extract claims, store article + claims + one task per claim.
+
+The CPU-heavy extraction runs before the transaction opens; the transaction then writes everything at
+once, so an article is either fully ingested (claims and tasks included) or not stored at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reviews.exceptions import ArticleRejected
+from reviews.extraction.pipeline import extract_article, get_sentence_scorer
+from reviews.extraction.types import ExtractionResult
+from reviews.models import (
+    Article,
+    ArticleStatus,
+    Claim,
+    ClaimStatus,
+    ClaimType,
+    EventAction,
+    ReviewTask,
+)
+from reviews.services.events import Actor, event_record
+from reviews.tasks import article_extract_task, scorecard_build_task
+
+# Control characters other than tab/newline/carriage return/form feed mark a file as binary.
+_BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    article: Article
+    created: bool
+
+    @property
+    def claim_count(self) -> int:
+        return self.article.claims.checkworthy().count()
+
+
+def article_decode(*, data: bytes | str, name: str) -> str:
+    """The text of an article payload, or `ArticleRejected` with a one-line reason naming `name`."""
+    limit = settings.FACTCHECK_MAX_ARTICLE_BYTES
+    size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    if size > limit:
+        raise ArticleRejected(f"{name}: too large ({size:,} bytes; the limit is {limit:,} bytes).")
+    if isinstance(data, bytes):
+        if b"\x00" in data:
+            raise ArticleRejected(f"{name}: binary file (contains NUL bytes), not text.")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ArticleRejected(
+                f"{name}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})."
+            ) from None
+    else:
+        text = data
+    if not text.strip():
+        raise ArticleRejected(f"{name}: empty (no text to extract claims from).")
+    controls = len(_BINARY_CHARS.findall(text[:10000]))
+    if controls > 8:
+        raise ArticleRejected(f"{name}: binary file ({controls} control characters), not text.")
+    return text
+
+
+def article_content_hash(text: str) -> str:
+    """Identity of an article's content: the same text with different whitespace is the same article."""
+    normalised = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _sniff_content_type(text: str, declared: str | None, name: str) -> str:
+    if declared:
+        return declared
+    if name.lower().endswith((".html", ".htm")):
+        return "text/html"
+    head = text.lstrip()[:500].lower()
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head:
+        return "text/html"
+    return "text/plain"
+
+
+def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
+    result = extract_article(
+        text,
+        content_type=content_type,
+        filename=name,
+        threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
+        scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
+    )
+    if not result.sentences:
+        raise ArticleRejected(f"{name}: no sentences found after cleaning (nothing to review).")
+    return result
+
+
+def _article_date(article: Article) -> dt.datetime:
+    if article.published_on:
+        return dt.datetime.combine(article.published_on, dt.time(12), tzinfo=dt.UTC)
+    return article.created_at
+
+
+def _store_extraction(article: Article, result: ExtractionResult) -> int:
+    """Write claims and tasks for `result` onto `article` (inside the caller's transaction)."""
+    meta = result.article
+    article.title = (meta.title or article.title)[:500]
+    article.author = (meta.author or article.author)[:300]
+    article.publisher = (meta.publisher or article.publisher)[:300]
+    article.published_on = meta.published or article.published_on
+    article.source_url = (meta.source_url or article.source_url)[:2000]
+    article.body = meta.body
+    article.status = ArticleStatus.READY
+    article.failure_reason = ""
+    article.extractor_version = result.scorer_version
+    article.claim_threshold = result.threshold
+    article.changed_at = timezone.now()
+    article.save()
+    claims = Claim.objects.bulk_create(
+        Claim(
+            article=article,
+            text=sentence.span.text,
+            start=sentence.span.start,
+            end=sentence.span.end,
+            sentence_index=sentence.span.index,
+            score=sentence.score,
+            claim_type=ClaimType(sentence.kind.value),
+            status=ClaimStatus.CLAIM if sentence.is_claim else ClaimStatus.SENTENCE,
+            mentions=sentence.mentions,
+        )
+        for sentence in result.sentences
+    )
+    article_date = _article_date(article)
+    tasks = ReviewTask.objects.bulk_create(
+        ReviewTask(claim=claim, priority=task_base_priority(claim.score), article_date=article_date)
+        for claim in claims
+        if claim.status == ClaimStatus.CLAIM
+    )
+    return len(tasks)
+
+
+def task_base_priority(score: float) -> int:
+    """Queue priority from check-worthiness: the most check-worthy claims are offered first."""
+    return round(score * 1000)
+
+
+def article_ingest(
+    *,
+    data: bytes | str,
+    name: str,
+    content_type: str | None = None,
+    source_url: str = "",
+    actor: Actor = None,
+) -> IngestOutcome:
+    """Ingest one article synchronously: validate, extract, then store it with its claims and tasks.
+
+    Idempotent: the same content (by `article_content_hash`) returns the stored article with
+    `created=False` and changes nothing, also when two processes race (the unique constraint decides).
+    Raises `ArticleRejected` with a one-line reason naming `name`; nothing is stored then.
+    """
+    text = article_decode(data=data, name=name)
+    content_hash = article_content_hash(text)
+    existing = Article.objects.filter(content_hash=content_hash).first()
+    if existing is not None:
+        return IngestOutcome(article=existing, created=False)
+    ctype = _sniff_content_type(text, content_type, name)
+    result = _extract(text, content_type=ctype, name=name)
+    try:
+        with transaction.atomic():
+            article = Article(
+                origin=name[:500],
+                content_type=ctype,
+                raw_text=text,
+                content_hash=content_hash,
+                source_url=source_url,
+                created_by=actor if isinstance(actor, User) else None,
+            )
+            task_count = _store_extraction(article, result)
+            event_record(
+                action=EventAction.ARTICLE_INGESTED,
+                actor=actor,
+                article=article,
+                to_status=ArticleStatus.READY,
+                data={
+                    "origin": name,
+                    "sentences": len(result.sentences),
+                    "claims": task_count,
+                    "scorer": result.scorer_version,
+                },
+            )
+            scorecard_build_task.delay_on_commit(article.pk)
+    except IntegrityError:
+        # Lost a race with another ingest of the same content: theirs is the article.
+        existing = Article.objects.filter(content_hash=content_hash).first()
+        if existing is None:
+            raise
+        return IngestOutcome(article=existing, created=False)
+    return IngestOutcome(article=article, created=True)
+
+
+def article_submit(
+    *,
+    data: str,
+    name: str = "text",
+    content_type: str | None = None,
+    source_url: str = "",
+    actor: Actor = None,
+) -> IngestOutcome:
+    """Accept an article for asynchronous extraction (the API path): store it as pending and enqueue
+    `reviews.article_extract` after commit. The same content returns the stored article unchanged."""
+    text = article_decode(data=data, name=name)
+    content_hash = article_content_hash(text)
+    existing = Article.objects.filter(content_hash=content_hash).first()
+    if existing is not None:
+        return IngestOutcome(article=existing, created=False)
+    try:
+        with transaction.atomic():
+            article = Article.objects.create(
+                origin=name[:500],
+                content_type=_sniff_content_type(text, content_type, name),
+                raw_text=text,
+                content_hash=content_hash,
+                source_url=source_url,
+                status=ArticleStatus.PENDING,
+                created_by=actor if isinstance(actor, User) else None,
+            )
+            event_record(
+                action=EventAction.ARTICLE_INGESTED,
+                actor=actor,
+                article=article,
+                to_status=ArticleStatus.PENDING,
+                data={"origin": name},
+            )
+            article_extract_task.delay_on_commit(article.pk)
+    except IntegrityError:
+        existing = Article.objects.filter(content_hash=content_hash).first()
+        if existing is None:
+            raise
+        return IngestOutcome(article=existing, created=False)
+    return IngestOutcome(article=article, created=True)
+
+
+def article_extract(*, article_id: int) -> Article | None:
+    """Extract a pending article (the Celery task's body). Safe to run twice: an article that is no
+    longer pending is returned untouched, and the row lock serialises two workers on the same article.
+    Returns None when the article is gone. An article without sentences is marked failed, with the reason.
+    """
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None or article.status != ArticleStatus.PENDING:
+        return article
+    try:
+        result: ExtractionResult | None = _extract(
+            article.raw_text,
+            content_type=article.content_type,
+            name=article.origin or f"article {article.pk}",
+        )
+        reason = ""
+    except ArticleRejected as exc:
+        result, reason = None, exc.message
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article_id)
+        if article.status != ArticleStatus.PENDING:
+            return article
+        if result is None:
+            article.status = ArticleStatus.FAILED
+            article.failure_reason = reason
+            article.save(update_fields=["status", "failure_reason", "updated_at"])
+            event_record(
+                action=EventAction.ARTICLE_FAILED,
+                article=article,
+                from_status=ArticleStatus.PENDING,
+                to_status=ArticleStatus.FAILED,
+                note=reason,
+            )
+            return article
+        task_count = _store_extraction(article, result)
+        event_record(
+            action=EventAction.ARTICLE_EXTRACTED,
+            article=article,
+            from_status=ArticleStatus.PENDING,
+            to_status=ArticleStatus.READY,
+            data={"sentences": len(result.sentences), "claims": task_count, "scorer": result.scorer_version},
+        )
+    return article

@@ -1,0 +1,51 @@
+"""Celery tasks: thin shells that take ids, call one service, and are safe to run twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+# Transient failures worth retrying; anything else is a bug and should surface.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+_RELIABLE: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+
+
+@shared_task(name="reviews.article_extract", **_RELIABLE)
+def article_extract_task(article_id: int) -> None:
+    from reviews.services.articles import article_extract
+    from reviews.services.scorecards import scorecard_build
+
+    article = article_extract(article_id=article_id)
+    if article is not None:
+        scorecard_build(article_id=article.pk)
+
+
+@shared_task(name="reviews.scorecard_build", **_RELIABLE)
+def scorecard_build_task(article_id: int) -> None:
+    from reviews.services.scorecards import scorecard_build
+
+    scorecard_build(article_id=article_id)
+
+
+@shared_task(name="reviews.scorecards_sweep_stale", **_RELIABLE)
+def scorecards_sweep_stale_task() -> int:
+    """Periodic repair: rebuild every scorecard a lost message left stale."""
+    from reviews.services.scorecards import scorecards_stale_ids
+
+    ids = scorecards_stale_ids()
+    for article_id in ids:
+        scorecard_build_task.delay(article_id)
+    return len(ids)

@@ -1,0 +1,39 @@
+"""docker-compose.yml cannot run here (no Docker engine), so its structure is checked instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_full_stack_services_with_health_checks() -> None:
+    services = _compose()["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    for name in ("postgres", "redis", "web", "worker"):
+        assert "healthcheck" in services[name], name
+
+
+def test_app_services_share_one_definition() -> None:
+    services = _compose()["services"]
+    app = [services[name] for name in ("web", "worker", "beat")]
+    for service in app:
+        assert service["image"] == "factcheck:latest"
+        assert service["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert service["environment"]["CELERY_BROKER_URL"].startswith("redis://")
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "gunicorn factcheck.wsgi" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "factcheck", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "factcheck", "beat"]
+
+
+def test_production_secret_has_no_default() -> None:
+    env = _compose()["services"]["web"]["environment"]
+    assert ":?" in env["DJANGO_SECRET_KEY"]

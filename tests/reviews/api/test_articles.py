@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from reviews.models import Article, ArticleStatus, ReviewTask
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "The city spent $12 million on roads in 2023, the mayor said. Critics called it a waste."
+
+
+def _auth(client: APIClient, user) -> APIClient:
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_editor_posts_article_gets_202_and_extraction_runs(
+    api_client, editor, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _auth(api_client, editor).post("/api/v1/articles/", {"text": TEXT}, format="json")
+    assert response.status_code == 202, response.content
+    assert response["Location"].endswith(f"/api/v1/articles/{response.data['id']}/")
+    assert response.data["duplicate"] is False
+    article = Article.objects.get(pk=response.data["id"])
+    assert article.status == ArticleStatus.READY  # eager Celery in unit tests
+    assert ReviewTask.objects.filter(claim__article=article).exists()
+    detail = api_client.get(f"/api/v1/articles/{article.pk}/")
+    assert detail.status_code == 200
+    assert detail.data["status"] == "ready"
+
+
+def test_posting_the_same_text_again_returns_the_article(api_client, editor) -> None:
+    client = _auth(api_client, editor)
+    first = client.post("/api/v1/articles/", {"text": TEXT}, format="json")
+    second = client.post("/api/v1/articles/", {"text": TEXT + "\n"}, format="json")
+    assert second.status_code == 200
+    assert second.data["id"] == first.data["id"]
+    assert second.data["duplicate"] is True
+    assert Article.objects.count() == 1
+
+
+def test_reviewers_and_anonymous_cannot_post(api_client, reviewer) -> None:
+    anonymous = api_client.post("/api/v1/articles/", {"text": TEXT}, format="json")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["detail"] == "Authentication credentials were not provided."
+    forbidden = _auth(api_client, reviewer).post("/api/v1/articles/", {"text": TEXT}, format="json")
+    assert forbidden.status_code == 403
+    assert forbidden.json()["detail"] == "Only editors can submit articles."
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "detail"),
+    [
+        ({}, 400, "Invalid input. text: This field is required."),
+        ({"text": "   "}, 400, "text: empty (no text to extract claims from)."),
+        ({"text": ""}, 400, "Invalid input. text: This field may not be blank."),
+        (
+            {"text": TEXT, "content_type": "application/pdf"},
+            400,
+            'Invalid input. content_type: "application/pdf" is not a valid choice.',
+        ),
+        ({"text": "a\x00b"}, 400, "Invalid input. text: Null characters are not allowed."),
+    ],
+)
+def test_bad_input_gets_400_with_a_reason(api_client, editor, payload, status, detail) -> None:
+    response = _auth(api_client, editor).post("/api/v1/articles/", payload, format="json")
+    assert response.status_code == status
+    assert response.json()["detail"] == detail
+    assert not Article.objects.exists()
+
+
+def test_malformed_json_gets_400(api_client, editor) -> None:
+    response = _auth(api_client, editor).post(
+        "/api/v1/articles/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error")
+
+
+def test_oversized_text_gets_400(api_client, editor, settings) -> None:
+    settings.FACTCHECK_MAX_ARTICLE_BYTES = 50
+    response = _auth(api_client, editor).post("/api/v1/articles/", {"text": TEXT}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "text: too large (87 bytes; the limit is 50 bytes)."

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reviews.models import Article, ClaimStatus, ReviewTask
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ingest_seeds_folder_then_again_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("ingest", str(SEEDS), "--no-progress")
+    out = capsys.readouterr().out
+    assert Article.objects.count() == 5
+    claims = ReviewTask.objects.count()
+    assert claims > 0
+    assert (
+        f"Ingested 5 new article(s) with {claims} claim(s); 0 already present (unchanged); 0 rejected." in out
+    )
+    call_command("ingest", str(SEEDS), "--no-progress")
+    assert (
+        "Ingested 0 new article(s) with 0 claim(s); 5 already present (unchanged); 0 rejected."
+        in capsys.readouterr().out
+    )
+    assert Article.objects.count() == 5
+    assert ReviewTask.objects.count() == claims
+
+
+def test_bad_files_get_one_line_reasons_and_the_rest_go_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text((SEEDS / "000_086ab713619688c1.txt").read_text())
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)))
+    (tmp_path / "latin1.txt").write_bytes("Le caf\u00e9 a co\u00fbt\u00e9 3 euros en 2020.".encode("latin-1"))
+    (tmp_path / "clutter.txt").write_text("Print Friendly, PDF & Email\nPlease Share:\n")
+    with pytest.raises(CommandError, match=r"4 of 5 file\(s\) were rejected"):
+        call_command("ingest", str(tmp_path), "--no-progress")
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'empty.txt'}: empty (no text to extract claims from)." in err
+    assert f"{tmp_path / 'binary.txt'}: binary file (contains NUL bytes), not text." in err
+    assert f"{tmp_path / 'latin1.txt'}: not UTF-8 text (invalid byte 0xe9 at offset 6)." in err
+    assert f"{tmp_path / 'clutter.txt'}: no sentences found after cleaning (nothing to review)." in err
+    assert Article.objects.count() == 1
+    article = Article.objects.get()
+    assert article.claims.filter(status=ClaimStatus.CLAIM).count() == ReviewTask.objects.count()
+
+
+def test_oversized_file_is_refused_without_reading_it(tmp_path: Path, settings, capsys) -> None:
+    settings.FACTCHECK_MAX_ARTICLE_BYTES = 1000
+    big = tmp_path / "big.txt"
+    big.write_text("The budget rose 5% in 2020. " * 100)
+    with pytest.raises(CommandError):
+        call_command("ingest", str(big), "--no-progress")
+    assert f"{big}: too large (2,800 bytes; the limit is 1,000 bytes)." in capsys.readouterr().err
+    assert not Article.objects.exists()
+
+
+def test_missing_path_is_reported() -> None:
+    with pytest.raises(CommandError, match="1 of 1 file"):
+        call_command("ingest", "/nonexistent/article.txt", "--no-progress")
+
+
+def test_html_file_is_ingested(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Budget vote</title></head><body><nav>Home | World | Contact</nav>"
+        "<article><h1>Budget vote</h1><p>The parliament approved a budget of $4.2 billion on Tuesday, "
+        "the finance ministry said.</p><p>Spending on schools rose by 12% compared with 2023, "
+        "according to the ministry.</p></article><footer>Copyright 2024 News Corp</footer></body></html>"
+    )
+    call_command("ingest", str(page), "--no-progress")
+    article = Article.objects.get()
+    assert article.content_type == "text/html"
+    assert "Home | World" not in article.body
+    assert "$4.2 billion" in article.body

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from reviews.exceptions import ArticleRejected
+from reviews.models import (
+    Article,
+    ArticleStatus,
+    Claim,
+    ClaimStatus,
+    EventAction,
+    ReviewEvent,
+    ReviewTask,
+    Scorecard,
+)
+from reviews.services.articles import (
+    article_content_hash,
+    article_decode,
+    article_extract,
+    article_ingest,
+    article_submit,
+)
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = (
+    "Oil exports rise\n\nBy Jane Doe\n\n"
+    "Iraq exported 3.4 million barrels a day in March, the oil ministry said. "
+    "Officials in the U.S. welcomed the figure. What happens next?\n"
+)
+
+
+def test_ingest_stores_article_claims_and_one_task_per_claim(django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = article_ingest(data=ARTICLE.encode(), name="oil.txt")
+    article = outcome.article
+    assert outcome.created
+    assert article.status == ArticleStatus.READY
+    claims = list(article.claims.all())
+    assert claims, "every sentence is kept with its score"
+    for claim in claims:
+        assert article.body[claim.start : claim.end] == claim.text
+    checkworthy = [c for c in claims if c.status == ClaimStatus.CLAIM]
+    assert checkworthy
+    assert ReviewTask.objects.filter(claim__article=article).count() == len(checkworthy)
+    assert set(ReviewTask.objects.values_list("claim_id", flat=True)) == {c.pk for c in checkworthy}
+    assert ReviewEvent.objects.filter(article=article, action=EventAction.ARTICLE_INGESTED).count() == 1
+    assert Scorecard.objects.get(article=article).data["claims_found"] == len(checkworthy)
+
+
+def test_reingesting_the_same_content_changes_nothing() -> None:
+    first = article_ingest(data=ARTICLE, name="a.txt")
+    counts = (
+        Article.objects.count(),
+        Claim.objects.count(),
+        ReviewTask.objects.count(),
+        ReviewEvent.objects.count(),
+    )
+    again = article_ingest(data=ARTICLE.replace("\n\n", "\n  \n") + "\n\n", name="b.txt")
+    assert not again.created
+    assert again.article.pk == first.article.pk
+    assert counts == (
+        Article.objects.count(),
+        Claim.objects.count(),
+        ReviewTask.objects.count(),
+        ReviewEvent.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "x.txt: empty (no text to extract claims from)."),
+        (b"   \n\t\n", "x.txt: empty (no text to extract claims from)."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.txt: binary file (contains NUL bytes), not text."),
+        ("caf\u00e9 au lait".encode("latin-1"), "x.txt: not UTF-8 text (invalid byte 0xe9 at offset 3)."),
+    ],
+)
+def test_bad_payloads_are_rejected_with_a_reason(data: bytes, message: str) -> None:
+    with pytest.raises(ArticleRejected) as excinfo:
+        article_ingest(data=data, name="x.txt")
+    assert excinfo.value.message == message
+    assert not Article.objects.exists()
+
+
+@override_settings(FACTCHECK_MAX_ARTICLE_BYTES=100)
+def test_oversized_payload_is_rejected() -> None:
+    with pytest.raises(ArticleRejected) as excinfo:
+        article_decode(data=b"a" * 101, name="big.txt")
+    assert excinfo.value.message == "big.txt: too large (101 bytes; the limit is 100 bytes)."
+
+
+def test_text_without_sentences_is_rejected_and_nothing_is_stored() -> None:
+    with pytest.raises(ArticleRejected) as excinfo:
+        article_ingest(data="Print Friendly, PDF & Email\n\nPlease Share:\n", name="clutter.txt")
+    assert excinfo.value.message == "clutter.txt: no sentences found after cleaning (nothing to review)."
+    assert not Article.objects.exists()
+    assert not ReviewEvent.objects.exists()
+
+
+def test_content_hash_ignores_whitespace_only_differences() -> None:
+    assert article_content_hash("a  b\n\nc") == article_content_hash(" a b c ")
+    assert article_content_hash("a b c") != article_content_hash("a b d")
+
+
+def test_submit_then_extract_is_idempotent(django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        outcome = article_submit(data=ARTICLE, name="api")
+    assert outcome.article.status == ArticleStatus.PENDING
+    assert len(callbacks) == 1, "extraction is enqueued once, after commit"
+    article_extract(article_id=outcome.article.pk)
+    tasks = ReviewTask.objects.count()
+    assert tasks > 0
+    article = article_extract(article_id=outcome.article.pk)
+    assert article is not None
+    assert article.status == ArticleStatus.READY
+    assert ReviewTask.objects.count() == tasks
+    assert article_extract(article_id=10**9) is None
+
+
+def test_extract_without_sentences_marks_the_article_failed() -> None:
+    outcome = article_submit(data="Loading, please wait...", name="api")
+    article = article_extract(article_id=outcome.article.pk)
+    assert article is not None
+    assert article.status == ArticleStatus.FAILED
+    assert article.failure_reason == "api: no sentences found after cleaning (nothing to review)."
+    assert not article.claims.exists()
