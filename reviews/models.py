@@ -268,6 +268,11 @@ class ReviewTask(models.Model):
             ),
             models.Index(fields=["lease_holder", "status"], name="reviewtask_holder_idx"),
             models.Index(fields=["reviewer", "status"], name="reviewtask_reviewer_idx"),
+            models.Index(
+                fields=["assignee", "status"],
+                condition=Q(assignee__isnull=False),
+                name="reviewtask_assignee_idx",
+            ),
         ]
         permissions = [
             ("work_queue", "Can take tasks from the review queue"),
@@ -348,6 +353,12 @@ class VerdictStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
     SUPERSEDED = "superseded", "Superseded by a correction"
     RETRACTED = "retracted", "Retracted"
+    # A draft whose reviewer gave up the task (released, skipped, or lost the lease to someone else): kept
+    # as history, no longer open, so the next reviewer starts their own.
+    ABANDONED = "abandoned", "Abandoned draft"
+
+
+PUBLISHED_LINEAGE = [VerdictStatus.PUBLISHED, VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED]
 
 
 class VerdictQuerySet(models.QuerySet["Verdict"]):
@@ -402,7 +413,13 @@ class Verdict(models.Model):
                 condition=Q(status=VerdictStatus.PUBLISHED),
                 name="verdict_one_published_per_claim",
             ),
-            models.UniqueConstraint(fields=["claim", "version"], name="verdict_unique_version_per_claim"),
+            # Published versions of a claim's verdict are numbered 1, 2, ... without gaps or repeats; drafts
+            # and submissions get their number when published.
+            models.UniqueConstraint(
+                fields=["claim", "version"],
+                condition=Q(status__in=PUBLISHED_LINEAGE),
+                name="verdict_unique_version_per_claim",
+            ),
             # A task has one verdict in progress; a second draft would split the reviewer's work.
             models.UniqueConstraint(
                 fields=["task"],
@@ -414,9 +431,10 @@ class Verdict(models.Model):
             models.CheckConstraint(
                 condition=_choices_check("status", VerdictStatus), name="verdict_status_valid"
             ),
-            # Only a draft may lack a rating: what an editor reviews or readers see is always rated.
+            # Only a draft (or one given up) may lack a rating: what editors review or readers see is rated.
             models.CheckConstraint(
-                condition=Q(status=VerdictStatus.DRAFT) | Q(rating__isnull=False),
+                condition=Q(status__in=[VerdictStatus.DRAFT, VerdictStatus.ABANDONED])
+                | Q(rating__isnull=False),
                 name="verdict_rated_unless_draft",
             ),
             # Anything that was published (now or before a correction or retraction) says when.
@@ -507,7 +525,7 @@ class EventAction(models.TextChoices):
     TASK_REQUEUED = "task.requeued", "Task requeued"
     TASK_CANCELLED = "task.cancelled", "Task cancelled"
     TASK_PRIORITY_RAISED = "task.priority_raised", "Task priority raised"
-    VERDICT_SAVED = "verdict.saved", "Verdict draft saved"
+    TASK_DRAFT_SAVED = "task.draft_saved", "Draft saved"
     VERDICT_SUBMITTED = "verdict.submitted", "Verdict submitted"
     VERDICT_EDITED = "verdict.edited", "Verdict edited by editor"
     VERDICT_RETURNED = "verdict.returned", "Verdict returned"

@@ -49,3 +49,11 @@ def scorecards_sweep_stale_task() -> int:
     for article_id in ids:
         scorecard_build_task.delay(article_id)
     return len(ids)
+
+
+@shared_task(name="reviews.tasks_expire_leases", **_RELIABLE)
+def tasks_expire_leases_task() -> int:
+    """Periodic sweep: expired leases go back to the queue (they are claimable at once anyway)."""
+    from reviews.services.queue import tasks_expire_leases
+
+    return tasks_expire_leases()

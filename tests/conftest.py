@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"factcheck: database {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')}; "
         f"broker {settings.FACTCHECK_TEST_REDIS_URL or 'none (broker tests skipped)'}"
     ]
+
+
+def seed_reference_data() -> None:
+    """The rating scale and groups the data migration creates (idempotent)."""
+    from django.apps import apps
+
+    import_module("reviews.migrations.0002_default_ratings_and_groups").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request: pytest.FixtureRequest) -> None:
+    """Transactional tests (real threads, worker processes, live server) end with a flush, which empties
+    every table, including the rows the data migration seeded; put them back for the next such test."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()
 
 
 @pytest.fixture

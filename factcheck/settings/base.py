@@ -169,6 +169,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "tasks-expire-leases": {"task": "reviews.tasks_expire_leases", "schedule": 60.0},
     "scorecards-sweep-stale": {"task": "reviews.scorecards_sweep_stale", "schedule": 60.0},
 }
 

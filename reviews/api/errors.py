@@ -16,23 +16,29 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from reviews.exceptions import ApplicationError
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as flat field paths: `citations[0].url`, `text`, `non_field_errors`."""
+    out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
-        out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            if isinstance(value, dict):
-                for sub, messages in _flatten(value).items():
-                    out[f"{key}.{sub}"] = messages
-            elif isinstance(value, list) and value and isinstance(value[0], dict):
-                for index, item in enumerate(value):
-                    for sub, messages in _flatten(item).items():
-                        out[f"{key}[{index}].{sub}"] = messages
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors" and prefix:
+                name = prefix
             else:
-                out[str(key)] = [str(m) for m in (value if isinstance(value, list) else [value])]
-        return out
-    if isinstance(detail, list):
-        return {"non_field_errors": [str(m) for m in detail]}
-    return {}
+                name = f"{prefix}.{key}" if prefix else str(key)
+            for field, messages in _flatten(value, name).items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            for field, messages in _flatten(item, f"{prefix}[{index}]").items():
+                out.setdefault(field, []).extend(messages)
+    elif isinstance(detail, list):
+        if detail:
+            out[prefix or "non_field_errors"] = [str(m) for m in detail]
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
 
 
 def _summary(errors: dict[str, list[str]]) -> str:

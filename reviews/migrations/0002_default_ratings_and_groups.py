@@ -81,9 +81,10 @@ def seed(apps, schema_editor):
 
     # Permissions are normally created after migrate; create them now so the groups can hold them.
     app_config = apps.get_app_config("reviews")
-    app_config.models_module = True
+    previous = getattr(app_config, "models_module", None)
+    app_config.models_module = previous or True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = previous
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -169,10 +169,15 @@ def test_verdict_one_published_per_claim() -> None:
     _verdict(claim, version=2, status=VerdictStatus.SUPERSEDED, published_at=now)
 
 
-def test_verdict_unique_version_per_claim() -> None:
+def test_verdict_unique_version_per_claim_among_published_versions() -> None:
     claim = ClaimFactory.create()
-    _verdict(claim)
-    violates("verdict_unique_version_per_claim", lambda: _verdict(claim))
+    now = timezone.now()
+    _verdict(claim, status=VerdictStatus.SUPERSEDED, published_at=now)
+    _verdict(claim)  # a submission has no number of its own until published
+    violates(
+        "verdict_unique_version_per_claim",
+        lambda: _verdict(claim, status=VerdictStatus.PUBLISHED, published_at=now),
+    )
 
 
 def test_verdict_one_open_per_task() -> None:

@@ -1,0 +1,197 @@
+"""The reviewers' queue over the API: take the next task, keep or give back its lease, submit a verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reviews.api.permissions import CanWorkQueue
+from reviews.models import Claim, RatingLabel, ReviewTask, Verdict
+from reviews.selectors import claim_context, tasks_of_reviewer
+from reviews.services import queue
+from reviews.services.verdicts import CitationInput, VerdictInput
+
+
+class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
+
+
+class QueueClaimSerializer(serializers.ModelSerializer[Claim]):
+    context = serializers.SerializerMethodField()  # type: ignore[assignment]
+    article_title = serializers.CharField(source="article.title", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "text", "article", "article_title", "start", "end", "score", "claim_type", "context"]
+        read_only_fields = fields
+
+    def get_context(self, claim: Claim) -> dict[str, str]:
+        return claim_context(claim=claim)
+
+
+class TaskSerializer(serializers.ModelSerializer[ReviewTask]):
+    claim = QueueClaimSerializer(read_only=True)
+    lease_token = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewTask
+        fields = ["id", "status", "priority", "lease_token", "lease_expires_at", "attempts", "claim"]
+        read_only_fields = fields
+
+    def get_lease_token(self, task: ReviewTask) -> str | None:
+        # Only the holder ever sees a lease token.
+        request = self.context.get("request")
+        if task.lease_token and request is not None and task.lease_holder_id == request.user.pk:
+            return str(task.lease_token)
+        return None
+
+
+class LeaseSerializer(serializers.Serializer[dict[str, Any]]):
+    lease_token = serializers.UUIDField()
+
+
+class SkipSerializer(LeaseSerializer):
+    reason = serializers.CharField(max_length=queue.SKIP_REASON_MAX)
+
+
+class CitationInputSerializer(serializers.Serializer[dict[str, Any]]):
+    url = serializers.CharField(allow_blank=True, trim_whitespace=True)
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    publisher = serializers.CharField(required=False, allow_blank=True, default="")
+    published = serializers.DateField(required=False, allow_null=True, default=None)
+    excerpt = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SubmitSerializer(LeaseSerializer):
+    rating = serializers.CharField(help_text="A rating label's slug, e.g. `mostly-false`.")
+    summary = serializers.CharField(allow_blank=True)
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    citations = CitationInputSerializer(many=True, required=False, default=list)
+
+    def to_input(self) -> VerdictInput:
+        data = self.validated_data
+        return VerdictInput(
+            rating=data["rating"],
+            summary=data["summary"],
+            rationale=data["rationale"],
+            citations=tuple(CitationInput(**c) for c in data["citations"]),
+        )
+
+
+class SubmittedSerializer(serializers.ModelSerializer[Verdict]):
+    rating = serializers.SlugRelatedField[RatingLabel](slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Verdict
+        fields = ["id", "claim", "task", "status", "rating", "summary", "submitted_at"]
+        read_only_fields = fields
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` maps fields to messages."),
+    401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
+    403: OpenApiResponse(ErrorSerializer, description="Not a reviewer."),
+    404: OpenApiResponse(ErrorSerializer, description="No such task."),
+    409: OpenApiResponse(ErrorSerializer, description="You do not hold this task's lease; nothing changed."),
+}
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _lease(request: Request, serializer_class: type[LeaseSerializer] = LeaseSerializer) -> dict[str, Any]:
+    payload = serializer_class(data=request.data)
+    payload.is_valid(raise_exception=True)
+    return dict(payload.validated_data)
+
+
+class QueueViewSet(viewsets.GenericViewSet[ReviewTask]):
+    permission_classes = [CanWorkQueue]
+    serializer_class = TaskSerializer
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(
+                TaskSerializer, description="The task now leased to you (or the one you hold)."
+            ),
+            204: OpenApiResponse(description="Nothing is claimable for you right now."),
+            401: ERRORS[401],
+            403: ERRORS[403],
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def next(self, request: Request) -> Response:
+        """Lease the next claim to review (or get back the one you hold)."""
+        outcome = queue.task_claim_next(reviewer=_user(request))
+        if outcome is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=outcome.task.pk)
+        return Response(TaskSerializer(task, context={"request": request}).data)
+
+
+class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
+    permission_classes = [CanWorkQueue]
+    serializer_class = TaskSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet[ReviewTask]:
+        return tasks_of_reviewer(user=_user(self.request))
+
+    def _task(self, request: Request, task: ReviewTask) -> Response:
+        task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=task.pk)
+        return Response(TaskSerializer(task, context={"request": request}).data)
+
+    @extend_schema(responses={200: TaskSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]})
+    @action(detail=False, methods=["get"])
+    def mine(self, request: Request) -> Response:
+        """Your tasks: held, submitted, returned to you, and done."""
+        page = self.paginate_queryset(self.get_queryset())
+        serializer = TaskSerializer(page, many=True, context={"request": request})
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(request=LeaseSerializer, responses={200: TaskSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def heartbeat(self, request: Request, pk: str) -> Response:
+        """Extend your lease by the full lease length."""
+        data = _lease(request)
+        return self._task(request, queue.task_heartbeat(task_id=int(pk), reviewer=_user(request), **data))
+
+    @extend_schema(request=LeaseSerializer, responses={200: TaskSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str) -> Response:
+        """Give the task back to the queue."""
+        data = _lease(request)
+        return self._task(request, queue.task_release(task_id=int(pk), reviewer=_user(request), **data))
+
+    @extend_schema(request=SkipSerializer, responses={200: TaskSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def skip(self, request: Request, pk: str) -> Response:
+        """Pass on the task with a reason; it is not offered to you again."""
+        data = _lease(request, SkipSerializer)
+        return self._task(request, queue.task_skip(task_id=int(pk), reviewer=_user(request), **data))
+
+    @extend_schema(request=SubmitSerializer, responses={201: SubmittedSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        """Submit your verdict with its citations for editor review (requires your current lease token)."""
+        payload = SubmitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        verdict = queue.task_submit(
+            task_id=int(pk),
+            reviewer=_user(request),
+            lease_token=payload.validated_data["lease_token"],
+            data=payload.to_input(),
+        )
+        return Response(SubmittedSerializer(verdict).data, status=status.HTTP_201_CREATED)

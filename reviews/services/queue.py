@@ -1,0 +1,445 @@
+"""The reviewers' queue: leasing tasks, keeping, giving back and submitting them; editors' queue controls.
+
+Guarantees:
+- No two reviewers ever hold the same task: taking work locks the candidate row with
+  `SELECT ... FOR UPDATE SKIP LOCKED` in one short transaction, so concurrent callers pass over each
+  other's candidates instead of waiting or double-leasing.
+- A reviewer's calls are serialised by locking their user row first, so "at most N leases each" holds
+  even when one reviewer fires two requests at once.
+- Everything that acts on a held task checks the lease (holder, token, expiry) under the task's row lock;
+  a late or foreign call raises `LeaseNotHeld` (HTTP 409) and changes nothing.
+- Every transition writes a ReviewEvent in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
+from reviews.models import EventAction, ReviewEvent, ReviewTask, TaskSkip, TaskStatus, Verdict, VerdictStatus
+from reviews.services.events import event_record
+from reviews.services.verdicts import (
+    VerdictInput,
+    verdict_abandon_drafts,
+    verdict_validate,
+    verdict_write_for_task,
+)
+
+SKIP_REASON_MAX = 500
+
+
+def _lease_length() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.FACTCHECK_LEASE_SECONDS)
+
+
+def _clear_lease(task: ReviewTask) -> None:
+    task.lease_holder = None
+    task.lease_token = None
+    task.lease_expires_at = None
+
+
+def _lock_task(task_id: int) -> ReviewTask:
+    task = ReviewTask.objects.select_for_update(of=("self",)).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(f"Task {task_id} does not exist.")
+    return task
+
+
+def _check_lease(
+    task: ReviewTask, *, reviewer: User, lease_token: uuid.UUID | str | None, now: dt.datetime
+) -> None:
+    if task.status != TaskStatus.LEASED or task.lease_holder_id != reviewer.pk:
+        raise LeaseNotHeld(
+            f"You do not hold task {task.pk}: it was released, expired or taken by someone else. "
+            "Nothing was changed; take the next task to continue."
+        )
+    if lease_token is None or str(task.lease_token) != str(lease_token):
+        raise LeaseNotHeld(
+            f"The lease token does not match your current lease on task {task.pk} "
+            "(it was taken again since). Nothing was changed."
+        )
+    assert task.lease_expires_at is not None
+    if task.lease_expires_at <= now:
+        raise LeaseNotHeld(
+            f"Your lease on task {task.pk} expired at {task.lease_expires_at:%H:%M:%S} UTC. "
+            "Nothing was changed; take the next task to continue."
+        )
+
+
+def _after_lease_ends(task: ReviewTask) -> TaskStatus:
+    """Where a task goes when its lease ends without a submission: back to its reviewer if an editor had
+    returned it to them, else back to the shared queue."""
+    returned = Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).exists()
+    return TaskStatus.RETURNED if returned else TaskStatus.AVAILABLE
+
+
+# --------------------------------------------------------------------------------------------------
+# Reviewers
+# --------------------------------------------------------------------------------------------------
+
+
+def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
+    """Return expired leases to the queue. Locks only rows nobody else holds (SKIP LOCKED)."""
+    expired = list(
+        ReviewTask.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)
+        .order_by("lease_expires_at")[:limit]
+    )
+    events = []
+    for task in expired:
+        holder_id = task.lease_holder_id
+        task.status = _after_lease_ends(task)
+        _clear_lease(task)
+        task.save(update_fields=["status", "lease_holder", "lease_token", "lease_expires_at", "updated_at"])
+        events.append(
+            ReviewEvent(
+                action=EventAction.TASK_EXPIRED,
+                task=task,
+                claim_id=task.claim_id,
+                from_status=TaskStatus.LEASED,
+                to_status=task.status,
+                data={"holder": holder_id},
+            )
+        )
+    ReviewEvent.objects.bulk_create(events)
+    return len(expired)
+
+
+def tasks_expire_leases(*, now: dt.datetime | None = None) -> int:
+    """The beat sweep: free every expired lease, in batches. Returns how many were freed."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            freed = _reclaim_expired(now=now or timezone.now(), limit=500)
+        total += freed
+        if freed < 500:
+            return total
+
+
+def _pick_candidate(*, reviewer: User) -> ReviewTask | None:
+    """The best task this reviewer may take, locked. Tasks returned to them come first, then tasks an editor
+    assigned to them, then the shared queue in priority order (skipping tasks they passed on)."""
+    lock = ReviewTask.objects.select_for_update(skip_locked=True, of=("self",))
+    mine = lock.filter(status=TaskStatus.RETURNED, reviewer=reviewer).order_by("-priority", "id").first()
+    if mine is not None:
+        return mine
+    assigned = lock.filter(status=TaskStatus.AVAILABLE, assignee=reviewer).queue_order().first()
+    if assigned is not None:
+        return assigned
+    skipped = TaskSkip.objects.filter(task=OuterRef("pk"), reviewer=reviewer)
+    # Matches the partial index reviewtask_claimable_idx: an index scan in queue order that stops at the
+    # first unlocked row, however many tasks wait.
+    return (
+        lock.filter(status=TaskStatus.AVAILABLE)
+        .filter(Q(assignee__isnull=True) | Q(assignee=reviewer))
+        .filter(~Exists(skipped))
+        .queue_order()
+        .first()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NextTask:
+    task: ReviewTask
+    resumed: bool  # the reviewer already held it
+
+
+def task_claim_next(*, reviewer: User) -> NextTask | None:
+    """Lease the next task to `reviewer`, or give back the one they hold (at most
+    FACTCHECK_MAX_LEASES_PER_REVIEWER each). None when nothing is claimable for them.
+
+    Locks: the reviewer's user row (serialises one reviewer's calls), then one task row with SKIP LOCKED.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=reviewer.pk).first()
+        held = list(
+            ReviewTask.objects.filter(
+                status=TaskStatus.LEASED, lease_holder=reviewer, lease_expires_at__gt=now
+            ).order_by("lease_expires_at", "id")
+        )
+        if len(held) >= settings.FACTCHECK_MAX_LEASES_PER_REVIEWER:
+            return NextTask(task=held[0], resumed=True)
+        _reclaim_expired(now=now, limit=20)
+        task = _pick_candidate(reviewer=reviewer)
+        if task is None:
+            return None
+        from_status = task.status
+        task.status = TaskStatus.LEASED
+        task.lease_holder = reviewer
+        task.lease_token = uuid.uuid4()
+        task.lease_expires_at = now + _lease_length()
+        task.attempts += 1
+        task.save()
+        event_record(
+            action=EventAction.TASK_LEASED,
+            actor=reviewer,
+            task=task,
+            from_status=from_status,
+            to_status=TaskStatus.LEASED,
+            data={"expires": task.lease_expires_at.isoformat()},
+        )
+    return NextTask(task=task, resumed=False)
+
+
+def task_heartbeat(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
+    """Extend the reviewer's lease by the full lease length from now."""
+    now = timezone.now()
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        task.lease_expires_at = now + _lease_length()
+        task.save(update_fields=["lease_expires_at", "updated_at"])
+    return task
+
+
+def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
+    """Give the task back to the queue; the reviewer's unsent draft is closed (abandoned)."""
+    now = timezone.now()
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        verdict_abandon_drafts(task=task, reviewer=reviewer)
+        task.status = _after_lease_ends(task)
+        _clear_lease(task)
+        task.save()
+        event_record(
+            action=EventAction.TASK_RELEASED,
+            actor=reviewer,
+            task=task,
+            from_status=TaskStatus.LEASED,
+            to_status=task.status,
+        )
+    return task
+
+
+def task_skip(
+    *, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None, reason: str
+) -> ReviewTask:
+    """Pass on a task with a reason: it goes back to the queue and is never offered to this reviewer again."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(
+            "reason: Say why you skip this task.", field_errors={"reason": ["Say why you skip this task."]}
+        )
+    if len(reason) > SKIP_REASON_MAX:
+        message = f"At most {SKIP_REASON_MAX} characters (got {len(reason)})."
+        raise ValidationFailed(f"reason: {message}", field_errors={"reason": [message]})
+    now = timezone.now()
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        if (
+            task.status == TaskStatus.LEASED
+            and Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).exists()
+        ):
+            raise InvalidTransition(
+                f"Task {task.pk} was returned to you by an editor; release it instead of skipping it."
+            )
+        TaskSkip.objects.create(task=task, reviewer=reviewer, reason=reason)
+        verdict_abandon_drafts(task=task, reviewer=reviewer)
+        task.status = TaskStatus.AVAILABLE
+        if task.assignee_id == reviewer.pk:
+            task.assignee = None
+        _clear_lease(task)
+        task.save()
+        event_record(
+            action=EventAction.TASK_SKIPPED,
+            actor=reviewer,
+            task=task,
+            from_status=TaskStatus.LEASED,
+            to_status=TaskStatus.AVAILABLE,
+            note=reason,
+        )
+    return task
+
+
+def task_save_draft(
+    *, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput
+) -> Verdict:
+    """Save the reviewer's work in progress. Checks the lease, then the fields that are filled in."""
+    now = timezone.now()
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        label = verdict_validate(data, complete=False)
+        verdict = verdict_write_for_task(task=task, reviewer=reviewer, data=data, submit=False, label=label)
+        event_record(action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=task, verdict=verdict)
+    return verdict
+
+
+def task_submit(
+    *, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput
+) -> Verdict:
+    """Submit the verdict for editor review. The lease is checked first (409, nothing changes), then the
+    verdict (400, nothing changes); then verdict, citations, task and audit row are written together."""
+    now = timezone.now()
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        label = verdict_validate(data, complete=True)
+        verdict = verdict_write_for_task(task=task, reviewer=reviewer, data=data, submit=True, label=label)
+        task.status = TaskStatus.SUBMITTED
+        task.reviewer = reviewer
+        _clear_lease(task)
+        task.save()
+        event_record(
+            action=EventAction.VERDICT_SUBMITTED,
+            actor=reviewer,
+            task=task,
+            verdict=verdict,
+            from_status=TaskStatus.LEASED,
+            to_status=TaskStatus.SUBMITTED,
+            data={"rating": label.slug if label else None, "citations": len(data.citations)},
+        )
+    return verdict
+
+
+# --------------------------------------------------------------------------------------------------
+# Editors
+# --------------------------------------------------------------------------------------------------
+
+_EDITABLE = [TaskStatus.AVAILABLE, TaskStatus.LEASED, TaskStatus.RETURNED]
+
+
+def _editor_transition(task: ReviewTask, *, allowed: list[TaskStatus], verb: str) -> None:
+    if task.status not in allowed:
+        raise InvalidTransition(
+            f"Task {task.pk} is {task.get_status_display().lower()}; it cannot be {verb}."
+        )
+
+
+def _drop_lease(task: ReviewTask) -> int | None:
+    holder = task.lease_holder_id
+    if task.status == TaskStatus.LEASED and task.lease_holder is not None:
+        verdict_abandon_drafts(task=task, reviewer=task.lease_holder)
+    _clear_lease(task)
+    return holder
+
+
+def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
+    """Reserve the task for `reviewer` (assign or reassign). A lease someone else holds is ended."""
+    if not reviewer.has_perm("reviews.work_queue"):
+        raise ValidationFailed(
+            f"{reviewer.get_username()} is not a reviewer.",
+            field_errors={"reviewer": ["Not in the Reviewers group."]},
+        )
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _editor_transition(task, allowed=[TaskStatus.AVAILABLE, TaskStatus.LEASED], verb="assigned")
+        from_status = task.status
+        previous = task.assignee_id
+        if task.status == TaskStatus.LEASED and task.lease_holder_id != reviewer.pk:
+            _drop_lease(task)
+            task.status = TaskStatus.AVAILABLE
+        task.assignee = reviewer
+        task.save()
+        TaskSkip.objects.filter(task=task, reviewer=reviewer).delete()
+        event_record(
+            action=EventAction.TASK_ASSIGNED,
+            actor=editor,
+            task=task,
+            from_status=from_status,
+            to_status=task.status,
+            data={"assignee": reviewer.pk, "previous_assignee": previous},
+        )
+    return task
+
+
+def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
+    """End the current lease; the task goes back to the queue (or to the reviewer it was returned to)."""
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _editor_transition(task, allowed=[TaskStatus.LEASED], verb="released")
+        holder = _drop_lease(task)
+        task.status = _after_lease_ends(task)
+        task.save()
+        event_record(
+            action=EventAction.TASK_RELEASED,
+            actor=editor,
+            task=task,
+            from_status=TaskStatus.LEASED,
+            to_status=task.status,
+            data={"holder": holder},
+        )
+    return task
+
+
+def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
+    """Put a task back into the shared queue, unassigned: a cancelled one, or one held or returned."""
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _editor_transition(
+            task, allowed=[TaskStatus.CANCELLED, TaskStatus.LEASED, TaskStatus.RETURNED], verb="requeued"
+        )
+        from_status = task.status
+        _drop_lease(task)
+        if from_status == TaskStatus.RETURNED:
+            Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).update(
+                status=VerdictStatus.ABANDONED, updated_at=timezone.now()
+            )
+        task.status = TaskStatus.AVAILABLE
+        task.assignee = None
+        try:
+            with transaction.atomic():
+                task.save()
+        except IntegrityError:
+            raise InvalidTransition(
+                f"Task {task.pk} cannot be requeued: its claim already has another open task."
+            ) from None
+        event_record(
+            action=EventAction.TASK_REQUEUED,
+            actor=editor,
+            task=task,
+            from_status=from_status,
+            to_status=TaskStatus.AVAILABLE,
+        )
+    return task
+
+
+def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _editor_transition(task, allowed=_EDITABLE, verb="cancelled")
+        from_status = task.status
+        _drop_lease(task)
+        task.status = TaskStatus.CANCELLED
+        task.save()
+        event_record(
+            action=EventAction.TASK_CANCELLED,
+            actor=editor,
+            task=task,
+            from_status=from_status,
+            to_status=TaskStatus.CANCELLED,
+            note=reason.strip()[:2000],
+        )
+    return task
+
+
+def task_raise_priority(*, task_id: int, editor: User, by: int = 1000) -> ReviewTask:
+    """Move a task up the queue (priority is check-worthiness x 1000, so +1000 outranks any score)."""
+    if by <= 0:
+        raise ValidationFailed(
+            "by: Raise the priority by a positive amount.", field_errors={"by": ["Must be positive."]}
+        )
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        _editor_transition(task, allowed=_EDITABLE, verb="reprioritised")
+        before = task.priority
+        task.priority = before + by
+        task.save(update_fields=["priority", "updated_at"])
+        event_record(
+            action=EventAction.TASK_PRIORITY_RAISED,
+            actor=editor,
+            task=task,
+            data={"from": before, "to": task.priority},
+        )
+    return task
