@@ -5,57 +5,152 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0002_default_ratings_and_groups'),
+        ("reviews", "0002_default_ratings_and_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='reviewevent',
-            name='reviewevent_action_valid',
+            model_name="reviewevent",
+            name="reviewevent_action_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='verdict',
-            name='verdict_unique_version_per_claim',
+            model_name="verdict",
+            name="verdict_unique_version_per_claim",
         ),
         migrations.RemoveConstraint(
-            model_name='verdict',
-            name='verdict_status_valid',
+            model_name="verdict",
+            name="verdict_status_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='verdict',
-            name='verdict_rated_unless_draft',
+            model_name="verdict",
+            name="verdict_rated_unless_draft",
         ),
         migrations.AlterField(
-            model_name='reviewevent',
-            name='action',
-            field=models.CharField(choices=[('article.ingested', 'Article ingested'), ('article.extracted', 'Article extracted'), ('article.failed', 'Article extraction failed'), ('article.reextracted', 'Article re-extracted'), ('claim.promoted', 'Sentence promoted to claim'), ('claim.demoted', 'Claim demoted to sentence'), ('task.leased', 'Task leased'), ('task.released', 'Task released'), ('task.skipped', 'Task skipped'), ('task.expired', 'Lease expired'), ('task.assigned', 'Task assigned'), ('task.requeued', 'Task requeued'), ('task.cancelled', 'Task cancelled'), ('task.priority_raised', 'Task priority raised'), ('task.draft_saved', 'Draft saved'), ('verdict.submitted', 'Verdict submitted'), ('verdict.edited', 'Verdict edited by editor'), ('verdict.returned', 'Verdict returned'), ('verdict.published', 'Verdict published'), ('verdict.corrected', 'Verdict corrected'), ('verdict.retracted', 'Verdict retracted')], max_length=40),
+            model_name="reviewevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("article.ingested", "Article ingested"),
+                    ("article.extracted", "Article extracted"),
+                    ("article.failed", "Article extraction failed"),
+                    ("article.reextracted", "Article re-extracted"),
+                    ("claim.promoted", "Sentence promoted to claim"),
+                    ("claim.demoted", "Claim demoted to sentence"),
+                    ("task.leased", "Task leased"),
+                    ("task.released", "Task released"),
+                    ("task.skipped", "Task skipped"),
+                    ("task.expired", "Lease expired"),
+                    ("task.assigned", "Task assigned"),
+                    ("task.requeued", "Task requeued"),
+                    ("task.cancelled", "Task cancelled"),
+                    ("task.priority_raised", "Task priority raised"),
+                    ("task.draft_saved", "Draft saved"),
+                    ("verdict.submitted", "Verdict submitted"),
+                    ("verdict.edited", "Verdict edited by editor"),
+                    ("verdict.returned", "Verdict returned"),
+                    ("verdict.published", "Verdict published"),
+                    ("verdict.corrected", "Verdict corrected"),
+                    ("verdict.retracted", "Verdict retracted"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='verdict',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for editor review'), ('returned', 'Returned to the reviewer'), ('published', 'Published'), ('superseded', 'Superseded by a correction'), ('retracted', 'Retracted'), ('abandoned', 'Abandoned draft')], default='draft', max_length=20),
+            model_name="verdict",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitted", "Submitted for editor review"),
+                    ("returned", "Returned to the reviewer"),
+                    ("published", "Published"),
+                    ("superseded", "Superseded by a correction"),
+                    ("retracted", "Retracted"),
+                    ("abandoned", "Abandoned draft"),
+                ],
+                default="draft",
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewtask',
-            index=models.Index(condition=models.Q(('assignee__isnull', False)), fields=['assignee', 'status'], name='reviewtask_assignee_idx'),
+            model_name="reviewtask",
+            index=models.Index(
+                condition=models.Q(("assignee__isnull", False)),
+                fields=["assignee", "status"],
+                name="reviewtask_assignee_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewevent',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['article.ingested', 'article.extracted', 'article.failed', 'article.reextracted', 'claim.promoted', 'claim.demoted', 'task.leased', 'task.released', 'task.skipped', 'task.expired', 'task.assigned', 'task.requeued', 'task.cancelled', 'task.priority_raised', 'task.draft_saved', 'verdict.submitted', 'verdict.edited', 'verdict.returned', 'verdict.published', 'verdict.corrected', 'verdict.retracted'])), name='reviewevent_action_valid'),
+            model_name="reviewevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "action__in",
+                        [
+                            "article.ingested",
+                            "article.extracted",
+                            "article.failed",
+                            "article.reextracted",
+                            "claim.promoted",
+                            "claim.demoted",
+                            "task.leased",
+                            "task.released",
+                            "task.skipped",
+                            "task.expired",
+                            "task.assigned",
+                            "task.requeued",
+                            "task.cancelled",
+                            "task.priority_raised",
+                            "task.draft_saved",
+                            "verdict.submitted",
+                            "verdict.edited",
+                            "verdict.returned",
+                            "verdict.published",
+                            "verdict.corrected",
+                            "verdict.retracted",
+                        ],
+                    )
+                ),
+                name="reviewevent_action_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verdict',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['published', 'superseded', 'retracted'])), fields=('claim', 'version'), name='verdict_unique_version_per_claim'),
+            model_name="verdict",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["published", "superseded", "retracted"])),
+                fields=("claim", "version"),
+                name="verdict_unique_version_per_claim",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verdict',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'returned', 'published', 'superseded', 'retracted', 'abandoned'])), name='verdict_status_valid'),
+            model_name="verdict",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "draft",
+                            "submitted",
+                            "returned",
+                            "published",
+                            "superseded",
+                            "retracted",
+                            "abandoned",
+                        ],
+                    )
+                ),
+                name="verdict_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verdict',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'abandoned']), ('rating__isnull', False), _connector='OR'), name='verdict_rated_unless_draft'),
+            model_name="verdict",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["draft", "abandoned"]), ("rating__isnull", False), _connector="OR"
+                ),
+                name="verdict_rated_unless_draft",
+            ),
         ),
     ]
