@@ -137,8 +137,7 @@ class QueueViewSet(viewsets.GenericViewSet[ReviewTask]):
         outcome = queue.task_claim_next(reviewer=_user(request))
         if outcome is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=outcome.task.pk)
-        return Response(TaskSerializer(task, context={"request": request}).data)
+        return Response(TaskSerializer(outcome.task, context={"request": request}).data)
 
 
 class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):

@@ -127,7 +127,10 @@ def tasks_expire_leases(*, now: dt.datetime | None = None) -> int:
 def _pick_candidate(*, reviewer: User) -> ReviewTask | None:
     """The best task this reviewer may take, locked. Tasks returned to them come first, then tasks an editor
     assigned to them, then the shared queue in priority order (skipping tasks they passed on)."""
-    lock = ReviewTask.objects.select_for_update(skip_locked=True, of=("self",))
+    # The claim and its article come along in the same query (callers show them); only the task row is locked.
+    lock = ReviewTask.objects.select_related("claim", "claim__article").select_for_update(
+        skip_locked=True, of=("self",)
+    )
     mine = lock.filter(status=TaskStatus.RETURNED, reviewer=reviewer).order_by("-priority", "id").first()
     if mine is not None:
         return mine

@@ -1,0 +1,272 @@
+"""Review-queue throughput over HTTP: K reviewer clients loop next -> submit (one citation) against gunicorn
+on PostgreSQL, for K = 1, 4, 16, 32 and with 10,000 and 1,000,000 tasks queued.
+
+    .venv/bin/python bench/queue.py [--sizes 10000 1000000] [--clients 1 4 16 32] [--seconds 15] [--json]
+
+Reports completed tasks/s, p50/p95/p99 latency of `POST /api/v1/queue/next` and of `/submit`, and double
+assignments (a task leased more than once: leases last 20 minutes, so any second lease during the run
+would be a double assignment). The queue is topped up to the stated size before each run.
+Loopback only; every loop is bounded by --seconds.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named like the standard library's `queue`: drop its folder from the import path before
+# anything (psycopg, gunicorn) imports the real one.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+# ruff: noqa: E402
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+
+sys.path.insert(0, str(_HERE.parent))
+
+from bench.common import ROOT, fresh_database, machine, migrate, setup_django
+
+SUBMIT_BODY = {
+    "rating": "false",
+    "summary": "The figure is wrong by an order of magnitude.",
+    "citations": [{"url": "https://example.org/source", "title": "Source", "publisher": "Example"}],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fill_queue(target: int) -> None:
+    """Top the queue up to `target` available tasks with set-based SQL (fast even for a million)."""
+    from django.db import connection
+
+    from reviews.models import ReviewTask, TaskStatus
+
+    missing = target - ReviewTask.objects.filter(status=TaskStatus.AVAILABLE).count()
+    if missing <= 0:
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO reviews_article (title, author, publisher, origin, content_type, raw_text, body,"
+            " content_hash, status, failure_reason, extractor_version, created_at, updated_at, changed_at,"
+            " source_url) VALUES ('bench', '', '', 'bench', 'text/plain', 'x', %s, md5(random()::text) ||"
+            " md5(random()::text), 'ready', '', 'bench', now(), now(), now(), '') RETURNING id",
+            ["The ministry said exports rose 4% in 2020. " * 20],
+        )
+        article_id = cur.fetchone()[0]
+        cur.execute(
+            'INSERT INTO reviews_claim (article_id, text, start, "end", sentence_index, score, claim_type,'
+            " status, mentions, created_at)"
+            " SELECT %s, 'The ministry said exports rose 4%% in 2020.', 0, 42, g,"
+            " random(), 'statistic', 'claim', '{}', now() FROM generate_series(1, %s) g",
+            [article_id, missing],
+        )
+        cur.execute(
+            "INSERT INTO reviews_reviewtask (claim_id, status, priority, article_date, attempts, created_at,"
+            " updated_at) SELECT id, 'available', (score * 1000)::int,"
+            " now() - (random() * interval '30 days'),"
+            " 0, now(), now() FROM reviews_claim c WHERE article_id = %s",
+            [article_id],
+        )
+        cur.execute("ANALYZE reviews_reviewtask")
+
+
+def make_reviewers(count: int) -> list[str]:
+    from django.contrib.auth.models import Group, User
+    from rest_framework.authtoken.models import Token
+
+    group = Group.objects.get(name="Reviewers")
+    tokens = []
+    for n in range(count):
+        user, _ = User.objects.get_or_create(username=f"bench-reviewer-{n}")
+        user.groups.add(group)
+        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+    return tokens
+
+
+def start_gunicorn(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings.production",
+        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": "memory://",
+        "FACTCHECK_THROTTLE_USER": "100000000/minute",
+        "FACTCHECK_THROTTLE_ANON": "100000000/minute",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "factcheck.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "8",
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+class Client(threading.Thread):
+    def __init__(self, port: int, token: str, until: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.token, self.until = port, token, until
+        self.next_ms: list[float] = []
+        self.submit_ms: list[float] = []
+        self.completed = 0
+        self.errors: list[str] = []
+
+    def request(
+        self, conn: http.client.HTTPConnection, path: str, body: dict[str, object] | None
+    ) -> tuple[int, bytes]:
+        payload = json.dumps(body or {}).encode()
+        conn.request(
+            "POST",
+            path,
+            body=payload,
+            headers={"Authorization": f"Token {self.token}", "Content-Type": "application/json"},
+        )
+        response = conn.getresponse()
+        return response.status, response.read()
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        while time.monotonic() < self.until:
+            t0 = time.perf_counter()
+            status, data = self.request(conn, "/api/v1/queue/next", None)
+            self.next_ms.append((time.perf_counter() - t0) * 1000)
+            if status == 204:
+                break
+            if status != 200:
+                self.errors.append(f"next {status} {data[:200]!r}")
+                break
+            task = json.loads(data)
+            t0 = time.perf_counter()
+            status, data = self.request(
+                conn,
+                f"/api/v1/tasks/{task['id']}/submit",
+                {**SUBMIT_BODY, "lease_token": task["lease_token"]},
+            )
+            self.submit_ms.append((time.perf_counter() - t0) * 1000)
+            if status != 201:
+                self.errors.append(f"submit {status} {data[:200]!r}")
+                break
+            self.completed += 1
+        conn.close()
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def double_assignments() -> int:
+    from reviews.models import ReviewTask
+
+    return ReviewTask.objects.filter(attempts__gt=1).count()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16, 32])
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    database_url = fresh_database("factcheck_bench_queue")
+    setup_django(database_url)
+    migrate()
+    tokens = make_reviewers(max(args.clients))
+    port = free_port()
+    server = start_gunicorn(database_url, port)
+    rows = []
+    try:
+        for size in args.sizes:
+            for k in args.clients:
+                fill_queue(size)
+                clients = [Client(port, tokens[i], time.monotonic() + args.seconds) for i in range(k)]
+                started = time.perf_counter()
+                for client in clients:
+                    client.start()
+                for client in clients:
+                    client.join()
+                elapsed = time.perf_counter() - started
+                nexts = [ms for c in clients for ms in c.next_ms]
+                submits = [ms for c in clients for ms in c.submit_ms]
+                errors = [e for c in clients for e in c.errors]
+                row = {
+                    "queued": size,
+                    "clients": k,
+                    "completed": sum(c.completed for c in clients),
+                    "tasks_per_s": round(sum(c.completed for c in clients) / elapsed, 1),
+                    "next_p50_ms": round(pct(nexts, 50), 1),
+                    "next_p95_ms": round(pct(nexts, 95), 1),
+                    "next_p99_ms": round(pct(nexts, 99), 1),
+                    "submit_p50_ms": round(pct(submits, 50), 1),
+                    "submit_p95_ms": round(pct(submits, 95), 1),
+                    "submit_p99_ms": round(pct(submits, 99), 1),
+                    "double_assignments": double_assignments(),
+                    "errors": errors[:3],
+                }
+                rows.append(row)
+                if not args.json:
+                    print(json.dumps(row), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = {"machine": machine(), "seconds_per_run": args.seconds, "rows": rows}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"\nmachine: {result['machine']}")
+    print(
+        "| queued | K | tasks/s | next p50 / p95 / p99 ms | submit p50 / p95 / p99 ms | double assignments |"
+    )
+    print("|---:|---:|---:|---|---|---:|")
+    for r in rows:
+        print(
+            f"| {r['queued']:,} | {r['clients']} | {r['tasks_per_s']} | "
+            f"{r['next_p50_ms']} / {r['next_p95_ms']} / "
+            f"{r['next_p99_ms']} | {r['submit_p50_ms']} / {r['submit_p95_ms']} / {r['submit_p99_ms']} | "
+            f"{r['double_assignments']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
