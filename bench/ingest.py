@@ -1,23 +1,34 @@
 """Ingest throughput: 1,000 articles recombined from the seed paragraphs (~600 words each) into PostgreSQL.
 
-    .venv/bin/python bench/ingest.py [--articles 1000] [--json]
+    .venv/bin/python bench/ingest.py [--articles 250 1000] [--jobs 2] [--json]
 
-Reports articles/s, claims/s and the process's peak RSS after each tenth of the run: the peak must not
-grow with the number of articles ingested. Scorecard builds are sent to Redis (db 14), not run, as in
-production where a worker builds them; the queue is flushed afterwards.
+Runs `manage.py ingest --jobs N` over a folder of generated articles, once per size, each into an empty
+database, and reports articles/s, claims/s and peak RSS of the main process and of the largest extraction
+worker: the peaks must not grow with the number of articles. Scorecard builds are sent to Redis (db 14),
+not run, as in production where a worker builds them; the queue is flushed afterwards.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import random
-import resource
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# bench/queue.py shadows the standard library's `queue` for scripts run from this folder (and for the
+# extraction workers they spawn): drop the folder from the import path first.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+# ruff: noqa: E402
+
+
+import argparse
+import json
+import os
+import random
+import resource
+import tempfile
+import time
 
 from bench.common import ROOT, fresh_database, machine, migrate, setup_django
 
@@ -45,15 +56,51 @@ def build_articles(count: int, words: int = 600, seed: int = 7) -> list[str]:
     return articles
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def run(count: int, jobs: int, folder: Path) -> dict[str, object]:
+    """Ingest `count` articles from `folder` with `manage.py ingest --jobs`, into an empty database."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from reviews.models import ReviewTask
+
+    with connection.cursor() as cur:  # start empty: the audit log PROTECTs articles from ORM deletes
+        cur.execute(
+            "TRUNCATE reviews_reviewevent, reviews_citation, reviews_verdict, reviews_taskskip,"
+            " reviews_reviewtask, reviews_claim, reviews_scorecard, reviews_article RESTART IDENTITY CASCADE"
+        )
+    files = sorted(folder.glob("*.txt"))[:count]
+    subset = folder / f"subset-{count}"
+    subset.mkdir(exist_ok=True)
+    for path in files:
+        target = subset / path.name
+        if not target.exists():
+            target.symlink_to(path)
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("ingest", str(subset), "--jobs", str(jobs), "--no-progress", stdout=quiet)
+    elapsed = time.perf_counter() - started
+    claims = ReviewTask.objects.count()
+    return {
+        "articles": count,
+        "seconds": round(elapsed, 2),
+        "articles_per_s": round(count / elapsed, 1),
+        "claims": claims,
+        "claims_per_s": round(claims / elapsed, 1),
+        "peak_rss_mb_main": round(peak_rss_mb(), 1),
+        "peak_rss_mb_worker": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--articles", type=int, nargs="+", default=[250, 1000])
+    parser.add_argument("--jobs", type=int, default=2, help="extraction processes (manage.py ingest --jobs)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -61,46 +108,41 @@ def main() -> None:
     migrate()
     from django.conf import settings
 
-    from reviews.models import ReviewTask
-    from reviews.services.articles import article_ingest
-
-    texts = build_articles(args.articles)
+    texts = build_articles(max(args.articles))
     words = sum(len(t.split()) for t in texts) / len(texts)
-    # Load the scorer before timing, as a long-running ingest process would have.
-    article_ingest(data="Warm-up: the ministry said exports rose 4% in 2020.", name="warm-up")
-    checkpoints = []
-    started = time.perf_counter()
-    for index, text in enumerate(texts, 1):
-        article_ingest(data=text, name=f"bench-{index}")
-        if index % max(1, args.articles // 10) == 0:
-            checkpoints.append(
-                {"articles": index, "seconds": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb()}
-            )
-    elapsed = time.perf_counter() - started
-    claims = ReviewTask.objects.count() - ReviewTask.objects.filter(claim__article__origin="warm-up").count()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for index, text in enumerate(texts):
+            (folder / f"article-{index:05d}.txt").write_text(text, encoding="utf-8")
+        rows = [run(count, args.jobs, folder) for count in sorted(args.articles)]
     from factcheck.celery import app
 
     with app.connection_for_write() as conn:
-        conn.default_channel.client.flushdb()  # type: ignore[attr-defined]  # drop the scorecard messages nobody consumes here
+        # Drop the scorecard messages nobody consumes here.
+        conn.default_channel.client.flushdb()  # type: ignore[attr-defined]
 
     result = {
         "machine": machine(),
         "scorer": settings.FACTCHECK_SCORER,
-        "articles": args.articles,
+        "jobs": args.jobs,
         "mean_words": round(words),
-        "seconds": round(elapsed, 2),
-        "articles_per_s": round(args.articles / elapsed, 1),
-        "claims": claims,
-        "claims_per_s": round(claims / elapsed, 1),
-        "peak_rss_mb": [round(c["peak_rss_mb"], 1) for c in checkpoints],
+        "runs": rows,
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"machine: {result['machine']}; scorer: {result['scorer']}")
-    print(f"{args.articles} articles (~{result['mean_words']} words each) in {result['seconds']} s")
-    print(f"articles/s: {result['articles_per_s']}   claims/s: {result['claims_per_s']} ({claims} claims)")
-    print("peak RSS (MB) after each tenth: " + ", ".join(str(x) for x in result["peak_rss_mb"]))
+    print(
+        f"machine: {result['machine']}; scorer: {result['scorer']}; --jobs {args.jobs}; "
+        f"~{result['mean_words']} words each"
+    )
+    print("| articles | seconds | articles/s | claims | claims/s | peak RSS main / worker (MB) |")
+    print("|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        print(
+            f"| {r['articles']} | {r['seconds']} | {r['articles_per_s']} | {r['claims']} | "
+            f"{r['claims_per_s']} | "
+            f"{r['peak_rss_mb_main']} / {r['peak_rss_mb_worker']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -89,6 +89,13 @@ def _sniff_content_type(text: str, declared: str | None, name: str) -> str:
     return "text/plain"
 
 
+def article_check_extraction(result: ExtractionResult, *, name: str) -> ExtractionResult:
+    """Refuse an extraction that left nothing to review."""
+    if not result.sentences:
+        raise ArticleRejected(f"{name}: no sentences found after cleaning (nothing to review).")
+    return result
+
+
 def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
     result = extract_article(
         text,
@@ -97,9 +104,7 @@ def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
         threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
         scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
     )
-    if not result.sentences:
-        raise ArticleRejected(f"{name}: no sentences found after cleaning (nothing to review).")
-    return result
+    return article_check_extraction(result, name=name)
 
 
 def _article_date(article: Article) -> dt.datetime:
@@ -151,6 +156,81 @@ def task_base_priority(score: float) -> int:
     return round(score * 1000)
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """A decoded, identified article not stored yet: what extraction (anywhere, any process) needs."""
+
+    text: str
+    name: str
+    content_hash: str
+    content_type: str
+
+
+def article_prepare(
+    *, data: bytes | str, name: str, content_type: str | None = None
+) -> PreparedArticle | Article:
+    """Decode and identify a payload. Returns the stored Article when the same content is already in.
+    Raises `ArticleRejected` (one line naming `name`) for empty, binary, non-UTF-8 or oversized input."""
+    text = article_decode(data=data, name=name)
+    content_hash = article_content_hash(text)
+    existing = Article.objects.filter(content_hash=content_hash).first()
+    if existing is not None:
+        return existing
+    return PreparedArticle(
+        text=text,
+        name=name,
+        content_hash=content_hash,
+        content_type=_sniff_content_type(text, content_type, name),
+    )
+
+
+def article_run_extraction(prepared: PreparedArticle) -> ExtractionResult:
+    """The CPU-heavy part, with no database access: safe to run in a worker process (`ingest --jobs`).
+    Raises `ArticleRejected` when cleaning leaves no sentences."""
+    return _extract(prepared.text, content_type=prepared.content_type, name=prepared.name)
+
+
+def article_store(
+    *, prepared: PreparedArticle, result: ExtractionResult, source_url: str = "", actor: Actor = None
+) -> IngestOutcome:
+    """Store an extracted article with its claims and one task per claim, in one transaction.
+
+    Idempotent under races: if another process stored the same content first, the unique constraint
+    decides and that article is returned with `created=False`.
+    """
+    try:
+        with transaction.atomic():
+            article = Article(
+                origin=prepared.name[:500],
+                content_type=prepared.content_type,
+                raw_text=prepared.text,
+                content_hash=prepared.content_hash,
+                source_url=source_url,
+                created_by=actor if isinstance(actor, User) else None,
+            )
+            task_count = _store_extraction(article, result)
+            event_record(
+                action=EventAction.ARTICLE_INGESTED,
+                actor=actor,
+                article=article,
+                to_status=ArticleStatus.READY,
+                data={
+                    "origin": prepared.name,
+                    "sentences": len(result.sentences),
+                    "claims": task_count,
+                    "scorer": result.scorer_version,
+                },
+            )
+            scorecard_build_task.delay_on_commit(article.pk)
+    except IntegrityError:
+        # Lost a race with another ingest of the same content: theirs is the article.
+        existing = Article.objects.filter(content_hash=prepared.content_hash).first()
+        if existing is None:
+            raise
+        return IngestOutcome(article=existing, created=False)
+    return IngestOutcome(article=article, created=True)
+
+
 def article_ingest(
     *,
     data: bytes | str,
@@ -165,44 +245,11 @@ def article_ingest(
     `created=False` and changes nothing, also when two processes race (the unique constraint decides).
     Raises `ArticleRejected` with a one-line reason naming `name`; nothing is stored then.
     """
-    text = article_decode(data=data, name=name)
-    content_hash = article_content_hash(text)
-    existing = Article.objects.filter(content_hash=content_hash).first()
-    if existing is not None:
-        return IngestOutcome(article=existing, created=False)
-    ctype = _sniff_content_type(text, content_type, name)
-    result = _extract(text, content_type=ctype, name=name)
-    try:
-        with transaction.atomic():
-            article = Article(
-                origin=name[:500],
-                content_type=ctype,
-                raw_text=text,
-                content_hash=content_hash,
-                source_url=source_url,
-                created_by=actor if isinstance(actor, User) else None,
-            )
-            task_count = _store_extraction(article, result)
-            event_record(
-                action=EventAction.ARTICLE_INGESTED,
-                actor=actor,
-                article=article,
-                to_status=ArticleStatus.READY,
-                data={
-                    "origin": name,
-                    "sentences": len(result.sentences),
-                    "claims": task_count,
-                    "scorer": result.scorer_version,
-                },
-            )
-            scorecard_build_task.delay_on_commit(article.pk)
-    except IntegrityError:
-        # Lost a race with another ingest of the same content: theirs is the article.
-        existing = Article.objects.filter(content_hash=content_hash).first()
-        if existing is None:
-            raise
-        return IngestOutcome(article=existing, created=False)
-    return IngestOutcome(article=article, created=True)
+    prepared = article_prepare(data=data, name=name, content_type=content_type)
+    if isinstance(prepared, Article):
+        return IngestOutcome(article=prepared, created=False)
+    result = article_run_extraction(prepared)
+    return article_store(prepared=prepared, result=result, source_url=source_url, actor=actor)
 
 
 def article_submit(

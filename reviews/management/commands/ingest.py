@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 from argparse import ArgumentParser
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +18,17 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from reviews.exceptions import ArticleRejected
-from reviews.services.articles import article_ingest
+from reviews.extraction.parallel import extract_in_worker, init_worker
+from reviews.extraction.types import ExtractionResult
+from reviews.models import Article
+from reviews.services.articles import (
+    IngestOutcome,
+    PreparedArticle,
+    article_check_extraction,
+    article_prepare,
+    article_run_extraction,
+    article_store,
+)
 
 ARTICLE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".md"}
 
@@ -32,46 +47,6 @@ def iter_article_files(paths: list[str]) -> Iterator[Path]:
             yield path
 
 
-class Command(BaseCommand):
-    help = "Ingest articles: clean each one, extract its claims and queue one review task per claim."
-
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("paths", nargs="+", help="Article files (.txt, .html) or folders of them.")
-        parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        files = list(iter_article_files(options["paths"]))
-        if not files:
-            raise CommandError("No article files found in: " + ", ".join(options["paths"]))
-        limit = settings.FACTCHECK_MAX_ARTICLE_BYTES
-        created = duplicates = claims = 0
-        failures: list[str] = []
-        show_bar = len(files) > 1 and not options["no_progress"] and options["verbosity"] > 0
-        bar = tqdm(files, unit="file", disable=not show_bar, file=sys.stderr, dynamic_ncols=True)
-        for path in bar:
-            bar.set_postfix_str(path.name[-30:], refresh=False)
-            try:
-                data = _read(path, limit)
-                outcome = article_ingest(data=data, name=str(path))
-            except ArticleRejected as exc:
-                failures.append(exc.message)
-                bar.write(self.style.ERROR(f"rejected {exc.message}"), file=sys.stderr)
-                continue
-            if outcome.created:
-                created += 1
-                claims += outcome.claim_count
-            else:
-                duplicates += 1
-        bar.close()
-        summary = (
-            f"Ingested {created} new article(s) with {claims} claim(s); "
-            f"{duplicates} already present (unchanged); {len(failures)} rejected."
-        )
-        self.stdout.write(self.style.SUCCESS(summary) if not failures else self.style.WARNING(summary))
-        if failures:
-            raise CommandError(f"{len(failures)} of {len(files)} file(s) were rejected (reasons above).")
-
-
 def _read(path: Path, limit: int) -> bytes:
     """Read at most one byte past the limit, so an oversized file is refused without loading it whole."""
     try:
@@ -86,3 +61,116 @@ def _read(path: Path, limit: int) -> bytes:
         raise ArticleRejected(f"{path}: is a directory.") from None
     except OSError as exc:
         raise ArticleRejected(f"{path}: cannot be read ({exc.strerror}).") from None
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    duplicates: int = 0
+    claims: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, outcome: IngestOutcome) -> None:
+        if outcome.created:
+            self.created += 1
+            self.claims += outcome.claim_count
+        else:
+            self.duplicates += 1
+
+
+class Command(BaseCommand):
+    help = "Ingest articles: clean each one, extract its claims and queue one review task per claim."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("paths", nargs="+", help="Article files (.txt, .html) or folders of them.")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Extract in this many worker processes (0 = one per core). Storing stays in this process.",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        files = list(iter_article_files(options["paths"]))
+        if not files:
+            raise CommandError("No article files found in: " + ", ".join(options["paths"]))
+        jobs = options["jobs"] if options["jobs"] > 0 else (os.cpu_count() or 1)
+        tally = Tally()
+        show_bar = len(files) > 1 and not options["no_progress"] and options["verbosity"] > 0
+        bar = tqdm(total=len(files), unit="file", disable=not show_bar, file=sys.stderr, dynamic_ncols=True)
+
+        def reject(exc: ArticleRejected) -> None:
+            tally.failures.append(exc.message)
+            bar.write(self.style.ERROR(f"rejected {exc.message}"), file=sys.stderr)
+
+        prepared = self._prepare_all(files, tally, reject, bar)
+        if jobs > 1 and len(files) > 1:
+            self._extract_in_pool(prepared, jobs, tally, reject, bar)
+        else:
+            for item in prepared:
+                try:
+                    tally.add(article_store(prepared=item, result=article_run_extraction(item)))
+                except ArticleRejected as exc:
+                    reject(exc)
+                bar.update()
+        bar.close()
+        summary = (
+            f"Ingested {tally.created} new article(s) with {tally.claims} claim(s); "
+            f"{tally.duplicates} already present (unchanged); {len(tally.failures)} rejected."
+        )
+        self.stdout.write(self.style.SUCCESS(summary) if not tally.failures else self.style.WARNING(summary))
+        if tally.failures:
+            raise CommandError(
+                f"{len(tally.failures)} of {len(files)} file(s) were rejected (reasons above)."
+            )
+
+    def _prepare_all(
+        self, files: list[Path], tally: Tally, reject: Any, bar: tqdm[Any]
+    ) -> Iterator[PreparedArticle]:
+        """Read, decode and identify each file lazily; duplicates and rejects are settled here."""
+        limit = settings.FACTCHECK_MAX_ARTICLE_BYTES
+        seen: set[str] = set()
+        for path in files:
+            try:
+                item = article_prepare(data=_read(path, limit), name=str(path))
+            except ArticleRejected as exc:
+                reject(exc)
+                bar.update()
+                continue
+            if isinstance(item, Article) or item.content_hash in seen:
+                tally.duplicates += 1
+                bar.update()
+                continue
+            seen.add(item.content_hash)
+            yield item
+
+    def _extract_in_pool(
+        self, prepared: Iterator[PreparedArticle], jobs: int, tally: Tally, reject: Any, bar: tqdm[Any]
+    ) -> None:
+        """Extraction in `jobs` processes, storing in order as results arrive, with a bounded window of
+        articles in flight so memory does not grow with the number of files."""
+        # Spawned (not forked) workers import only the pure extraction code: no database socket, Django
+        # state or ONNX session is shared with this process.
+        window: deque[tuple[PreparedArticle, Future[ExtractionResult]]] = deque()
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(settings.FACTCHECK_SCORER, settings.FACTCHECK_CLAIM_THRESHOLD),
+        ) as pool:
+
+            def drain(keep: int) -> None:
+                while len(window) > keep:
+                    item, future = window.popleft()
+                    try:
+                        result = article_check_extraction(future.result(), name=item.name)
+                        tally.add(article_store(prepared=item, result=result))
+                    except ArticleRejected as exc:
+                        reject(exc)
+                    bar.update()
+
+            for item in prepared:
+                window.append((item, pool.submit(extract_in_worker, item.text, item.content_type, item.name)))
+                drain(keep=jobs * 4)
+            drain(keep=0)

@@ -78,3 +78,31 @@ def test_html_file_is_ingested(tmp_path: Path) -> None:
     assert article.content_type == "text/html"
     assert "Home | World" not in article.body
     assert "$4.2 billion" in article.body
+
+
+def test_parallel_extraction_gives_the_same_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path in SEEDS.glob("*.txt"):
+        (tmp_path / path.name).write_text(path.read_text())
+    (tmp_path / "dup.txt").write_text((SEEDS / "000_086ab713619688c1.txt").read_text())
+    (tmp_path / "clutter.txt").write_text("Print Friendly, PDF & Email\nPlease Share:\n")
+    with pytest.raises(CommandError, match=r"1 of 7 file\(s\) were rejected"):
+        call_command("ingest", str(tmp_path), "--jobs", "2", "--no-progress")
+    parallel = sorted(Article.objects.values_list("content_hash", "title"))
+    tasks = ReviewTask.objects.count()
+    out = capsys.readouterr()
+    assert f"{tmp_path / 'clutter.txt'}: no sentences found after cleaning (nothing to review)." in out.err
+    assert (
+        f"Ingested 5 new article(s) with {tasks} claim(s); 1 already present (unchanged); 1 rejected."
+        in out.out
+    )
+    ReviewTask.objects.all().delete()
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM reviews_reviewevent")
+    Article.objects.all().delete()
+    call_command("ingest", str(SEEDS), "--no-progress")
+    assert sorted(Article.objects.values_list("content_hash", "title")) == parallel
+    assert ReviewTask.objects.count() == tasks

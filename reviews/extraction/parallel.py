@@ -1,0 +1,25 @@
+"""Extraction in worker processes (`manage.py ingest --jobs N`).
+
+Only this module and the pure extraction code are imported in a worker: no Django, no database. Each
+worker loads its scorer once, in `init_worker`.
+"""
+
+from __future__ import annotations
+
+from reviews.extraction.pipeline import SentenceScorer, extract_article, get_sentence_scorer
+from reviews.extraction.types import ExtractionResult
+
+_scorer: SentenceScorer | None = None
+_threshold: float | None = None
+
+
+def init_worker(scorer_kind: str, threshold: float | None) -> None:
+    global _scorer, _threshold  # per-process state is the point of a worker initializer
+    _scorer = get_sentence_scorer(scorer_kind)
+    _threshold = threshold
+
+
+def extract_in_worker(text: str, content_type: str, name: str) -> ExtractionResult:
+    return extract_article(
+        text, content_type=content_type, filename=name, threshold=_threshold, scorer=_scorer
+    )
