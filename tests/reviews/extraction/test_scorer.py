@@ -1,0 +1,135 @@
+"""The shipped ONNX check-worthiness scorer: loads offline, scores sensibly, keeps order, stays in [0, 1]."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from reviews.extraction.scorer import MODEL_DIR, Scorer, get_scorer
+
+CHECKWORTHY = [
+    "Unemployment fell to 3.5% in 2019.",
+    "The federal deficit doubled to $1.7 trillion in the last four years.",
+    "Crime in our cities went up 30 percent since 2012.",
+    "My opponent voted to cut Medicare by $700 billion.",
+]
+NOT_CHECKWORTHY = [
+    "What a beautiful day!",
+    "Thank you all for coming tonight.",
+    "I love you, mom.",
+    "Good evening and welcome.",
+]
+
+
+BATCH_TOLERANCE = 0.05
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    return get_scorer()
+
+
+def test_model_directory_is_small_and_matches_meta() -> None:
+    files = {p.name for p in MODEL_DIR.iterdir()}
+    assert {"model.onnx", "tokenizer.json", "meta.json"} <= files
+    assert sum(p.stat().st_size for p in MODEL_DIR.iterdir() if p.is_file()) <= 25 * 1024 * 1024
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert hashlib.sha256((MODEL_DIR / "model.onnx").read_bytes()).hexdigest() == meta["model_sha256"]
+    assert len(meta["heldout_ct2019_documents"]) >= 5
+
+
+def test_version_and_threshold(scorer: Scorer) -> None:
+    assert scorer.version.startswith("minilm-cw-")
+    assert 0.0 < scorer.default_threshold < 1.0
+    assert get_scorer() is scorer  # process-wide cache
+
+
+def test_checkworthy_outscores_chitchat(scorer: Scorer) -> None:
+    high, low = scorer.score(["Unemployment fell to 3.5% in 2019.", "What a beautiful day!"])
+    assert high > low
+    assert high >= scorer.default_threshold
+    assert low < scorer.default_threshold
+
+
+def test_claims_above_threshold_chitchat_below(scorer: Scorer) -> None:
+    scores = scorer.score(CHECKWORTHY + NOT_CHECKWORTHY)
+    claims, chat = scores[: len(CHECKWORTHY)], scores[len(CHECKWORTHY) :]
+    assert all(s >= scorer.default_threshold for s in claims), claims
+    assert all(s < scorer.default_threshold for s in chat), chat
+    assert min(claims) > max(chat)
+
+
+def test_scores_in_unit_interval_and_order_preserved(scorer: Scorer) -> None:
+    texts = [*CHECKWORTHY, *NOT_CHECKWORTHY, "A much longer sentence " * 40]
+    scores = scorer.score(texts, batch_size=3)
+    assert len(scores) == len(texts)
+    assert all(isinstance(s, float) and 0.0 <= s <= 1.0 for s in scores)
+    # Each text scores (nearly) the same alone as inside a reversed, differently batched call: int8
+    # activations are quantized per batch, so a batch's other sentences move a score by a few 0.01 at most.
+    reversed_scores = scorer.score(texts[::-1], batch_size=64)[::-1]
+    assert reversed_scores == pytest.approx(scores, abs=BATCH_TOLERANCE)
+    alone = [scorer.score([text])[0] for text in texts]
+    assert alone == pytest.approx(scores, abs=BATCH_TOLERANCE)
+    # and the same call twice gives exactly the same scores
+    assert scorer.score(texts, batch_size=3) == scores
+
+
+def test_empty_and_blank_inputs(scorer: Scorer) -> None:
+    assert scorer.score([]) == []
+    scores = scorer.score(["", "   ", "\n\t", "Unemployment fell to 3.5% in 2019."])
+    assert scores[:3] == [0.0, 0.0, 0.0]
+    assert scores[3] > scorer.default_threshold
+    assert all(s < scorer.default_threshold for s in scorer.score(["...", "-", "?"]))
+
+
+def test_bad_batch_size(scorer: Scorer) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        scorer.score(["x"], batch_size=0)
+
+
+def test_concurrent_calls_agree(scorer: Scorer) -> None:
+    texts = CHECKWORTHY + NOT_CHECKWORTHY
+    expected = scorer.score(texts, batch_size=2)
+    results: list[list[float]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                results.append(scorer.score(texts, batch_size=2))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 20
+    for r in results:
+        assert r == pytest.approx(expected, abs=1e-6)
+
+
+def test_threads_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACTCHECK_SCORER_THREADS", "2")
+    two = Scorer(MODEL_DIR)
+    assert two.score(["Unemployment fell to 3.5% in 2019."]) == pytest.approx(
+        get_scorer().score(["Unemployment fell to 3.5% in 2019."]), abs=1e-4
+    )
+    monkeypatch.setenv("FACTCHECK_SCORER_THREADS", "zero")
+    with pytest.raises(ValueError, match="FACTCHECK_SCORER_THREADS"):
+        Scorer(MODEL_DIR)
+
+
+def test_loads_from_copied_directory(tmp_path: Path) -> None:
+    for name in ("model.onnx", "tokenizer.json", "meta.json"):
+        (tmp_path / name).write_bytes((MODEL_DIR / name).read_bytes())
+    copy = Scorer(tmp_path, threads=1)
+    assert copy.score(["What a beautiful day!"]) == pytest.approx(
+        get_scorer().score(["What a beautiful day!"]), abs=1e-6
+    )
