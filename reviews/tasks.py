@@ -34,21 +34,34 @@ def article_extract_task(article_id: int) -> None:
 
 
 @shared_task(name="reviews.scorecard_build", **_RELIABLE)
-def scorecard_build_task(article_id: int) -> None:
-    from reviews.services.scorecards import scorecard_build
+def scorecard_build_task(article_id: int) -> str:
+    """Bring one article's scorecard up to date. Queued after commit by `scorecard_request`; a duplicate
+    or late message finds the scorecard current and returns after two queries."""
+    from reviews.services.scorecards import scorecards_build
 
-    scorecard_build(article_id=article_id)
+    outcome = scorecards_build(article_ids=[article_id])
+    if outcome.missing:
+        return "article gone"
+    return "up to date" if outcome.up_to_date else "built"
+
+
+@shared_task(name="reviews.scorecards_build_chunk", **_RELIABLE)
+def scorecards_build_chunk_task(article_ids: list[int]) -> dict[str, int]:
+    """Build a chunk of scorecards in one transaction (the fan-out unit of the sweeper and
+    `manage.py rebuild_scorecards`). A transient error retries the whole chunk, which is safe: the
+    scorecards it already built are then found current and skipped."""
+    from reviews.services.scorecards import scorecards_build
+
+    outcome = scorecards_build(article_ids=article_ids)
+    return {"built": outcome.built, "up_to_date": len(outcome.up_to_date), "missing": len(outcome.missing)}
 
 
 @shared_task(name="reviews.scorecards_sweep_stale", **_RELIABLE)
 def scorecards_sweep_stale_task() -> int:
-    """Periodic repair: rebuild every scorecard a lost message left stale."""
-    from reviews.services.scorecards import scorecards_stale_ids
+    """Periodic repair (beat): queue rebuilds of every scorecard a lost message left stale."""
+    from reviews.services.scorecards import scorecards_sweep
 
-    ids = scorecards_stale_ids()
-    for article_id in ids:
-        scorecard_build_task.delay(article_id)
-    return len(ids)
+    return scorecards_sweep()
 
 
 @shared_task(name="reviews.tasks_expire_leases", **_RELIABLE)
