@@ -12,11 +12,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from reviews.exceptions import ValidationFailed
-from reviews.models import Citation, RatingLabel, ReviewTask, Verdict, VerdictStatus
+from reviews.exceptions import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from reviews.models import (
+    PUBLISHED_LINEAGE,
+    Citation,
+    Claim,
+    ClaimStatus,
+    EventAction,
+    RatingLabel,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
+from reviews.services.events import event_record
+from reviews.services.scorecards import scorecard_request
 
 # Length limits, in characters. The model fields carry the same numbers.
 SUMMARY_MAX = 2000
@@ -123,9 +138,13 @@ def verdict_validate(data: VerdictInput, *, complete: bool) -> RatingLabel | Non
     return label
 
 
-def citations_replace(*, verdict: Verdict, citations: Sequence[CitationInput]) -> list[Citation]:
-    """Make `verdict`'s citations exactly `citations`, in order (inside the caller's transaction)."""
-    verdict.citations.all().delete()
+def citations_replace(
+    *, verdict: Verdict, citations: Sequence[CitationInput], fresh: bool = False
+) -> list[Citation]:
+    """Make `verdict`'s citations exactly `citations`, in order (inside the caller's transaction).
+    `fresh`: the verdict was just created, so there is nothing to delete."""
+    if not fresh:
+        verdict.citations.all().delete()
     return Citation.objects.bulk_create(
         Citation(
             verdict=verdict,
@@ -167,8 +186,9 @@ def verdict_write_for_task(
         verdict.submitted_at = timezone.now()
     elif verdict.status != VerdictStatus.RETURNED:
         verdict.status = VerdictStatus.DRAFT
+    created = verdict.pk is None
     verdict.save()
-    citations_replace(verdict=verdict, citations=data.citations)
+    citations_replace(verdict=verdict, citations=data.citations, fresh=created)
     return verdict
 
 
@@ -177,3 +197,472 @@ def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:
     return Verdict.objects.filter(task=task, reviewer=reviewer, status=VerdictStatus.DRAFT).update(
         status=VerdictStatus.ABANDONED, updated_at=timezone.now()
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Editors: publish, return, correct, retract, edit, write
+# --------------------------------------------------------------------------------------------------
+#
+# Guarantees:
+# - Every call locks its rows in one fixed order: the claim, then its review task, then the verdict, and
+#   last the article (inside `scorecard_request`). The claim services and the queue (task, then verdict)
+#   take the same order, so no two of them can deadlock. The claim lock also serialises everything that
+#   numbers a claim's published versions, so "version = highest published version + 1" cannot race.
+# - A refused call changes nothing: state is checked first (InvalidTransition, HTTP 409), then input
+#   (ValidationFailed, 400), then everything is written with its ReviewEvent in one transaction.
+# - Interfaces check `reviews.publish_verdict`; the services check it again (NotAllowed, 403).
+
+EDITOR_PERM = "reviews.publish_verdict"
+Editor = User | AnonymousUser
+
+# How each state reads in a refusal: "Verdict 7 is <phrase>; it cannot be <verb>."
+_STATE_PHRASES: dict[str, str] = {
+    VerdictStatus.DRAFT: "a draft its reviewer has not submitted",
+    VerdictStatus.SUBMITTED: "submitted for review",
+    VerdictStatus.RETURNED: "returned to its reviewer",
+    VerdictStatus.PUBLISHED: "published",
+    VerdictStatus.SUPERSEDED: "superseded by a correction",
+    VerdictStatus.RETRACTED: "retracted",
+    VerdictStatus.ABANDONED: "an abandoned draft",
+}
+FROZEN_HINT = "A published verdict is frozen: correct or retract it instead."
+
+RETURN_NOTE_MISSING = "Say what the reviewer should change."
+CORRECTION_NOTE_MISSING = "Say what the correction changes; readers see this note."
+RETRACTION_NOTE_MISSING = "Say why the verdict is retracted; readers see this note."
+
+
+def _require_editor(editor: Editor, verb: str) -> User:
+    if not isinstance(editor, User) or not editor.is_active or not editor.has_perm(EDITOR_PERM):
+        raise NotAllowed(f"Only editors can {verb}.")
+    return editor
+
+
+def _lock_claim(claim_id: int) -> Claim:
+    claim = (
+        Claim.objects.select_for_update(of=("self",)).select_related("article").filter(pk=claim_id).first()
+    )
+    if claim is None:
+        raise NotFound(f"Claim {claim_id} does not exist.")
+    return claim
+
+
+def _lock_verdict(verdict_id: int) -> tuple[Verdict, ReviewTask | None]:
+    """Lock the verdict's claim, task and the verdict itself, in that order, and return them fresh."""
+    ref = Verdict.objects.filter(pk=verdict_id).values_list("claim_id", "task_id").first()
+    if ref is None:
+        raise NotFound(f"Verdict {verdict_id} does not exist.")
+    claim_id, task_id = ref  # neither ever changes on a verdict, so reading them unlocked is safe
+    claim = _lock_claim(claim_id)
+    task = ReviewTask.objects.select_for_update().filter(pk=task_id).first() if task_id is not None else None
+    verdict = Verdict.objects.select_for_update(of=("self",)).select_related("rating").get(pk=verdict_id)
+    verdict.claim = claim
+    return verdict, task
+
+
+def _latest_version(verdict: Verdict) -> Verdict | None:
+    return (
+        Verdict.objects.filter(claim_id=verdict.claim_id, status__in=PUBLISHED_LINEAGE)
+        .order_by("-version")
+        .first()
+    )
+
+
+def _refusal(verdict: Verdict, verb: str, hint: str = "") -> InvalidTransition:
+    message = f"Verdict {verdict.pk} is {_STATE_PHRASES[verdict.status]}; it cannot be {verb}."
+    if not hint and verdict.status == VerdictStatus.SUPERSEDED:
+        latest = _latest_version(verdict)
+        if latest is not None:
+            hint = f"Act on the latest version (verdict {latest.pk}) instead."
+    return InvalidTransition(f"{message} {hint}".strip(), status=verdict.status)
+
+
+def _require_state(verdict: Verdict, allowed: Sequence[str], verb: str, hints: dict[str, str]) -> None:
+    if verdict.status not in allowed:
+        raise _refusal(verdict, verb, hints.get(verdict.status, ""))
+
+
+def _note(note: str, *, missing: str, name: str = "note") -> str:
+    text = note.strip()
+    problem = _too_long(text, NOTE_MAX) if text else missing
+    if problem:
+        raise ValidationFailed(f"{name}: {problem}", field_errors={name: [problem]})
+    return text
+
+
+def _next_version(claim_id: int) -> int:
+    """The number the next publication on this claim gets. Call with the claim row locked."""
+    latest = Verdict.objects.filter(claim_id=claim_id, status__in=PUBLISHED_LINEAGE).aggregate(
+        v=Max("version")
+    )
+    return (latest["v"] or 0) + 1
+
+
+def verdict_input_of(verdict: Verdict) -> VerdictInput:
+    """The stored verdict as input: what publishing re-validates and partial edits start from."""
+    return VerdictInput(
+        rating=verdict.rating.slug if verdict.rating else "",
+        summary=verdict.summary,
+        rationale=verdict.rationale,
+        citations=tuple(
+            CitationInput(
+                url=c.url, title=c.title, publisher=c.publisher, published=c.published, excerpt=c.excerpt
+            )
+            for c in verdict.citations.order_by("position", "id")
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictPatch:
+    """Part of a verdict to change (an API PATCH): None keeps the stored value. Merged with the stored
+    verdict under its row lock, so two partial edits at once cannot undo each other."""
+
+    rating: str | None = None
+    summary: str | None = None
+    rationale: str | None = None
+    citations: Sequence[CitationInput] | None = None
+
+    def apply(self, base: VerdictInput) -> VerdictInput:
+        return VerdictInput(
+            rating=base.rating if self.rating is None else self.rating,
+            summary=base.summary if self.summary is None else self.summary,
+            rationale=base.rationale if self.rationale is None else self.rationale,
+            citations=base.citations if self.citations is None else tuple(self.citations),
+        )
+
+
+def _normalised(data: VerdictInput) -> tuple[object, ...]:
+    return (
+        data.rating,
+        data.summary.strip(),
+        data.rationale.strip(),
+        tuple(
+            (c.url.strip(), c.title.strip(), c.publisher.strip(), c.published, c.excerpt.strip())
+            for c in data.citations
+        ),
+    )
+
+
+def _write_content(verdict: Verdict, data: VerdictInput, label: RatingLabel | None) -> None:
+    verdict.rating = label
+    verdict.summary = data.summary.strip()
+    verdict.rationale = data.rationale.strip()
+
+
+def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
+    """Approve a submitted verdict: it is published with the next version number of its claim, and its
+    review task is done. Re-validates the stored verdict (a rating may have been retired since).
+
+    Locks claim, task, verdict, then the article (scorecard). Not idempotent: publishing twice is a 409.
+    """
+    user = _require_editor(editor, "publish verdicts")
+    with transaction.atomic():
+        verdict, task = _lock_verdict(verdict_id)
+        _require_state(
+            verdict,
+            [VerdictStatus.SUBMITTED],
+            "published",
+            {
+                VerdictStatus.PUBLISHED: "It is already published.",
+                VerdictStatus.RETURNED: "Its reviewer must resubmit it first.",
+                VerdictStatus.DRAFT: "Its reviewer must submit it first.",
+            },
+        )
+        current = Verdict.objects.published().filter(claim_id=verdict.claim_id).exclude(pk=verdict.pk).first()
+        if current is not None:
+            raise InvalidTransition(
+                f"Claim {verdict.claim_id} already has a published verdict (verdict {current.pk}); "
+                "correct that one instead.",
+                status=verdict.status,
+            )
+        label = verdict_validate(verdict_input_of(verdict), complete=True)
+        now = timezone.now()
+        verdict.status = VerdictStatus.PUBLISHED
+        verdict.version = _next_version(verdict.claim_id)
+        verdict.published_at = now
+        verdict.editor = user
+        verdict.save()
+        if task is not None and task.status != TaskStatus.DONE:
+            task.status = TaskStatus.DONE
+            task.save(update_fields=["status", "updated_at"])
+        event_record(
+            action=EventAction.VERDICT_PUBLISHED,
+            actor=user,
+            article=verdict.claim.article,
+            claim=verdict.claim,
+            task=task,
+            verdict=verdict,
+            from_status=VerdictStatus.SUBMITTED,
+            to_status=VerdictStatus.PUBLISHED,
+            data={"version": verdict.version, "rating": label.slug if label else None},
+        )
+        scorecard_request(article=verdict.claim.article)
+    return verdict
+
+
+def verdict_return(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
+    """Send a submitted verdict back to the reviewer who wrote it, with the editor's note. Its task goes
+    to RETURNED with the reviewer kept, so it comes first in that reviewer's queue.
+
+    Locks claim, task, verdict. The scorecard is untouched (the claim stays "in review").
+    """
+    user = _require_editor(editor, "return verdicts")
+    with transaction.atomic():
+        verdict, task = _lock_verdict(verdict_id)
+        _require_state(
+            verdict,
+            [VerdictStatus.SUBMITTED],
+            "returned",
+            {VerdictStatus.PUBLISHED: FROZEN_HINT, VerdictStatus.RETURNED: "It was already returned."},
+        )
+        if verdict.reviewer_id is None or task is None:
+            raise InvalidTransition(
+                f"Verdict {verdict.pk} was written by an editor, not a reviewer; there is nobody to return "
+                "it to. Edit it instead.",
+                status=verdict.status,
+            )
+        text = _note(note, missing=RETURN_NOTE_MISSING)
+        verdict.status = VerdictStatus.RETURNED
+        verdict.editor_note = text
+        verdict.editor = user
+        verdict.save(update_fields=["status", "editor_note", "editor", "updated_at"])
+        from_task = task.status
+        task.status = TaskStatus.RETURNED
+        task.reviewer_id = verdict.reviewer_id
+        task.save(update_fields=["status", "reviewer", "updated_at"])
+        event_record(
+            action=EventAction.VERDICT_RETURNED,
+            actor=user,
+            article=verdict.claim.article,
+            claim=verdict.claim,
+            task=task,
+            verdict=verdict,
+            from_status=VerdictStatus.SUBMITTED,
+            to_status=VerdictStatus.RETURNED,
+            note=text,
+            data={"reviewer": verdict.reviewer_id, "task_from": from_task},
+        )
+    return verdict
+
+
+def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note: str) -> Verdict:
+    """Correct a published verdict. It stays frozen: the correction is a new version (version + 1,
+    `previous` = the old one) published at once with `note` as its correction note, and the old version
+    becomes superseded, still readable. Returns the new version.
+
+    Locks claim, task, verdict, then the article (scorecard).
+    """
+    user = _require_editor(editor, "correct verdicts")
+    with transaction.atomic():
+        old, task = _lock_verdict(verdict_id)
+        _require_state(
+            old,
+            [VerdictStatus.PUBLISHED],
+            "corrected",
+            {
+                VerdictStatus.SUBMITTED: "Edit it or publish it; only published verdicts are corrected.",
+                VerdictStatus.RETURNED: "Edit it instead; only published verdicts are corrected.",
+            },
+        )
+        text = _note(note, missing=CORRECTION_NOTE_MISSING)
+        label = verdict_validate(data, complete=True)
+        now = timezone.now()
+        version = _next_version(old.claim_id)
+        # The old version leaves PUBLISHED first: verdict_one_published_per_claim allows one at a time.
+        old.status = VerdictStatus.SUPERSEDED
+        old.save(update_fields=["status", "updated_at"])
+        new = Verdict(
+            claim=old.claim,
+            task=task,
+            reviewer_id=old.reviewer_id,
+            editor=user,
+            status=VerdictStatus.PUBLISHED,
+            version=version,
+            previous=old,
+            correction_note=text,
+            published_at=now,
+        )
+        _write_content(new, data, label)
+        new.save()
+        citations_replace(verdict=new, citations=data.citations)
+        event_record(
+            action=EventAction.VERDICT_CORRECTED,
+            actor=user,
+            article=old.claim.article,
+            claim=old.claim,
+            task=task,
+            verdict=new,
+            from_status=VerdictStatus.PUBLISHED,
+            to_status=VerdictStatus.PUBLISHED,
+            note=text,
+            data={
+                "previous_verdict": old.pk,
+                "previous_version": old.version,
+                "version": new.version,
+                "rating": label.slug if label else None,
+                "previous_rating": old.rating.slug if old.rating else None,
+            },
+        )
+        scorecard_request(article=old.claim.article)
+    return new
+
+
+def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
+    """Withdraw a published verdict, with a note readers see. It stays readable as retracted; the claim
+    then has no published verdict (an editor may write a new one, which gets the next version number).
+
+    Locks claim, task, verdict, then the article (scorecard).
+    """
+    user = _require_editor(editor, "retract verdicts")
+    with transaction.atomic():
+        verdict, task = _lock_verdict(verdict_id)
+        _require_state(
+            verdict,
+            [VerdictStatus.PUBLISHED],
+            "retracted",
+            {VerdictStatus.SUBMITTED: "Only published verdicts are retracted; return it instead."},
+        )
+        text = _note(note, missing=RETRACTION_NOTE_MISSING)
+        verdict.status = VerdictStatus.RETRACTED
+        verdict.retracted_at = timezone.now()
+        verdict.retraction_note = text
+        verdict.save(update_fields=["status", "retracted_at", "retraction_note", "updated_at"])
+        event_record(
+            action=EventAction.VERDICT_RETRACTED,
+            actor=user,
+            article=verdict.claim.article,
+            claim=verdict.claim,
+            task=task,
+            verdict=verdict,
+            from_status=VerdictStatus.PUBLISHED,
+            to_status=VerdictStatus.RETRACTED,
+            note=text,
+            data={"version": verdict.version},
+        )
+        scorecard_request(article=verdict.claim.article)
+    return verdict
+
+
+def verdict_edit(*, verdict_id: int, editor: Editor, data: VerdictInput | VerdictPatch) -> Verdict:
+    """An editor rewrites a verdict under review (submitted, or returned to its reviewer): rating,
+    summary, rationale and citations become exactly `data` (or the stored verdict with `data`'s changes,
+    for a `VerdictPatch`), validated as for publication. The status does not change. Idempotent: the same
+    content again writes and records nothing.
+
+    Locks claim, task, verdict. The scorecard is untouched (only published verdicts count).
+    """
+    user = _require_editor(editor, "edit verdicts")
+    with transaction.atomic():
+        verdict, task = _lock_verdict(verdict_id)
+        _require_state(
+            verdict,
+            [VerdictStatus.SUBMITTED, VerdictStatus.RETURNED],
+            "edited",
+            {VerdictStatus.PUBLISHED: FROZEN_HINT},
+        )
+        before = verdict_input_of(verdict)
+        if isinstance(data, VerdictPatch):
+            data = data.apply(before)
+        label = verdict_validate(data, complete=True)
+        if _normalised(before) == _normalised(data):
+            return verdict
+        _write_content(verdict, data, label)
+        verdict.editor = user
+        verdict.save()
+        citations_replace(verdict=verdict, citations=data.citations)
+        event_record(
+            action=EventAction.VERDICT_EDITED,
+            actor=user,
+            article=verdict.claim.article,
+            claim=verdict.claim,
+            task=task,
+            verdict=verdict,
+            from_status=verdict.status,
+            to_status=verdict.status,
+            data={
+                "rating": [before.rating, data.rating],
+                "summary_changed": before.summary.strip() != data.summary.strip(),
+                "rationale_changed": before.rationale.strip() != data.rationale.strip(),
+                "citations": [len(before.citations), len(data.citations)],
+            },
+        )
+    return verdict
+
+
+def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInput) -> Verdict:
+    """An editor writes a claim's verdict directly. It is validated as for publication and stored as
+    submitted (ready for `verdict_publish`), with no reviewer; the claim's waiting task, if any, is
+    taken over (submitted, with the editor as its reviewer) so nobody else picks it from the queue.
+
+    Refused while the claim is only a sentence, has a published verdict or one in progress, or its task
+    is leased to a reviewer. Locks claim, task, then the article (scorecard, when a task left the queue).
+    """
+    user = _require_editor(editor, "write verdicts")
+    with transaction.atomic():
+        claim = _lock_claim(claim_id)
+        if claim.status != ClaimStatus.CLAIM:
+            raise InvalidTransition(
+                f"Claim {claim.pk} is a scored sentence, not a check-worthy claim; promote it first."
+            )
+        task = (
+            ReviewTask.objects.select_for_update(of=("self",))
+            .filter(claim=claim)
+            .exclude(status=TaskStatus.CANCELLED)
+            .select_related("lease_holder")
+            .first()
+        )
+        existing = (
+            Verdict.objects.filter(claim=claim, status__in=[*OPEN_STATUSES, VerdictStatus.PUBLISHED])
+            .order_by("-id")
+            .first()
+        )
+        if existing is not None and existing.status == VerdictStatus.PUBLISHED:
+            raise InvalidTransition(
+                f"Claim {claim.pk} already has a published verdict (verdict {existing.pk}); "
+                "correct that one instead."
+            )
+        if existing is not None:
+            raise InvalidTransition(
+                f"Claim {claim.pk} already has a verdict in progress (verdict {existing.pk}, "
+                f"{_STATE_PHRASES[existing.status]}); edit that one instead."
+            )
+        if task is not None and task.status == TaskStatus.LEASED:
+            holder = task.lease_holder.get_username() if task.lease_holder else "a reviewer"
+            raise InvalidTransition(
+                f"Task {task.pk} on claim {claim.pk} is leased to {holder}; release it before writing "
+                "the verdict yourself."
+            )
+        label = verdict_validate(data, complete=True)
+        took_task = task is not None and task.status != TaskStatus.DONE
+        if task is not None and took_task:
+            task.status = TaskStatus.SUBMITTED
+            task.reviewer = user
+            task.save(update_fields=["status", "reviewer", "updated_at"])
+        verdict = Verdict(
+            claim=claim,
+            task=task,
+            editor=user,
+            status=VerdictStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+        _write_content(verdict, data, label)
+        verdict.save()
+        citations_replace(verdict=verdict, citations=data.citations)
+        event_record(
+            action=EventAction.VERDICT_SUBMITTED,
+            actor=user,
+            article=claim.article,
+            claim=claim,
+            task=task,
+            verdict=verdict,
+            to_status=VerdictStatus.SUBMITTED,
+            data={
+                "by_editor": True,
+                "rating": label.slug if label else None,
+                "citations": len(data.citations),
+            },
+        )
+        if took_task:
+            scorecard_request(article=claim.article)
+    return verdict

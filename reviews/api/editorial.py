@@ -1,0 +1,258 @@
+"""The editors' desk over the API, for newsroom tools: publish, return, correct, retract and edit verdicts.
+
+`VerdictEditorialMixin` is mixed into the verdicts viewset (reviews.api.views.VerdictViewSet). Each action
+parses its body, calls one service in `reviews.services.verdicts` and answers with the verdict as the read
+API shows it. The services hold the rules and the messages; their refusals leave through the one exception
+handler (reviews.api.errors): 400 invalid input (with `errors` per field, the same words as the admin),
+403 not an editor, 404 no such verdict, 409 the verdict's state does not allow it (nothing changed).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, cast
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reviews.api.permissions import CanPublish
+from reviews.api.queue import CitationInputSerializer
+from reviews.api.serializers import ErrorSerializer, VerdictSerializer
+from reviews.exceptions import NotFound
+from reviews.models import Verdict
+from reviews.selectors_public import verdicts_visible
+from reviews.services.verdicts import (
+    CitationInput,
+    VerdictInput,
+    VerdictPatch,
+    verdict_correct,
+    verdict_edit,
+    verdict_publish,
+    verdict_retract,
+    verdict_return,
+)
+
+# --- input -----------------------------------------------------------------------------------------
+# Nothing here is required or length-checked: a missing or empty field reaches the service, which refuses
+# it with the message every surface uses ("Choose a rating.", "note: Say why ...").
+
+
+class VerdictContentSerializer(serializers.Serializer[dict[str, Any]]):
+    rating = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A rating label's slug, e.g. `mostly-false`."
+    )
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    citations = CitationInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="The verdict's citations, in order; http(s) URLs, no duplicates. Needed unless the rating "
+        "is of the unverifiable kind.",
+    )
+
+    def to_input(self) -> VerdictInput:
+        data = self.validated_data
+        return VerdictInput(
+            rating=data["rating"],
+            summary=data["summary"],
+            rationale=data["rationale"],
+            citations=tuple(CitationInput(**c) for c in data["citations"]),
+        )
+
+
+class VerdictEditSerializer(serializers.Serializer[dict[str, Any]]):
+    """Only the fields sent change; `citations`, when sent, replaces them all. (Not a `partial=True`
+    serializer: that would also make each citation's `url` optional.)"""
+
+    rating = serializers.CharField(required=False, allow_blank=True, help_text="A rating label's slug.")
+    summary = serializers.CharField(required=False, allow_blank=True)
+    rationale = serializers.CharField(required=False, allow_blank=True)
+    citations = CitationInputSerializer(many=True, required=False, help_text="Replaces all citations.")
+
+    def to_patch(self) -> VerdictPatch:
+        data = self.validated_data
+        citations = data.get("citations")
+        return VerdictPatch(
+            rating=data.get("rating"),
+            summary=data.get("summary"),
+            rationale=data.get("rationale"),
+            citations=None if citations is None else tuple(CitationInput(**c) for c in citations),
+        )
+
+
+class EditorNoteSerializer(serializers.Serializer[dict[str, Any]]):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required; at most 2,000 characters."
+    )
+
+
+class VerdictCorrectionSerializer(VerdictContentSerializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The correction note readers see with the new version. Required.",
+    )
+
+
+# --- responses -------------------------------------------------------------------------------------
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+ERRORS = {
+    400: _error(
+        "Invalid input; `errors` maps each field (`note`, `rating`, `citations[0].url`, ...) to messages."
+    ),
+    401: _error("No token, or a wrong or inactive one."),
+    403: _error("Not an editor: only the Editors group may act on verdicts."),
+    404: _error("No such verdict."),
+    409: _error(
+        "The verdict's current state does not allow this (e.g. publishing a returned verdict); "
+        "nothing changed."
+    ),
+}
+CONFLICT_EXAMPLE = OpenApiExample(
+    "Not allowed in this state",
+    value={
+        "detail": "Verdict 7 is published; it cannot be published. It is already published.",
+        "code": "invalid_transition",
+        "errors": {},
+        "status": "published",
+    },
+    response_only=True,
+    status_codes=["409"],
+)
+
+
+class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
+    """Editors' actions on one verdict. Put it first among the viewset's bases."""
+
+    editorial_actions: ClassVar[frozenset[str]] = frozenset(
+        {"partial_update", "publish", "return_verdict", "correct", "retract"}
+    )
+
+    def get_permissions(self) -> list[BasePermission]:
+        # Closed to everybody but editors whatever the viewset's own defaults are; the services check again.
+        if getattr(self, "action", None) in self.editorial_actions:
+            return [CanPublish()]
+        return cast(list[BasePermission], list(super().get_permissions()))
+
+    def _verdict_id(self) -> int:
+        raw = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
+        if not raw.isdigit():
+            raise NotFound(f"Verdict {raw} does not exist.")
+        return int(raw)
+
+    def _editor(self, request: Request) -> User:
+        user = request.user
+        assert isinstance(user, User)  # CanPublish let only an authenticated editor through
+        return user
+
+    def _answer(self, request: Request, verdict: Verdict, code: int = status.HTTP_200_OK) -> Response:
+        fresh = verdicts_visible(user=request.user).get(pk=verdict.pk)
+        body = VerdictSerializer(fresh, context=self.get_serializer_context()).data
+        headers = {}
+        if code == status.HTTP_201_CREATED:
+            # The router accepts both spellings; the canonical URL ends with a slash, as in the schema.
+            path = reverse("verdict-detail", args=[verdict.pk]).rstrip("/") + "/"
+            headers["Location"] = request.build_absolute_uri(path)
+        return Response(body, status=code, headers=headers)
+
+    @extend_schema(
+        summary="Edit a verdict under review",
+        description=(
+            "An editor's edit of a submitted (or returned) verdict. Only the fields sent change; "
+            "`citations`, when sent, replaces them all. The result must be publishable (rating, summary, "
+            "citations). "
+            "Published verdicts are frozen: correct them instead (409)."
+        ),
+        request=VerdictEditSerializer,
+        responses={200: VerdictSerializer, **ERRORS},
+        examples=[CONFLICT_EXAMPLE],
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = VerdictEditSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        verdict = verdict_edit(
+            verdict_id=self._verdict_id(), editor=self._editor(request), data=payload.to_patch()
+        )
+        return self._answer(request, verdict)
+
+    @extend_schema(
+        summary="Publish a submitted verdict",
+        description=(
+            "Readers see it at once; it gets the claim's next version number and its review task is done."
+        ),
+        request=None,
+        responses={200: VerdictSerializer, **ERRORS},
+        examples=[CONFLICT_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._answer(
+            request, verdict_publish(verdict_id=self._verdict_id(), editor=self._editor(request))
+        )
+
+    @extend_schema(
+        summary="Return a submitted verdict to its reviewer",
+        description="Back to the reviewer who wrote it, first in their queue, with the editor's `note`.",
+        request=EditorNoteSerializer,
+        responses={200: VerdictSerializer, **ERRORS},
+        examples=[CONFLICT_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_verdict(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = EditorNoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        verdict = verdict_return(
+            verdict_id=self._verdict_id(), editor=self._editor(request), note=payload.validated_data["note"]
+        )
+        return self._answer(request, verdict)
+
+    @extend_schema(
+        summary="Correct a published verdict",
+        description=(
+            "Publishes a new version (version + 1, `previous` = this one) with the new rating, summary, "
+            "citations and the correction `note`; this version stays readable, superseded. Answers 201 with "
+            "the new version."
+        ),
+        request=VerdictCorrectionSerializer,
+        responses={201: VerdictSerializer, **ERRORS},
+        examples=[CONFLICT_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = VerdictCorrectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        new = verdict_correct(
+            verdict_id=self._verdict_id(),
+            editor=self._editor(request),
+            data=payload.to_input(),
+            note=payload.validated_data["note"],
+        )
+        return self._answer(request, new, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Retract a published verdict",
+        description="Withdrawn from readers, kept as retracted with the `note` readers see.",
+        request=EditorNoteSerializer,
+        responses={200: VerdictSerializer, **ERRORS},
+        examples=[CONFLICT_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"])
+    def retract(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = EditorNoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        verdict = verdict_retract(
+            verdict_id=self._verdict_id(), editor=self._editor(request), note=payload.validated_data["note"]
+        )
+        return self._answer(request, verdict)

@@ -1,0 +1,149 @@
+"""Editors' corrections to extraction: promote a scored sentence to a claim, demote a claim to a sentence.
+
+Guarantees:
+- Rows are locked in the order every verdict service uses: the claim, then its review task, and last the
+  article (inside `scorecard_request`), so these calls never deadlock with verdict or queue work.
+- Promoting queues exactly one review task (reviewtask_one_open_per_claim); demoting cancels the claim's
+  task only while nobody has worked on it, and is refused once a verdict exists, so no review work is
+  ever thrown away.
+- Each call writes its ReviewEvent(s) in the same transaction and asks for a scorecard rebuild.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from reviews.exceptions import InvalidTransition, NotAllowed, NotFound
+from reviews.models import (
+    Claim,
+    ClaimStatus,
+    EventAction,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
+from reviews.services.articles import _article_date, task_base_priority
+from reviews.services.events import Actor, event_record
+from reviews.services.scorecards import scorecard_request
+
+# The same permission the queue controls need: promoting and demoting adds or cancels review tasks.
+CLAIM_PERM = "reviews.manage_queue"
+REASON_MAX = 2000
+
+
+def _require_editor(actor: Actor, verb: str) -> User:
+    if not isinstance(actor, User) or not actor.is_active or not actor.has_perm(CLAIM_PERM):
+        raise NotAllowed(f"Only editors can {verb}.")
+    return actor
+
+
+def _lock_claim(claim_id: int) -> Claim:
+    claim = (
+        Claim.objects.select_for_update(of=("self",)).select_related("article").filter(pk=claim_id).first()
+    )
+    if claim is None:
+        raise NotFound(f"Claim {claim_id} does not exist.")
+    return claim
+
+
+def _open_task(claim: Claim) -> ReviewTask | None:
+    return (
+        ReviewTask.objects.select_for_update()
+        .filter(claim=claim)
+        .exclude(status=TaskStatus.CANCELLED)
+        .first()
+    )
+
+
+def claim_promote(*, claim_id: int, editor: Actor) -> Claim:
+    """Make a scored sentence a check-worthy claim and queue its review task (priority from its score).
+
+    Locks the claim, its task, then the article (scorecard). A claim is refused (409): promoting twice
+    would be a no-op the editor should hear about.
+    """
+    user = _require_editor(editor, "promote sentences to claims")
+    with transaction.atomic():
+        claim = _lock_claim(claim_id)
+        if claim.status == ClaimStatus.CLAIM:
+            raise InvalidTransition(f"Sentence {claim.pk} is already a check-worthy claim.")
+        claim.status = ClaimStatus.CLAIM
+        claim.save(update_fields=["status"])
+        task = _open_task(claim)
+        if task is None:
+            task = ReviewTask.objects.create(
+                claim=claim,
+                priority=task_base_priority(claim.score),
+                article_date=_article_date(claim.article),
+            )
+        event_record(
+            action=EventAction.CLAIM_PROMOTED,
+            actor=user,
+            article=claim.article,
+            claim=claim,
+            task=task,
+            from_status=ClaimStatus.SENTENCE,
+            to_status=ClaimStatus.CLAIM,
+            data={"score": claim.score, "priority": task.priority},
+        )
+        scorecard_request(article=claim.article)
+    return claim
+
+
+def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
+    """Make a claim a plain scored sentence again, cancelling its review task.
+
+    Refused (409) once review work exists: a task leased, submitted, returned or done, or any verdict
+    other than an abandoned draft. Locks the claim, its task, then the article (scorecard).
+    """
+    user = _require_editor(editor, "demote claims")
+    note = reason.strip()[:REASON_MAX]
+    with transaction.atomic():
+        claim = _lock_claim(claim_id)
+        if claim.status != ClaimStatus.CLAIM:
+            raise InvalidTransition(f"Sentence {claim.pk} is not a claim; there is nothing to demote.")
+        task = _open_task(claim)
+        if task is not None and task.status != TaskStatus.AVAILABLE:
+            raise InvalidTransition(
+                f"Claim {claim.pk} cannot be demoted: its review task {task.pk} is "
+                f"{task.get_status_display().lower()}. Only claims nobody has worked on can be demoted."
+            )
+        verdict = (
+            Verdict.objects.filter(claim=claim)
+            .exclude(status=VerdictStatus.ABANDONED)
+            .order_by("-id")
+            .first()
+        )
+        if verdict is not None:
+            raise InvalidTransition(
+                f"Claim {claim.pk} cannot be demoted: it has a verdict (verdict {verdict.pk}, "
+                f"{verdict.get_status_display().lower()})."
+            )
+        claim.status = ClaimStatus.SENTENCE
+        claim.save(update_fields=["status"])
+        if task is not None:
+            task.status = TaskStatus.CANCELLED
+            task.save(update_fields=["status", "updated_at"])
+            event_record(
+                action=EventAction.TASK_CANCELLED,
+                actor=user,
+                article=claim.article,
+                claim=claim,
+                task=task,
+                from_status=TaskStatus.AVAILABLE,
+                to_status=TaskStatus.CANCELLED,
+                note="The claim was demoted to a sentence.",
+            )
+        event_record(
+            action=EventAction.CLAIM_DEMOTED,
+            actor=user,
+            article=claim.article,
+            claim=claim,
+            task=task,
+            from_status=ClaimStatus.CLAIM,
+            to_status=ClaimStatus.SENTENCE,
+            note=note,
+        )
+        scorecard_request(article=claim.article)
+    return claim
