@@ -1,8 +1,50 @@
+"""Serializers: the shapes the API reads and writes. Formatting only; the rules live in services.
+
+The read serializers expect the querysets of `reviews.selectors_public` (joins and prefetches in place);
+they never query on their own for a list.
+"""
+
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reviews.models import Article
+from reviews.api.claimreview import SiteUrls
+from reviews.models import Article, Citation, Claim, RatingLabel, Verdict, VerdictStatus
+from reviews.selectors_public import verdict_row
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """Every error the API returns (reviews.api.errors): a sentence, a code, and the fields at fault."""
+
+    # Declared here rather than as class attributes: a field called `errors` would hide Serializer.errors.
+    def get_fields(self) -> dict[str, Any]:
+        return {
+            "detail": serializers.CharField(help_text="A readable sentence saying what went wrong."),
+            "code": serializers.CharField(
+                help_text="Stable machine-readable code: `invalid`, `not_found`..."
+            ),
+            "errors": serializers.DictField(
+                child=serializers.ListField(child=serializers.CharField()),
+                help_text="Messages per field or query parameter; empty when no single field is at fault.",
+            ),
+        }
+
+
+# --- articles --------------------------------------------------------------------------------------
+
+
+def _source_url() -> serializers.CharField:
+    # A string, not format: uri, in the schema: it is empty when the article came without a URL.
+    return serializers.CharField(
+        read_only=True, help_text="Where the article was published; empty if unknown."
+    )
 
 
 class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
@@ -14,7 +56,10 @@ class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
 
 
 class ArticleStatusSerializer(serializers.ModelSerializer[Article]):
+    """What an editor gets back on submitting an article (its extraction status)."""
+
     claim_count = serializers.IntegerField(read_only=True, required=False)
+    source_url = _source_url()
 
     class Meta:
         model = Article
@@ -31,3 +76,338 @@ class ArticleStatusSerializer(serializers.ModelSerializer[Article]):
             "claim_count",
         ]
         read_only_fields = fields
+
+
+class ArticleSubmittedSerializer(ArticleStatusSerializer):
+    duplicate = serializers.BooleanField(
+        read_only=True, help_text="True when the same text was already ingested (HTTP 200)."
+    )
+
+    class Meta(ArticleStatusSerializer.Meta):
+        fields = [*ArticleStatusSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+
+class ArticleSerializer(serializers.ModelSerializer[Article]):
+    claim_count = serializers.IntegerField(read_only=True, help_text="Check-worthy claims found in it.")
+    published_verdict_count = serializers.IntegerField(
+        read_only=True, help_text="Its claims with a published verdict."
+    )
+    source_url = _source_url()
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "status",
+            "failure_reason",
+            "title",
+            "author",
+            "publisher",
+            "published_on",
+            "source_url",
+            "created_at",
+            "claim_count",
+            "published_verdict_count",
+        ]
+        read_only_fields = fields
+
+
+class ArticleSummarySerializer(serializers.ModelSerializer[Article]):
+    source_url = _source_url()
+
+    class Meta:
+        model = Article
+        fields = ["id", "title", "author", "publisher", "published_on", "source_url"]
+        read_only_fields = fields
+
+
+# --- ratings ---------------------------------------------------------------------------------------
+
+
+class RatingSerializer(serializers.ModelSerializer[RatingLabel]):
+    class Meta:
+        model = RatingLabel
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "order",
+            "rating_value",
+            "best_rating",
+            "worst_rating",
+            "alternate_name",
+            "requires_citation",
+            "counts_toward_score",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class RatingSummarySerializer(serializers.ModelSerializer[RatingLabel]):
+    class Meta:
+        model = RatingLabel
+        fields = ["slug", "name", "rating_value", "best_rating", "worst_rating", "alternate_name"]
+        read_only_fields = fields
+
+
+# --- verdicts --------------------------------------------------------------------------------------
+
+
+class CitationSerializer(serializers.ModelSerializer[Citation]):
+    class Meta:
+        model = Citation
+        fields = ["url", "title", "publisher", "published", "excerpt"]
+        read_only_fields = fields
+
+
+class ClaimSummarySerializer(serializers.ModelSerializer[Claim]):
+    class Meta:
+        model = Claim
+        fields = ["id", "text", "claim_type", "score"]
+        read_only_fields = fields
+
+
+def site_urls(serializer: serializers.BaseSerializer[Any]) -> SiteUrls:
+    """The request's SiteUrls, made once and kept in the (shared) serializer context."""
+    context = serializer.context
+    if "site_urls" not in context:
+        context["site_urls"] = SiteUrls.for_request(context["request"])
+    urls: SiteUrls = context["site_urls"]
+    return urls
+
+
+def _public_url(serializer: serializers.Serializer[Any], verdict: Verdict) -> str | None:
+    if verdict.status != VerdictStatus.PUBLISHED:
+        return None
+    return site_urls(serializer).page(verdict.pk)
+
+
+class VerdictSerializer(serializers.ModelSerializer[Verdict]):
+    """A verdict, one version of it: corrections are new versions that point at the one they replace."""
+
+    claim = ClaimSummarySerializer(read_only=True)
+    article = ArticleSummarySerializer(source="claim.article", read_only=True)
+    rating = RatingSummarySerializer(read_only=True, allow_null=True)
+    citations = CitationSerializer(many=True, read_only=True)
+    previous = serializers.IntegerField(
+        source="previous_id", read_only=True, allow_null=True, help_text="The version this one corrects."
+    )
+    superseded_by = serializers.SerializerMethodField(help_text="The correction that replaced this version.")
+    public_url = serializers.SerializerMethodField(help_text="Public page; null unless published.")
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "id",
+            "status",
+            "version",
+            "previous",
+            "superseded_by",
+            "claim",
+            "article",
+            "rating",
+            "summary",
+            "rationale",
+            "citations",
+            "correction_note",
+            "retraction_note",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "retracted_at",
+            "public_url",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Verdict | dict[str, Any]) -> dict[str, Any]:
+        # Written out by hand from a row (reviews.selectors_public.verdict_rows, or verdict_row for a
+        # model instance): the feed's hot path, where DRF's field-by-field rendering of model instances
+        # costs several times more. The fields declared above still describe it (the schema), and a
+        # test checks both renderings agree, field for field.
+        row = instance if isinstance(instance, dict) else verdict_row(instance)
+        return {
+            "id": row["id"],
+            "status": row["status"],
+            "version": row["version"],
+            "previous": row["previous_id"],
+            "superseded_by": row["superseded_by_id"],
+            "claim": {
+                "id": row["claim_id"],
+                "text": row["claim__text"],
+                "claim_type": row["claim__claim_type"],
+                "score": row["claim__score"],
+            },
+            "article": {
+                "id": row["claim__article_id"],
+                "title": row["claim__article__title"],
+                "author": row["claim__article__author"],
+                "publisher": row["claim__article__publisher"],
+                "published_on": _date(row["claim__article__published_on"]),
+                "source_url": row["claim__article__source_url"],
+            },
+            "rating": None
+            if row["rating__slug"] is None
+            else {
+                "slug": row["rating__slug"],
+                "name": row["rating__name"],
+                "rating_value": row["rating__rating_value"],
+                "best_rating": row["rating__best_rating"],
+                "worst_rating": row["rating__worst_rating"],
+                "alternate_name": row["rating__alternate_name"],
+            },
+            "summary": row["summary"],
+            "rationale": row["rationale"],
+            "citations": [
+                {**citation, "published": _date(citation["published"])} for citation in row["citations"]
+            ],
+            "correction_note": row["correction_note"],
+            "retraction_note": row["retraction_note"],
+            "created_at": _datetime(row["created_at"]),
+            "updated_at": _datetime(row["updated_at"]),
+            "published_at": _datetime(row["published_at"]),
+            "retracted_at": _datetime(row["retracted_at"]),
+            "public_url": site_urls(self).page(row["id"])
+            if row["status"] == VerdictStatus.PUBLISHED
+            else None,
+        }
+
+    # For the schema only (to_representation above does the work).
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_superseded_by(self, verdict: Verdict) -> int | None:
+        superseded: int | None = verdict_row(verdict)["superseded_by_id"]
+        return superseded
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_public_url(self, verdict: Verdict) -> str | None:
+        return _public_url(self, verdict)
+
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    """As DRF renders a DateTimeField: ISO 8601 in the current time zone, UTC as `Z`."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+class PublishedVerdictSummarySerializer(serializers.ModelSerializer[Verdict]):
+    rating = RatingSummarySerializer(read_only=True)
+    public_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Verdict
+        fields = ["id", "version", "rating", "summary", "published_at", "public_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_public_url(self, verdict: Verdict) -> str | None:
+        return _public_url(self, verdict)
+
+
+class ClaimSerializer(serializers.ModelSerializer[Claim]):
+    article = ArticleSummarySerializer(read_only=True)
+    verdict = serializers.SerializerMethodField(help_text="The latest published version; null if none.")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "text",
+            "claim_type",
+            "score",
+            "status",
+            "sentence_index",
+            "mentions",
+            "article",
+            "verdict",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PublishedVerdictSummarySerializer(allow_null=True))
+    def get_verdict(self, claim: Claim) -> dict[str, Any] | None:
+        prefetched = getattr(claim, "published_verdicts", None)
+        if prefetched is None:
+            prefetched = list(Verdict.objects.published().filter(claim=claim).select_related("rating"))
+        if not prefetched:
+            return None
+        return PublishedVerdictSummarySerializer(prefetched[0], context=self.context).data
+
+
+# --- ClaimReview (schema.org JSON-LD) --------------------------------------------------------------
+# These describe the JSON-LD for the OpenAPI schema (keys such as `@type` are not Python names, hence
+# get_fields); the document itself comes from reviews.api.claimreview, the one builder.
+
+
+def _ld_type(example: str) -> serializers.CharField:
+    return serializers.CharField(help_text=f"JSON-LD type: `{example}`.")
+
+
+class LdOrganizationSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, Any]:
+        return {
+            "@type": _ld_type("Organization"),
+            "name": serializers.CharField(),
+            "url": serializers.URLField(required=False),
+        }
+
+
+class LdAuthorSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, Any]:
+        return {"@type": _ld_type("Person` or `Organization"), "name": serializers.CharField()}
+
+
+class LdRatingSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, Any]:
+        return {
+            "@type": _ld_type("Rating"),
+            "ratingValue": serializers.IntegerField(),
+            "bestRating": serializers.IntegerField(),
+            "worstRating": serializers.IntegerField(),
+            "alternateName": serializers.CharField(help_text="The rating in words, e.g. `Mostly false`."),
+        }
+
+
+class LdAppearanceSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, Any]:
+        return {
+            "@type": _ld_type("CreativeWork"),
+            "url": serializers.URLField(help_text="The article's URL, else the verdict's public page."),
+            "headline": serializers.CharField(required=False),
+            "publisher": LdOrganizationSerializer(required=False),
+        }
+
+
+class LdClaimSerializer(serializers.Serializer[Any]):
+    def get_fields(self) -> dict[str, Any]:
+        return {
+            "@type": _ld_type("Claim"),
+            "appearance": LdAppearanceSerializer(),
+            "author": LdAuthorSerializer(required=False, help_text="Who made the claim, when known."),
+            "datePublished": serializers.DateField(),
+        }
+
+
+class ClaimReviewSerializer(serializers.Serializer[Verdict]):
+    """A published verdict as schema.org ClaimReview JSON-LD."""
+
+    def get_fields(self) -> dict[str, Any]:
+        return {
+            "@context": serializers.CharField(help_text="`https://schema.org`"),
+            "@type": _ld_type("ClaimReview"),
+            "url": serializers.URLField(help_text="The verdict's public page."),
+            "claimReviewed": serializers.CharField(),
+            "itemReviewed": LdClaimSerializer(),
+            "author": LdOrganizationSerializer(help_text="The fact-checking organisation."),
+            "datePublished": serializers.DateField(),
+            "reviewRating": LdRatingSerializer(),
+            "reviewBody": serializers.CharField(required=False, help_text="The verdict's summary."),
+        }
+
+    def to_representation(self, instance: Verdict) -> dict[str, Any]:
+        return site_urls(self).claimreview(instance)

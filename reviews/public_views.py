@@ -1,0 +1,52 @@
+"""Public pages: one per published verdict, the page a ClaimReview's `url` points at.
+
+Open to everybody, like a newspaper's fact-check page; anything not published is a 404.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_safe
+
+from reviews.api.claimreview import claimreview_document, public_page_url, publisher_for
+from reviews.selectors_public import citations_of, verdict_published_get
+
+# What json_script escapes, so the document cannot close its <script> element or open a comment.
+_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003C",
+    ord(">"): "\\u003E",
+    ord("&"): "\\u0026",
+    ord("\u2028"): "\\u2028",
+    ord("\u2029"): "\\u2029",
+}
+
+
+def json_ld(document: dict[str, Any]) -> SafeString:
+    """`document` as JSON safe to place inside <script type="application/ld+json">."""
+    text = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    return mark_safe(text.translate(_SCRIPT_ESCAPES))  # noqa: S308 - every character that could end the script is escaped above
+
+
+@require_safe
+def verdict_public(request: HttpRequest, pk: int) -> HttpResponse:
+    verdict = verdict_published_get(pk=pk)
+    if verdict is None:
+        raise Http404("No published verdict with this id.")
+    page_url = public_page_url(request, verdict.pk)
+    document = claimreview_document(verdict, page_url=page_url, publisher=publisher_for(request))
+    context = {
+        "verdict": verdict,
+        "page_url": page_url,
+        "claim": verdict.claim,
+        "article": verdict.claim.article,
+        "rating": verdict.rating,
+        "citations": citations_of(verdict),
+        "claimreview_json": json_ld(document),
+    }
+    return render(request, "reviews/verdict_public.html", context)

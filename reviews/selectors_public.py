@@ -1,0 +1,242 @@
+"""Reads behind the public API and the public verdict pages.
+
+Who sees what is decided here and nowhere else: holders of `reviews.publish_verdict` (Editors) see all
+work in every state; everybody else (API consumers, reviewers, anonymous callers) sees published verdicts
+only, and only the claims and articles those verdicts belong to. Each selector returns a queryset with its
+joins and prefetches in place, so the number of queries a page costs does not grow with its size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from reviews.models import Article, Citation, Claim, ClaimStatus, RatingLabel, Verdict, VerdictStatus
+
+EDITOR_PERM = "reviews.publish_verdict"
+
+
+def sees_unpublished(user: Any) -> bool:
+    """Whether `user` may read work that is not published (drafts, submissions, superseded versions)."""
+    return bool(user is not None and user.is_authenticated and user.has_perm(EDITOR_PERM))
+
+
+def _published_verdicts() -> QuerySet[Verdict]:
+    return Verdict.objects.published()
+
+
+# --- verdicts --------------------------------------------------------------------------------------
+
+# An article's full text (raw and cleaned, up to FACTCHECK_MAX_ARTICLE_BYTES each) is never shown with a
+# verdict: left out of every join, or a page of 50 verdicts could drag megabytes out of the database.
+_ARTICLE_TEXT = ("claim__article__raw_text", "claim__article__body", "claim__mentions")
+
+
+def _verdicts_with_relations(queryset: QuerySet[Verdict]) -> QuerySet[Verdict]:
+    # One join for what every verdict shows (claim, article, rating), one prefetch query for all the
+    # citations of the page (see citations_of); the id of the correction that replaced a version comes
+    # from the reverse one-to-one as a single column rather than a second full verdict row.
+    return (
+        queryset.select_related("claim", "claim__article", "rating")
+        .defer(*_ARTICLE_TEXT)
+        .annotate(superseded_by_id=F("next_version__id"))
+        # to_attr: a plain list on each verdict. Without it Django builds a filtered queryset per row
+        # to hold the prefetched citations, which costs more than the rows themselves.
+        .prefetch_related(
+            Prefetch(
+                "citations", queryset=Citation.objects.order_by("position", "id"), to_attr="citation_list"
+            )
+        )
+    )
+
+
+def citations_of(verdict: Verdict) -> list[Citation]:
+    """A verdict's citations in order: the list prefetched by these selectors, else one query."""
+    prefetched: list[Citation] | None = getattr(verdict, "citation_list", None)
+    return list(verdict.citations.order_by("position", "id")) if prefetched is None else prefetched
+
+
+def verdicts_visible(*, user: Any) -> QuerySet[Verdict]:
+    """Verdicts `user` may read: every version in every state for editors, published ones for others."""
+    base = Verdict.objects.all() if sees_unpublished(user) else _published_verdicts()
+    return _verdicts_with_relations(base)
+
+
+# The columns a verdict shows, as `.values()` names: the list loads plain rows rather than four model
+# instances per verdict (a page of 50 costs a third as much), and VerdictSerializer renders either.
+VERDICT_ROW_COLUMNS = (
+    "id",
+    "status",
+    "version",
+    "previous_id",
+    "superseded_by_id",
+    "summary",
+    "rationale",
+    "correction_note",
+    "retraction_note",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "retracted_at",
+    "claim_id",
+    "claim__text",
+    "claim__claim_type",
+    "claim__score",
+    "claim__article_id",
+    "claim__article__title",
+    "claim__article__author",
+    "claim__article__publisher",
+    "claim__article__published_on",
+    "claim__article__source_url",
+    "rating__slug",
+    "rating__name",
+    "rating__rating_value",
+    "rating__best_rating",
+    "rating__worst_rating",
+    "rating__alternate_name",
+)
+CITATION_ROW_COLUMNS = ("url", "title", "publisher", "published", "excerpt")
+
+
+def verdict_rows(queryset: QuerySet[Verdict]) -> QuerySet[Any]:
+    """`queryset` (from verdicts_visible, filtered and ordered as the caller likes) as plain rows."""
+    return queryset.prefetch_related(None).values(*VERDICT_ROW_COLUMNS)
+
+
+def with_citations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add each row's `citations` (rows too, in order), with one query for the whole page."""
+    by_verdict: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    citations = (
+        Citation.objects.filter(verdict_id__in=list(by_verdict))
+        .order_by("verdict_id", "position", "id")
+        .values("verdict_id", *CITATION_ROW_COLUMNS)
+    )
+    for citation in citations:
+        by_verdict[citation.pop("verdict_id")].append(citation)
+    for row in rows:
+        row["citations"] = by_verdict[row["id"]]
+    return rows
+
+
+def verdict_row(verdict: Verdict) -> dict[str, Any]:
+    """The row `verdict_rows` would load for a verdict already in memory (with its citations)."""
+    claim, rating = verdict.claim, verdict.rating
+    article = claim.article
+    own = [name for name in VERDICT_ROW_COLUMNS if "__" not in name and name != "superseded_by_id"]
+    row: dict[str, Any] = {name: getattr(verdict, name) for name in own}
+    if "superseded_by_id" in verdict.__dict__:  # annotated by _verdicts_with_relations
+        row["superseded_by_id"] = verdict.__dict__["superseded_by_id"]
+    else:  # a verdict from elsewhere (a service's return value)
+        row["superseded_by_id"] = (
+            Verdict.objects.filter(previous=verdict).values_list("id", flat=True).first()
+        )
+    for name in ("text", "claim_type", "score"):
+        row[f"claim__{name}"] = getattr(claim, name)
+    row["claim__article_id"] = article.pk
+    for name in ("title", "author", "publisher", "published_on", "source_url"):
+        row[f"claim__article__{name}"] = getattr(article, name)
+    for name in ("slug", "name", "rating_value", "best_rating", "worst_rating", "alternate_name"):
+        row[f"rating__{name}"] = None if rating is None else getattr(rating, name)
+    row["citations"] = [{n: getattr(c, n) for n in CITATION_ROW_COLUMNS} for c in citations_of(verdict)]
+    return row
+
+
+def verdicts_published() -> QuerySet[Verdict]:
+    """Published verdicts, whoever asks: the ClaimReview feed and the public pages show nothing else."""
+    return _verdicts_with_relations(_published_verdicts())
+
+
+def verdict_published_get(*, pk: int) -> Verdict | None:
+    """The published verdict `pk` with everything its public page shows, or None."""
+    return verdicts_published().filter(pk=pk).first()
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+
+def claims_visible(*, user: Any) -> QuerySet[Claim]:
+    """Claims `user` may read: all scored sentences for editors, claims with a published verdict for others.
+
+    Each claim carries `published_verdicts` (a list of at most one: the latest published version, as the
+    `verdict_one_published_per_claim` constraint guarantees), fetched for the whole page in one query.
+    """
+    queryset = Claim.objects.all()
+    if not sees_unpublished(user):
+        queryset = queryset.filter(Exists(_published_verdicts().filter(claim=OuterRef("pk"))))
+    return (
+        queryset.select_related("article")
+        .defer("article__raw_text", "article__body")
+        .prefetch_related(
+            Prefetch(
+                "verdicts",
+                queryset=_published_verdicts().select_related("rating"),
+                to_attr="published_verdicts",
+            )
+        )
+    )
+
+
+# --- articles --------------------------------------------------------------------------------------
+
+
+def _count(queryset: QuerySet[Any]) -> Coalesce:
+    # A correlated COUNT subquery per row instead of JOIN + GROUP BY: two counts over different joins
+    # would multiply each other, and the page's rows are few.
+    counted = queryset.order_by().values("article_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def articles_visible(*, user: Any) -> QuerySet[Article]:
+    """Articles `user` may read: all for editors, those with at least one published verdict for others.
+
+    Annotated with `claim_count` (check-worthy claims) and `published_verdict_count`.
+    """
+    queryset = Article.objects.defer("raw_text", "body")
+    if not sees_unpublished(user):
+        queryset = queryset.filter(Exists(_published_verdicts().filter(claim__article=OuterRef("pk"))))
+    return queryset.annotate(
+        claim_count=_count(Claim.objects.filter(article=OuterRef("pk"), status=ClaimStatus.CLAIM)),
+        published_verdict_count=_count(
+            Claim.objects.filter(article=OuterRef("pk"), verdicts__status=VerdictStatus.PUBLISHED)
+        ),
+    )
+
+
+# --- ratings ---------------------------------------------------------------------------------------
+
+
+def ratings_list() -> QuerySet[RatingLabel]:
+    """The rating scale, in the order people see it. Public: it is what every published verdict uses."""
+    return RatingLabel.objects.order_by("order", "id")
+
+
+# --- ClaimReview -----------------------------------------------------------------------------------
+
+
+def claimreviews_published() -> QuerySet[Verdict]:
+    """Published verdicts with what their ClaimReview shows (claim, article, rating), in one query."""
+    # Only the columns the document shows: the feed is the aggregators' hot path.
+    return (
+        _published_verdicts()
+        .select_related("claim", "claim__article", "rating")
+        .only(
+            "id",
+            "summary",
+            "published_at",
+            "status",
+            "claim__text",
+            "claim__article__title",
+            "claim__article__author",
+            "claim__article__publisher",
+            "claim__article__source_url",
+            "claim__article__published_on",
+            "claim__article__created_at",
+            "rating__name",
+            "rating__rating_value",
+            "rating__best_rating",
+            "rating__worst_rating",
+            "rating__alternate_name",
+        )
+    )

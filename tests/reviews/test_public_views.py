@@ -1,0 +1,101 @@
+"""The public HTML page of a published verdict (the ClaimReview `url`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from reviews.models import VerdictStatus
+from tests.factories import ArticleFactory, ClaimFactory
+from tests.reviews.api.public_data import make_verdict, token_client
+
+pytestmark = pytest.mark.django_db
+
+LD_JSON = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def _page(verdict_id: int, client: Client | None = None):
+    return (client or Client()).get(reverse("reviews:verdict-public", args=[verdict_id]))
+
+
+def test_page_shows_claim_rating_summary_citations_and_article() -> None:
+    article = ArticleFactory.create(
+        title="Budget speech",
+        publisher="Daily Planet",
+        author="Jane Mayor",
+        source_url="https://planet.example/budget?a=1&b=2",
+        published_on=dt.date(2025, 2, 3),
+    )
+    verdict = make_verdict(
+        claim=ClaimFactory.create(article=article, text="Roads cost $12 million."),
+        rating_slug="mostly-false",
+        citations=["https://gov.example/budget.pdf", "https://audit.example/report"],
+        summary="The budget line says $9.5 million.",
+        rationale="We read the budget.\n\nThen we called the auditor.",
+    )
+    response = _page(verdict.pk)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<blockquote class="claim">Roads cost $12 million.</blockquote>' in html
+    assert '<span class="rating">Mostly false</span>' in html
+    assert "<p>The budget line says $9.5 million.</p>" in html
+    assert "<p>We read the budget.</p>\n\n<p>Then we called the auditor.</p>" in html
+    assert '<a href="https://gov.example/budget.pdf" rel="nofollow noopener noreferrer">Source 0</a>' in html
+    assert '<a href="https://audit.example/report" rel="nofollow noopener noreferrer">Source 1</a>' in html
+    link = '<a href="https://planet.example/budget?a=1&amp;b=2" rel="nofollow noopener noreferrer">'
+    assert link + "Budget speech</a>" in html
+    assert "by Jane Mayor" in html
+    assert f'<link rel="canonical" href="http://testserver/verdicts/{verdict.pk}/">' in html
+
+
+def test_page_embeds_the_same_claimreview_as_the_api() -> None:
+    verdict = make_verdict()
+    (embedded,) = LD_JSON.findall(_page(verdict.pk).content.decode())
+    api = token_client(None).get(f"/api/v1/verdicts/{verdict.pk}/claimreview").json()
+    assert json.loads(embedded) == api
+    assert api["url"] == f"http://testserver/verdicts/{verdict.pk}/"
+
+
+def test_text_cannot_break_out_of_the_json_ld_script() -> None:
+    hostile = '</script><script>alert("x")</script><!-- & \u2028'
+    verdict = make_verdict(claim=ClaimFactory.create(text=hostile), summary=hostile)
+    html = _page(verdict.pk).content.decode()
+    (embedded,) = LD_JSON.findall(html)
+    assert not {"<", ">", "&"} & set(embedded)
+    assert json.loads(embedded)["claimReviewed"] == hostile
+    assert "<script>alert" not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)" in html
+
+
+def test_a_page_without_citations_says_so() -> None:
+    verdict = make_verdict(rating_slug="unverifiable", citations=[])
+    assert "No sources are cited for this rating." in _page(verdict.pk).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "slug"),
+    [
+        (VerdictStatus.DRAFT, None),
+        (VerdictStatus.SUBMITTED, "true"),
+        (VerdictStatus.RETURNED, "true"),
+        (VerdictStatus.SUPERSEDED, "true"),
+        (VerdictStatus.RETRACTED, "true"),
+    ],
+)
+def test_unpublished_verdicts_have_no_page_even_for_editors(status, slug, editor) -> None:
+    verdict = make_verdict(status=status, rating_slug=slug)
+    assert _page(verdict.pk).status_code == 404
+    client = Client()
+    client.force_login(editor)
+    assert _page(verdict.pk, client).status_code == 404
+
+
+def test_missing_page_and_wrong_method() -> None:
+    assert _page(987654).status_code == 404
+    verdict = make_verdict()
+    assert Client().post(reverse("reviews:verdict-public", args=[verdict.pk])).status_code == 405
