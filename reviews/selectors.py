@@ -137,7 +137,7 @@ def reviewer_queue(*, user: User) -> ReviewerQueue:
         .filter(status=TaskStatus.LEASED, lease_holder=user)
         .order_by("lease_expires_at", "id")
     )
-    verdicts = Verdict.objects.select_related("task", "claim", "claim__article", "rating")
+    verdicts = Verdict.objects.select_related("task__claim__article", "rating")
     returned = verdicts.filter(
         status=VerdictStatus.RETURNED, task__status=TaskStatus.RETURNED, task__reviewer=user
     ).order_by("-updated_at", "-id")
@@ -173,6 +173,7 @@ def reviewer_task(*, user: User, task_id: int, include_former: bool = False) -> 
 class Segment:
     text: str
     is_claim: bool
+    starts_claim: bool = False  # the first piece of the claim, where a page anchors it
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,6 @@ class TaskWorkspace:
     verdict: Verdict | None  # the reviewer's open draft or returned verdict, citations prefetched
     paragraphs: list[list[Segment]]
     related: list[RelatedVerdict]
-    ratings: list[RatingLabel]
 
 
 def article_paragraphs(*, claim: Claim) -> list[list[Segment]]:
@@ -207,7 +207,7 @@ def article_paragraphs(*, claim: Claim) -> list[list[Segment]]:
             (max(p_start, end), p_end, False),
         ):
             if s < e:
-                segments.append(Segment(text=body[s:e], is_claim=flag))
+                segments.append(Segment(text=body[s:e], is_claim=flag, starts_claim=flag and s == start))
         if not any(seg.is_claim for seg in segments):
             segments = [Segment(text=body[p_start:p_end], is_claim=False)]
         paragraphs.append(segments)
@@ -292,8 +292,8 @@ def rating_labels_active() -> list[RatingLabel]:
 
 def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
     """Everything the task page shows around `task` (from `reviewer_task`): the article split into
-    paragraphs with the claim flagged, the reviewer's own open verdict, related verdicts and the rating
-    scale. Four queries."""
+    paragraphs with the claim flagged, the reviewer's own open verdict and related verdicts. Three
+    queries."""
     verdict = (
         Verdict.objects.filter(
             task=task, reviewer=user, status__in=[VerdictStatus.DRAFT, VerdictStatus.RETURNED]
@@ -309,5 +309,4 @@ def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
         verdict=verdict,
         paragraphs=article_paragraphs(claim=task.claim),
         related=claim_related_verdicts(claim=task.claim),
-        ratings=rating_labels_active(),
     )

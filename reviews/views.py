@@ -1,26 +1,244 @@
-"""The reviewers' workspace: server-rendered pages around the queue services."""
+"""The reviewers' workspace: server-rendered pages around the queue services.
+
+Every page works without JavaScript; the scripts in static/reviews/ only add a lease countdown with a
+heartbeat, citation rows added and removed in place, and scrolling the claim into view.
+
+The views parse the request, call a selector or a service, and render. A refusal from a service
+(`ApplicationError`) is shown on the page it came from, with the reviewer's input kept; a lost lease also
+keeps what they typed in their session, and gives it back if they take the same task again.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews.models import ReviewTask
-from reviews.selectors import queue_overview
+from reviews.exceptions import ApplicationError, LeaseNotHeld, NotFound
+from reviews.forms import TaskForms
+from reviews.models import RatingLabel, ReviewTask, TaskStatus, VerdictStatus
+from reviews.selectors import (
+    TaskWorkspace,
+    rating_labels_active,
+    reviewer_queue,
+    reviewer_task,
+    task_workspace,
+)
+from reviews.services.queue import (
+    task_claim_next,
+    task_heartbeat,
+    task_release,
+    task_save_draft,
+    task_skip,
+    task_submit,
+)
+
+NOTHING_TO_REVIEW = "Nothing to review right now."
+ALREADY_HOLDING = "You already hold this task. Finish it, or release it to take another one."
+DRAFT_SAVED = "Draft saved at {time} UTC."
+SUBMITTED = "Verdict submitted for editor review. Thank you!"
+RELEASED = "Task released back to the queue."
+SKIPPED = "Task skipped. It will not be offered to you again."
+LEASE_EXTENDED = "Lease extended until {time} UTC."
+FIX_ERRORS = "Some fields need your attention: see the messages next to them."
+UNKNOWN_ACTION = "Unknown action."
+
+# Form fields that are the reviewer's work (kept when a lease is lost); the others are request plumbing.
+_NOT_WORK = frozenset({"csrfmiddlewaretoken", "lease_token", "action"})
+
+work_queue_required = permission_required("reviews.work_queue", raise_exception=True)
+
+
+def _reviewer(request: HttpRequest) -> User:
+    assert isinstance(request.user, User), "login_required runs first"
+    return request.user
+
+
+def _unsent_key(task_id: int) -> str:
+    return f"reviews.unsent.{task_id}"
 
 
 @login_required
-@permission_required("reviews.work_queue", raise_exception=True)
+@work_queue_required
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    overview = queue_overview(user=request.user)  # type: ignore[arg-type]
-    return render(request, "reviews/queue.html", {"overview": overview})
+    overview = reviewer_queue(user=_reviewer(request))
+    return render(request, "reviews/queue.html", {"overview": overview, "now": timezone.now()})
 
 
 @login_required
-@permission_required("reviews.work_queue", raise_exception=True)
+@work_queue_required
+@require_POST
+def claim_next(request: HttpRequest) -> HttpResponse:
+    outcome = task_claim_next(reviewer=_reviewer(request))
+    if outcome is None:
+        messages.info(request, NOTHING_TO_REVIEW)
+        return redirect("reviews:queue")
+    if outcome.resumed:
+        messages.info(request, ALREADY_HOLDING)
+    return redirect("reviews:task", pk=outcome.task.pk)
+
+
+@login_required
+@work_queue_required
+@require_http_methods(["GET", "POST"])
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(
-        ReviewTask.objects.select_related("claim", "claim__article"), pk=pk, lease_holder=request.user
+    user = _reviewer(request)
+    if request.method == "GET":
+        task = reviewer_task(user=user, task_id=pk)
+        if task is None:
+            raise Http404("No such task among yours.")
+        workspace = task_workspace(task=task, user=user)
+        ratings = rating_labels_active()
+        unsent = request.session.get(_unsent_key(pk)) if workspace.held else None
+        if unsent:
+            typed = QueryDict(mutable=True)
+            for key, values in unsent.items():
+                typed.setlist(key, values)
+            forms = TaskForms.bound(typed, ratings=ratings)
+        else:
+            forms = TaskForms.blank(ratings=ratings, verdict=workspace.verdict)
+        return _render(request, workspace, forms, ratings, restored=bool(unsent))
+
+    # A post about a task the reviewer held earlier is still read: if their lease ended, they get their text
+    # back with an explanation instead of a bare 404.
+    task = reviewer_task(user=user, task_id=pk, include_former=True)
+    if task is None:
+        raise Http404("No such task among yours.")
+    action = request.POST.get("action", "")
+    token = request.POST.get("lease_token") or None
+    ratings = rating_labels_active()
+    forms = TaskForms.bound(request.POST, ratings=ratings)
+    try:
+        if action in ("save", "submit"):
+            data = forms.verdict_input()
+            if data is None:
+                forms.non_field_errors.append(FIX_ERRORS)
+                return _rerender(request, task, forms, ratings, status=400)
+            if action == "save":
+                task_save_draft(task_id=pk, reviewer=user, lease_token=token, data=data)
+                request.session.pop(_unsent_key(pk), None)
+                messages.success(request, DRAFT_SAVED.format(time=f"{timezone.now():%H:%M}"))
+                return redirect("reviews:task", pk=pk)
+            task_submit(task_id=pk, reviewer=user, lease_token=token, data=data)
+            request.session.pop(_unsent_key(pk), None)
+            messages.success(request, SUBMITTED)
+            return redirect("reviews:queue")
+        if action == "release":
+            task_release(task_id=pk, reviewer=user, lease_token=token)
+            request.session.pop(_unsent_key(pk), None)
+            messages.success(request, RELEASED)
+            return redirect("reviews:queue")
+        if action == "skip":
+            task_skip(task_id=pk, reviewer=user, lease_token=token, reason=forms.skip_reason())
+            request.session.pop(_unsent_key(pk), None)
+            messages.success(request, SKIPPED)
+            return redirect("reviews:queue")
+        if action == "extend":
+            extended = task_heartbeat(task_id=pk, reviewer=user, lease_token=token)
+            assert extended.lease_expires_at is not None
+            messages.success(request, LEASE_EXTENDED.format(time=f"{extended.lease_expires_at:%H:%M}"))
+            return _rerender(request, task, forms, ratings)
+        forms.non_field_errors.append(UNKNOWN_ACTION)
+        return _rerender(request, task, forms, ratings, status=400)
+    except LeaseNotHeld as exc:
+        request.session[_unsent_key(pk)] = {
+            key: request.POST.getlist(key) for key in request.POST if key not in _NOT_WORK
+        }
+        return _rerender(request, task, forms, ratings, status=exc.status_code, lease_lost=exc.message)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ApplicationError as exc:
+        forms.show_errors(exc.field_errors, message=exc.message)
+        if exc.field_errors:
+            forms.non_field_errors.insert(0, FIX_ERRORS)
+        return _rerender(request, task, forms, ratings, status=exc.status_code)
+
+
+@login_required
+@work_queue_required
+@require_POST
+def task_lease_heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
+    """The countdown script's keep-alive: extend the lease and answer with the new expiry, as JSON."""
+    try:
+        task = task_heartbeat(
+            task_id=pk, reviewer=_reviewer(request), lease_token=request.POST.get("lease_token") or None
+        )
+    except NotFound as exc:
+        return JsonResponse({"detail": exc.message, "code": exc.code}, status=404)
+    except LeaseNotHeld as exc:
+        return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+    assert task.lease_expires_at is not None
+    return JsonResponse(
+        {
+            "lease_expires_at": task.lease_expires_at.isoformat(),
+            "seconds_left": _seconds_left(task),
+            "message": LEASE_EXTENDED.format(time=f"{task.lease_expires_at:%H:%M}"),
+        }
     )
-    return render(request, "reviews/task.html", {"task": task})
+
+
+def _seconds_left(task: ReviewTask) -> int:
+    if task.lease_expires_at is None:
+        return 0
+    return max(0, int((task.lease_expires_at - timezone.now()).total_seconds()))
+
+
+def _rerender(
+    request: HttpRequest,
+    task: ReviewTask,
+    forms: TaskForms,
+    ratings: list[RatingLabel],
+    *,
+    status: int = 200,
+    lease_lost: str = "",
+) -> HttpResponse:
+    # Read the task again: the service may have changed it (a new expiry), or someone else now holds it.
+    fresh = reviewer_task(user=_reviewer(request), task_id=task.pk, include_former=True) or task
+    workspace = task_workspace(task=fresh, user=_reviewer(request))
+    return _render(request, workspace, forms, ratings, status=status, lease_lost=lease_lost)
+
+
+def _render(
+    request: HttpRequest,
+    workspace: TaskWorkspace,
+    forms: TaskForms,
+    ratings: list[RatingLabel],
+    *,
+    status: int = 200,
+    lease_lost: str = "",
+    restored: bool = False,
+) -> HttpResponse:
+    task = workspace.task
+    verdict = workspace.verdict
+    # Only web links become links: the source URL comes from scraped text.
+    source_url = task.claim.article.source_url
+    if urlsplit(source_url).scheme not in ("http", "https"):
+        source_url = ""
+    context: dict[str, Any] = {
+        "task": task,
+        "claim": task.claim,
+        "article": task.claim.article,
+        "source_url": source_url,
+        "workspace": workspace,
+        "forms": forms,
+        "ratings": ratings,
+        # What the page offers: the form with its buttons (held), the form without them and an explanation
+        # (lease lost), or the returned verdict to read and a way to take it back (returned, not held).
+        "can_work": workspace.held and not lease_lost,
+        "lease_lost": lease_lost,
+        "returned_only": not workspace.held and not lease_lost and task.status == TaskStatus.RETURNED,
+        "returned_verdict": verdict if verdict and verdict.status == VerdictStatus.RETURNED else None,
+        "restored": restored,
+        "seconds_left": _seconds_left(task) if workspace.held else 0,
+        "lease_seconds": settings.FACTCHECK_LEASE_SECONDS,
+    }
+    return render(request, "reviews/task.html", context, status=status)
