@@ -47,8 +47,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def fill_queue(target: int) -> None:
-    """Top the queue up to `target` available tasks with set-based SQL (fast even for a million)."""
+def fill_queue(target: int, claims_per_article: int = 10) -> None:
+    """Top the queue up to `target` available tasks with set-based SQL (fast even for a million), as
+    articles of `claims_per_article` claims each, like real ingested articles."""
+    import uuid
+
     from django.db import connection
 
     from reviews.models import ReviewTask, TaskStatus
@@ -56,28 +59,31 @@ def fill_queue(target: int) -> None:
     missing = target - ReviewTask.objects.filter(status=TaskStatus.AVAILABLE).count()
     if missing <= 0:
         return
+    batch = f"bench-{uuid.uuid4().hex[:8]}"
+    articles = -(-missing // claims_per_article)
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO reviews_article (title, author, publisher, origin, content_type, raw_text, body,"
             " content_hash, status, failure_reason, extractor_version, created_at, updated_at, changed_at,"
-            " source_url) VALUES ('bench', '', '', 'bench', 'text/plain', 'x', %s, md5(random()::text) ||"
-            " md5(random()::text), 'ready', '', 'bench', now(), now(), now(), '') RETURNING id",
-            ["The ministry said exports rose 4% in 2020. " * 20],
+            " source_url) SELECT 'bench', '', '', %s, 'text/plain', 'x', %s, md5(%s || g::text) ||"
+            " md5(random()::text), 'ready', '', 'bench', now(), now(), now(), ''"
+            " FROM generate_series(1, %s) g",
+            [batch, "The ministry said exports rose 4% in 2020. " * 20, batch, articles],
         )
-        article_id = cur.fetchone()[0]
         cur.execute(
             'INSERT INTO reviews_claim (article_id, text, start, "end", sentence_index, score, claim_type,'
             " status, mentions, created_at)"
-            " SELECT %s, 'The ministry said exports rose 4%% in 2020.', 0, 42, g,"
-            " random(), 'statistic', 'claim', '{}', now() FROM generate_series(1, %s) g",
-            [article_id, missing],
+            " SELECT a.id, 'The ministry said exports rose 4%% in 2020.', 0, 42, s,"
+            " random(), 'statistic', 'claim', '{}', now()"
+            " FROM reviews_article a CROSS JOIN generate_series(1, %s) s WHERE a.origin = %s",
+            [claims_per_article, batch],
         )
         cur.execute(
             "INSERT INTO reviews_reviewtask (claim_id, status, priority, article_date, attempts, created_at,"
-            " updated_at) SELECT id, 'available', (score * 1000)::int,"
-            " now() - (random() * interval '30 days'),"
-            " 0, now(), now() FROM reviews_claim c WHERE article_id = %s",
-            [article_id],
+            " updated_at) SELECT c.id, 'available', (c.score * 1000)::int,"
+            " now() - (random() * interval '30 days'), 0, now(), now()"
+            " FROM reviews_claim c JOIN reviews_article a ON a.id = c.article_id WHERE a.origin = %s",
+            [batch],
         )
         cur.execute("ANALYZE reviews_reviewtask")
 

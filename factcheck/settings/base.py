@@ -7,6 +7,7 @@ switch the same code to PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import django_stubs_ext
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "reviews",
 ]
 
@@ -50,6 +52,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login attempt into the lock-out response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username+address before any password is checked. DRF's token
+# authentication does not go through these backends (a token is not a password), so it is unaffected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -126,18 +137,70 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Strict numbered pages (a bad page or page size is a 400); the verdict feeds use keyset cursors.
+    "DEFAULT_PAGINATION_CLASS": "reviews.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Adds the error responses each operation can give (JSON of reviews.api.errors) to the schema.
+    "DEFAULT_SCHEMA_CLASS": "reviews.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "reviews.api.errors.exception_handler",
+    # Per token (a user has one) and, without a token, per client address; fixed windows counted in
+    # the default cache (reviews.api.throttling): set CACHE_URL to Redis so every worker shares them.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "reviews.api.throttling.AnonThrottle",
+        "reviews.api.throttling.TokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("FACTCHECK_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("FACTCHECK_THROTTLE_USER", default="600/minute"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For; 0 trusts only REMOTE_ADDR, so an
+    # anonymous client cannot pick its own throttling identity with a forged header.
+    "NUM_PROXIES": env.int("FACTCHECK_API_NUM_PROXIES", default=0),
 }
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
-    "DESCRIPTION": "Articles, check-worthy claims, review tasks and published verdicts.",
+    "DESCRIPTION": (
+        "Articles, check-worthy claims, review tasks and published verdicts.\n\n"
+        "Reads are open: anonymous callers and API consumers see published verdicts and the claims and "
+        "articles they belong to; editors (token of an account in the Editors group) see all work. "
+        "Send `Authorization: Token <key>`. Every error is JSON `{detail, code, errors}`. Lists are "
+        "paginated (numbered pages, or cursors for the verdict feeds); details and feeds answer "
+        "`If-None-Match` with 304. Published verdicts are also served as schema.org ClaimReview."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status`; name each enum after its model instead of a numbered guess.
+    "ENUM_NAME_OVERRIDES": {
+        "ArticleStatusEnum": "reviews.models.ArticleStatus",
+        "ClaimStatusEnum": "reviews.models.ClaimStatus",
+        "ClaimTypeEnum": "reviews.models.ClaimType",
+        "TaskStatusEnum": "reviews.models.TaskStatus",
+        "VerdictStatusEnum": "reviews.models.VerdictStatus",
+    },
 }
+
+# --- Public verdicts (API, ClaimReview, public pages) -------------------------------------------------
+# The organisation named as the author of every ClaimReview; the URL defaults to this site's root.
+FACTCHECK_PUBLISHER_NAME = env.str("FACTCHECK_PUBLISHER_NAME", default="factcheck")
+FACTCHECK_PUBLISHER_URL = env.str("FACTCHECK_PUBLISHER_URL", default="")
+
+# --- Login protection (django-axes) ---------------------------------------------------------------------
+# Password guessing on /admin/ and /accounts/login/: after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is locked out for the cool-off time (HTTP 429 with a message
+# saying so); a successful login resets the count. Attempts are stored in the database (axes' tables),
+# so every web process shares them. Client address = REMOTE_ADDR (django-ipware is not installed), so a
+# forged X-Forwarded-For cannot pick a fresh identity.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_COOLOFF_MESSAGE = (
+    "Account locked: too many failed login attempts. Try again in "
+    f"{int(AXES_COOLOFF_TIME.total_seconds() // 60)} minutes."
+)
 
 # --- Celery ----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -156,6 +219,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.05,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message a worker took but never acknowledged (it died mid-task; acks_late) goes back to the queue
+    # after this many seconds. It must exceed the longest task run (the hard time limits below) and any
+    # countdown, or a task that is still running would be handed to a second worker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=300)
+    }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -168,16 +238,28 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+# Scorecards (reviews.services.scorecards): a build is sent this many seconds after the change that asked
+# for it, so a burst of changes to one article is seen by one build; beat runs the stale-scorecard sweeper
+# this often. FACTCHECK_SCORECARD_TEST_DELAY is a test hook only (the end-to-end test that kills a worker
+# mid-build): a build sleeps that long before writing. Never set it in production.
+FACTCHECK_SCORECARD_BUILD_COUNTDOWN = env.float("FACTCHECK_SCORECARD_BUILD_COUNTDOWN", default=0.25)
+FACTCHECK_SCORECARD_SWEEP_SECONDS = env.float("FACTCHECK_SCORECARD_SWEEP_SECONDS", default=60.0)
+FACTCHECK_SCORECARD_TEST_DELAY = env.float("FACTCHECK_SCORECARD_TEST_DELAY", default=0.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tasks-expire-leases": {"task": "reviews.tasks_expire_leases", "schedule": 60.0},
-    "scorecards-sweep-stale": {"task": "reviews.scorecards_sweep_stale", "schedule": 60.0},
+    "scorecards-sweep-stale": {
+        "task": "reviews.scorecards_sweep_stale",
+        "schedule": FACTCHECK_SCORECARD_SWEEP_SECONDS,
+        # A sweep still queued when the next is due is pointless: let it expire instead of piling up.
+        "options": {"expires": FACTCHECK_SCORECARD_SWEEP_SECONDS},
+    },
 }
 
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.
 FACTCHECK_MAX_ARTICLE_BYTES = env.int("FACTCHECK_MAX_ARTICLE_BYTES", default=5 * 1024 * 1024)
 # Which sentence scorer extraction uses: "model" (the shipped ONNX model) or "heuristic" (rules only).
-FACTCHECK_SCORER = env.str("FACTCHECK_SCORER", default="heuristic")
+FACTCHECK_SCORER = env.str("FACTCHECK_SCORER", default="model")
 # Check-worthiness threshold: sentences scoring at or above it become claims. None = the scorer's own
 # tuned threshold (reviews/extraction/model/meta.json).
 FACTCHECK_CLAIM_THRESHOLD: float | None = env.float("FACTCHECK_CLAIM_THRESHOLD", default=None)

@@ -13,16 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reviews.api.permissions import CanWorkQueue
+from reviews.api.serializers import ErrorSerializer
 from reviews.models import Claim, RatingLabel, ReviewTask, Verdict
 from reviews.selectors import claim_context, tasks_of_reviewer
 from reviews.services import queue
 from reviews.services.verdicts import CitationInput, VerdictInput
-
-
-class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
 
 class QueueClaimSerializer(serializers.ModelSerializer[Claim]):
@@ -144,6 +139,8 @@ class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
     permission_classes = [CanWorkQueue]
     serializer_class = TaskSerializer
     lookup_value_regex = r"\d+"
+
+    queryset = ReviewTask.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self) -> QuerySet[ReviewTask]:
         return tasks_of_reviewer(user=_user(self.request))

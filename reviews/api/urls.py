@@ -1,10 +1,11 @@
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
-from reviews.api import queue, views
+from reviews.api import queue, scorecards, views
 
 
 class Router(DefaultRouter):
-    """Every route answers with and without its trailing slash (`/api/v1/queue/next` as queue clients
+    """Every route answers with and without its trailing slash (`/verdicts/1/publish` as the issues
     spell it, `/articles/` as browsers do), so no client is redirected or, for a POST, refused."""
 
     include_format_suffixes = False
@@ -16,7 +17,13 @@ class Router(DefaultRouter):
 
 router = Router()
 router.register("articles", views.ArticleViewSet, basename="article")
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("verdicts", views.VerdictViewSet, basename="verdict")
+router.register("ratings", views.RatingViewSet, basename="rating")
+router.register("claimreview", views.ClaimReviewViewSet, basename="claimreview")
 router.register("queue", queue.QueueViewSet, basename="queue")
 router.register("tasks", queue.TaskViewSet, basename="task")
+router.register("scorecards", scorecards.ScorecardViewSet, basename="scorecard")
 
-urlpatterns = router.urls
+# Last: anything the router does not know is a JSON 404.
+urlpatterns = [*router.urls, re_path(r"", views.api_not_found)]

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, When
 from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
 from reviews.models import EventAction, ReviewEvent, ReviewTask, TaskSkip, TaskStatus, Verdict, VerdictStatus
 from reviews.services.events import event_record
+from reviews.services.scorecards import scorecard_request
 from reviews.services.verdicts import (
     VerdictInput,
     verdict_abandon_drafts,
@@ -47,7 +48,9 @@ def _clear_lease(task: ReviewTask) -> None:
 
 
 def _lock_task(task_id: int) -> ReviewTask:
-    task = ReviewTask.objects.select_for_update(of=("self",)).filter(pk=task_id).first()
+    task = (
+        ReviewTask.objects.select_related("claim").select_for_update(of=("self",)).filter(pk=task_id).first()
+    )
     if task is None:
         raise NotFound(f"Task {task_id} does not exist.")
     return task
@@ -74,6 +77,12 @@ def _check_lease(
         )
 
 
+def _scorecard_changed(task: ReviewTask) -> None:
+    """The article's scorecard counts tasks by state (queued, in review): ask for a rebuild. Takes the
+    article's row lock last, after the task's, as every service does."""
+    scorecard_request(article=task.claim.article_id)
+
+
 def _after_lease_ends(task: ReviewTask) -> TaskStatus:
     """Where a task goes when its lease ends without a submission: back to its reviewer if an editor had
     returned it to them, else back to the shared queue."""
@@ -89,7 +98,8 @@ def _after_lease_ends(task: ReviewTask) -> TaskStatus:
 def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
     """Return expired leases to the queue. Locks only rows nobody else holds (SKIP LOCKED)."""
     expired = list(
-        ReviewTask.objects.select_for_update(skip_locked=True, of=("self",))
+        ReviewTask.objects.select_related("claim")
+        .select_for_update(skip_locked=True, of=("self",))
         .filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)
         .order_by("lease_expires_at")[:limit]
     )
@@ -110,6 +120,8 @@ def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
             )
         )
     ReviewEvent.objects.bulk_create(events)
+    for article_id in sorted({task.claim.article_id for task in expired}):
+        scorecard_request(article=article_id)
     return len(expired)
 
 
@@ -131,12 +143,18 @@ def _pick_candidate(*, reviewer: User) -> ReviewTask | None:
     lock = ReviewTask.objects.select_related("claim", "claim__article").select_for_update(
         skip_locked=True, of=("self",)
     )
-    mine = lock.filter(status=TaskStatus.RETURNED, reviewer=reviewer).order_by("-priority", "id").first()
-    if mine is not None:
-        return mine
-    assigned = lock.filter(status=TaskStatus.AVAILABLE, assignee=reviewer).queue_order().first()
-    if assigned is not None:
-        return assigned
+    # One query for work reserved for this reviewer: returned to them first, then assigned to them.
+    reserved = (
+        lock.filter(
+            Q(status=TaskStatus.RETURNED, reviewer=reviewer)
+            | Q(status=TaskStatus.AVAILABLE, assignee=reviewer)
+        )
+        .annotate(returned_first=Case(When(status=TaskStatus.RETURNED, then=0), default=1))
+        .order_by("returned_first", "-priority", "-article_date", "id")
+        .first()
+    )
+    if reserved is not None:
+        return reserved
     skipped = TaskSkip.objects.filter(task=OuterRef("pk"), reviewer=reviewer)
     # Matches the partial index reviewtask_claimable_idx: an index scan in queue order that stops at the
     # first unlocked row, however many tasks wait.
@@ -190,6 +208,7 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
             to_status=TaskStatus.LEASED,
             data={"expires": task.lease_expires_at.isoformat()},
         )
+        _scorecard_changed(task)
     return NextTask(task=task, resumed=False)
 
 
@@ -221,6 +240,7 @@ def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str |
             from_status=TaskStatus.LEASED,
             to_status=task.status,
         )
+        _scorecard_changed(task)
     return task
 
 
@@ -262,6 +282,7 @@ def task_skip(
             to_status=TaskStatus.AVAILABLE,
             note=reason,
         )
+        _scorecard_changed(task)
     return task
 
 
@@ -303,6 +324,7 @@ def task_submit(
             to_status=TaskStatus.SUBMITTED,
             data={"rating": label.slug if label else None, "citations": len(data.citations)},
         )
+        _scorecard_changed(task)
     return verdict
 
 
@@ -354,6 +376,7 @@ def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
             to_status=task.status,
             data={"assignee": reviewer.pk, "previous_assignee": previous},
         )
+        _scorecard_changed(task)
     return task
 
 
@@ -373,6 +396,7 @@ def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
             to_status=task.status,
             data={"holder": holder},
         )
+        _scorecard_changed(task)
     return task
 
 
@@ -405,6 +429,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
             from_status=from_status,
             to_status=TaskStatus.AVAILABLE,
         )
+        _scorecard_changed(task)
     return task
 
 
@@ -424,6 +449,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
             to_status=TaskStatus.CANCELLED,
             note=reason.strip()[:2000],
         )
+        _scorecard_changed(task)
     return task
 
 
