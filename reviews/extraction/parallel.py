@@ -6,7 +6,7 @@ worker loads its scorer once, in `init_worker`.
 
 from __future__ import annotations
 
-from reviews.extraction.pipeline import SentenceScorer, extract_article, get_sentence_scorer
+from reviews.extraction.pipeline import SentenceScorer, extract_articles, get_sentence_scorer
 from reviews.extraction.types import ExtractionResult
 
 _scorer: SentenceScorer | None = None
@@ -19,7 +19,6 @@ def init_worker(scorer_kind: str, threshold: float | None) -> None:
     _threshold = threshold
 
 
-def extract_in_worker(text: str, content_type: str, name: str) -> ExtractionResult:
-    return extract_article(
-        text, content_type=content_type, filename=name, threshold=_threshold, scorer=_scorer
-    )
+def extract_in_worker(items: list[tuple[str, str, str]]) -> list[ExtractionResult]:
+    """Extract a chunk of `(text, content_type, name)` articles, their sentences scored together."""
+    return extract_articles(items, threshold=_threshold, scorer=_scorer)

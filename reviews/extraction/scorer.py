@@ -79,7 +79,7 @@ class Scorer:
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._output_name = self._session.get_outputs()[0].name
 
-    def score(self, texts: Sequence[str], *, batch_size: int = 64) -> list[float]:
+    def score(self, texts: Sequence[str], *, batch_size: int = 32) -> list[float]:
         """Check-worthiness of each text, in input order. Blank texts score 0.0."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")

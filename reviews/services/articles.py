@@ -191,12 +191,19 @@ def article_run_extraction(prepared: PreparedArticle) -> ExtractionResult:
 
 
 def article_store(
-    *, prepared: PreparedArticle, result: ExtractionResult, source_url: str = "", actor: Actor = None
+    *,
+    prepared: PreparedArticle,
+    result: ExtractionResult,
+    source_url: str = "",
+    actor: Actor = None,
+    build_scorecard: bool = True,
 ) -> IngestOutcome:
     """Store an extracted article with its claims and one task per claim, in one transaction.
 
     Idempotent under races: if another process stored the same content first, the unique constraint
-    decides and that article is returned with `created=False`.
+    decides and that article is returned with `created=False`. `build_scorecard=False` leaves the
+    scorecard to the caller (bulk ingest queues them in chunks at the end) or, failing that, to the
+    sweeper, which builds every missing scorecard.
     """
     try:
         with transaction.atomic():
@@ -221,7 +228,8 @@ def article_store(
                     "scorer": result.scorer_version,
                 },
             )
-            scorecard_build_task.delay_on_commit(article.pk)
+            if build_scorecard:
+                scorecard_build_task.delay_on_commit(article.pk)
     except IntegrityError:
         # Lost a race with another ingest of the same content: theirs is the article.
         existing = Article.objects.filter(content_hash=prepared.content_hash).first()

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from kombu.exceptions import OperationalError
 from tqdm import tqdm
 
 from reviews.exceptions import ArticleRejected
@@ -29,8 +30,11 @@ from reviews.services.articles import (
     article_run_extraction,
     article_store,
 )
+from reviews.services.scorecards import scorecards_fan_out
 
 ARTICLE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".md"}
+# Articles per extraction job with --jobs: their sentences are scored in one call.
+CHUNK = 8
 
 
 def iter_article_files(paths: list[str]) -> Iterator[Path]:
@@ -70,9 +74,12 @@ class Tally:
     claims: int = 0
     failures: list[str] = field(default_factory=list)
 
+    created_ids: list[int] = field(default_factory=list)
+
     def add(self, outcome: IngestOutcome) -> None:
         if outcome.created:
             self.created += 1
+            self.created_ids.append(outcome.article.pk)
             self.claims += outcome.claim_count
         else:
             self.duplicates += 1
@@ -110,11 +117,16 @@ class Command(BaseCommand):
         else:
             for item in prepared:
                 try:
-                    tally.add(article_store(prepared=item, result=article_run_extraction(item)))
+                    tally.add(
+                        article_store(
+                            prepared=item, result=article_run_extraction(item), build_scorecard=False
+                        )
+                    )
                 except ArticleRejected as exc:
                     reject(exc)
                 bar.update()
         bar.close()
+        self._queue_scorecards(tally.created_ids)
         summary = (
             f"Ingested {tally.created} new article(s) with {tally.claims} claim(s); "
             f"{tally.duplicates} already present (unchanged); {len(tally.failures)} rejected."
@@ -123,6 +135,18 @@ class Command(BaseCommand):
         if tally.failures:
             raise CommandError(
                 f"{len(tally.failures)} of {len(files)} file(s) were rejected (reasons above)."
+            )
+
+    def _queue_scorecards(self, article_ids: list[int]) -> None:
+        """One build message per chunk of new articles instead of one per article; if the broker is
+        unreachable the periodic sweeper builds them (a missing scorecard counts as stale)."""
+        if not article_ids:
+            return
+        try:
+            scorecards_fan_out(article_ids=article_ids)
+        except OperationalError as exc:
+            self.stderr.write(
+                f"Scorecards not queued ({exc}); the periodic sweep will build them once the broker is back."
             )
 
     def _prepare_all(
@@ -148,11 +172,12 @@ class Command(BaseCommand):
     def _extract_in_pool(
         self, prepared: Iterator[PreparedArticle], jobs: int, tally: Tally, reject: Any, bar: tqdm[Any]
     ) -> None:
-        """Extraction in `jobs` processes, storing in order as results arrive, with a bounded window of
-        articles in flight so memory does not grow with the number of files."""
+        """Extraction in `jobs` processes, in chunks of CHUNK articles (scored together, which is faster),
+        storing in order as results arrive, with a bounded number of chunks in flight so memory does not
+        grow with the number of files."""
         # Spawned (not forked) workers import only the pure extraction code: no database socket, Django
         # state or ONNX session is shared with this process.
-        window: deque[tuple[PreparedArticle, Future[ExtractionResult]]] = deque()
+        window: deque[tuple[list[PreparedArticle], Future[list[ExtractionResult]]]] = deque()
         with ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
@@ -162,15 +187,26 @@ class Command(BaseCommand):
 
             def drain(keep: int) -> None:
                 while len(window) > keep:
-                    item, future = window.popleft()
-                    try:
-                        result = article_check_extraction(future.result(), name=item.name)
-                        tally.add(article_store(prepared=item, result=result))
-                    except ArticleRejected as exc:
-                        reject(exc)
-                    bar.update()
+                    chunk, future = window.popleft()
+                    for item, result in zip(chunk, future.result(), strict=True):
+                        try:
+                            checked = article_check_extraction(result, name=item.name)
+                            tally.add(article_store(prepared=item, result=checked, build_scorecard=False))
+                        except ArticleRejected as exc:
+                            reject(exc)
+                        bar.update()
 
+            def submit(chunk: list[PreparedArticle]) -> None:
+                items = [(item.text, item.content_type, item.name) for item in chunk]
+                window.append((chunk, pool.submit(extract_in_worker, items)))
+                drain(keep=jobs * 2)
+
+            chunk: list[PreparedArticle] = []
             for item in prepared:
-                window.append((item, pool.submit(extract_in_worker, item.text, item.content_type, item.name)))
-                drain(keep=jobs * 4)
+                chunk.append(item)
+                if len(chunk) == CHUNK:
+                    submit(chunk)
+                    chunk = []
+            if chunk:
+                submit(chunk)
             drain(keep=0)
