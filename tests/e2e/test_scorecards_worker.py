@@ -248,6 +248,44 @@ def test_publishing_a_verdict_updates_the_scorecard_through_a_worker(stack: Stac
     )
 
 
+def test_the_real_workflow_reviewer_submits_editor_publishes_worker_builds(stack: Stack) -> None:
+    """The services people use, end to end: a reviewer leases and submits, an editor publishes, and the
+    scorecard (built by the worker after the publication commits) shows the verdict."""
+    from django.contrib.auth.models import Group, User
+
+    from reviews.services.queue import task_claim_next, task_submit
+    from reviews.services.verdicts import CitationInput, VerdictInput, verdict_publish
+
+    article = article_with_claims(2)
+    reviewer = User.objects.create_user("e2e-reviewer")
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    editor = User.objects.create_user("e2e-editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    stack.start_worker("w1")
+
+    leased = task_claim_next(reviewer=reviewer)
+    assert leased is not None
+    verdict = task_submit(
+        task_id=leased.task.pk,
+        reviewer=reviewer,
+        lease_token=leased.task.lease_token,
+        data=VerdictInput(
+            rating="mostly-false",
+            summary="The year is wrong.",
+            citations=(CitationInput(url="https://www.ons.gov.uk/trade", publisher="ONS"),),
+        ),
+    )
+    verdict_publish(verdict_id=verdict.pk, editor=editor)
+
+    card = wait_for(
+        lambda: Scorecard.objects.filter(article=article, data__published=1).first(),
+        timeout=30,
+        what="the worker to build the scorecard after the publication",
+    )
+    assert card.data["top_domains"] == [{"domain": "ons.gov.uk", "citations": 1}]
+    assert scorecards_stale_ids() == []
+
+
 def test_a_worker_killed_mid_build_loses_nothing(stack: Stack) -> None:
     """SIGKILL the whole worker (solo pool) while a build sits between computing and writing: the build's
     transaction dies with it, the message was never acknowledged (acks_late), and Redis hands it to the
