@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from reviews.exceptions import InvalidTransition, NotAllowed, NotFound
+from reviews.exceptions import InvalidTransition
 from reviews.models import (
     Claim,
     ClaimStatus,
@@ -26,6 +26,7 @@ from reviews.models import (
 )
 from reviews.services.articles import _article_date, task_base_priority
 from reviews.services.events import Actor, event_record
+from reviews.services.locks import claim_lock, require_perm
 from reviews.services.scorecards import scorecard_request
 
 # The same permission the queue controls need: promoting and demoting adds or cancels review tasks.
@@ -34,18 +35,10 @@ REASON_MAX = 2000
 
 
 def _require_editor(actor: Actor, verb: str) -> User:
-    if not isinstance(actor, User) or not actor.is_active or not actor.has_perm(CLAIM_PERM):
-        raise NotAllowed(f"Only editors can {verb}.")
-    return actor
+    return require_perm(actor, CLAIM_PERM, verb)
 
 
-def _lock_claim(claim_id: int) -> Claim:
-    claim = (
-        Claim.objects.select_for_update(of=("self",)).select_related("article").filter(pk=claim_id).first()
-    )
-    if claim is None:
-        raise NotFound(f"Claim {claim_id} does not exist.")
-    return claim
+_lock_claim = claim_lock
 
 
 def _open_task(claim: Claim) -> ReviewTask | None:

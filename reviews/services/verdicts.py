@@ -17,11 +17,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from reviews.exceptions import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from reviews.exceptions import InvalidTransition, NotFound, ValidationFailed
 from reviews.models import (
     PUBLISHED_LINEAGE,
     Citation,
-    Claim,
     ClaimStatus,
     EventAction,
     RatingLabel,
@@ -31,6 +30,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.services.events import event_record
+from reviews.services.locks import claim_lock, require_perm
 from reviews.services.scorecards import scorecard_request
 
 # Length limits, in characters. The model fields carry the same numbers.
@@ -233,18 +233,10 @@ RETRACTION_NOTE_MISSING = "Say why the verdict is retracted; readers see this no
 
 
 def _require_editor(editor: Editor, verb: str) -> User:
-    if not isinstance(editor, User) or not editor.is_active or not editor.has_perm(EDITOR_PERM):
-        raise NotAllowed(f"Only editors can {verb}.")
-    return editor
+    return require_perm(editor, EDITOR_PERM, verb)
 
 
-def _lock_claim(claim_id: int) -> Claim:
-    claim = (
-        Claim.objects.select_for_update(of=("self",)).select_related("article").filter(pk=claim_id).first()
-    )
-    if claim is None:
-        raise NotFound(f"Claim {claim_id} does not exist.")
-    return claim
+_lock_claim = claim_lock
 
 
 def _lock_verdict(verdict_id: int) -> tuple[Verdict, ReviewTask | None]:

@@ -1,0 +1,30 @@
+"""Row locks and permission checks shared by the services.
+
+Lock order everywhere: claim, then its review task, then the verdict, then the article (last, inside
+`scorecard_request`). Taking rows in one order is what keeps concurrent editors from deadlocking.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+
+from reviews.exceptions import NotAllowed, NotFound
+from reviews.models import Claim
+
+
+def require_perm(actor: User | AnonymousUser | None, perm: str, verb: str) -> User:
+    """The acting user, if active and holding `perm`; else `NotAllowed("Only editors can <verb>.")`.
+    Interfaces check permissions too; this is defence in depth for every caller."""
+    if not isinstance(actor, User) or not actor.is_active or not actor.has_perm(perm):
+        raise NotAllowed(f"Only editors can {verb}.")
+    return actor
+
+
+def claim_lock(claim_id: int) -> Claim:
+    """Lock the claim row (with its article loaded, unlocked) or raise `NotFound`."""
+    claim = (
+        Claim.objects.select_for_update(of=("self",)).select_related("article").filter(pk=claim_id).first()
+    )
+    if claim is None:
+        raise NotFound(f"Claim {claim_id} does not exist.")
+    return claim
