@@ -63,7 +63,7 @@ if IN_CI and (_pg_problem or _redis_problem):
     raise ImproperlyConfigured(
         "CI=true requires PostgreSQL and Redis for the test suite, and never skips their tests. "
         f"PostgreSQL ({_pg_url}): {_pg_problem or 'ok'}; Redis ({_redis_url}): {_redis_problem or 'ok'}. "
-        "Start them (see README: 'Running the tests') or point DATABASE_URL / CELERY_BROKER_URL at them."
+        "Start them (see README, section './run test') or point DATABASE_URL / CELERY_BROKER_URL at them."
     )
 
 FACTCHECK_TEST_POSTGRES = _pg_problem is None
