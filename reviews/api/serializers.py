@@ -88,28 +88,16 @@ class ArticleSubmittedSerializer(ArticleStatusSerializer):
         read_only_fields = fields
 
 
-class ArticleSerializer(serializers.ModelSerializer[Article]):
+class ArticleSerializer(ArticleStatusSerializer):
+    """An article with its check-worthy claim count and how many of them have a published verdict."""
+
     claim_count = serializers.IntegerField(read_only=True, help_text="Check-worthy claims found in it.")
     published_verdict_count = serializers.IntegerField(
         read_only=True, help_text="Its claims with a published verdict."
     )
-    source_url = _source_url()
 
-    class Meta:
-        model = Article
-        fields = [
-            "id",
-            "status",
-            "failure_reason",
-            "title",
-            "author",
-            "publisher",
-            "published_on",
-            "source_url",
-            "created_at",
-            "claim_count",
-            "published_verdict_count",
-        ]
+    class Meta(ArticleStatusSerializer.Meta):
+        fields = [*ArticleStatusSerializer.Meta.fields, "published_verdict_count"]
         read_only_fields = fields
 
 

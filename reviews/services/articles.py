@@ -41,10 +41,9 @@ _WHITESPACE = re.compile(r"\s+")
 class IngestOutcome:
     article: Article
     created: bool
-
-    @property
-    def claim_count(self) -> int:
-        return self.article.claims.checkworthy().count()
+    # Claims queued by this ingest (0 when the article was already there): known from the store itself,
+    # so callers need no count query per article.
+    claims_queued: int = 0
 
 
 def article_decode(*, data: bytes | str, name: str) -> str:
@@ -236,7 +235,7 @@ def article_store(
         if existing is None:
             raise
         return IngestOutcome(article=existing, created=False)
-    return IngestOutcome(article=article, created=True)
+    return IngestOutcome(article=article, created=True, claims_queued=task_count)
 
 
 def article_ingest(

@@ -83,11 +83,21 @@ def _scorecard_changed(task: ReviewTask) -> None:
     scorecard_request(article=task.claim.article_id)
 
 
+def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
+    """Lock the task and check that `reviewer` holds its lease with `lease_token` (else LeaseNotHeld)."""
+    task = _lock_task(task_id)
+    _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=timezone.now())
+    return task
+
+
+def _was_returned(task: ReviewTask) -> bool:
+    return Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).exists()
+
+
 def _after_lease_ends(task: ReviewTask) -> TaskStatus:
     """Where a task goes when its lease ends without a submission: back to its reviewer if an editor had
     returned it to them, else back to the shared queue."""
-    returned = Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).exists()
-    return TaskStatus.RETURNED if returned else TaskStatus.AVAILABLE
+    return TaskStatus.RETURNED if _was_returned(task) else TaskStatus.AVAILABLE
 
 
 # --------------------------------------------------------------------------------------------------
@@ -216,8 +226,7 @@ def task_heartbeat(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str
     """Extend the reviewer's lease by the full lease length from now."""
     now = timezone.now()
     with transaction.atomic():
-        task = _lock_task(task_id)
-        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
         task.lease_expires_at = now + _lease_length()
         task.save(update_fields=["lease_expires_at", "updated_at"])
     return task
@@ -225,10 +234,8 @@ def task_heartbeat(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str
 
 def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
     """Give the task back to the queue; the reviewer's unsent draft is closed (abandoned)."""
-    now = timezone.now()
     with transaction.atomic():
-        task = _lock_task(task_id)
-        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
         verdict_abandon_drafts(task=task, reviewer=reviewer)
         task.status = _after_lease_ends(task)
         _clear_lease(task)
@@ -256,14 +263,9 @@ def task_skip(
     if len(reason) > SKIP_REASON_MAX:
         message = f"At most {SKIP_REASON_MAX} characters (got {len(reason)})."
         raise ValidationFailed(f"reason: {message}", field_errors={"reason": [message]})
-    now = timezone.now()
     with transaction.atomic():
-        task = _lock_task(task_id)
-        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
-        if (
-            task.status == TaskStatus.LEASED
-            and Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).exists()
-        ):
+        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
+        if _was_returned(task):
             raise InvalidTransition(
                 f"Task {task.pk} was returned to you by an editor; release it instead of skipping it."
             )
@@ -290,10 +292,8 @@ def task_save_draft(
     *, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput
 ) -> Verdict:
     """Save the reviewer's work in progress. Checks the lease, then the fields that are filled in."""
-    now = timezone.now()
     with transaction.atomic():
-        task = _lock_task(task_id)
-        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
         label = verdict_validate(data, complete=False)
         verdict = verdict_write_for_task(task=task, reviewer=reviewer, data=data, submit=False, label=label)
         event_record(action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=task, verdict=verdict)
@@ -305,10 +305,8 @@ def task_submit(
 ) -> Verdict:
     """Submit the verdict for editor review. The lease is checked first (409, nothing changes), then the
     verdict (400, nothing changes); then verdict, citations, task and audit row are written together."""
-    now = timezone.now()
     with transaction.atomic():
-        task = _lock_task(task_id)
-        _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=now)
+        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
         label = verdict_validate(data, complete=True)
         verdict = verdict_write_for_task(task=task, reviewer=reviewer, data=data, submit=True, label=label)
         task.status = TaskStatus.SUBMITTED

@@ -80,7 +80,7 @@ class Tally:
         if outcome.created:
             self.created += 1
             self.created_ids.append(outcome.article.pk)
-            self.claims += outcome.claim_count
+            self.claims += outcome.claims_queued
         else:
             self.duplicates += 1
 
