@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -34,6 +35,8 @@ from bench.common import ROOT, fresh_database, machine, migrate, setup_django  #
 DB_NAME = "factcheck_bench_api"
 BATCH = 5000
 CLAIMS_PER_ARTICLE = 10
+# Throttling counters and the published cache; this benchmark's own database number (cleared each run).
+CACHE_URL = "redis://127.0.0.1:6379/13"
 
 
 def seed(count: int) -> tuple[int, int]:
@@ -120,13 +123,28 @@ def seed(count: int) -> tuple[int, int]:
     return low, high
 
 
+def build_published_cache() -> float:
+    """Render every seeded verdict into the published cache, as `verdict_publish` does for each one it
+    publishes (the seed bulk-creates them instead); entries of earlier runs (other ids, other timestamps)
+    are cleared first. Returns the seconds it took."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    cache.clear()
+    call_command("published_cache_build", chunk_size=1000, stdout=io.StringIO())
+    return time.perf_counter() - started
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(database_url: str, port: int, threads: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    database_url: str, port: int, threads: int, *, published_cache: bool
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "factcheck.settings.production",
@@ -135,7 +153,8 @@ def start_gunicorn(database_url: str, port: int, threads: int) -> subprocess.Pop
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
         "DATABASE_CONN_MAX_AGE": "600",
-        "CACHE_URL": "redis://127.0.0.1:6379/13",
+        "CACHE_URL": CACHE_URL,
+        "FACTCHECK_PUBLISHED_CACHE": "true" if published_cache else "false",
         "FACTCHECK_THROTTLE_ANON": "100000000/minute",
         "FACTCHECK_THROTTLE_USER": "100000000/minute",
         "DJANGO_LOG_LEVEL": "WARNING",
@@ -214,18 +233,27 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
+    parser.add_argument(
+        "--no-published-cache",
+        action="store_true",
+        help="serve every request through the API views (FACTCHECK_PUBLISHED_CACHE=false), for comparison",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     database_url = fresh_database(DB_NAME)
+    # The cache gunicorn uses, so the seeded verdicts can be rendered into the published cache here.
+    os.environ["CACHE_URL"] = CACHE_URL
+    os.environ["FACTCHECK_PUBLISHED_CACHE"] = "false" if args.no_published_cache else "true"
     setup_django(database_url)
     migrate()
     started = time.perf_counter()
     low, high = seed(args.verdicts)
     seeded_in = time.perf_counter() - started
+    cache_built_in = build_published_cache() if not args.no_published_cache else None
 
     port = free_port()
-    server = start_gunicorn(database_url, port, args.threads)
+    server = start_gunicorn(database_url, port, args.threads, published_cache=not args.no_published_cache)
     base = f"http://127.0.0.1:{port}"
     results: dict[str, dict[str, Any]] = {}
     try:
@@ -255,6 +283,9 @@ def main() -> None:
         "machine": machine(),
         "verdicts": args.verdicts,
         "seeded_in_s": round(seeded_in, 1),
+        "published_cache": "off"
+        if cache_built_in is None
+        else f"on, {args.verdicts} verdicts rendered into it in {cache_built_in:.1f} s",
         "gunicorn": (f"2 gthread workers x {args.threads} threads" if args.threads > 1 else "2 sync workers")
         + ", factcheck.settings.production",
         "load": f"wrk -t2 -c{args.connections} -d{args.seconds}s (anonymous, keep-alive)",
@@ -265,7 +296,7 @@ def main() -> None:
         return
     print(f"machine: {summary['machine']}")
     print(f"{args.verdicts} published verdicts seeded in {summary['seeded_in_s']} s; {summary['load']}")
-    print(f"gunicorn: {summary['gunicorn']}")
+    print(f"gunicorn: {summary['gunicorn']}; published cache: {summary['published_cache']}")
     print(
         f"{'workload':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'cpu ms/req':>12}{'load':>7}"
     )

@@ -72,6 +72,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.published_cache import published_changed_on_commit
 from reviews.scorecard_views import scorecard_admin_html
 from reviews.selectors import claim_context
 from reviews.services import queue
@@ -1569,6 +1570,10 @@ class RatingLabelAdmin(DeskAdminMixin[RatingLabel]):
 
     def save_model(self, request: HttpRequest, obj: RatingLabel, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            # Every published verdict with this rating shows it (name, values, slug): re-rendered.
+            published = Verdict.objects.published().filter(rating=obj).values_list("id", flat=True)
+            published_changed_on_commit(verdict_ids=list(published))
         if change and set(form.changed_data) & set(self.SCORING_FIELDS):
             articles = (
                 Verdict.objects.published()

@@ -70,3 +70,15 @@ def tasks_expire_leases_task() -> int:
     from reviews.services.queue import tasks_expire_leases
 
     return tasks_expire_leases()
+
+
+@shared_task(name="reviews.published_cache_build", **_RELIABLE)
+def published_cache_build_task(verdict_ids: list[int]) -> int:
+    """Render newly published verdicts into the published cache, so their first reader hits it. Safe to
+    run twice or late: it renders what is published now (nothing, if it was retracted meanwhile)."""
+    from reviews.api.published_render import fragments_build
+    from reviews.published_cache import enabled
+
+    if not enabled():
+        return 0
+    return len(fragments_build(verdict_ids))

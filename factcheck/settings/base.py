@@ -46,6 +46,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous reads of published verdicts, answered from the published cache before the session,
+    # CSRF, auth, messages and axes middleware run (none of them applies to such a request); anything
+    # else passes through. reviews/api/published_reads.py.
+    "reviews.api.published_reads.PublishedReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -158,6 +162,17 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("FACTCHECK_API_NUM_PROXIES", default=0),
 }
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, reusing its redis-py clients instead of making one per cache call (reviews/cache_backends.py).
+    CACHES["default"]["BACKEND"] = "reviews.cache_backends.RedisCache"
+# The cache of rendered published verdicts and feed pages (reviews/published_cache.py). On by default
+# only with a cache every process shares: a per-process cache could not be invalidated everywhere.
+FACTCHECK_PUBLISHED_CACHE = env.bool(
+    "FACTCHECK_PUBLISHED_CACHE", default="LocMemCache" not in CACHES["default"]["BACKEND"]
+)
+# The longest an entry is kept; changes delete or outdate entries at once, this only bounds what a lost
+# invalidation (a process killed right after a commit) could leave behind.
+FACTCHECK_PUBLISHED_CACHE_SECONDS = env.int("FACTCHECK_PUBLISHED_CACHE_SECONDS", default=6 * 60 * 60)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",

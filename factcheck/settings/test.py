@@ -91,3 +91,7 @@ STORAGES = {
 # Throttling stays on, as in production, at rates no test reaches (tests/reviews/api/
 # test_public_throttling.py lowers them for itself).
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000000/minute", "user": "1000000/minute"}  # noqa: F405
+
+# The published cache is off by default here (many tests change rows directly, as no service would);
+# tests of the cache itself turn it on (tests/reviews/api/test_published_cache.py).
+FACTCHECK_PUBLISHED_CACHE = False

@@ -29,9 +29,11 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
 from reviews.services.scorecards import scorecard_request
+from reviews.tasks import published_cache_build_task
 
 # Length limits, in characters. The model fields carry the same numbers.
 SUMMARY_MAX = 2000
@@ -342,6 +344,14 @@ def _write_content(verdict: Verdict, data: VerdictInput, label: RatingLabel | No
     verdict.rationale = data.rationale.strip()
 
 
+def _published_content_changed(*, verdict_ids: Sequence[int], published_id: int | None = None) -> None:
+    """After commit: readers of the published cache never see `verdict_ids` as they were, and the newly
+    published verdict (if any) is rendered into it by a worker, ready for its first reader."""
+    published_changed_on_commit(verdict_ids=verdict_ids)
+    if published_id is not None:
+        published_cache_build_task.delay_on_commit([published_id])
+
+
 def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
     """Approve a submitted verdict: it is published with the next version number of its claim, and its
     review task is done. Re-validates the stored verdict (a rating may have been retired since).
@@ -390,6 +400,7 @@ def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
             data={"version": verdict.version, "rating": label.slug if label else None},
         )
         scorecard_request(article=verdict.claim.article)
+        _published_content_changed(verdict_ids=[verdict.pk], published_id=verdict.pk)
     return verdict
 
 
@@ -497,6 +508,7 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
             },
         )
         scorecard_request(article=old.claim.article)
+        _published_content_changed(verdict_ids=[old.pk, new.pk], published_id=new.pk)
     return new
 
 
@@ -533,6 +545,7 @@ def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
             data={"version": verdict.version},
         )
         scorecard_request(article=verdict.claim.article)
+        _published_content_changed(verdict_ids=[verdict.pk])
     return verdict
 
 

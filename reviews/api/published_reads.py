@@ -1,0 +1,162 @@
+"""Anonymous reads of published verdicts answered from reviews.published_cache, before Django's session,
+CSRF, authentication, messages and axes middleware and before DRF: the consumers' hot path.
+
+Which requests: GET or HEAD with no credentials at all (no `Authorization` header, no session cookie;
+anybody who might be an editor goes the full way), asking for JSON (no `Accept`, `*/*` or
+`application/json`), of
+
+- one verdict, `/api/v1/verdicts/{id}/`, and its ClaimReview, `/api/v1/verdicts/{id}/claimreview`
+  (no query string): answered from the verdict's fragment, rendered on the first request for it, after
+  publication (a task) or by `manage.py published_cache_build`;
+- the feeds, `/api/v1/verdicts/` and `/api/v1/claimreview/`, any query string: the API view's answer to
+  the same URL, stored while no published content changed (the generation).
+
+Anything else, a verdict that is not published (the API's 404 comes from the view), a response that is
+not a 200, or a caller over the anonymous rate limit (the view answers 429), goes on to the API views
+unchanged. What comes out of here is what the views answer: same body, same headers, same ETag, 304 for
+a matching `If-None-Match`. The anonymous rate limit is counted here, on the same counter the views use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+
+from reviews import published_cache
+from reviews.api.throttling import AnonThrottle
+
+# The routes of reviews/api/urls.py these serve (a test checks they still match what the router makes).
+_VERDICT = re.compile(r"/api/v1/verdicts/(?P<pk>[1-9][0-9]{0,17})/?")
+_CLAIMREVIEW = re.compile(r"/api/v1/verdicts/(?P<pk>[1-9][0-9]{0,17})/claimreview/?")
+_FEEDS = frozenset({"/api/v1/verdicts/", "/api/v1/verdicts", "/api/v1/claimreview/", "/api/v1/claimreview"})
+_JSON_ACCEPT = frozenset({"", "*/*", "application/json"})
+# What the views answer with besides the body (DRF's Vary and Allow; PublicReadViewSet's Vary and
+# Cache-Control; the session middleware's Vary, since the views look at the session).
+_VARY = "Accept, Authorization, Cookie"
+_ALLOW_VERDICT = "GET, PATCH, HEAD, OPTIONS"
+_ALLOW_CLAIMREVIEW = "GET, HEAD, OPTIONS"
+# A stored feed response is replayed with its own headers, except these (recomputed, or per request).
+_NOT_STORED = frozenset({"content-length", "set-cookie"})
+
+
+@dataclass
+class _AnonymousCaller:
+    """What AnonThrottle looks at: the request's META and headers (client address) and its user."""
+
+    META: dict[str, Any]
+    headers: Any
+    user: AnonymousUser = field(default_factory=AnonymousUser)
+
+
+class PublishedReadMiddleware:
+    """Place right after SecurityMiddleware (and WhiteNoise): its headers are added to these answers too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.frame_options: str | None = (
+            getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
+            if "django.middleware.clickjacking.XFrameOptionsMiddleware" in settings.MIDDLEWARE
+            else None
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not self._eligible(request):
+            return self.get_response(request)
+        path = request.path_info
+        response: HttpResponseBase | None = None
+        if path in _FEEDS:
+            return self._feed(request)
+        if not request.META.get("QUERY_STRING"):
+            if match := _VERDICT.fullmatch(path):
+                response = self._document(request, int(match["pk"]), claimreview=False)
+            elif match := _CLAIMREVIEW.fullmatch(path):
+                response = self._document(request, int(match["pk"]), claimreview=True)
+        return self.get_response(request) if response is None else response
+
+    @staticmethod
+    def _eligible(request: HttpRequest) -> bool:
+        return (
+            request.method in ("GET", "HEAD")
+            and request.path_info.startswith("/api/v1/")
+            and "HTTP_AUTHORIZATION" not in request.META
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and request.META.get("HTTP_ACCEPT", "").strip() in _JSON_ACCEPT
+            and published_cache.enabled()
+        )
+
+    @staticmethod
+    def _within_rate(request: HttpRequest) -> bool:
+        # The views' own throttle class and counter, so a caller's requests count once whichever path
+        # answers them: counted here only when answered here (a miss is counted by the view). Over the
+        # limit, the view counts the request again and answers 429 as it always does.
+        caller = _AnonymousCaller(request.META, request.headers)
+        return AnonThrottle().allow_request(cast(Any, caller), cast(Any, None))
+
+    def _document(self, request: HttpRequest, pk: int, *, claimreview: bool) -> HttpResponseBase | None:
+        from reviews.api.published_render import fragments_build, slots_for
+
+        try:
+            slots = slots_for(request, pk)
+        except DisallowedHost:
+            return None  # the full path answers 400, as for any request
+        fragment = published_cache.fragments_get([pk]).get(pk) or fragments_build([pk]).get(pk)
+        if fragment is None or not self._within_rate(request):
+            return None  # not published (or no such verdict): the view's 404; over the limit: its 429
+        parts = fragment.claimreview if claimreview else fragment.detail
+        response = HttpResponse(published_cache.assemble(parts, slots), content_type="application/json")
+        response["Vary"] = _VARY
+        response["Allow"] = _ALLOW_CLAIMREVIEW if claimreview else _ALLOW_VERDICT
+        patch_cache_control(response, no_cache=True)
+        set_response_etag(response)
+        return self._finish(request, response)
+
+    def _feed(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            signature = "|".join(
+                (
+                    request.scheme or "",
+                    request.get_host(),
+                    request.get_full_path(),
+                    request.META.get("HTTP_ACCEPT", "").strip(),
+                )
+            )
+        except DisallowedHost:
+            return self.get_response(request)
+        stored, current = published_cache.response_get(signature)
+        if stored is not None and self._within_rate(request):
+            response = HttpResponse(stored.content)
+            for name, value in stored.headers:
+                response[name] = value
+            return self._finish(request, response)
+        answer = self.get_response(request)
+        if (
+            request.method == "GET"
+            and answer.status_code == 200
+            and isinstance(answer, HttpResponse)
+            and answer.get("Content-Type", "").startswith("application/json")
+            and not answer.cookies
+            and answer.has_header("ETag")
+        ):
+            headers = tuple((k, v) for k, v in answer.items() if k.lower() not in _NOT_STORED)
+            # Tagged with the generation read before the view read the database: if published content
+            # changed meanwhile, the generation has moved past it and it is never served.
+            published_cache.response_store(
+                signature,
+                published_cache.StoredResponse(generation=current, content=answer.content, headers=headers),
+            )
+        return answer
+
+    def _finish(self, request: HttpRequest, response: HttpResponse) -> HttpResponseBase:
+        if self.frame_options is not None and not response.has_header("X-Frame-Options"):
+            response["X-Frame-Options"] = self.frame_options
+        response["Content-Length"] = str(len(response.content))  # as CommonMiddleware sets it
+        conditional = get_conditional_response(request, etag=response["ETag"], response=response)
+        return response if conditional is None else conditional

@@ -1,0 +1,46 @@
+"""`manage.py published_cache_build [--chunk-size N]`: render every published verdict into the published
+cache (reviews/published_cache.py), so anonymous readers of any verdict hit it from the first request.
+
+For after a deploy that changed a rendering (FORMAT_VERSION), a cache flush, or a bulk load that did not
+go through `verdict_publish` (bench/api.py). Runs in this process, chunk by chunk in id order (three
+queries and one cache round trip per chunk); safe to interrupt or run twice: whatever is missing is
+rendered by its first reader.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reviews.api.published_render import fragments_build
+from reviews.models import Verdict
+from reviews.published_cache import enabled
+
+
+class Command(BaseCommand):
+    help = "Render every published verdict into the published cache."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--chunk-size", type=int, default=500, help="Verdicts per chunk (default 500).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not enabled():
+            raise CommandError("The published cache is off (FACTCHECK_PUBLISHED_CACHE); nothing to build.")
+        size = options["chunk_size"]
+        if size < 1:
+            raise CommandError("--chunk-size must be at least 1.")
+        built, after = 0, 0
+        while True:
+            ids = list(
+                Verdict.objects.published()
+                .filter(pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:size]
+            )
+            if not ids:
+                break
+            built += len(fragments_build(ids))
+            after = ids[-1]
+        self.stdout.write(f"{built} published verdicts rendered into the cache.")

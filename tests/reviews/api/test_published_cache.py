@@ -1,0 +1,294 @@
+"""The published cache and the anonymous fast path (reviews/published_cache.py,
+reviews/api/published_reads.py): the same answers as the API views, never an unpublished or outdated
+one, never one caller's view to another, and the anonymous rate limit still counted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+from reviews import published_cache
+from reviews.api.published_reads import _CLAIMREVIEW, _FEEDS, _VERDICT
+from reviews.api.published_render import fragments_build, fragments_render
+from reviews.models import RatingLabel, VerdictStatus
+from reviews.services.verdicts import (
+    CitationInput,
+    VerdictInput,
+    verdict_correct,
+    verdict_publish,
+    verdict_retract,
+)
+from tests.reviews.api.public_data import make_verdict, token_client
+
+pytestmark = pytest.mark.django_db
+
+PATHS = [
+    "/api/v1/verdicts/{pk}/",
+    "/api/v1/verdicts/{pk}/claimreview",
+    "/api/v1/verdicts/",
+    "/api/v1/claimreview/",
+    "/api/v1/claimreview/?page_size=1",
+]
+# Headers the fast path must answer with exactly as the views do (Date and such aside).
+SAME_HEADERS = ("Content-Type", "Vary", "Allow", "Cache-Control", "ETag", "X-Frame-Options", "Content-Length")
+
+
+@pytest.fixture
+def cache_on(settings: Any) -> Iterator[None]:
+    settings.FACTCHECK_PUBLISHED_CACHE = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks: Any) -> Any:
+    """Run the on-commit side effects of what is called inside (as a real commit would)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def anonymous() -> APIClient:
+    return token_client(None)
+
+
+def ids(response: Any) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [
+        row["id"] if "id" in row else int(row["url"].rstrip("/").rsplit("/", 1)[1])
+        for row in response.json()["results"]
+    ]
+
+
+# --- the same answers as the views -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_cached_answers_equal_the_views_answers(
+    path: str, settings: Any, django_assert_num_queries: Any
+) -> None:
+    verdict = make_verdict()
+    make_verdict(status=VerdictStatus.DRAFT, rating_slug=None)
+    url = path.format(pk=verdict.pk)
+    settings.FACTCHECK_PUBLISHED_CACHE = False
+    cache.clear()
+    view = anonymous().get(url)
+    settings.FACTCHECK_PUBLISHED_CACHE = True
+    first = anonymous().get(url)  # renders (detail) or stores (feed)
+    with django_assert_num_queries(0):
+        cached = anonymous().get(url)
+    for response in (first, cached):
+        assert response.status_code == 200
+        assert response.content == view.content
+        for name in SAME_HEADERS:
+            assert response.get(name) == view.get(name), name
+    cache.clear()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_if_none_match_gets_304_from_the_cache(
+    path: str, cache_on: None, django_assert_num_queries: Any
+) -> None:
+    url = path.format(pk=make_verdict().pk)
+    etag = anonymous().get(url)["ETag"]
+    with django_assert_num_queries(0):
+        again = anonymous().get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+
+def test_urls_follow_the_host_asked(cache_on: None) -> None:
+    verdict = make_verdict(article=None)
+    fragments_build([verdict.pk])
+    one = anonymous().get(f"/api/v1/verdicts/{verdict.pk}/claimreview", HTTP_HOST="localhost").json()
+    two = anonymous().get(f"/api/v1/verdicts/{verdict.pk}/claimreview", HTTP_HOST="127.0.0.1").json()
+    assert one["url"] == f"http://localhost/verdicts/{verdict.pk}/"
+    assert two["url"] == f"http://127.0.0.1/verdicts/{verdict.pk}/"
+    assert two["author"]["url"] == "http://127.0.0.1/"
+    detail = anonymous().get(f"/api/v1/verdicts/{verdict.pk}/", HTTP_HOST="127.0.0.1").json()
+    assert detail["public_url"] == f"http://127.0.0.1/verdicts/{verdict.pk}/"
+
+
+def test_a_claim_that_looks_like_a_placeholder_is_left_alone(cache_on: None) -> None:
+    verdict = make_verdict(summary='"\\u0000page\\u0000" and page and site')
+    body = anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").json()
+    assert body["summary"] == '"\\u0000page\\u0000" and page and site'
+
+
+def test_the_routes_served_are_the_routers() -> None:
+    assert _VERDICT.fullmatch(reverse("verdict-detail", args=[7]))
+    assert _CLAIMREVIEW.fullmatch(reverse("verdict-claimreview", args=[7]))
+    assert reverse("verdict-list") in _FEEDS
+    assert reverse("claimreview-list") in _FEEDS
+
+
+# --- visibility ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETRACTED])
+def test_unpublished_verdicts_are_never_rendered_or_served(status: str, cache_on: None) -> None:
+    verdict = make_verdict(status=status, rating_slug=None if status == VerdictStatus.DRAFT else "false")
+    assert fragments_render([verdict.pk]) == {}
+    for path in ("/api/v1/verdicts/{pk}/", "/api/v1/verdicts/{pk}/claimreview"):
+        response = anonymous().get(path.format(pk=verdict.pk))
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+    assert published_cache.fragments_get([verdict.pk]) == {}
+
+
+def test_editors_never_get_the_anonymous_answer_nor_the_reverse(cache_on: None, editor: User) -> None:
+    published = make_verdict()
+    draft = make_verdict(status=VerdictStatus.DRAFT, rating_slug=None)
+    editor_client = token_client(editor)
+    session_client = APIClient()
+    session_client.force_login(editor)
+    # An editor first: nothing of theirs may be stored for anonymous callers.
+    assert set(ids(editor_client.get("/api/v1/verdicts/"))) == {published.pk, draft.pk}
+    assert ids(anonymous().get("/api/v1/verdicts/")) == [published.pk]
+    # Then with the anonymous answer stored: editors (token or session) still get theirs.
+    assert ids(anonymous().get("/api/v1/verdicts/")) == [published.pk]
+    assert set(ids(editor_client.get("/api/v1/verdicts/"))) == {published.pk, draft.pk}
+    assert set(ids(session_client.get("/api/v1/verdicts/"))) == {published.pk, draft.pk}
+    assert session_client.get(f"/api/v1/verdicts/{draft.pk}/").status_code == 200
+
+
+# --- no stale content after a change ---------------------------------------------------------------
+
+
+def test_publish_shows_at_once_and_is_rendered_after_commit(
+    cache_on: None, commit: Any, editor: User
+) -> None:
+    old = make_verdict()
+    assert ids(anonymous().get("/api/v1/verdicts/")) == [old.pk]  # stored, generation N
+    assert ids(anonymous().get("/api/v1/claimreview/")) == [old.pk]
+    submitted = make_verdict(status=VerdictStatus.SUBMITTED)
+    assert anonymous().get(f"/api/v1/verdicts/{submitted.pk}/").status_code == 404
+    with commit():
+        verdict_publish(verdict_id=submitted.pk, editor=editor)
+    assert set(published_cache.fragments_get([submitted.pk])) == {submitted.pk}  # built after commit
+    assert ids(anonymous().get("/api/v1/verdicts/")) == [submitted.pk, old.pk]
+    assert ids(anonymous().get("/api/v1/claimreview/")) == [submitted.pk, old.pk]
+    assert anonymous().get(f"/api/v1/verdicts/{submitted.pk}/").json()["status"] == "published"
+
+
+def test_a_correction_replaces_the_old_version_everywhere(cache_on: None, commit: Any, editor: User) -> None:
+    old = make_verdict(summary="Old summary.")
+    for path in (
+        f"/api/v1/verdicts/{old.pk}/",
+        f"/api/v1/verdicts/{old.pk}/claimreview",
+        "/api/v1/verdicts/",
+    ):
+        assert anonymous().get(path).status_code == 200  # all cached now
+    with commit():
+        new = verdict_correct(
+            verdict_id=old.pk,
+            editor=editor,
+            data=VerdictInput(
+                rating="true",
+                summary="New summary.",
+                citations=(CitationInput(url="https://example.org/new"),),
+            ),
+            note="Corrected.",
+        )
+    assert anonymous().get(f"/api/v1/verdicts/{old.pk}/").status_code == 404
+    assert anonymous().get(f"/api/v1/verdicts/{old.pk}/claimreview").status_code == 404
+    assert ids(anonymous().get("/api/v1/verdicts/")) == [new.pk]
+    body = anonymous().get(f"/api/v1/verdicts/{new.pk}/").json()
+    assert (body["summary"], body["rating"]["slug"], body["previous"]) == ("New summary.", "true", old.pk)
+    assert anonymous().get(f"/api/v1/verdicts/{new.pk}/claimreview").json()["reviewBody"] == "New summary."
+
+
+def test_a_retraction_hides_the_verdict_at_once(cache_on: None, commit: Any, editor: User) -> None:
+    verdict = make_verdict()
+    for path in (f"/api/v1/verdicts/{verdict.pk}/", "/api/v1/verdicts/", "/api/v1/claimreview/"):
+        assert anonymous().get(path).status_code == 200
+    etag = anonymous().get("/api/v1/verdicts/")["ETag"]
+    with commit():
+        verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")
+    assert anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").status_code == 404
+    assert ids(anonymous().get("/api/v1/verdicts/")) == []
+    assert ids(anonymous().get("/api/v1/claimreview/")) == []
+    assert anonymous().get("/api/v1/verdicts/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_rating_label_edited_in_the_admin_shows_at_once(
+    cache_on: None, commit: Any, admin_client: Any
+) -> None:
+    verdict = make_verdict(rating_slug="false")
+    assert anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").json()["rating"]["name"] == "False"
+    label = RatingLabel.objects.get(slug="false")
+    data = {
+        field: getattr(label, field)
+        for field in (
+            "name",
+            "slug",
+            "description",
+            "order",
+            "rating_value",
+            "best_rating",
+            "worst_rating",
+            "alternate_name",
+        )
+    }
+    data.update(name="Wrong", requires_citation="on", counts_toward_score="on", is_active="on")
+    with commit():
+        response = admin_client.post(reverse("admin:reviews_ratinglabel_change", args=[label.pk]), data)
+    assert response.status_code == 302, response.content
+    assert anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").json()["rating"]["name"] == "Wrong"
+    assert (
+        anonymous().get(f"/api/v1/verdicts/{verdict.pk}/claimreview").json()["reviewRating"]["alternateName"]
+    )
+
+
+def test_a_rendering_read_before_a_change_is_not_kept(cache_on: None) -> None:
+    verdict = make_verdict()
+    rendered_at = published_cache.generation()
+    fragments = fragments_render([verdict.pk])  # read from the database...
+    published_cache.published_changed(verdict_ids=[verdict.pk])  # ...then a change commits
+    assert published_cache.fragments_store(fragments.values(), rendered_at=rendered_at) is False
+    assert published_cache.fragments_get([verdict.pk]) == {}
+
+
+def test_a_feed_answer_stored_before_a_change_is_not_served(cache_on: None) -> None:
+    make_verdict()
+    stale = published_cache.StoredResponse(generation=published_cache.generation(), content=b"{}", headers=())
+    published_cache.response_store("x", stale)
+    assert published_cache.response_get("x")[0] == stale
+    published_cache.published_changed()
+    assert published_cache.response_get("x")[0] is None
+
+
+def test_the_build_command_renders_published_verdicts_only(cache_on: None) -> None:
+    published = [make_verdict() for _ in range(3)]
+    draft = make_verdict(status=VerdictStatus.DRAFT, rating_slug=None)
+    call_command("published_cache_build", chunk_size=2)
+    assert set(published_cache.fragments_get([v.pk for v in [*published, draft]])) == {
+        v.pk for v in published
+    }
+
+
+# --- throttling ------------------------------------------------------------------------------------
+
+
+def test_cached_answers_count_against_the_anonymous_rate(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdict = make_verdict()
+    fragments_build([verdict.pk])
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"})
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_000.0)
+    client = anonymous()
+    url = f"/api/v1/verdicts/{verdict.pk}/"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    throttled = client.get("/api/v1/verdicts/")
+    assert throttled.status_code == 429
+    assert throttled["Retry-After"] == "20"
+    assert throttled.json()["code"] == "throttled"
