@@ -1,0 +1,75 @@
+"""Token authentication in one query: same answers as DRF's TokenAuthentication and Django's ModelBackend."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient
+
+from reviews.api.authentication import TokenAuthentication
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PERMS = ["reviews.work_queue", "reviews.publish_verdict", "reviews.ingest_article", "reviews.manage_queue"]
+
+
+def token_for(user: User) -> str:
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def fresh(user: User) -> User:
+    """The user as ModelBackend sees them: reloaded, without any permission cache."""
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.mark.parametrize("groups", [[], ["Reviewers"], ["Editors"], ["Reviewers", "Editors"]])
+def test_permissions_are_those_model_backend_loads(groups: list[str]) -> None:
+    user = UserFactory.create()
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    user.user_permissions.add(Permission.objects.get(codename="manage_queue"))
+    key = token_for(user)
+    with CaptureQueriesContext(connection) as queries:
+        authenticated, token = TokenAuthentication().authenticate_credentials(key)
+        answers = {perm: authenticated.has_perm(perm) for perm in PERMS}
+        everything = authenticated.get_all_permissions()
+        own = authenticated.get_user_permissions()
+        through_groups = authenticated.get_group_permissions()
+    assert len(queries) == 1
+    assert token.user is authenticated
+    assert token.user_id == user.pk
+    expected = fresh(user)
+    assert answers == {perm: expected.has_perm(perm) for perm in PERMS}
+    assert everything == fresh(user).get_all_permissions()
+    assert own == fresh(user).get_user_permissions() == {"reviews.manage_queue"}
+    assert through_groups == fresh(user).get_group_permissions()
+    if "Reviewers" in groups:
+        assert answers["reviews.work_queue"]
+
+
+def test_superuser_keeps_every_permission() -> None:
+    user = UserFactory.create(is_superuser=True)
+    authenticated, _ = TokenAuthentication().authenticate_credentials(token_for(user))
+    assert all(authenticated.has_perm(perm) for perm in PERMS)
+    assert authenticated.get_all_permissions() == fresh(user).get_all_permissions()
+
+
+def test_unknown_token_and_inactive_user_are_refused_as_drf_does() -> None:
+    with pytest.raises(AuthenticationFailed, match=r"^Invalid token\.$"):
+        TokenAuthentication().authenticate_credentials("0" * 40)
+    user = UserFactory.create(is_active=False)
+    with pytest.raises(AuthenticationFailed, match=r"^User inactive or deleted\.$"):
+        TokenAuthentication().authenticate_credentials(token_for(user))
+
+
+def test_api_requests_use_it_and_answer_401_for_a_bad_token() -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token nope")
+    response = client.post("/api/v1/queue/next")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+    assert response["WWW-Authenticate"] == "Token"
