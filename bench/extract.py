@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Benchmark the shipped check-worthiness scorer: cold load time and batched throughput on ONE core.
+"""Benchmark the shipped check-worthiness scorer: cold load time and throughput on ONE core.
 
-    .venv/bin/python bench/extract.py [--json] [--repeats 3] [--batch-size 64]
+    .venv/bin/python bench/extract.py [--json] [--repeats 3] [--batch-size 1]
 
 Load time is measured in fresh subprocesses (import + `Scorer()` + first tiny `score`), so nothing is
 cached in-process. Throughput pins this process to one CPU and runs onnxruntime with one intra-op thread,
@@ -93,7 +93,7 @@ def measure_throughput(texts: list[str], batch_size: int, repeats: int) -> dict[
         cpu_rates.append(len(texts) / (time.process_time() - c0))
     return {
         "sentences": len(texts),
-        "mean_tokens": statistics.mean(len(e.ids) for e in scorer._tokenizer.encode_batch(texts)),
+        "mean_tokens": statistics.mean(len(ids) for ids in scorer._tokenizer.encode_batch(texts)),
         "sentences_per_s": statistics.median(rates),
         "worst_per_s": min(rates),
         # per CPU-second of this (one-core) process: what an idle core gives when others share the machine
@@ -107,7 +107,9 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a markdown table")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--batch-size", type=int, default=1, help="1 = as ingest scores (each sentence alone)"
+    )
     parser.add_argument("--datasets", type=Path, default=None)
     args = parser.parse_args()
 

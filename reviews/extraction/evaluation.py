@@ -35,7 +35,7 @@ class SupportsScore(Protocol):
     version: str
     default_threshold: float
 
-    def score(self, texts: Sequence[str], *, batch_size: int = 64) -> list[float]: ...
+    def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +164,7 @@ def best_threshold(
     With `smooth` > 0, each threshold is judged by its mean F1 over `[t - smooth, t + smooth]`, which picks
     the middle of a good plateau instead of a lucky spike on a small dev set. Returns (threshold, F1 at it).
     """
-    points = [round(x, 4) for x in (grid if grid is not None else np.arange(0.05, 0.951, 0.01))]
+    points = [round(float(x), 4) for x in (grid if grid is not None else np.arange(0.05, 0.951, 0.01))]
     f1s = np.array([f1_at(labels, scores, t) for t in points])
     if smooth > 0:
         judged = np.array([f1s[[abs(u - t) <= smooth + 1e-9 for u in points]].mean() for t in points])

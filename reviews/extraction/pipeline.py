@@ -20,7 +20,7 @@ class SentenceScorer(Protocol):
     version: str
     default_threshold: float
 
-    def score(self, texts: Sequence[str], *, batch_size: int = 64) -> list[float]: ...
+    def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]: ...
 
 
 class HeuristicScorer:
@@ -29,7 +29,7 @@ class HeuristicScorer:
     version = "heuristic-1"
     default_threshold = 0.5
 
-    def score(self, texts: Sequence[str], *, batch_size: int = 64) -> list[float]:
+    def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]:
         return [heuristic_score(text) for text in texts]
 
 
@@ -69,9 +69,8 @@ def extract_articles(
 ) -> list[ExtractionResult]:
     """`extract_article` for several `(raw, content_type, filename)` items at once.
 
-    The sentences of all items are scored in one call: the scorer sorts them by length and pads each
-    batch to its own width, which is about twice as fast as scoring article by article. Scores do not
-    depend on which other articles are in the call beyond the int8 model's small batch effect.
+    The sentences of all items go to the scorer in one call; it scores each sentence on its own, so the
+    result for an article does not depend on which other articles came with it.
     """
     scorer = scorer or get_sentence_scorer()
     cut = scorer.default_threshold if threshold is None else threshold

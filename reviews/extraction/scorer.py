@@ -1,8 +1,9 @@
 """The shipped check-worthiness scorer: a fine-tuned MiniLM exported to int8 ONNX.
 
-Runtime needs only numpy, onnxruntime and tokenizers; everything is read from `reviews/extraction/model/`
-(model.onnx, tokenizer.json, meta.json), nothing is downloaded. `training/train_scorer.py` produces those
-files; `docs/extraction.md` says how the model was trained and how well it does.
+Runtime needs only numpy and onnxruntime (the WordPiece tokenizer is `wordpiece.py`); everything is read
+from `reviews/extraction/model/` (model.onnx, tokenizer.json, meta.json), nothing is downloaded.
+`training/train_scorer.py` produces those files; `docs/extraction.md` says how the model was trained and how
+well it does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import onnxruntime as ort
-from tokenizers import Tokenizer
+
+from reviews.extraction.wordpiece import WordPieceTokenizer
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 THREADS_ENV = "FACTCHECK_SCORER_THREADS"
@@ -30,7 +32,7 @@ class SentenceScorer(Protocol):
     version: str
     default_threshold: float
 
-    def score(self, texts: Sequence[str], *, batch_size: int = 64) -> list[float]: ...
+    def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]: ...
 
 
 def _threads_from_env() -> int:
@@ -61,11 +63,8 @@ class Scorer:
         self.default_threshold = float(self.meta["threshold"])
         self.max_len = int(self.meta["max_len"])
 
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=self.max_len)
-        pad_id = self._tokenizer.token_to_id(str(self.meta.get("pad_token", "[PAD]")))
-        self._pad_id = 0 if pad_id is None else pad_id
+        self._tokenizer = WordPieceTokenizer(model_dir / "tokenizer.json", max_len=self.max_len)
+        self._pad_id = self._tokenizer.vocab.get(str(self.meta.get("pad_token", "[PAD]")), 0)
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads if threads is not None else _threads_from_env()
@@ -79,8 +78,16 @@ class Scorer:
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._output_name = self._session.get_outputs()[0].name
 
-    def score(self, texts: Sequence[str], *, batch_size: int = 32) -> list[float]:
-        """Check-worthiness of each text, in input order. Blank texts score 0.0."""
+    def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]:
+        """Check-worthiness of each text, in input order. Blank texts score 0.0.
+
+        By default each text is scored on its own, so a sentence's score never depends on which sentences
+        it was scored with: the int8 model quantizes activations per call, over the whole batch (padding
+        included), so in a batch of several a score moves by up to a few hundredths with its neighbours.
+        On one core that costs little (a batch of 1 needs no padding): `bench/extract.py` shows both.
+        `batch_size > 1` (texts sorted by length, each batch padded to its own width) is for callers that
+        want the last bit of speed and accept that.
+        """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         texts = list(texts)
@@ -88,8 +95,18 @@ class Scorer:
         live = [i for i, t in enumerate(texts) if t and not t.isspace()]
         if not live:
             return out.tolist()
-        encodings = self._tokenizer.encode_batch([texts[i] for i in live], add_special_tokens=True)
-        ids = [e.ids for e in encodings]
+        ids = self._tokenizer.encode_batch([texts[i] for i in live])
+        with_types = "token_type_ids" in self._input_names
+        if batch_size == 1:
+            for k, row_ids in enumerate(ids):
+                input_ids = np.array([row_ids], dtype=np.int64)
+                feeds = {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)}
+                if with_types:
+                    feeds["token_type_ids"] = np.zeros_like(input_ids)
+                out[live[k]] = float(
+                    np.asarray(self._session.run([self._output_name], feeds)[0]).reshape(-1)[0]
+                )
+            return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0).tolist()
         # Sort by length so each batch pads to nearly its own length (dynamic padding).
         order = sorted(range(len(live)), key=lambda k: len(ids[k]))
         for start in range(0, len(order), batch_size):
@@ -101,7 +118,7 @@ class Scorer:
                 input_ids[row, : len(ids[k])] = ids[k]
                 mask[row, : len(ids[k])] = 1
             feeds = {"input_ids": input_ids, "attention_mask": mask}
-            if "token_type_ids" in self._input_names:
+            if with_types:
                 feeds["token_type_ids"] = np.zeros_like(input_ids)
             probs = np.asarray(self._session.run([self._output_name], feeds)[0], dtype=np.float64).reshape(-1)
             for row, k in enumerate(chunk):
@@ -151,7 +168,7 @@ def score_id_text(
     threshold: float,
     *,
     chunk_size: int = 512,
-    batch_size: int = 64,
+    batch_size: int = 1,
 ) -> int:
     """Stream `id<TAB>text` lines to `id<TAB>score<TAB>label` lines (score to 6 decimals, label 1 when
     `score >= threshold`), `chunk_size` lines in memory at a time. Returns how many lines were scored."""

@@ -78,6 +78,16 @@ def test_scores_in_unit_interval_and_order_preserved(scorer: Scorer) -> None:
     assert scorer.score(texts, batch_size=3) == scores
 
 
+def test_by_default_a_score_does_not_depend_on_the_other_sentences(scorer: Scorer) -> None:
+    """Ingest scores each sentence alone, so the same article gets the same claims however it is
+    chunked or parallelised."""
+    texts = [*CHECKWORTHY, *NOT_CHECKWORTHY, "A much longer sentence " * 40]
+    together = scorer.score(texts)
+    assert scorer.score(texts[::-1])[::-1] == together
+    assert [scorer.score([text])[0] for text in texts] == together
+    assert scorer.score([*texts, *CHECKWORTHY])[: len(texts)] == together
+
+
 def test_empty_and_blank_inputs(scorer: Scorer) -> None:
     assert scorer.score([]) == []
     scores = scorer.score(["", "   ", "\n\t", "Unemployment fell to 3.5% in 2019."])
