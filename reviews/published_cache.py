@@ -115,11 +115,27 @@ def published_changed(*, verdict_ids: Iterable[int] = ()) -> None:
 
 
 def published_changed_on_commit(*, verdict_ids: Sequence[int]) -> None:
-    """Call `published_changed` once the current transaction commits (never if it rolls back)."""
+    """Call `published_changed` once the current transaction commits (never if it rolls back).
+
+    A cache that cannot be reached then does not fail the caller, whose change is committed: it is
+    logged as an error, and entries it could not outdate expire within FACTCHECK_PUBLISHED_CACHE_SECONDS.
+    """
     from django.db import transaction
 
     ids = list(verdict_ids)
-    transaction.on_commit(lambda: published_changed(verdict_ids=ids))
+
+    def invalidate() -> None:
+        try:
+            published_changed(verdict_ids=ids)
+        except Exception:
+            log.exception(
+                "The published cache could not be invalidated for verdicts %s; their cached copies and the "
+                "cached feeds expire within %s s.",
+                ids,
+                _timeout(),
+            )
+
+    transaction.on_commit(invalidate)
 
 
 # --- fragments ---------------------------------------------------------------------------------------

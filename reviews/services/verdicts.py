@@ -8,6 +8,7 @@ input with the same words. Editorial transitions (publish, return, correct, retr
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -32,7 +33,7 @@ from reviews.models import (
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
-from reviews.services.scorecards import scorecard_request
+from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.tasks import published_cache_build_task
 
 # Length limits, in characters. The model fields carry the same numbers.
@@ -46,6 +47,10 @@ CITATION_EXCERPT_MAX = 5000
 CITATIONS_MAX = 50
 
 OPEN_STATUSES = [VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED]
+
+logger = logging.getLogger(__name__)
+# Sending a message after commit: one quick retry, then give up (see _enqueue_render).
+_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +354,16 @@ def _published_content_changed(*, verdict_ids: Sequence[int], published_id: int 
     published verdict (if any) is rendered into it by a worker, ready for its first reader."""
     published_changed_on_commit(verdict_ids=verdict_ids)
     if published_id is not None:
-        published_cache_build_task.delay_on_commit([published_id])
+        transaction.on_commit(lambda: _enqueue_render(published_id))
+
+
+def _enqueue_render(verdict_id: int) -> None:
+    # Never fails the caller (the publication is committed): without the message, the verdict's first
+    # reader renders it.
+    try:
+        published_cache_build_task.apply_async(args=([verdict_id],), retry=True, retry_policy=_RETRY_POLICY)
+    except BROKER_ERRORS as exc:
+        logger.warning("Verdict %s was not queued for the published cache (%s).", verdict_id, exc)
 
 
 def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:

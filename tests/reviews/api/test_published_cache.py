@@ -18,7 +18,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from reviews import published_cache
 from reviews.api.published_reads import _CLAIMREVIEW, _FEEDS, _VERDICT
 from reviews.api.published_render import fragments_build, fragments_render
-from reviews.models import RatingLabel, VerdictStatus
+from reviews.models import RatingLabel, Verdict, VerdictStatus
 from reviews.services.verdicts import (
     CitationInput,
     VerdictInput,
@@ -292,3 +292,18 @@ def test_cached_answers_count_against_the_anonymous_rate(
     assert throttled.status_code == 429
     assert throttled["Retry-After"] == "20"
     assert throttled.json()["code"] == "throttled"
+
+
+def test_an_unreachable_cache_after_commit_does_not_fail_the_change(
+    cache_on: None, commit: Any, editor: User, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    verdict = make_verdict()
+
+    def unreachable(**kwargs: Any) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(published_cache, "published_changed", unreachable)
+    with commit():
+        verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")
+    assert Verdict.objects.get(pk=verdict.pk).status == VerdictStatus.RETRACTED
+    assert f"could not be invalidated for verdicts [{verdict.pk}]" in caplog.text
