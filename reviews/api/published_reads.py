@@ -8,8 +8,9 @@ anybody who might be an editor goes the full way), asking for JSON (no `Accept`,
 - one verdict, `/api/v1/verdicts/{id}/`, and its ClaimReview, `/api/v1/verdicts/{id}/claimreview`
   (no query string): answered from the verdict's fragment, rendered on the first request for it, after
   publication (a task) or by `manage.py published_cache_build`;
-- the feeds, `/api/v1/verdicts/` and `/api/v1/claimreview/`, any query string: the API view's answer to
-  the same URL, stored while no published content changed (the generation).
+- the feeds, `/api/v1/verdicts/` and `/api/v1/claimreview/`, with no parameters but `cursor`,
+  `page_size` and `ordering`: the API view's answer to the same URL, stored while no published content
+  changed (the generation). Filtered lists go to the view every time.
 
 Anything else, a verdict that is not published (the API's 404 comes from the view), a response that is
 not a 200, or a caller over the anonymous rate limit (the view answers 429), goes on to the API views
@@ -38,6 +39,9 @@ _VERDICT = re.compile(r"/api/v1/verdicts/(?P<pk>[1-9][0-9]{0,17})/?")
 _CLAIMREVIEW = re.compile(r"/api/v1/verdicts/(?P<pk>[1-9][0-9]{0,17})/claimreview/?")
 _FEEDS = frozenset({"/api/v1/verdicts/", "/api/v1/verdicts", "/api/v1/claimreview/", "/api/v1/claimreview"})
 _JSON_ACCEPT = frozenset({"", "*/*", "application/json"})
+# Feed answers are stored only for the parameters crawlers page with: anything else (filters, junk
+# parameters the view ignores) would let callers fill the cache with one entry per spelling.
+_FEED_PARAMETERS = frozenset({"cursor", "page_size", "ordering"})
 # What the views answer with besides the body (DRF's Vary and Allow; PublicReadViewSet's Vary and
 # Cache-Control; the session middleware's Vary, since the views look at the session).
 _VARY = "Accept, Authorization, Cookie"
@@ -73,7 +77,9 @@ class PublishedReadMiddleware:
         path = request.path_info
         response: HttpResponseBase | None = None
         if path in _FEEDS:
-            return self._feed(request)
+            if set(request.GET) <= _FEED_PARAMETERS:
+                return self._feed(request)
+            return self.get_response(request)
         if not request.META.get("QUERY_STRING"):
             if match := _VERDICT.fullmatch(path):
                 response = self._document(request, int(match["pk"]), claimreview=False)

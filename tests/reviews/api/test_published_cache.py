@@ -11,6 +11,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -307,3 +309,17 @@ def test_an_unreachable_cache_after_commit_does_not_fail_the_change(
         verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")
     assert Verdict.objects.get(pk=verdict.pk).status == VerdictStatus.RETRACTED
     assert f"could not be invalidated for verdicts [{verdict.pk}]" in caplog.text
+
+
+def test_filtered_or_unknown_parameters_are_not_stored(
+    cache_on: None, django_assert_num_queries: Any
+) -> None:
+    make_verdict()
+    for url in ("/api/v1/verdicts/?rating=false", "/api/v1/verdicts/?junk=1"):
+        assert anonymous().get(url).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert anonymous().get(url).status_code == 200
+        assert queries.captured_queries  # the view again, not the cache
+    assert anonymous().get("/api/v1/verdicts/?ordering=id&page_size=5").status_code == 200
+    with django_assert_num_queries(0):
+        assert anonymous().get("/api/v1/verdicts/?ordering=id&page_size=5").status_code == 200
