@@ -16,17 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, OuterRef, Q, When
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
-from reviews.models import EventAction, ReviewEvent, ReviewTask, TaskSkip, TaskStatus, Verdict, VerdictStatus
+from reviews.models import (
+    Article,
+    Claim,
+    EventAction,
+    ReviewEvent,
+    ReviewTask,
+    TaskSkip,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
 from reviews.services.events import event_record
-from reviews.services.scorecards import scorecard_request
+from reviews.services.scorecards import scorecard_request, scorecard_shows_task_move
 from reviews.services.verdicts import (
     VerdictInput,
     verdict_abandon_drafts,
@@ -47,12 +57,39 @@ def _clear_lease(task: ReviewTask) -> None:
     task.lease_expires_at = None
 
 
+def _lock_clause(of: str, *, skip_locked: bool = False) -> str:
+    """The row-lock clause the ORM's `select_for_update(of=..., skip_locked=...)` would write; empty on
+    databases without row locks (SQLite, the demo's, serialises writing transactions instead)."""
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""
+    clause = " FOR UPDATE"
+    if features.has_select_for_update_of:
+        clause += f" OF {of}"
+    if skip_locked and features.has_select_for_update_skip_locked:
+        clause += " SKIP LOCKED"
+    return clause
+
+
+# The reviewers' queue hot path (next, submit) reads with plain SQL: the ORM spends more CPU compiling a
+# locking, joined SELECT than PostgreSQL spends running it, and these statements run once per request of
+# every reviewer. Raw querysets still convert the task's columns exactly as the ORM does. Writes stay on
+# the ORM. Table names are Django's defaults for these models.
 def _lock_task(task_id: int) -> ReviewTask:
-    task = (
-        ReviewTask.objects.select_related("claim").select_for_update(of=("self",)).filter(pk=task_id).first()
+    """Lock the task row and return it, with its claim's `article_id` (the claim's other fields are
+    deferred: loaded on first use)."""
+    sql = (
+        "SELECT t.*, c.article_id AS claim_article_id FROM reviews_reviewtask t"  # noqa: S608
+        " JOIN reviews_claim c ON c.id = t.claim_id WHERE t.id = %s" + _lock_clause("t")
     )
-    if task is None:
+    query = ReviewTask.objects.raw(sql, [task_id])
+    found: Any = next(iter(query), None)  # a ReviewTask, plus the `claim_article_id` column
+    if found is None:
         raise NotFound(f"Task {task_id} does not exist.")
+    task: ReviewTask = found
+    task.claim = Claim.from_db(
+        connection.alias, ["id", "article_id"], [task.claim_id, found.claim_article_id]
+    )
     return task
 
 
@@ -77,10 +114,11 @@ def _check_lease(
         )
 
 
-def _scorecard_changed(task: ReviewTask) -> None:
-    """The article's scorecard counts tasks by state (queued, in review): ask for a rebuild. Takes the
-    article's row lock last, after the task's, as every service does."""
-    scorecard_request(article=task.claim.article_id)
+def _scorecard_changed(task: ReviewTask, *, from_status: str) -> None:
+    """The article's scorecard counts tasks by state (queued, in review): ask for a rebuild when this move
+    changes those counts. Takes the article's row lock last, after the task's, as every service does."""
+    if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
+        scorecard_request(article=task.claim.article_id)
 
 
 def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
@@ -146,35 +184,105 @@ def tasks_expire_leases(*, now: dt.datetime | None = None) -> int:
             return total
 
 
-def _pick_candidate(*, reviewer: User) -> ReviewTask | None:
+# What a reviewer holds, and two flags that decide whether the next two steps need to run at all: whether
+# any lease anywhere has run out (then it is reclaimed first, so expired work is claimable at once) and
+# whether work is reserved for this reviewer (returned to them, or assigned to them by an editor). Run
+# after the reviewer's row lock, in a snapshot that sees their previous call's commit. Parameters: now,
+# reviewer (three times), now.
+_HELD_SQL = (
+    "SELECT t.id,"
+    " EXISTS (SELECT 1 FROM reviews_reviewtask x WHERE x.status = 'leased' AND x.lease_expires_at <= %s),"
+    " EXISTS (SELECT 1 FROM reviews_reviewtask r WHERE (r.status = 'returned' AND r.reviewer_id = %s)"
+    "  OR (r.status = 'available' AND r.assignee_id = %s))"
+    " FROM (SELECT 1) AS one LEFT JOIN reviews_reviewtask t"
+    "  ON t.lease_holder_id = %s AND t.status = 'leased' AND t.lease_expires_at > %s"
+    " ORDER BY t.lease_expires_at, t.id"
+)
+
+# A candidate task with the claim and article fields the caller shows (the claim's `mentions` and
+# `created_at` and the article's other fields are deferred); only the task row is locked, and rows other
+# reviewers hold locked are passed over (the lock clause is added at run time).
+_CLAIM_FIELDS = [
+    "id",
+    "article_id",
+    "text",
+    "start",
+    "end",
+    "sentence_index",
+    "score",
+    "claim_type",
+    "status",
+]
+_ARTICLE_FIELDS = ["id", "title", "body"]
+_CANDIDATE_SELECT = (
+    "SELECT t.*, c.id AS claim_id, c.article_id AS claim_article_id, c.text AS claim_text,"
+    ' c.start AS claim_start, c."end" AS claim_end, c.sentence_index AS claim_sentence_index,'
+    " c.score AS claim_score, c.claim_type AS claim_claim_type, c.status AS claim_status,"
+    " a.id AS article_id, a.title AS article_title, a.body AS article_body"
+    " FROM reviews_reviewtask t JOIN reviews_claim c ON c.id = t.claim_id"
+    " JOIN reviews_article a ON a.id = c.article_id"
+)
+# Work reserved for the reviewer: returned to them first, then assigned to them, each in queue order.
+# Parameters: reviewer, reviewer.
+_RESERVED_SQL = (
+    _CANDIDATE_SELECT + " WHERE (t.status = 'returned' AND t.reviewer_id = %s)"
+    " OR (t.status = 'available' AND t.assignee_id = %s)"
+    " ORDER BY CASE WHEN t.status = 'returned' THEN 0 ELSE 1 END, t.priority DESC, t.article_date DESC, t.id"
+    " LIMIT 1"
+)
+# The shared queue, skipping tasks the reviewer passed on. Matches the partial index
+# reviewtask_claimable_idx: an index scan in queue order that stops at the first unlocked row, however
+# many tasks wait. Parameters: reviewer, reviewer.
+_QUEUE_SQL = (
+    _CANDIDATE_SELECT  # noqa: S608 (constants only; values are parameters)
+    + " WHERE t.status = 'available' AND (t.assignee_id IS NULL OR t.assignee_id = %s)"
+    " AND NOT EXISTS (SELECT 1 FROM reviews_taskskip s WHERE s.task_id = t.id AND s.reviewer_id = %s)"
+    " ORDER BY t.priority DESC, t.article_date DESC, t.id"
+    " LIMIT 1"
+)
+
+
+def _lock_reviewer(reviewer: User) -> None:
+    """Serialise one reviewer's queue calls: their user row, locked until the transaction ends."""
+    with connection.cursor() as cursor:
+        sql = "SELECT u.id FROM auth_user u WHERE u.id = %s" + _lock_clause("u")  # noqa: S608
+        cursor.execute(sql, [reviewer.pk])
+
+
+def _held(*, reviewer: User, now: dt.datetime) -> tuple[list[int], bool, bool]:
+    """The ids of the tasks `reviewer` holds (soonest to expire first), whether any lease has expired, and
+    whether work is reserved for them."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_HELD_SQL, [at, reviewer.pk, reviewer.pk, reviewer.pk, at])
+        rows = cursor.fetchall()
+    return [row[0] for row in rows if row[0] is not None], bool(rows[0][1]), bool(rows[0][2])
+
+
+def _candidate(sql: str, params: list[object]) -> ReviewTask | None:
+    """Run a candidate query (row locked, SKIP LOCKED) and return the task with its claim and article."""
+    task = next(iter(ReviewTask.objects.raw(sql + _lock_clause("t", skip_locked=True), params)), None)
+    if task is None:
+        return None
+    claim = Claim.from_db(
+        connection.alias, _CLAIM_FIELDS, [getattr(task, f"claim_{name}") for name in _CLAIM_FIELDS]
+    )
+    claim.article = Article.from_db(
+        connection.alias, _ARTICLE_FIELDS, [getattr(task, f"article_{name}") for name in _ARTICLE_FIELDS]
+    )
+    task.claim = claim
+    return task
+
+
+def _pick_candidate(*, reviewer: User, reserved: bool) -> ReviewTask | None:
     """The best task this reviewer may take, locked. Tasks returned to them come first, then tasks an editor
-    assigned to them, then the shared queue in priority order (skipping tasks they passed on)."""
-    # The claim and its article come along in the same query (callers show them); only the task row is locked.
-    lock = ReviewTask.objects.select_related("claim", "claim__article").select_for_update(
-        skip_locked=True, of=("self",)
-    )
-    # One query for work reserved for this reviewer: returned to them first, then assigned to them.
-    reserved = (
-        lock.filter(
-            Q(status=TaskStatus.RETURNED, reviewer=reviewer)
-            | Q(status=TaskStatus.AVAILABLE, assignee=reviewer)
-        )
-        .annotate(returned_first=Case(When(status=TaskStatus.RETURNED, then=0), default=1))
-        .order_by("returned_first", "-priority", "-article_date", "id")
-        .first()
-    )
-    if reserved is not None:
-        return reserved
-    skipped = TaskSkip.objects.filter(task=OuterRef("pk"), reviewer=reviewer)
-    # Matches the partial index reviewtask_claimable_idx: an index scan in queue order that stops at the
-    # first unlocked row, however many tasks wait.
-    return (
-        lock.filter(status=TaskStatus.AVAILABLE)
-        .filter(Q(assignee__isnull=True) | Q(assignee=reviewer))
-        .filter(~Exists(skipped))
-        .queue_order()
-        .first()
-    )
+    assigned to them (looked for only when `reserved` says there are some), then the shared queue in
+    priority order (skipping tasks they passed on)."""
+    if reserved:
+        task = _candidate(_RESERVED_SQL, [reviewer.pk, reviewer.pk])
+        if task is not None:
+            return task
+    return _candidate(_QUEUE_SQL, [reviewer.pk, reviewer.pk])
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,22 +293,22 @@ class NextTask:
 
 def task_claim_next(*, reviewer: User) -> NextTask | None:
     """Lease the next task to `reviewer`, or give back the one they hold (at most
-    FACTCHECK_MAX_LEASES_PER_REVIEWER each). None when nothing is claimable for them.
+    FACTCHECK_MAX_LEASES_PER_REVIEWER each). None when nothing is claimable for them. The task comes with
+    its claim and the claim's article (title and body; the article's other fields are deferred).
 
-    Locks: the reviewer's user row (serialises one reviewer's calls), then one task row with SKIP LOCKED.
+    Locks: the reviewer's user row (serialises one reviewer's calls), then one task row with SKIP LOCKED,
+    then the article's row (scorecard request). Six statements when a new task is leased.
     """
     now = timezone.now()
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=reviewer.pk).first()
-        held = list(
-            ReviewTask.objects.filter(
-                status=TaskStatus.LEASED, lease_holder=reviewer, lease_expires_at__gt=now
-            ).order_by("lease_expires_at", "id")
-        )
+        _lock_reviewer(reviewer)
+        held, expired, reserved = _held(reviewer=reviewer, now=now)
         if len(held) >= settings.FACTCHECK_MAX_LEASES_PER_REVIEWER:
-            return NextTask(task=held[0], resumed=True)
-        _reclaim_expired(now=now, limit=20)
-        task = _pick_candidate(reviewer=reviewer)
+            held_task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=held[0])
+            return NextTask(task=held_task, resumed=True)
+        if expired:
+            _reclaim_expired(now=now, limit=20)
+        task = _pick_candidate(reviewer=reviewer, reserved=reserved)
         if task is None:
             return None
         from_status = task.status
@@ -209,7 +317,16 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
         task.lease_token = uuid.uuid4()
         task.lease_expires_at = now + _lease_length()
         task.attempts += 1
-        task.save()
+        task.save(
+            update_fields=[
+                "status",
+                "lease_holder",
+                "lease_token",
+                "lease_expires_at",
+                "attempts",
+                "updated_at",
+            ]
+        )
         event_record(
             action=EventAction.TASK_LEASED,
             actor=reviewer,
@@ -218,7 +335,7 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
             to_status=TaskStatus.LEASED,
             data={"expires": task.lease_expires_at.isoformat()},
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=from_status)
     return NextTask(task=task, resumed=False)
 
 
@@ -247,7 +364,7 @@ def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str |
             from_status=TaskStatus.LEASED,
             to_status=task.status,
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return task
 
 
@@ -284,7 +401,7 @@ def task_skip(
             to_status=TaskStatus.AVAILABLE,
             note=reason,
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return task
 
 
@@ -312,7 +429,16 @@ def task_submit(
         task.status = TaskStatus.SUBMITTED
         task.reviewer = reviewer
         _clear_lease(task)
-        task.save()
+        task.save(
+            update_fields=[
+                "status",
+                "reviewer",
+                "lease_holder",
+                "lease_token",
+                "lease_expires_at",
+                "updated_at",
+            ]
+        )
         event_record(
             action=EventAction.VERDICT_SUBMITTED,
             actor=reviewer,
@@ -322,7 +448,7 @@ def task_submit(
             to_status=TaskStatus.SUBMITTED,
             data={"rating": label.slug if label else None, "citations": len(data.citations)},
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return verdict
 
 
@@ -374,7 +500,7 @@ def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
             to_status=task.status,
             data={"assignee": reviewer.pk, "previous_assignee": previous},
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=from_status)
     return task
 
 
@@ -394,7 +520,7 @@ def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
             to_status=task.status,
             data={"holder": holder},
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return task
 
 
@@ -427,7 +553,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
             from_status=from_status,
             to_status=TaskStatus.AVAILABLE,
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=from_status)
     return task
 
 
@@ -447,7 +573,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
             to_status=TaskStatus.CANCELLED,
             note=reason.strip()[:2000],
         )
-        _scorecard_changed(task)
+        _scorecard_changed(task, from_status=from_status)
     return task
 
 

@@ -49,14 +49,16 @@ from django.contrib.auth.models import AbstractBaseUser, AbstractUser, Anonymous
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
+    DateTimeField,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Left
+from django.db.models.functions import Greatest, Left
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
@@ -163,19 +165,34 @@ def scorecard_request(*, article: Article | int) -> None:
     """
     article_id = article if isinstance(article, int) else article.pk
     with transaction.atomic(savepoint=False):
-        current = (
-            Article.objects.select_for_update()
-            .filter(pk=article_id)
-            .values_list("changed_at", flat=True)
-            .first()
+        # One UPDATE: it takes the article's row lock and computes max(old + 1 µs, now) from the row as
+        # locked (PostgreSQL re-reads a row changed by a concurrent transaction before updating it), so
+        # `changed_at` strictly grows without a separate SELECT ... FOR UPDATE. This runs once per lease on
+        # the reviewers' queue hot path.
+        updated = Article.objects.filter(pk=article_id).update(
+            changed_at=Greatest(F("changed_at") + _TICK, Value(timezone.now(), output_field=DateTimeField()))
         )
-        if current is None:
+        if not updated:
             return
-        changed_at = max(current + _TICK, timezone.now())
-        Article.objects.filter(pk=article_id).update(changed_at=changed_at)
-    if isinstance(article, Article):
-        article.changed_at = changed_at
+        if isinstance(article, Article):
+            article.changed_at = (
+                Article.objects.filter(pk=article_id).values_list("changed_at", flat=True).get()
+            )
     transaction.on_commit(_EnqueueBuild(article_id))
+
+
+def _task_bucket(status: str) -> str:
+    if status == TaskStatus.AVAILABLE:
+        return "queued"
+    return "in_review" if status in _IN_REVIEW else "other"
+
+
+def scorecard_shows_task_move(*, from_status: str, to_status: str) -> bool:
+    """Whether a review task moving between these states changes its article's scorecard. A scorecard
+    counts claims by their open task's state only as queued (available) or in review (leased, submitted,
+    returned), so a move inside one of those groups (a lease of a returned task, a submission) changes
+    nothing and needs no `scorecard_request`: on the reviewers' queue that saves a build per submission."""
+    return _task_bucket(from_status) != _task_bucket(to_status)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -234,3 +235,29 @@ def test_mine_lists_only_my_tasks(task: ReviewTask) -> None:
     assert len(bob_ids) == 1
     assert set(alice_ids + bob_ids) == {task.pk, other.pk}
     assert Verdict.objects.filter(status=VerdictStatus.SUBMITTED).count() == 0
+
+
+# The reviewers' hot path, pinned: every query here runs once per request of every reviewer
+# (bench/queue_cpu.py measures what they cost). Inside the test's transaction the service's own
+# transaction is a savepoint: SAVEPOINT and RELEASE SAVEPOINT are two of the counted statements.
+NEXT_QUERIES = 9  # token+permissions; savepoint; user lock; held; candidate; lease; event; article; release
+SUBMIT_QUERIES = 10  # token+permissions; savepoint; task lock; rating; open verdict; verdict; citations;
+# task; event; release
+
+
+def test_next_and_submit_query_counts_are_pinned(
+    task: ReviewTask, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client = client_for(reviewer())
+    with django_assert_num_queries(NEXT_QUERIES):
+        leased = client.post("/api/v1/queue/next")
+    assert leased.status_code == 200
+    payload = {
+        "lease_token": leased.json()["lease_token"],
+        "rating": "false",
+        "summary": "No.",
+        "citations": [CITATION],
+    }
+    with django_assert_num_queries(SUBMIT_QUERIES):
+        submitted = client.post(f"/api/v1/tasks/{task.pk}/submit", payload, format="json")
+    assert submitted.status_code == 201

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
 from reviews.models import (
+    Article,
     EventAction,
     ReviewEvent,
     ReviewTask,
@@ -18,6 +22,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.services import queue
+from reviews.services.scorecards import _EnqueueBuild, scorecard_data, scorecard_shows_task_move
 from reviews.services.verdicts import CitationInput, VerdictInput
 from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory
 
@@ -332,3 +337,94 @@ def test_requeue_refused_when_the_claim_has_another_open_task() -> None:
         excinfo.value.message
         == f"Task {task.pk} cannot be requeued: its claim already has another open task."
     )
+
+
+def builds_queued(callbacks: list[Callable[[], object]]) -> list[int]:
+    return [cb.article_id for cb in callbacks if isinstance(cb, _EnqueueBuild)]
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status", "shown"),
+    [
+        (TaskStatus.AVAILABLE, TaskStatus.LEASED, True),  # queued -> in review
+        (TaskStatus.LEASED, TaskStatus.AVAILABLE, True),  # released, skipped, expired
+        (TaskStatus.LEASED, TaskStatus.CANCELLED, True),
+        (TaskStatus.CANCELLED, TaskStatus.AVAILABLE, True),  # requeued
+        (TaskStatus.LEASED, TaskStatus.SUBMITTED, False),  # submitted: still in review
+        (TaskStatus.RETURNED, TaskStatus.LEASED, False),  # a returned task taken back
+        (TaskStatus.LEASED, TaskStatus.RETURNED, False),  # its lease ends: back to its reviewer
+        (TaskStatus.AVAILABLE, TaskStatus.AVAILABLE, False),  # assigned
+    ],
+)
+def test_scorecard_shows_task_move(from_status: TaskStatus, to_status: TaskStatus, shown: bool) -> None:
+    assert scorecard_shows_task_move(from_status=from_status, to_status=to_status) is shown
+
+
+def test_a_lease_requests_a_scorecard_build_and_a_submission_does_not(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    task = make_task()
+    alice = make_reviewer("alice")
+    article = Article.objects.get(pk=task.claim.article_id)
+    with django_capture_on_commit_callbacks() as on_lease:
+        leased = next_task(alice)
+    assert builds_queued(on_lease) == [article.pk]
+    after_lease = Article.objects.get(pk=article.pk).changed_at
+    assert after_lease > article.changed_at
+    before = scorecard_data(article=article.pk)
+    assert (before["queued"], before["in_review"]) == (0, 1)
+    with django_capture_on_commit_callbacks() as on_submit:
+        queue.task_submit(task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=GOOD)
+    # The scorecard counts a submitted task as in review, like a leased one: nothing it shows changed.
+    assert builds_queued(on_submit) == []
+    assert Article.objects.get(pk=article.pk).changed_at == after_lease
+    assert scorecard_data(article=article.pk) == before
+
+
+def test_next_returns_the_claim_and_article_it_shows(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    task = make_task()
+    alice = make_reviewer("alice")
+    # Savepoint, user lock, held, candidate, lease, event, article, release: six statements of its own.
+    with django_assert_num_queries(8):
+        leased = next_task(alice)
+    with django_assert_num_queries(0):
+        assert leased.claim.text == task.claim.text
+        assert leased.claim.article_id == task.claim.article_id
+        assert leased.claim.article.title == task.claim.article.title
+        assert leased.claim.article.body == task.claim.article.body
+        assert (leased.claim.start, leased.claim.end, leased.claim.score) == (
+            task.claim.start,
+            task.claim.end,
+            task.claim.score,
+        )
+    stored = ReviewTask.objects.get(pk=task.pk)
+    assert (stored.status, stored.lease_holder_id, stored.lease_token, stored.attempts) == (
+        TaskStatus.LEASED,
+        alice.pk,
+        leased.lease_token,
+        1,
+    )
+    assert stored.lease_expires_at == leased.lease_expires_at
+    # Held: the same task back, nothing written.
+    with django_assert_num_queries(5):  # savepoint, user lock, held, the task with claim and article, release
+        again = queue.task_claim_next(reviewer=alice)
+    assert again is not None
+    assert again.resumed
+    assert again.task.pk == task.pk
+
+
+def test_an_expired_lease_is_reclaimed_by_the_next_call(django_capture_on_commit_callbacks: Any) -> None:
+    task = make_task()
+    alice, bob = make_reviewer("alice"), make_reviewer("bob")
+    next_task(alice)
+    ReviewTask.objects.filter(pk=task.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert next_task(bob).pk == task.pk
+    assert list(
+        ReviewEvent.objects.filter(task=task).order_by("id").values_list("action", "data__holder")
+    ) == [
+        (EventAction.TASK_LEASED, None),
+        (EventAction.TASK_EXPIRED, alice.pk),
+        (EventAction.TASK_LEASED, None),
+    ]

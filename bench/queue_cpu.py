@@ -1,0 +1,126 @@
+"""CPU and queries per reviewer cycle, in process: the queue API's hot path without the noise of a shared
+machine. One Django process (production settings, PostgreSQL) serves `POST /api/v1/queue/next` ->
+`POST /api/v1/tasks/{id}/submit` (one citation) through the full WSGI stack (middleware, DRF, token auth)
+for --cycles cycles, and reports the process CPU time per cycle and the SQL queries of each request.
+
+    .venv/bin/python bench/queue_cpu.py [--cycles 300] [--queued 10000] [--profile 30]
+
+`--profile N` prints the N most expensive functions (cProfile, cumulative) over the measured cycles.
+The load generator of bench/queue.py and PostgreSQL are not in these figures: this is what a web worker
+spends per cycle, the number that decides how many cycles fit on the machine's cores.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+# ruff: noqa: E402
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import time
+
+sys.path.insert(0, str(_HERE.parent))
+
+from bench.common import fresh_database, migrate, setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cycles", type=int, default=300)
+    parser.add_argument("--queued", type=int, default=10_000)
+    parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
+    parser.add_argument("--profile-out", help="also save the cProfile statistics to this file")
+    args = parser.parse_args()
+
+    os.environ.update(
+        {
+            "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "FACTCHECK_THROTTLE_USER": "100000000/minute",
+            "FACTCHECK_THROTTLE_ANON": "100000000/minute",
+        }
+    )
+    database_url = fresh_database("factcheck_bench_queue_cpu")
+    setup_django(database_url, settings="factcheck.settings.production")
+    migrate()
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.queue import SUBMIT_BODY, fill_queue, make_reviewers
+
+    fill_queue(args.queued)
+    (token,) = make_reviewers(1)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def cycle() -> None:
+        response = client.post("/api/v1/queue/next", content_type="application/json")
+        assert response.status_code == 200, response.content
+        task = response.json()
+        body = {**SUBMIT_BODY, "lease_token": task["lease_token"]}
+        response = client.post(f"/api/v1/tasks/{task['id']}/submit", body, content_type="application/json")
+        assert response.status_code == 201, response.content
+
+    for _ in range(20):  # warm up: imports, URL resolver, the connection
+        cycle()
+    # The queries of one cycle, printed with --profile (capturing them costs time: not while timing).
+    with CaptureQueriesContext(connection) as next_queries:
+        response = client.post("/api/v1/queue/next", content_type="application/json")
+    task = response.json()
+    body = {**SUBMIT_BODY, "lease_token": task["lease_token"]}
+    with CaptureQueriesContext(connection) as submit_queries:
+        client.post(f"/api/v1/tasks/{task['id']}/submit", body, content_type="application/json")
+    counts = len(next_queries), len(submit_queries)
+    if args.profile:
+        for name, captured in (("next", next_queries), ("submit", submit_queries)):
+            print(f"--- {name}")
+            for query in captured.captured_queries:
+                print(" ", query["sql"][:400])
+    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall time
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    for _ in range(args.cycles):
+        cycle()
+    if profiler:
+        profiler.disable()
+    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall
+    print(
+        json.dumps(
+            {
+                "cycles": args.cycles,
+                "cpu_ms_per_cycle": round(1000 * cpu / args.cycles, 2),
+                "wall_ms_per_cycle": round(1000 * wall / args.cycles, 2),
+                "queries_next": counts[0],
+                "queries_submit": counts[1],
+                "profiled": bool(profiler),
+            }
+        )
+    )
+    if profiler:
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
+        print(out.getvalue())
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.profile)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
