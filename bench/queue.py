@@ -1,12 +1,16 @@
 """Review-queue throughput over HTTP: K reviewer clients loop next -> submit (one citation) against gunicorn
 on PostgreSQL, for K = 1, 4, 16, 32 and with 10,000 and 1,000,000 tasks queued.
 
-    .venv/bin/python bench/queue.py [--sizes 10000 1000000] [--clients 1 4 16 32] [--seconds 15] [--json]
+    .venv/bin/python bench/queue.py [--sizes 10000 1000000] [--clients 1 4 16 32] [--seconds 15]
+        [--warmup 3] [--workers 3] [--threads 8] [--json]
 
-Reports completed tasks/s, p50/p95/p99 latency of `POST /api/v1/queue/next` and of `/submit`, and double
-assignments (a task leased more than once: leases last 20 minutes, so any second lease during the run
-would be a double assignment). The queue is topped up to the stated size before each run.
-Loopback only; every loop is bounded by --seconds.
+Reports completed tasks/s, p50/p95/p99 latency of `POST /api/v1/queue/next` and of `/submit`, the web
+tier's CPU per completed task (gunicorn master + workers, from /proc), and double assignments (a task
+leased more than once: leases last 20 minutes, so any second lease during the run would be a double
+assignment). The queue is topped up to the stated size before each run. Each run's clients first work
+--warmup seconds unmeasured (a cold gunicorn worker's first requests import code and open database
+connections: without a warm-up those few requests were the p99), then --seconds measured.
+Loopback only; every loop is bounded by --warmup + --seconds.
 """
 
 from __future__ import annotations
@@ -101,7 +105,7 @@ def make_reviewers(count: int) -> list[str]:
     return tokens
 
 
-def start_gunicorn(database_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "factcheck.settings.production",
@@ -122,9 +126,9 @@ def start_gunicorn(database_url: str, port: int) -> subprocess.Popen[bytes]:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "3",
+            str(workers),
             "--threads",
-            "8",
+            str(threads),
             "--worker-class",
             "gthread",
             "--log-level",
@@ -145,9 +149,12 @@ def start_gunicorn(database_url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 class Client(threading.Thread):
-    def __init__(self, port: int, token: str, until: float) -> None:
+    """One reviewer looping next -> submit until `until`; only cycles that start at or after `measure_from`
+    are recorded (before that the server warms up: worker imports, connections, caches)."""
+
+    def __init__(self, port: int, token: str, measure_from: float, until: float) -> None:
         super().__init__(daemon=True)
-        self.port, self.token, self.until = port, token, until
+        self.port, self.token, self.measure_from, self.until = port, token, measure_from, until
         self.next_ms: list[float] = []
         self.submit_ms: list[float] = []
         self.completed = 0
@@ -169,9 +176,12 @@ class Client(threading.Thread):
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         while time.monotonic() < self.until:
+            measured = time.monotonic() >= self.measure_from
             t0 = time.perf_counter()
             status, data = self.request(conn, "/api/v1/queue/next", None)
-            self.next_ms.append((time.perf_counter() - t0) * 1000)
+            next_ms = (time.perf_counter() - t0) * 1000
+            if measured:
+                self.next_ms.append(next_ms)
             if status == 204:
                 break
             if status != 200:
@@ -184,12 +194,33 @@ class Client(threading.Thread):
                 f"/api/v1/tasks/{task['id']}/submit",
                 {**SUBMIT_BODY, "lease_token": task["lease_token"]},
             )
-            self.submit_ms.append((time.perf_counter() - t0) * 1000)
+            if measured:
+                self.submit_ms.append((time.perf_counter() - t0) * 1000)
             if status != 201:
                 self.errors.append(f"submit {status} {data[:200]!r}")
                 break
-            self.completed += 1
+            if measured:
+                self.completed += 1
         conn.close()
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds used so far by the gunicorn master and its live workers (Linux /proc):
+    the web tier's CPU per completed task, a figure other load on a shared machine hardly moves."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        # After the command: state, ppid, ..., utime and stime are the 12th and 13th fields.
+        if int(entry.name) == master_pid or int(fields[1]) == master_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def pct(values: list[float], p: float) -> float:
@@ -212,6 +243,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16, 32])
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=3.0,
+        help="seconds each run's clients work before measuring starts (default 3)",
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
+    parser.add_argument("--threads", type=int, default=8, help="gthread threads per worker (default 8)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -220,33 +259,43 @@ def main() -> None:
     migrate()
     tokens = make_reviewers(max(args.clients))
     port = free_port()
-    server = start_gunicorn(database_url, port)
+    server = start_gunicorn(database_url, port, args.workers, args.threads)
     rows = []
     try:
         for size in args.sizes:
             for k in args.clients:
                 fill_queue(size)
-                clients = [Client(port, tokens[i], time.monotonic() + args.seconds) for i in range(k)]
-                started = time.perf_counter()
+                start = time.monotonic()
+                measure_from = start + args.warmup
+                clients = [
+                    Client(port, tokens[i], measure_from, measure_from + args.seconds) for i in range(k)
+                ]
                 for client in clients:
                     client.start()
+                time.sleep(max(0.0, measure_from - time.monotonic()))
+                cpu_before = server_cpu_seconds(server.pid)
                 for client in clients:
                     client.join()
-                elapsed = time.perf_counter() - started
+                cpu_used = server_cpu_seconds(server.pid) - cpu_before
+                # Cycles that started inside the window and finished after it count, so divide by the
+                # time until the last one finished.
+                elapsed = time.monotonic() - measure_from
                 nexts = [ms for c in clients for ms in c.next_ms]
                 submits = [ms for c in clients for ms in c.submit_ms]
                 errors = [e for c in clients for e in c.errors]
+                completed = sum(c.completed for c in clients)
                 row = {
                     "queued": size,
                     "clients": k,
-                    "completed": sum(c.completed for c in clients),
-                    "tasks_per_s": round(sum(c.completed for c in clients) / elapsed, 1),
+                    "completed": completed,
+                    "tasks_per_s": round(completed / elapsed, 1),
                     "next_p50_ms": round(pct(nexts, 50), 1),
                     "next_p95_ms": round(pct(nexts, 95), 1),
                     "next_p99_ms": round(pct(nexts, 99), 1),
                     "submit_p50_ms": round(pct(submits, 50), 1),
                     "submit_p95_ms": round(pct(submits, 95), 1),
                     "submit_p99_ms": round(pct(submits, 99), 1),
+                    "server_cpu_ms_per_task": round(1000 * cpu_used / max(1, completed), 2),
                     "double_assignments": double_assignments(),
                     "errors": errors[:3],
                 }
@@ -256,11 +305,17 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result = {"machine": machine(), "seconds_per_run": args.seconds, "rows": rows}
+    result = {
+        "machine": machine(),
+        "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+        "seconds_per_run": args.seconds,
+        "warmup_seconds": args.warmup,
+        "rows": rows,
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"\nmachine: {result['machine']}")
+    print(f"\nmachine: {result['machine']}; gunicorn {result['gunicorn']}")
     print(
         "| queued | K | tasks/s | next p50 / p95 / p99 ms | submit p50 / p95 / p99 ms | double assignments |"
     )
