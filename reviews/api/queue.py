@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -20,11 +21,34 @@ from reviews.selectors import claim_context, tasks_of_reviewer
 from reviews.services import queue
 from reviews.services.verdicts import CitationInput, VerdictInput
 
+# The task and verdict responses are the reviewers' queue hot path (next, submit), so their serializers
+# are cheap: fields declared (a ModelSerializer introspects its model and builds its fields again for
+# every response), with types, help texts, defaults and nullability spelled as the model would give them,
+# so the OpenAPI schema is unchanged; and `to_representation` builds the same dict directly, because DRF
+# would deep-copy and bind every declared field per response, which cost more CPU than the rest of the
+# response. tests/reviews/api/test_queue.py checks the output equals what the declared fields give.
+_DATETIME = serializers.DateTimeField()
 
-# The task and verdict responses are plain serializers with their fields declared, not ModelSerializers:
-# a ModelSerializer introspects its model and builds its fields again for every instance, which cost more
-# CPU than the rest of the response on the reviewers' queue hot path (next, submit). Types, help texts,
-# defaults and nullability are spelled as the model would give them, so the OpenAPI schema is unchanged.
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def _claim_data(claim: Claim) -> dict[str, Any]:
+    """QueueClaimSerializer's output."""
+    return {
+        "id": int(claim.pk),
+        "text": str(claim.text),
+        "article": int(claim.article_id),
+        "article_title": str(claim.article.title),
+        "start": int(claim.start),
+        "end": int(claim.end),
+        "score": float(claim.score),
+        "claim_type": str(claim.claim_type),
+        "context": claim_context(claim=claim),
+    }
+
+
 class QueueClaimSerializer(serializers.Serializer[Claim]):
     id = serializers.IntegerField(read_only=True)
     text = serializers.CharField(read_only=True)
@@ -38,6 +62,9 @@ class QueueClaimSerializer(serializers.Serializer[Claim]):
 
     def get_context(self, claim: Claim) -> dict[str, str]:
         return claim_context(claim=claim)
+
+    def to_representation(self, instance: Claim) -> dict[str, Any]:
+        return _claim_data(instance)
 
 
 class TaskSerializer(serializers.Serializer[ReviewTask]):
@@ -57,6 +84,17 @@ class TaskSerializer(serializers.Serializer[ReviewTask]):
         if task.lease_token and request is not None and task.lease_holder_id == request.user.pk:
             return str(task.lease_token)
         return None
+
+    def to_representation(self, instance: ReviewTask) -> dict[str, Any]:
+        return {
+            "id": int(instance.pk),
+            "status": str(instance.status),
+            "priority": int(instance.priority),
+            "lease_token": self.get_lease_token(instance),
+            "lease_expires_at": _datetime(instance.lease_expires_at),
+            "attempts": int(instance.attempts),
+            "claim": _claim_data(instance.claim),
+        }
 
 
 class LeaseSerializer(serializers.Serializer[dict[str, Any]]):
@@ -105,6 +143,17 @@ class SubmittedSerializer(serializers.Serializer[Verdict]):
     @extend_schema_field(OpenApiTypes.STR)
     def get_rating(self, verdict: Verdict) -> str | None:
         return verdict.rating.slug if verdict.rating is not None else None
+
+    def to_representation(self, instance: Verdict) -> dict[str, Any]:
+        return {
+            "id": int(instance.pk),
+            "claim": int(instance.claim_id),
+            "task": int(instance.task_id) if instance.task_id is not None else None,
+            "status": str(instance.status),
+            "rating": self.get_rating(instance),
+            "summary": str(instance.summary),
+            "submitted_at": _datetime(instance.submitted_at),
+        }
 
 
 ERRORS = {

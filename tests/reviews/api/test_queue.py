@@ -2,15 +2,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from reviews.models import ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.api.queue import QueueClaimSerializer, SubmittedSerializer, TaskSerializer
+from reviews.models import Claim, ClaimType, ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.services import queue
+from reviews.services.verdicts import CitationInput, VerdictInput
 from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -261,3 +267,38 @@ def test_next_and_submit_query_counts_are_pinned(
     with django_assert_num_queries(SUBMIT_QUERIES):
         submitted = client.post(f"/api/v1/tasks/{task.pk}/submit", payload, format="json")
     assert submitted.status_code == 201
+
+
+def declared_fields_output(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
+    """What DRF makes of the serializer's declared fields (the serializers build the same dict directly)."""
+    return dict(serializers.Serializer.to_representation(serializer, serializer.instance))
+
+
+def test_fast_representations_equal_the_declared_fields(task: ReviewTask) -> None:
+    Claim.objects.filter(pk=task.claim_id).update(score=0.123456789, claim_type=ClaimType.STATISTIC)
+    alice, bob = reviewer(), reviewer("bob")
+    outcome = queue.task_claim_next(reviewer=alice)
+    assert outcome is not None
+    leased = outcome.task
+    stored = ReviewTask.objects.select_related("claim", "claim__article").get(pk=task.pk)
+    for instance, user in ((leased, alice), (stored, alice), (stored, bob)):
+        serializer = TaskSerializer(instance, context={"request": SimpleNamespace(user=user)})
+        assert serializer.data == declared_fields_output(serializer)
+        claim = QueueClaimSerializer(instance.claim)
+        assert claim.data == declared_fields_output(claim)
+    assert TaskSerializer(leased, context={"request": SimpleNamespace(user=alice)}).data["lease_token"]
+    assert TaskSerializer(leased, context={"request": SimpleNamespace(user=bob)}).data["lease_token"] is None
+    verdict = queue.task_submit(
+        task_id=task.pk,
+        reviewer=alice,
+        lease_token=leased.lease_token,
+        data=VerdictInput(rating="false", summary="No.", citations=(CitationInput(url="https://a.example"),)),
+    )
+    draft = Verdict.objects.create(claim=task.claim, task=None, reviewer=alice, status=VerdictStatus.DRAFT)
+    returned_task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=task.pk)
+    assert returned_task.lease_expires_at is None
+    for written in (verdict, Verdict.objects.get(pk=verdict.pk), draft):
+        submitted = SubmittedSerializer(written)
+        assert submitted.data == declared_fields_output(submitted)
+    serializer = TaskSerializer(returned_task, context={"request": SimpleNamespace(user=alice)})
+    assert serializer.data == declared_fields_output(serializer)
