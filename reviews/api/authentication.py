@@ -49,7 +49,7 @@ _QUERY = (
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's `TokenAuthentication` (same header, same errors), loading the token, its user and the user's
-    permissions in one query.
+    permissions in one query (on PostgreSQL).
 
     The permissions fill the caches Django's ModelBackend keeps on the user object for the length of the
     request (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`), with exactly the sets it would load
@@ -58,6 +58,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """
 
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
+        if connection.vendor != "postgresql":
+            # ARRAY(SELECT ...) and the column types are PostgreSQL's; elsewhere (the SQLite demo) DRF's
+            # own query, and ModelBackend loads the permissions on the first has_perm as it always did.
+            user, token = super().authenticate_credentials(key)
+            return user, token
         with connection.cursor() as cursor:
             cursor.execute(_QUERY, [key])
             row = cursor.fetchone()

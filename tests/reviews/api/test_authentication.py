@@ -27,6 +27,7 @@ def fresh(user: User) -> User:
     return User.objects.get(pk=user.pk)
 
 
+@pytest.mark.postgres  # the one-query path; elsewhere it is DRF's own (ModelBackend loads permissions)
 @pytest.mark.parametrize("groups", [[], ["Reviewers"], ["Editors"], ["Reviewers", "Editors"]])
 def test_permissions_are_those_model_backend_loads(groups: list[str]) -> None:
     user = UserFactory.create()

@@ -45,6 +45,7 @@ def test_anonymous_list_queries_do_not_grow_with_rows(endpoint, rows, django_ass
     assert len(response.json()["results"]) == (7 if endpoint == "/api/v1/ratings/" and rows == 1 else rows)
 
 
+@pytest.mark.postgres  # where the token query loads the permissions (reviews.api.authentication)
 @pytest.mark.parametrize("rows", [1, 50])
 @pytest.mark.parametrize("endpoint", list(ANONYMOUS))
 @pytest.mark.parametrize("role", ["consumer", "editor"])

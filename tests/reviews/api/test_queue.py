@@ -251,6 +251,7 @@ SUBMIT_QUERIES = 10  # token+permissions; savepoint; task lock; rating; open ver
 # task; event; release
 
 
+@pytest.mark.postgres  # the counts are PostgreSQL's (token authentication loads permissions with the token)
 def test_next_and_submit_query_counts_are_pinned(
     task: ReviewTask, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
