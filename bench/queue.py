@@ -9,7 +9,9 @@ tier's CPU per completed task (gunicorn master + workers, from /proc), and doubl
 leased more than once: leases last 20 minutes, so any second lease during the run would be a double
 assignment). The queue is topped up to the stated size before each run. Each run's clients first work
 --warmup seconds unmeasured (a cold gunicorn worker's first requests import code and open database
-connections: without a warm-up those few requests were the p99), then --seconds measured.
+connections: without a warm-up those few requests were the p99), then --seconds measured. gunicorn is
+started for each run with its connections per worker capped at a fair share of the K clients (see
+`connections_per_worker`), so keep-alive clients spread over all --workers.
 Loopback only; every loop is bounded by --warmup + --seconds.
 """
 
@@ -105,7 +107,24 @@ def make_reviewers(count: int) -> list[str]:
     return tokens
 
 
-def start_gunicorn(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def connections_per_worker(clients: int, workers: int, max_threads: int) -> tuple[int, int]:
+    """gunicorn's --worker-connections and --threads for a run with `clients` keep-alive clients.
+
+    A gthread worker keeps every connection it accepted for the connection's life, and the first worker
+    to wake accepts as many as --worker-connections allows (1000 by default): with 16 clients connecting
+    at once, one worker took all 16 and ran every request on one core under its GIL while the other
+    workers sat idle (measured: 85 tasks/s, one worker at 0.93 core). Capping connections at a fair
+    share plus one spreads the clients over all workers. Threads overlap database waits; about half the
+    connections is enough, and they must stay below the cap or gunicorn keeps no connection alive.
+    """
+    connections = -(-clients // workers) + 1
+    threads = max(1, min(max_threads, -(-connections // 2)))
+    return connections, threads
+
+
+def start_gunicorn(
+    database_url: str, port: int, workers: int, threads: int, connections: int
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "factcheck.settings.production",
@@ -129,6 +148,8 @@ def start_gunicorn(database_url: str, port: int, workers: int, threads: int) -> 
             str(workers),
             "--threads",
             str(threads),
+            "--worker-connections",
+            str(connections),
             "--worker-class",
             "gthread",
             "--log-level",
@@ -250,7 +271,9 @@ def main() -> None:
         help="seconds each run's clients work before measuring starts (default 3)",
     )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
-    parser.add_argument("--threads", type=int, default=8, help="gthread threads per worker (default 8)")
+    parser.add_argument(
+        "--threads", type=int, default=8, help="at most this many gthread threads per worker (default 8)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -259,12 +282,17 @@ def main() -> None:
     migrate()
     tokens = make_reviewers(max(args.clients))
     port = free_port()
-    server = start_gunicorn(database_url, port, args.workers, args.threads)
     rows = []
+    server: subprocess.Popen[bytes] | None = None
     try:
         for size in args.sizes:
             for k in args.clients:
                 fill_queue(size)
+                if server is not None:
+                    server.terminate()
+                    server.wait(timeout=30)
+                connections, threads = connections_per_worker(k, args.workers, args.threads)
+                server = start_gunicorn(database_url, port, args.workers, threads, connections)
                 start = time.monotonic()
                 measure_from = start + args.warmup
                 clients = [
@@ -296,6 +324,7 @@ def main() -> None:
                     "submit_p95_ms": round(pct(submits, 95), 1),
                     "submit_p99_ms": round(pct(submits, 99), 1),
                     "server_cpu_ms_per_task": round(1000 * cpu_used / max(1, completed), 2),
+                    "gunicorn": f"{args.workers} x {threads} threads, {connections} connections each",
                     "double_assignments": double_assignments(),
                     "errors": errors[:3],
                 }
@@ -303,11 +332,12 @@ def main() -> None:
                 if not args.json:
                     print(json.dumps(row), flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
     result = {
         "machine": machine(),
-        "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+        "gunicorn": f"{args.workers} gthread workers, connections and threads per run (see rows)",
         "seconds_per_run": args.seconds,
         "warmup_seconds": args.warmup,
         "rows": rows,
