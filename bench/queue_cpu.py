@@ -1,7 +1,8 @@
 """CPU and queries per reviewer cycle, in process: the queue API's hot path without the noise of a shared
 machine. One Django process (production settings, PostgreSQL) serves `POST /api/v1/queue/next` ->
 `POST /api/v1/tasks/{id}/submit` (one citation) through the full WSGI stack (middleware, DRF, token auth)
-for --cycles cycles, and reports the process CPU time per cycle and the SQL queries of each request.
+for --cycles cycles, and reports the process CPU time per cycle, the CPU time of its PostgreSQL backend
+(local server, read from /proc) and the SQL queries of each request.
 
     .venv/bin/python bench/queue_cpu.py [--cycles 300] [--queued 10000] [--profile 30]
 
@@ -31,6 +32,12 @@ import time
 sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import fresh_database, migrate, setup_django
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a local PostgreSQL backend process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -89,7 +96,11 @@ def main() -> None:
             print(f"--- {name}")
             for query in captured.captured_queries:
                 print(" ", query["sql"][:400])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall time
+    pg_cpu = backend_cpu_seconds(backend)
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
@@ -98,6 +109,7 @@ def main() -> None:
     if profiler:
         profiler.disable()
     cpu = time.process_time() - cpu
+    pg_cpu = backend_cpu_seconds(backend) - pg_cpu
     wall = time.perf_counter() - wall
     print(
         json.dumps(
@@ -105,6 +117,7 @@ def main() -> None:
                 "cycles": args.cycles,
                 "cpu_ms_per_cycle": round(1000 * cpu / args.cycles, 2),
                 "wall_ms_per_cycle": round(1000 * wall / args.cycles, 2),
+                "postgres_cpu_ms_per_cycle": round(1000 * pg_cpu / args.cycles, 2),
                 "queries_next": counts[0],
                 "queries_submit": counts[1],
                 "profiled": bool(profiler),
