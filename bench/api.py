@@ -2,9 +2,9 @@
 100,000 published verdicts, loaded over loopback by wrk (Debian's `wrk`, `apt-get install wrk`).
 
     .venv/bin/python bench/api.py [--verdicts 100000] [--seconds 15] [--connections 8] [--threads 4]
-                                  [--no-published-cache] [--json]
+                                  [--no-published-cache] [--as-consumer] [--json]
 
-Three workloads, anonymous as most consumers are: the verdict list (`/api/v1/verdicts/`, a page of 50,
+Three workloads, anonymous by default (`--as-consumer`: with an API consumer's token): the verdict list (`/api/v1/verdicts/`, a page of 50,
 keyset cursor), one verdict by id (`/api/v1/verdicts/{id}/`, a random published id per request) and the
 ClaimReview feed (`/api/v1/claimreview/`, 50 documents). Reports requests/s and p50/p99 latency. Throttling
 stays on (counters in Redis db 13, as in production) with rates the load cannot reach.
@@ -197,8 +197,21 @@ def _ms(text: str) -> float:
     return round(float(value) * _UNITS[unit], 2)
 
 
-def run_wrk(url: str, *, seconds: int, connections: int, script: str | None = None) -> dict[str, Any]:
+def consumer_token() -> str:
+    """The token of an API consumer account: no group, no permission (sees published work only)."""
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    user, _ = User.objects.get_or_create(username="bench-consumer")
+    return str(Token.objects.get_or_create(user=user)[0].key)
+
+
+def run_wrk(
+    url: str, *, seconds: int, connections: int, script: str | None = None, token: str | None = None
+) -> dict[str, Any]:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if token:
+        cmd += ["-H", f"Authorization: Token {token}"]
     if script:
         cmd += ["-s", script]
     out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
@@ -250,6 +263,11 @@ def main() -> None:
         action="store_true",
         help="serve every request through the API views (FACTCHECK_PUBLISHED_CACHE=false), for comparison",
     )
+    parser.add_argument(
+        "--as-consumer",
+        action="store_true",
+        help="send an API consumer's token with every request (default: anonymous)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -263,6 +281,7 @@ def main() -> None:
     low, high = seed(args.verdicts)
     seeded_in = time.perf_counter() - started
     cache_built_in = build_published_cache() if not args.no_published_cache else None
+    token = consumer_token() if args.as_consumer else None
 
     port = free_port()
     server = start_gunicorn(database_url, port, args.threads, published_cache=not args.no_published_cache)
@@ -277,9 +296,10 @@ def main() -> None:
             ("ClaimReview feed (50)", f"{base}/api/v1/claimreview/", None),
         ]
         for name, url, script in workloads:
-            run_wrk(url, seconds=3, connections=args.connections, script=script)  # warm-up: workers, caches
+            # warm-up: workers, caches
+            run_wrk(url, seconds=3, connections=args.connections, script=script, token=token)
             cpu_before = worker_cpu_seconds(server.pid)
-            row = run_wrk(url, seconds=args.seconds, connections=args.connections, script=script)
+            row = run_wrk(url, seconds=args.seconds, connections=args.connections, script=script, token=token)
             spent = worker_cpu_seconds(server.pid) - cpu_before
             # CPU the app itself spent per request (not PostgreSQL's, not wrk's): what the throughput
             # would scale with on a machine that is not shared with other work.
@@ -300,7 +320,8 @@ def main() -> None:
         else f"on, {args.verdicts} verdicts rendered into it in {cache_built_in:.1f} s",
         "gunicorn": (f"2 gthread workers x {args.threads} threads" if args.threads > 1 else "2 sync workers")
         + ", factcheck.settings.production",
-        "load": f"wrk -t2 -c{args.connections} -d{args.seconds}s (anonymous, keep-alive)",
+        "load": f"wrk -t2 -c{args.connections} -d{args.seconds}s"
+        + (" (an API consumer's token, keep-alive)" if token else " (anonymous, keep-alive)"),
         "results": results,
     }
     if args.json:

@@ -12,8 +12,8 @@ edited. Two kinds of entries, both in the default cache (Redis in production, sh
   response from before the change is never served again.
 
 Visibility: entries only ever hold what `reviews.selectors_public` shows to somebody who cannot see
-unpublished work, and only requests with no credentials at all are answered from them
-(reviews.api.published_reads); editors always go through the API views.
+unpublished work, and only such callers are answered from them (reviews.api.published_reads): anonymous
+requests and API consumers' tokens; editors (and browser sessions) always go through the API views.
 
 No stale entry survives a change: `published_changed` runs after the change committed; it bumps the
 generation first and then deletes the fragments. A reader that rendered from the database before the

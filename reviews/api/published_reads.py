@@ -1,9 +1,11 @@
 """Anonymous reads of published verdicts answered from reviews.published_cache, before Django's session,
 CSRF, authentication, messages and axes middleware and before DRF: the consumers' hot path.
 
-Which requests: GET or HEAD with no credentials at all (no `Authorization` header, no session cookie;
-anybody who might be an editor goes the full way), asking for JSON (no `Accept`, `*/*` or
-`application/json`), of
+Which requests: GET or HEAD without a session cookie (a browser session goes the full way), asking for
+JSON (no `Accept`, `*/*` or `application/json`), either with no credentials at all or with an API
+consumer's token (`Authorization: Token <key>` of an active account that may not see unpublished work:
+such a caller sees exactly what an anonymous one sees; the token costs the one query the views' own
+authentication makes), of
 
 - one verdict, `/api/v1/verdicts/{id}/`, and its ClaimReview, `/api/v1/verdicts/{id}/claimreview`
   (no query string): answered from the verdict's fragment, rendered on the first request for it, after
@@ -12,10 +14,11 @@ anybody who might be an editor goes the full way), asking for JSON (no `Accept`,
   `page_size` and `ordering`: the API view's answer to the same URL, stored while no published content
   changed (the generation). Filtered lists go to the view every time.
 
-Anything else, a verdict that is not published (the API's 404 comes from the view), a response that is
-not a 200, or a caller over the anonymous rate limit (the view answers 429), goes on to the API views
-unchanged. What comes out of here is what the views answer: same body, same headers, same ETag, 304 for
-a matching `If-None-Match`. The anonymous rate limit is counted here, on the same counter the views use.
+Anything else (an editor's token, a bad or unknown token, another scheme), a verdict that is not
+published (the API's 404 comes from the view), a response that is not a 200, or a caller over their rate
+limit (the view answers 429), goes on to the API views unchanged. What comes out of here is what the
+views answer: same body, same headers, same ETag, 304 for a matching `If-None-Match`. The rate limit is
+counted here, on the same counter the views use (per client address anonymously, per token otherwise).
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from rest_framework.exceptions import AuthenticationFailed
 
 from reviews import published_cache
-from reviews.api.throttling import AnonThrottle
+from reviews.api.authentication import TokenAuthentication
+from reviews.api.throttling import AnonThrottle, TokenThrottle
+from reviews.selectors_public import sees_unpublished
 
 # The routes of reviews/api/urls.py these serve (a test checks they still match what the router makes).
 _VERDICT = re.compile(r"/api/v1/verdicts/(?P<pk>[1-9][0-9]{0,17})/?")
@@ -52,12 +58,15 @@ _NOT_STORED = frozenset({"content-length", "set-cookie"})
 
 
 @dataclass
-class _AnonymousCaller:
-    """What AnonThrottle looks at: the request's META and headers (client address) and its user."""
+class _Caller:
+    """What the throttles look at: the request's META and headers (client address) and its user."""
 
     META: dict[str, Any]
     headers: Any
-    user: AnonymousUser = field(default_factory=AnonymousUser)
+    user: AnonymousUser | User = field(default_factory=AnonymousUser)
+
+
+_TOKEN_KEYWORD = TokenAuthentication.keyword.lower()
 
 
 class PublishedReadMiddleware:
@@ -77,8 +86,8 @@ class PublishedReadMiddleware:
         path = request.path_info
         response: HttpResponseBase | None = None
         if path in _FEEDS:
-            if set(request.GET) <= _FEED_PARAMETERS:
-                return self._feed(request)
+            if set(request.GET) <= _FEED_PARAMETERS and (caller := self._caller(request)) is not None:
+                return self._feed(request, caller)
             return self.get_response(request)
         if not request.META.get("QUERY_STRING"):
             if match := _VERDICT.fullmatch(path):
@@ -92,19 +101,37 @@ class PublishedReadMiddleware:
         return (
             request.method in ("GET", "HEAD")
             and request.path_info.startswith("/api/v1/")
-            and "HTTP_AUTHORIZATION" not in request.META
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and request.META.get("HTTP_ACCEPT", "").strip() in _JSON_ACCEPT
             and published_cache.enabled()
         )
 
     @staticmethod
-    def _within_rate(request: HttpRequest) -> bool:
-        # The views' own throttle class and counter, so a caller's requests count once whichever path
+    def _caller(request: HttpRequest) -> _Caller | None:
+        """Anonymous, or an API consumer by token; None when the views must answer (an editor, who sees
+        unpublished work; a bad token, answered 401 there; another authentication scheme)."""
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header is None:
+            return _Caller(request.META, request.headers)
+        scheme, _, key = header.strip().partition(" ")
+        key = key.strip()
+        if scheme.lower() != _TOKEN_KEYWORD or not key or " " in key:
+            return None
+        try:
+            user, _token = TokenAuthentication().authenticate_credentials(key)
+        except AuthenticationFailed:
+            return None
+        if sees_unpublished(user):
+            return None
+        return _Caller(request.META, request.headers, user)
+
+    @staticmethod
+    def _within_rate(caller: _Caller) -> bool:
+        # The views' own throttle classes and counters, so a caller's requests count once whichever path
         # answers them: counted here only when answered here (a miss is counted by the view). Over the
         # limit, the view counts the request again and answers 429 as it always does.
-        caller = _AnonymousCaller(request.META, request.headers)
-        return AnonThrottle().allow_request(cast(Any, caller), cast(Any, None))
+        throttle = TokenThrottle() if caller.user.is_authenticated else AnonThrottle()
+        return throttle.allow_request(cast(Any, caller), cast(Any, None))
 
     def _document(self, request: HttpRequest, pk: int, *, claimreview: bool) -> HttpResponseBase | None:
         from reviews.api.published_render import fragments_build, slots_for
@@ -113,8 +140,11 @@ class PublishedReadMiddleware:
             slots = slots_for(request, pk)
         except DisallowedHost:
             return None  # the full path answers 400, as for any request
+        caller = self._caller(request)
+        if caller is None:
+            return None  # an editor (the view shows them more), or a token the view refuses
         fragment = published_cache.fragments_get([pk]).get(pk) or fragments_build([pk]).get(pk)
-        if fragment is None or not self._within_rate(request):
+        if fragment is None or not self._within_rate(caller):
             return None  # not published (or no such verdict): the view's 404; over the limit: its 429
         parts = fragment.claimreview if claimreview else fragment.detail
         response = HttpResponse(published_cache.assemble(parts, slots), content_type="application/json")
@@ -124,7 +154,7 @@ class PublishedReadMiddleware:
         set_response_etag(response)
         return self._finish(request, response)
 
-    def _feed(self, request: HttpRequest) -> HttpResponseBase:
+    def _feed(self, request: HttpRequest, caller: _Caller) -> HttpResponseBase:
         try:
             signature = "|".join(
                 (
@@ -137,7 +167,7 @@ class PublishedReadMiddleware:
         except DisallowedHost:
             return self.get_response(request)
         stored, current = published_cache.response_get(signature)
-        if stored is not None and self._within_rate(request):
+        if stored is not None and self._within_rate(caller):
             response = HttpResponse(stored.content)
             for name, value in stored.headers:
                 response[name] = value

@@ -28,7 +28,7 @@ from reviews.services.verdicts import (
     verdict_publish,
     verdict_retract,
 )
-from tests.reviews.api.public_data import make_verdict, token_client
+from tests.reviews.api.public_data import consumer_user, make_verdict, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +160,68 @@ def test_editors_never_get_the_anonymous_answer_nor_the_reverse(cache_on: None, 
     assert set(ids(editor_client.get("/api/v1/verdicts/"))) == {published.pk, draft.pk}
     assert set(ids(session_client.get("/api/v1/verdicts/"))) == {published.pk, draft.pk}
     assert session_client.get(f"/api/v1/verdicts/{draft.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_consumers_by_token_get_the_cached_answer_for_the_token_query_alone(
+    path: str, cache_on: None, django_assert_num_queries: Any
+) -> None:
+    verdict = make_verdict()
+    make_verdict(status=VerdictStatus.DRAFT, rating_slug=None)
+    url = path.format(pk=verdict.pk)
+    consumer = token_client(consumer_user())
+    first = consumer.get(url)  # renders (detail) or stores (feed)
+    with django_assert_num_queries(1):  # the token, its user and permissions
+        cached = consumer.get(url)
+    anonymous_answer = anonymous().get(url)
+    for response in (first, cached):
+        assert response.status_code == 200
+        assert response.content == anonymous_answer.content
+        for name in SAME_HEADERS:
+            assert response.get(name) == anonymous_answer.get(name), name
+
+
+def test_bad_or_inactive_tokens_are_refused_as_by_the_views(cache_on: None) -> None:
+    verdict = make_verdict()
+    fragments_build([verdict.pk])
+    url = f"/api/v1/verdicts/{verdict.pk}/"
+    assert anonymous().get(url).status_code == 200
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    assert bad.get(url).status_code == 401
+    assert bad.get("/api/v1/verdicts/").status_code == 401
+    inactive = consumer_user()
+    client = token_client(inactive)
+    inactive.is_active = False
+    inactive.save()
+    assert client.get(url).status_code == 401
+    other_scheme = APIClient()
+    other_scheme.credentials(HTTP_AUTHORIZATION="Bearer abc")
+    assert other_scheme.get(url).status_code == 200  # no credentials DRF knows: an anonymous read
+
+
+def test_an_editor_token_never_gets_the_cached_answer(cache_on: None, editor: User) -> None:
+    published = make_verdict()
+    draft = make_verdict(status=VerdictStatus.DRAFT, rating_slug=None)
+    consumer = token_client(consumer_user())
+    assert ids(consumer.get("/api/v1/verdicts/")) == [published.pk]
+    assert ids(consumer.get("/api/v1/verdicts/")) == [published.pk]  # stored, then served
+    assert set(ids(token_client(editor).get("/api/v1/verdicts/"))) == {published.pk, draft.pk}
+    assert token_client(editor).get(f"/api/v1/verdicts/{draft.pk}/").status_code == 200
+    assert consumer.get(f"/api/v1/verdicts/{draft.pk}/").status_code == 404
+
+
+def test_cached_answers_count_against_the_tokens_rate(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdict = make_verdict()
+    fragments_build([verdict.pk])
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"})
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_000.0)
+    consumer = token_client(consumer_user())
+    url = f"/api/v1/verdicts/{verdict.pk}/"
+    assert [consumer.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert anonymous().get(url).status_code == 200  # another caller, another counter
 
 
 # --- no stale content after a change ---------------------------------------------------------------
