@@ -4,8 +4,8 @@ CSRF, authentication, messages and axes middleware and before DRF: the consumers
 Which requests: GET or HEAD without a session cookie (a browser session goes the full way), asking for
 JSON (no `Accept`, `*/*` or `application/json`), either with no credentials at all or with an API
 consumer's token (`Authorization: Token <key>` of an active account that may not see unpublished work:
-such a caller sees exactly what an anonymous one sees; the token costs the one query the views' own
-authentication makes), of
+such a caller sees exactly what an anonymous one sees; what a token is, is looked up with the views' own
+one-query authentication and remembered per process for TOKEN_SECONDS, see below), of
 
 - one verdict, `/api/v1/verdicts/{id}/`, and its ClaimReview, `/api/v1/verdicts/{id}/claimreview`
   (no query string): answered from the verdict's fragment, rendered on the first request for it, after
@@ -24,6 +24,7 @@ counted here, on the same counter the views use (per client address anonymously,
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -57,16 +58,51 @@ _ALLOW_CLAIMREVIEW = "GET, HEAD, OPTIONS"
 _NOT_STORED = frozenset({"content-length", "set-cookie"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Consumer:
+    """An API consumer as the throttle sees them: authenticated, identified by their account's pk."""
+
+    pk: int
+    is_authenticated: bool = True
+
+
 @dataclass
 class _Caller:
     """What the throttles look at: the request's META and headers (client address) and its user."""
 
     META: dict[str, Any]
     headers: Any
-    user: AnonymousUser | User = field(default_factory=AnonymousUser)
+    user: AnonymousUser | User | _Consumer = field(default_factory=AnonymousUser)
 
 
 _TOKEN_KEYWORD = TokenAuthentication.keyword.lower()
+
+# What a token was found to be, per process, for TOKEN_SECONDS: the account's pk for an API consumer,
+# None for anything the views must answer (an editor, an unknown or inactive account's token). Safe to
+# keep for a while because on this path a token only picks the rate-limit counter: everything served here
+# is what anonymous callers get anyway. A token revoked or an account deactivated within the window still
+# reads published content on its own counter until the entry expires (as it could anonymously); an
+# account promoted to editor gets the public answer until then (less than it may see, never more).
+TOKEN_SECONDS = 60.0
+_TOKEN_ENTRIES_MAX = 10_000
+_tokens: dict[str, tuple[float, int | None]] = {}
+
+
+def _consumer_pk(key: str) -> int | None:
+    now = time.monotonic()
+    entry = _tokens.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    try:
+        user, _token = TokenAuthentication().authenticate_credentials(key)
+    except AuthenticationFailed:
+        pk = None
+    else:
+        pk = None if sees_unpublished(user) else int(user.pk)
+    if len(_tokens) >= _TOKEN_ENTRIES_MAX:
+        _tokens.clear()
+    _tokens[key] = (now + TOKEN_SECONDS, pk)
+    return pk
 
 
 class PublishedReadMiddleware:
@@ -117,13 +153,8 @@ class PublishedReadMiddleware:
         key = key.strip()
         if scheme.lower() != _TOKEN_KEYWORD or not key or " " in key:
             return None
-        try:
-            user, _token = TokenAuthentication().authenticate_credentials(key)
-        except AuthenticationFailed:
-            return None
-        if sees_unpublished(user):
-            return None
-        return _Caller(request.META, request.headers, user)
+        pk = _consumer_pk(key)
+        return None if pk is None else _Caller(request.META, request.headers, _Consumer(pk))
 
     @staticmethod
     def _within_rate(caller: _Caller) -> bool:

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from reviews import published_cache
+from reviews.api import published_reads
 from reviews.api.published_reads import _CLAIMREVIEW, _FEEDS, _VERDICT
 from reviews.api.published_render import fragments_build, fragments_render
 from reviews.models import RatingLabel, Verdict, VerdictStatus
@@ -47,8 +48,10 @@ SAME_HEADERS = ("Content-Type", "Vary", "Allow", "Cache-Control", "ETag", "X-Fra
 def cache_on(settings: Any) -> Iterator[None]:
     settings.FACTCHECK_PUBLISHED_CACHE = True
     cache.clear()
+    published_reads._tokens.clear()
     yield
     cache.clear()
+    published_reads._tokens.clear()
 
 
 @pytest.fixture
@@ -163,7 +166,7 @@ def test_editors_never_get_the_anonymous_answer_nor_the_reverse(cache_on: None, 
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_consumers_by_token_get_the_cached_answer_for_the_token_query_alone(
+def test_consumers_by_token_get_the_cached_answer(
     path: str, cache_on: None, django_assert_num_queries: Any
 ) -> None:
     verdict = make_verdict()
@@ -171,8 +174,11 @@ def test_consumers_by_token_get_the_cached_answer_for_the_token_query_alone(
     url = path.format(pk=verdict.pk)
     consumer = token_client(consumer_user())
     first = consumer.get(url)  # renders (detail) or stores (feed)
+    published_reads._tokens.clear()
     with django_assert_num_queries(1):  # the token, its user and permissions
         cached = consumer.get(url)
+    with django_assert_num_queries(0):  # what the token is, remembered for TOKEN_SECONDS
+        assert consumer.get(url).content == cached.content
     anonymous_answer = anonymous().get(url)
     for response in (first, cached):
         assert response.status_code == 200
@@ -198,6 +204,25 @@ def test_bad_or_inactive_tokens_are_refused_as_by_the_views(cache_on: None) -> N
     other_scheme = APIClient()
     other_scheme.credentials(HTTP_AUTHORIZATION="Bearer abc")
     assert other_scheme.get(url).status_code == 200  # no credentials DRF knows: an anonymous read
+
+
+def test_what_a_token_is_is_looked_up_again_after_token_seconds(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdict = make_verdict()
+    fragments_build([verdict.pk])
+    user = consumer_user()
+    client = token_client(user)
+    url = f"/api/v1/verdicts/{verdict.pk}/"
+    clock = [1000.0]
+    monkeypatch.setattr(published_reads.time, "monotonic", lambda: clock[0])
+    assert client.get(url).status_code == 200
+    user.is_active = False
+    user.save()
+    clock[0] += published_reads.TOKEN_SECONDS - 1
+    assert client.get(url).status_code == 200  # published content, as anonymous callers get it
+    clock[0] += 2
+    assert client.get(url).status_code == 401
 
 
 def test_an_editor_token_never_gets_the_cached_answer(cache_on: None, editor: User) -> None:
