@@ -4,10 +4,11 @@
     .venv/bin/python bench/api.py [--verdicts 100000] [--seconds 15] [--connections 8] [--threads 4]
                                   [--no-published-cache] [--as-consumer] [--json]
 
-Three workloads, anonymous by default (`--as-consumer`: with an API consumer's token): the verdict list (`/api/v1/verdicts/`, a page of 50,
-keyset cursor), one verdict by id (`/api/v1/verdicts/{id}/`, a random published id per request) and the
-ClaimReview feed (`/api/v1/claimreview/`, 50 documents). Reports requests/s and p50/p99 latency. Throttling
-stays on (counters in Redis db 13, as in production) with rates the load cannot reach.
+Three workloads, anonymous by default (`--as-consumer`: with an API consumer's token): the verdict list
+(`/api/v1/verdicts/`, a page of 50, keyset cursor), one verdict by id (`/api/v1/verdicts/{id}/`, a random
+published id per request) and the ClaimReview feed (`/api/v1/claimreview/`, 50 documents). Reports
+requests/s and p50/p99 latency. Throttling stays on (counters in Redis db 13, as in production) with rates
+the load cannot reach.
 Targets (issue 7): >= 300 req/s on the list, >= 1,000 req/s on a detail, p99 < 100 ms.
 
 The seeded verdicts are bulk-created, not published through `verdict_publish`, so the run renders them

@@ -454,6 +454,8 @@ class Verdict(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="verdict_status_published_idx"),
             models.Index(fields=["reviewer", "status"], name="verdict_reviewer_status_idx"),
+            # The published cache's reconcile sweep reads the verdicts changed in the last minutes.
+            models.Index(fields=["updated_at"], name="verdict_updated_idx"),
         ]
         permissions = [("publish_verdict", "Can publish, return, correct and retract verdicts")]
 

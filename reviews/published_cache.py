@@ -23,6 +23,7 @@ commit checks the generation again after storing its fragment and deletes it if 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 #: Bump when the stored format or a rendering changes: entries of the old format are then never read.
 FORMAT_VERSION = 1
 GENERATION_KEY = "published:generation"
+# How far back `published_reconcile` (beat, every RECONCILE_SECONDS) looks for changed verdicts: several
+# sweeps, so one sweep that did not run (worker restart) is covered by the next.
+RECONCILE_SECONDS = 60.0
+RECONCILE_WINDOW = dt.timedelta(minutes=10)
 _DELETE_CHUNK = 1000
 
 #: A part of a stored document: literal JSON bytes, or the name of a slot filled per request
@@ -112,6 +117,28 @@ def published_changed(*, verdict_ids: Iterable[int] = ()) -> None:
     keys = [fragment_key(pk) for pk in verdict_ids]
     for start in range(0, len(keys), _DELETE_CHUNK):
         cache.delete_many(keys[start : start + _DELETE_CHUNK])
+
+
+def published_reconcile(*, now: dt.datetime | None = None) -> int:
+    """The beat sweep: `published_changed` again for every verdict changed in the last RECONCILE_WINDOW.
+
+    An invalidation can be lost (the process killed between a commit and its on-commit callback, or the
+    cache unreachable just then); this repairs it within a sweep instead of at expiry, so a retraction or
+    correction shows everywhere within about a minute even then. Idempotent; while changes are recent it
+    costs every stored feed response a re-render per sweep. Rating label edits are not covered (labels
+    have no change time); they are rare and editors make them in the admin, whose invalidation runs in
+    the same request. Returns how many verdicts were invalidated."""
+    from django.utils import timezone
+
+    from reviews.models import Verdict
+
+    if not enabled():
+        return 0
+    since = (now or timezone.now()) - RECONCILE_WINDOW
+    ids = list(Verdict.objects.filter(updated_at__gte=since).values_list("id", flat=True))
+    if ids:
+        published_changed(verdict_ids=ids)
+    return len(ids)
 
 
 def published_changed_on_commit(*, verdict_ids: Sequence[int]) -> None:

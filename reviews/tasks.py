@@ -72,6 +72,15 @@ def tasks_expire_leases_task() -> int:
     return tasks_expire_leases()
 
 
+@shared_task(name="reviews.published_cache_reconcile", **_RELIABLE)
+def published_cache_reconcile_task() -> int:
+    """Periodic repair (beat): outdate cached copies of recently changed verdicts again, in case an
+    invalidation after commit was lost."""
+    from reviews.published_cache import published_reconcile
+
+    return published_reconcile()
+
+
 @shared_task(name="reviews.published_cache_build", **_RELIABLE)
 def published_cache_build_task(verdict_ids: list[int]) -> int:
     """Render newly published verdicts into the published cache, so their first reader hits it. Safe to

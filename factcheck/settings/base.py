@@ -171,8 +171,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 FACTCHECK_PUBLISHED_CACHE = env.bool(
     "FACTCHECK_PUBLISHED_CACHE", default="LocMemCache" not in CACHES["default"]["BACKEND"]
 )
-# The longest an entry is kept; changes delete or outdate entries at once, this only bounds what a lost
-# invalidation (a process killed right after a commit) could leave behind.
+# The longest an entry is kept; changes delete or outdate entries at once (and the reconcile sweep repairs
+# a lost invalidation within a minute), this is the last bound.
 FACTCHECK_PUBLISHED_CACHE_SECONDS = env.int("FACTCHECK_PUBLISHED_CACHE_SECONDS", default=6 * 60 * 60)
 
 SPECTACULAR_SETTINGS = {
@@ -263,6 +263,12 @@ FACTCHECK_SCORECARD_SWEEP_SECONDS = env.float("FACTCHECK_SCORECARD_SWEEP_SECONDS
 FACTCHECK_SCORECARD_TEST_DELAY = env.float("FACTCHECK_SCORECARD_TEST_DELAY", default=0.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tasks-expire-leases": {"task": "reviews.tasks_expire_leases", "schedule": 60.0},
+    # Repairs a lost published-cache invalidation within a minute (reviews/published_cache.py).
+    "published-cache-reconcile": {
+        "task": "reviews.published_cache_reconcile",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "scorecards-sweep-stale": {
         "task": "reviews.scorecards_sweep_stale",
         "schedule": FACTCHECK_SCORECARD_SWEEP_SECONDS,

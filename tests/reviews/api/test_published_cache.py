@@ -4,6 +4,7 @@ one, never one caller's view to another, and the anonymous rate limit still coun
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -306,6 +308,32 @@ def test_a_retraction_hides_the_verdict_at_once(cache_on: None, commit: Any, edi
     assert ids(anonymous().get("/api/v1/verdicts/")) == []
     assert ids(anonymous().get("/api/v1/claimreview/")) == []
     assert anonymous().get("/api/v1/verdicts/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_lost_invalidation_is_repaired_by_the_reconcile_sweep(cache_on: None, editor: User) -> None:
+    """The retraction commits but its on-commit invalidation never runs (a killed process): the cached
+    copies are served until the sweep runs, then never again."""
+    verdict = make_verdict()
+    untouched = make_verdict()
+    long_ago = timezone.now() - 2 * published_cache.RECONCILE_WINDOW
+    Verdict.objects.filter(pk__in=[verdict.pk, untouched.pk]).update(updated_at=long_ago)
+    for path in (f"/api/v1/verdicts/{verdict.pk}/", "/api/v1/verdicts/"):
+        assert anonymous().get(path).status_code == 200
+    fragments_build([untouched.pk])
+    verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")  # on-commit callbacks dropped
+    assert anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").status_code == 200  # stale, for now
+    assert published_cache.published_reconcile() == 1
+    assert anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").status_code == 404
+    assert ids(anonymous().get("/api/v1/verdicts/")) == [untouched.pk]
+    assert set(published_cache.fragments_get([untouched.pk])) == {untouched.pk}  # left alone
+
+
+def test_the_reconcile_sweep_looks_back_a_window_only(cache_on: None) -> None:
+    verdict = make_verdict()
+    later = timezone.now() + published_cache.RECONCILE_WINDOW + dt.timedelta(seconds=1)
+    assert published_cache.published_reconcile(now=later) == 0
+    assert published_cache.published_reconcile() == 1
+    assert verdict.pk in Verdict.objects.values_list("id", flat=True)
 
 
 def test_a_rating_label_edited_in_the_admin_shows_at_once(
