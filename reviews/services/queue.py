@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
@@ -73,23 +75,42 @@ def _lock_clause(of: str, *, skip_locked: bool = False) -> str:
 
 # The reviewers' queue hot path (next, submit) reads with plain SQL: the ORM spends more CPU compiling a
 # locking, joined SELECT than PostgreSQL spends running it, and these statements run once per request of
-# every reviewer. Raw querysets still convert the task's columns exactly as the ORM does. Writes stay on
-# the ORM. Table names are Django's defaults for these models.
+# every reviewer. Rows become model instances through `_from_row`, which applies the database's value
+# converters as the ORM does (cheaper than a RawQuerySet, which maps its cursor's columns on every call).
+# Writes stay on the ORM. Table names are Django's defaults for these models.
+M = TypeVar("M", bound=Model)
+
+_TASK_ATTNAMES = [field.attname for field in ReviewTask._meta.concrete_fields]
+_TASK_COLUMNS = ", ".join(f't."{field.column}"' for field in ReviewTask._meta.concrete_fields)
+
+
+def _from_row(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:
+    """`model.from_db` for a row of plain SQL whose columns are `attnames`, converted as the ORM converts
+    them (SQLite, for one, returns datetimes and UUIDs as text)."""
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    converted = []
+    for name, value in zip(attnames, values, strict=True):
+        col = fields[name].get_col(model._meta.db_table)
+        for convert in (*connection.ops.get_db_converters(col), *col.get_db_converters(connection)):
+            value = convert(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, list(attnames), converted)
+
+
 def _lock_task(task_id: int) -> ReviewTask:
     """Lock the task row and return it, with its claim's `article_id` (the claim's other fields are
     deferred: loaded on first use)."""
     sql = (
-        "SELECT t.*, c.article_id AS claim_article_id FROM reviews_reviewtask t"  # noqa: S608
+        f"SELECT {_TASK_COLUMNS}, c.article_id FROM reviews_reviewtask t"  # noqa: S608
         " JOIN reviews_claim c ON c.id = t.claim_id WHERE t.id = %s" + _lock_clause("t")
     )
-    query = ReviewTask.objects.raw(sql, [task_id])
-    found: Any = next(iter(query), None)  # a ReviewTask, plus the `claim_article_id` column
-    if found is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [task_id])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound(f"Task {task_id} does not exist.")
-    task: ReviewTask = found
-    task.claim = Claim.from_db(
-        connection.alias, ["id", "article_id"], [task.claim_id, found.claim_article_id]
-    )
+    task = _from_row(ReviewTask, _TASK_ATTNAMES, row[:-1])
+    task.claim = Claim.from_db(connection.alias, ["id", "article_id"], [task.claim_id, row[-1]])
     return task
 
 
@@ -214,12 +235,16 @@ _CLAIM_FIELDS = [
     "status",
 ]
 _ARTICLE_FIELDS = ["id", "title", "body"]
+_COLUMNS_OF = {
+    model: {field.attname: field.column for field in model._meta.concrete_fields}
+    for model in (Claim, Article)
+}
 _CANDIDATE_SELECT = (
-    "SELECT t.*, c.id AS claim_id, c.article_id AS claim_article_id, c.text AS claim_text,"
-    ' c.start AS claim_start, c."end" AS claim_end, c.sentence_index AS claim_sentence_index,'
-    " c.score AS claim_score, c.claim_type AS claim_claim_type, c.status AS claim_status,"
-    " a.id AS article_id, a.title AS article_title, a.body AS article_body"
-    " FROM reviews_reviewtask t JOIN reviews_claim c ON c.id = t.claim_id"
+    f"SELECT {_TASK_COLUMNS}, "  # noqa: S608 (names from the models' metadata)
+    + ", ".join(f'c."{_COLUMNS_OF[Claim][name]}"' for name in _CLAIM_FIELDS)
+    + ", "
+    + ", ".join(f'a."{_COLUMNS_OF[Article][name]}"' for name in _ARTICLE_FIELDS)
+    + " FROM reviews_reviewtask t JOIN reviews_claim c ON c.id = t.claim_id"
     " JOIN reviews_article a ON a.id = c.article_id"
 )
 # Work reserved for the reviewer: returned to them first, then assigned to them, each in queue order.
@@ -259,17 +284,18 @@ def _held(*, reviewer: User, now: dt.datetime) -> tuple[list[int], bool, bool]:
     return [row[0] for row in rows if row[0] is not None], bool(rows[0][1]), bool(rows[0][2])
 
 
-def _candidate(sql: str, params: list[object]) -> ReviewTask | None:
+def _candidate(sql: str, params: list[Any]) -> ReviewTask | None:
     """Run a candidate query (row locked, SKIP LOCKED) and return the task with its claim and article."""
-    task = next(iter(ReviewTask.objects.raw(sql + _lock_clause("t", skip_locked=True), params)), None)
-    if task is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql + _lock_clause("t", skip_locked=True), params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    claim = Claim.from_db(
-        connection.alias, _CLAIM_FIELDS, [getattr(task, f"claim_{name}") for name in _CLAIM_FIELDS]
-    )
-    claim.article = Article.from_db(
-        connection.alias, _ARTICLE_FIELDS, [getattr(task, f"article_{name}") for name in _ARTICLE_FIELDS]
-    )
+    tasks_end = len(_TASK_ATTNAMES)
+    claims_end = tasks_end + len(_CLAIM_FIELDS)
+    task = _from_row(ReviewTask, _TASK_ATTNAMES, row[:tasks_end])
+    claim = _from_row(Claim, _CLAIM_FIELDS, row[tasks_end:claims_end])
+    claim.article = _from_row(Article, _ARTICLE_FIELDS, row[claims_end:])
     task.claim = claim
     return task
 
