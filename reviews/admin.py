@@ -72,12 +72,12 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.published_cache import published_changed_on_commit
 from reviews.scorecard_views import scorecard_admin_html
 from reviews.selectors import claim_context
 from reviews.services import queue
 from reviews.services.articles import article_reextract
 from reviews.services.claims import claim_demote, claim_promote
+from reviews.services.ratings import rating_label_changed
 from reviews.services.scorecards import scorecards_build, scorecards_mark_stale
 from reviews.services.verdicts import (
     verdict_correct,
@@ -1566,22 +1566,10 @@ class RatingLabelAdmin(DeskAdminMixin[RatingLabel]):
     def claimreview_rating(self, label: RatingLabel) -> str:
         return f"{label.rating_value} (scale {label.worst_rating} to {label.best_rating})"
 
-    SCORING_FIELDS = ("rating_value", "best_rating", "worst_rating", "counts_toward_score", "name")
-
     def save_model(self, request: HttpRequest, obj: RatingLabel, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if change and form.changed_data:
-            # Every published verdict with this rating shows it (name, values, slug): re-rendered.
-            published = Verdict.objects.published().filter(rating=obj).values_list("id", flat=True)
-            published_changed_on_commit(verdict_ids=list(published))
-        if change and set(form.changed_data) & set(self.SCORING_FIELDS):
-            articles = (
-                Verdict.objects.published()
-                .filter(rating=obj)
-                .values_list("claim__article_id", flat=True)
-                .distinct()
-            )
-            scorecards_mark_stale(article_ids=list(articles))
+        if change:
+            rating_label_changed(label=obj, changed_fields=form.changed_data)
 
 
 @admin.register(Scorecard)

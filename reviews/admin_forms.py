@@ -10,7 +10,7 @@ it would refuse the same input first, in other words ("Enter a valid URL." inste
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -119,6 +119,19 @@ def citation_inputs(forms_: Sequence[forms.BaseForm]) -> tuple[CitationInput, ..
     )
 
 
+def verdict_input_of_form(
+    cleaned_data: Mapping[str, Any], citation_forms: Sequence[forms.BaseForm]
+) -> VerdictInput:
+    """What an admin verdict form and its citation rows say, as the services take it."""
+    label = cleaned_data.get("rating")
+    return VerdictInput(
+        rating=label.slug if label is not None else "",
+        summary=cleaned_data.get("summary") or "",
+        rationale=cleaned_data.get("rationale") or "",
+        citations=citation_inputs(citation_forms),
+    )
+
+
 def attach_row_errors(split: SplitErrors, citation_forms: Sequence[forms.BaseForm]) -> list[str]:
     """Put row errors on the live citation rows; returns the citation messages that belong to no row."""
     live = live_citation_forms(citation_forms)
@@ -198,14 +211,7 @@ class VerdictAdminForm(ServiceValidatedModelForm):
         return cleaned
 
     def verdict_input(self, citation_forms: Sequence[forms.BaseForm]) -> VerdictInput:
-        data = self.cleaned_data
-        label = data.get("rating")
-        return VerdictInput(
-            rating=label.slug if label is not None else "",
-            summary=data.get("summary") or "",
-            rationale=data.get("rationale") or "",
-            citations=citation_inputs(citation_forms),
-        )
+        return verdict_input_of_form(self.cleaned_data, citation_forms)
 
 
 class CitationAdminForm(ServiceValidatedModelForm):
@@ -275,13 +281,7 @@ class CorrectionForm(forms.Form):
         self.fields["rating"] = rating_field(current)
 
     def verdict_input(self, citation_forms: Sequence[forms.BaseForm]) -> VerdictInput:
-        label = self.cleaned_data.get("rating")
-        return VerdictInput(
-            rating=label.slug if label is not None else "",
-            summary=self.cleaned_data.get("summary") or "",
-            rationale=self.cleaned_data.get("rationale") or "",
-            citations=citation_inputs(citation_forms),
-        )
+        return verdict_input_of_form(self.cleaned_data, citation_forms)
 
 
 class AssignForm(forms.Form):

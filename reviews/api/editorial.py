@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reviews.api.permissions import CanPublish
-from reviews.api.queue import CitationInputSerializer
+from reviews.api.queue import CitationInputSerializer, verdict_input_from
 from reviews.api.serializers import ErrorSerializer, VerdictSerializer
 from reviews.exceptions import NotFound
 from reviews.models import Verdict
@@ -57,13 +57,7 @@ class VerdictContentSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
     def to_input(self) -> VerdictInput:
-        data = self.validated_data
-        return VerdictInput(
-            rating=data["rating"],
-            summary=data["summary"],
-            rationale=data["rationale"],
-            citations=tuple(CitationInput(**c) for c in data["citations"]),
-        )
+        return verdict_input_from(self.validated_data)
 
 
 class VerdictEditSerializer(serializers.Serializer[dict[str, Any]]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -113,6 +114,17 @@ class CitationInputSerializer(serializers.Serializer[dict[str, Any]]):
     excerpt = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def verdict_input_from(data: Mapping[str, Any]) -> VerdictInput:
+    """A verdict's validated content fields (rating, summary, rationale, citations) as the services take
+    them."""
+    return VerdictInput(
+        rating=data["rating"],
+        summary=data["summary"],
+        rationale=data["rationale"],
+        citations=tuple(CitationInput(**c) for c in data["citations"]),
+    )
+
+
 class SubmitSerializer(LeaseSerializer):
     rating = serializers.CharField(help_text="A rating label's slug, e.g. `mostly-false`.")
     summary = serializers.CharField(allow_blank=True)
@@ -120,13 +132,7 @@ class SubmitSerializer(LeaseSerializer):
     citations = CitationInputSerializer(many=True, required=False, default=list)
 
     def to_input(self) -> VerdictInput:
-        data = self.validated_data
-        return VerdictInput(
-            rating=data["rating"],
-            summary=data["summary"],
-            rationale=data["rationale"],
-            citations=tuple(CitationInput(**c) for c in data["citations"]),
-        )
+        return verdict_input_from(self.validated_data)
 
 
 class SubmittedSerializer(serializers.Serializer[Verdict]):

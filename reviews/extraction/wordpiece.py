@@ -14,14 +14,16 @@ from __future__ import annotations
 import functools
 import json
 import re
+import string
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 # Rust's char::is_ascii_punctuation, which BertPreTokenizer uses besides Unicode's P* categories: the 32
 # ASCII punctuation and symbol characters (`$`, `+`, `<`, `^`, `|`, ... are symbols to Unicode).
-_ASCII_PUNCT = r"""!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~"""
-_ASCII_WORDS = re.compile(rf"[^\s{_ASCII_PUNCT}]+|[{_ASCII_PUNCT}]")
+_ASCII_PUNCT = frozenset(string.punctuation)
+_PUNCT_CLASS = re.escape(string.punctuation)
+_ASCII_WORDS = re.compile(rf"[^\s{_PUNCT_CLASS}]+|[{_PUNCT_CLASS}]")
 # ASCII control characters that BertNormalizer removes (all but tab, newline and carriage return, which
 # are whitespace); ASCII whitespace other than space becomes a space, which the split ignores anyway.
 _ASCII_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
@@ -55,9 +57,7 @@ def _is_control(ch: str) -> bool:
 
 
 def _is_punctuation(ch: str) -> bool:
-    return (ch.isascii() and ch in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") or unicodedata.category(
-        ch
-    ).startswith("P")
+    return ch in _ASCII_PUNCT or unicodedata.category(ch).startswith("P")
 
 
 def _is_cjk(ch: str) -> bool:

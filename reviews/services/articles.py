@@ -106,7 +106,9 @@ def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
     return article_check_extraction(result, name=name)
 
 
-def _article_date(article: Article) -> dt.datetime:
+def task_article_date(article: Article) -> dt.datetime:
+    """The article date a claim's task is ordered by (after priority): its publication date, else when it
+    was stored."""
     if article.published_on:
         return dt.datetime.combine(article.published_on, dt.time(12), tzinfo=dt.UTC)
     return article.created_at
@@ -141,7 +143,7 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
         )
         for sentence in result.sentences
     )
-    article_date = _article_date(article)
+    article_date = task_article_date(article)
     tasks = ReviewTask.objects.bulk_create(
         ReviewTask(claim=claim, priority=task_base_priority(claim.score), article_date=article_date)
         for claim in claims

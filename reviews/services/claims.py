@@ -24,7 +24,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.services.articles import _article_date, task_base_priority
+from reviews.services.articles import task_article_date, task_base_priority
 from reviews.services.events import Actor, event_record
 from reviews.services.locks import claim_lock, require_perm
 from reviews.services.scorecards import scorecard_request
@@ -68,7 +68,7 @@ def claim_promote(*, claim_id: int, editor: Actor) -> Claim:
             task = ReviewTask.objects.create(
                 claim=claim,
                 priority=task_base_priority(claim.score),
-                article_date=_article_date(claim.article),
+                article_date=task_article_date(claim.article),
             )
         event_record(
             action=EventAction.CLAIM_PROMOTED,

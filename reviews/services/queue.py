@@ -14,6 +14,7 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,10 +85,15 @@ _TASK_ATTNAMES = [field.attname for field in ReviewTask._meta.concrete_fields]
 _TASK_COLUMNS = ", ".join(f't."{field.column}"' for field in ReviewTask._meta.concrete_fields)
 
 
+@functools.cache
+def _fields_by_attname(model: type[Model]) -> dict[str, Any]:
+    return {field.attname: field for field in model._meta.concrete_fields}
+
+
 def _from_row(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:
     """`model.from_db` for a row of plain SQL whose columns are `attnames`, converted as the ORM converts
     them (SQLite, for one, returns datetimes and UUIDs as text)."""
-    fields = {field.attname: field for field in model._meta.concrete_fields}
+    fields = _fields_by_attname(model)
     converted = []
     for name, value in zip(attnames, values, strict=True):
         col = fields[name].get_col(model._meta.db_table)
