@@ -2,17 +2,24 @@
 on PostgreSQL, for K = 1, 4, 16, 32 and with 10,000 and 1,000,000 tasks queued.
 
     .venv/bin/python bench/queue.py [--sizes 10000 1000000] [--clients 1 4 16 32] [--seconds 15]
-        [--warmup 3] [--workers 3] [--threads 8] [--json]
+        [--warmup 3] [--worker-class sync] [--workers 3] [--threads 8] [--client wrk] [--json]
 
-Reports completed tasks/s, p50/p95/p99 latency of `POST /api/v1/queue/next` and of `/submit`, the web
-tier's CPU per completed task (gunicorn master + workers, from /proc), and double assignments (a task
-leased more than once: leases last 20 minutes, so any second lease during the run would be a double
-assignment). The queue is topped up to the stated size before each run. Each run's clients first work
---warmup seconds unmeasured (a cold gunicorn worker's first requests import code and open database
-connections: without a warm-up those few requests were the p99), then --seconds measured. gunicorn is
-started for each run with its connections per worker capped at a fair share of the K clients (see
-`connections_per_worker`), so keep-alive clients spread over all --workers.
-Loopback only; every loop is bounded by --warmup + --seconds.
+Reports completed tasks/s, p50/p95/p99 latency of `POST /api/v1/queue/next` and of `/submit`, the CPU per
+completed task of the web tier (gunicorn master + workers) and of PostgreSQL (all its processes), both
+from /proc, and double assignments (a task leased more than once: leases last 20 minutes, so any second
+lease during the run would be a double assignment). The queue is topped up to the stated size before
+each run. Each run's clients first work --warmup seconds unmeasured (a cold gunicorn worker's first
+requests import code and open database connections: without a warm-up those few requests were the p99),
+then --seconds measured.
+
+gunicorn runs as deployed (docker-compose.yml, Dockerfile): sync workers, 3 by default on 2 cores, with
+production settings and Redis as the Celery broker. `--worker-class gthread` runs threaded workers
+instead, with connections per worker capped at a fair share of the K clients (see
+`connections_per_worker`).
+
+The clients are wrk threads running bench/queue_wrk.lua (Debian's `wrk`: `apt-get install wrk`), one
+reviewer per thread; `--client python` uses Python threads with http.client instead, which cost the
+server's 2 cores more CPU. Loopback only; every loop is bounded by --warmup + --seconds.
 """
 
 from __future__ import annotations
@@ -31,10 +38,12 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, str(_HERE.parent))
 
@@ -123,7 +132,7 @@ def connections_per_worker(clients: int, workers: int, max_threads: int) -> tupl
 
 
 def start_gunicorn(
-    database_url: str, port: int, workers: int, threads: int, connections: int
+    database_url: str, port: int, worker_class: str, workers: int, threads: int, connections: int
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -132,7 +141,9 @@ def start_gunicorn(
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": "memory://",
+        # As deployed: the messages the web tier sends (scorecard builds, published-cache renders) cost a
+        # Redis round trip each. Nothing consumes them here; db 14 is flushed before and after.
+        "CELERY_BROKER_URL": BENCH_BROKER,
         "FACTCHECK_THROTTLE_USER": "100000000/minute",
         "FACTCHECK_THROTTLE_ANON": "100000000/minute",
     }
@@ -146,12 +157,13 @@ def start_gunicorn(
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
-            "--threads",
-            str(threads),
-            "--worker-connections",
-            str(connections),
             "--worker-class",
-            "gthread",
+            worker_class,
+            *(
+                ["--threads", str(threads), "--worker-connections", str(connections)]
+                if worker_class == "gthread"
+                else []
+            ),
             "--log-level",
             "warning",
         ],
@@ -225,6 +237,68 @@ class Client(threading.Thread):
         conn.close()
 
 
+WRK_SCRIPT = ROOT / "bench" / "queue_wrk.lua"
+BENCH_BROKER = "redis://127.0.0.1:6379/14"
+
+
+def flush_broker() -> None:
+    import redis
+
+    redis.Redis.from_url(BENCH_BROKER).flushdb()
+
+
+def run_wrk(
+    port: int, tokens: list[str], warmup: float, seconds: float
+) -> tuple[list[float], list[float], int, list[str]]:
+    """The same loop as `Client`, one reviewer per wrk thread (C, epoll, LuaJIT): the load generator then
+    takes a few hundredths of the CPU the Python threads take, which leaves the 2 cores to the server."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        env = {
+            **os.environ,
+            "BENCH_TOKENS": ",".join(tokens),
+            "BENCH_WARMUP": str(warmup),
+            "BENCH_OUT": out.name,
+            "BENCH_SUBMIT_BODY": json.dumps(SUBMIT_BODY)[1:],
+        }
+        k = len(tokens)
+        subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(k),
+                "-c",
+                str(k),
+                "-d",
+                f"{round(warmup + seconds)}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(WRK_SCRIPT),
+                f"http://127.0.0.1:{port}",
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        nexts: list[float] = []
+        submits: list[float] = []
+        completed = 0
+        errors: list[str] = []
+        for line in out.read().splitlines():
+            kind, _, value = line.partition(" ")
+            if kind == "next":
+                nexts.append(float(value))
+            elif kind == "submit":
+                submits.append(float(value))
+            elif kind == "completed":
+                completed += int(float(value))
+            elif kind == "error":
+                errors.append(value)
+    return nexts, submits, completed, errors
+
+
 def server_cpu_seconds(master_pid: int) -> float:
     """User + system CPU seconds used so far by the gunicorn master and its live workers (Linux /proc):
     the web tier's CPU per completed task, a figure other load on a shared machine hardly moves."""
@@ -240,6 +314,25 @@ def server_cpu_seconds(master_pid: int) -> float:
         fields = stat.rsplit(")", 1)[1].split()
         # After the command: state, ppid, ..., utime and stime are the 12th and 13th fields.
         if int(entry.name) == master_pid or int(fields[1]) == master_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU seconds used so far by the local PostgreSQL server's processes (all backends,
+    the checkpointer, autovacuum...): with `server_cpu_seconds`, where each task's CPU goes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name.startswith("postgres"):
+            fields = stat.rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
     return total / tick
 
@@ -270,12 +363,29 @@ def main() -> None:
         default=3.0,
         help="seconds each run's clients work before measuring starts (default 3)",
     )
+    parser.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default="sync",
+        help="gunicorn worker class (default sync, as deployed)",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
     parser.add_argument(
-        "--threads", type=int, default=8, help="at most this many gthread threads per worker (default 8)"
+        "--threads",
+        type=int,
+        default=8,
+        help="gthread only: at most this many threads per worker (default 8)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "python"],
+        default="wrk",
+        help="load generator: wrk with bench/queue_wrk.lua (default) or Python threads",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        parser.error("wrk is not installed: apt-get install wrk, or use --client python")
 
     database_url = fresh_database("factcheck_bench_queue")
     setup_django(database_url)
@@ -284,6 +394,7 @@ def main() -> None:
     port = free_port()
     rows = []
     server: subprocess.Popen[bytes] | None = None
+    flush_broker()
     try:
         for size in args.sizes:
             for k in args.clients:
@@ -292,26 +403,43 @@ def main() -> None:
                     server.terminate()
                     server.wait(timeout=30)
                 connections, threads = connections_per_worker(k, args.workers, args.threads)
-                server = start_gunicorn(database_url, port, args.workers, threads, connections)
+                if args.worker_class == "sync":
+                    connections = threads = 1
+                server = start_gunicorn(
+                    database_url, port, args.worker_class, args.workers, threads, connections
+                )
                 start = time.monotonic()
                 measure_from = start + args.warmup
-                clients = [
-                    Client(port, tokens[i], measure_from, measure_from + args.seconds) for i in range(k)
-                ]
-                for client in clients:
-                    client.start()
-                time.sleep(max(0.0, measure_from - time.monotonic()))
-                cpu_before = server_cpu_seconds(server.pid)
-                for client in clients:
-                    client.join()
-                cpu_used = server_cpu_seconds(server.pid) - cpu_before
-                # Cycles that started inside the window and finished after it count, so divide by the
-                # time until the last one finished.
-                elapsed = time.monotonic() - measure_from
-                nexts = [ms for c in clients for ms in c.next_ms]
-                submits = [ms for c in clients for ms in c.submit_ms]
-                errors = [e for c in clients for e in c.errors]
-                completed = sum(c.completed for c in clients)
+                if args.client == "wrk":
+                    with ThreadPoolExecutor(1) as pool:
+                        running = pool.submit(run_wrk, port, tokens[:k], args.warmup, args.seconds)
+                        time.sleep(max(0.0, measure_from - time.monotonic()))
+                        cpu_before = server_cpu_seconds(server.pid)
+                        db_before = postgres_cpu_seconds()
+                        nexts, submits, completed, errors = running.result()
+                    cpu_used = server_cpu_seconds(server.pid) - cpu_before
+                    db_used = postgres_cpu_seconds() - db_before
+                    elapsed = args.seconds
+                else:
+                    clients = [
+                        Client(port, tokens[i], measure_from, measure_from + args.seconds) for i in range(k)
+                    ]
+                    for client in clients:
+                        client.start()
+                    time.sleep(max(0.0, measure_from - time.monotonic()))
+                    cpu_before = server_cpu_seconds(server.pid)
+                    db_before = postgres_cpu_seconds()
+                    for client in clients:
+                        client.join()
+                    cpu_used = server_cpu_seconds(server.pid) - cpu_before
+                    db_used = postgres_cpu_seconds() - db_before
+                    # Cycles that started inside the window and finished after it count, so divide by the
+                    # time until the last one finished.
+                    elapsed = time.monotonic() - measure_from
+                    nexts = [ms for c in clients for ms in c.next_ms]
+                    submits = [ms for c in clients for ms in c.submit_ms]
+                    errors = [e for c in clients for e in c.errors]
+                    completed = sum(c.completed for c in clients)
                 row = {
                     "queued": size,
                     "clients": k,
@@ -324,7 +452,12 @@ def main() -> None:
                     "submit_p95_ms": round(pct(submits, 95), 1),
                     "submit_p99_ms": round(pct(submits, 99), 1),
                     "server_cpu_ms_per_task": round(1000 * cpu_used / max(1, completed), 2),
-                    "gunicorn": f"{args.workers} x {threads} threads, {connections} connections each",
+                    "postgres_cpu_ms_per_task": round(1000 * db_used / max(1, completed), 2),
+                    "gunicorn": (
+                        f"{args.workers} sync workers"
+                        if args.worker_class == "sync"
+                        else f"{args.workers} x {threads} threads, {connections} connections each"
+                    ),
                     "double_assignments": double_assignments(),
                     "errors": errors[:3],
                 }
@@ -335,9 +468,15 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        flush_broker()
     result = {
         "machine": machine(),
-        "gunicorn": f"{args.workers} gthread workers, connections and threads per run (see rows)",
+        "gunicorn": (
+            f"{args.workers} sync workers"
+            if args.worker_class == "sync"
+            else f"{args.workers} gthread workers, connections and threads per run (see rows)"
+        ),
+        "client": args.client,
         "seconds_per_run": args.seconds,
         "warmup_seconds": args.warmup,
         "rows": rows,
@@ -345,17 +484,18 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"\nmachine: {result['machine']}; gunicorn {result['gunicorn']}")
+    print(f"\nmachine: {result['machine']}; gunicorn {result['gunicorn']}; client {args.client}")
     print(
-        "| queued | K | tasks/s | next p50 / p95 / p99 ms | submit p50 / p95 / p99 ms | double assignments |"
+        "| queued | K | tasks/s | next p50 / p95 / p99 ms | submit p50 / p95 / p99 ms | double assignments"
+        " | web / db cpu ms/task |"
     )
-    print("|---:|---:|---:|---|---|---:|")
+    print("|---:|---:|---:|---|---|---:|---|")
     for r in rows:
         print(
             f"| {r['queued']:,} | {r['clients']} | {r['tasks_per_s']} | "
             f"{r['next_p50_ms']} / {r['next_p95_ms']} / "
             f"{r['next_p99_ms']} | {r['submit_p50_ms']} / {r['submit_p95_ms']} / {r['submit_p99_ms']} | "
-            f"{r['double_assignments']} |"
+            f"{r['double_assignments']} | {r['server_cpu_ms_per_task']} / {r['postgres_cpu_ms_per_task']} |"
         )
 
 

@@ -14,16 +14,13 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
@@ -39,7 +36,8 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.services.events import event_record
-from reviews.services.scorecards import scorecard_request, scorecard_shows_task_move
+from reviews.services.rows import row_from_db, row_update
+from reviews.services.scorecards import scorecard_mark_changed, scorecard_shows_task_move
 from reviews.services.verdicts import (
     VerdictInput,
     verdict_abandon_drafts,
@@ -76,31 +74,12 @@ def _lock_clause(of: str, *, skip_locked: bool = False) -> str:
 
 # The reviewers' queue hot path (next, submit) reads with plain SQL: the ORM spends more CPU compiling a
 # locking, joined SELECT than PostgreSQL spends running it, and these statements run once per request of
-# every reviewer. Rows become model instances through `_from_row`, which applies the database's value
-# converters as the ORM does (cheaper than a RawQuerySet, which maps its cursor's columns on every call).
-# Writes stay on the ORM. Table names are Django's defaults for these models.
-M = TypeVar("M", bound=Model)
-
+# every reviewer. Rows become model instances through `row_from_db`, which applies the database's value
+# converters as the ORM does (cheaper than a RawQuerySet, which maps its cursor's columns on every call);
+# the hot path's writes go through `row_update` / `row_insert` (reviews/services/rows.py) for the same
+# reason. Table names are Django's defaults for these models.
 _TASK_ATTNAMES = [field.attname for field in ReviewTask._meta.concrete_fields]
 _TASK_COLUMNS = ", ".join(f't."{field.column}"' for field in ReviewTask._meta.concrete_fields)
-
-
-@functools.cache
-def _fields_by_attname(model: type[Model]) -> dict[str, Any]:
-    return {field.attname: field for field in model._meta.concrete_fields}
-
-
-def _from_row(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:
-    """`model.from_db` for a row of plain SQL whose columns are `attnames`, converted as the ORM converts
-    them (SQLite, for one, returns datetimes and UUIDs as text)."""
-    fields = _fields_by_attname(model)
-    converted = []
-    for name, value in zip(attnames, values, strict=True):
-        col = fields[name].get_col(model._meta.db_table)
-        for convert in (*connection.ops.get_db_converters(col), *col.get_db_converters(connection)):
-            value = convert(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, list(attnames), converted)
 
 
 def _lock_task(task_id: int) -> ReviewTask:
@@ -115,7 +94,7 @@ def _lock_task(task_id: int) -> ReviewTask:
         row = cursor.fetchone()
     if row is None:
         raise NotFound(f"Task {task_id} does not exist.")
-    task = _from_row(ReviewTask, _TASK_ATTNAMES, row[:-1])
+    task = row_from_db(ReviewTask, _TASK_ATTNAMES, row[:-1])
     task.claim = Claim.from_db(connection.alias, ["id", "article_id"], [task.claim_id, row[-1]])
     return task
 
@@ -142,10 +121,16 @@ def _check_lease(
 
 
 def _scorecard_changed(task: ReviewTask, *, from_status: str) -> None:
-    """The article's scorecard counts tasks by state (queued, in review): ask for a rebuild when this move
-    changes those counts. Takes the article's row lock last, after the task's, as every service does."""
+    """The article's scorecard counts tasks by state (queued, in review): mark it changed when this move
+    changes those counts. Takes the article's row lock last, after the task's, as every service does.
+
+    Queue moves do not send a build message: the stale-scorecard sweeper rebuilds the scorecard within
+    `FACTCHECK_SCORECARD_SWEEP_SECONDS` (a minute), and until then it says it is being updated. Counts of
+    queued and in-review claims may lag that long; verdict and claim changes still build at once. A
+    message per lease cost the reviewers' hot path about 0.5 ms of web CPU and a broker round trip per
+    task (bench/queue.py, docs/benchmarks.md)."""
     if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
-        scorecard_request(article=task.claim.article_id)
+        scorecard_mark_changed(article=task.claim.article_id)
 
 
 def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
@@ -196,7 +181,7 @@ def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
         )
     ReviewEvent.objects.bulk_create(events)
     for article_id in sorted({task.claim.article_id for task in expired}):
-        scorecard_request(article=article_id)
+        scorecard_mark_changed(article=article_id)
     return len(expired)
 
 
@@ -299,9 +284,9 @@ def _candidate(sql: str, params: list[Any]) -> ReviewTask | None:
         return None
     tasks_end = len(_TASK_ATTNAMES)
     claims_end = tasks_end + len(_CLAIM_FIELDS)
-    task = _from_row(ReviewTask, _TASK_ATTNAMES, row[:tasks_end])
-    claim = _from_row(Claim, _CLAIM_FIELDS, row[tasks_end:claims_end])
-    claim.article = _from_row(Article, _ARTICLE_FIELDS, row[claims_end:])
+    task = row_from_db(ReviewTask, _TASK_ATTNAMES, row[:tasks_end])
+    claim = row_from_db(Claim, _CLAIM_FIELDS, row[tasks_end:claims_end])
+    claim.article = row_from_db(Article, _ARTICLE_FIELDS, row[claims_end:])
     task.claim = claim
     return task
 
@@ -349,15 +334,16 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
         task.lease_token = uuid.uuid4()
         task.lease_expires_at = now + _lease_length()
         task.attempts += 1
-        task.save(
-            update_fields=[
+        row_update(
+            task,
+            [
                 "status",
                 "lease_holder",
                 "lease_token",
                 "lease_expires_at",
                 "attempts",
                 "updated_at",
-            ]
+            ],
         )
         event_record(
             action=EventAction.TASK_LEASED,
@@ -461,15 +447,16 @@ def task_submit(
         task.status = TaskStatus.SUBMITTED
         task.reviewer = reviewer
         _clear_lease(task)
-        task.save(
-            update_fields=[
+        row_update(
+            task,
+            [
                 "status",
                 "reviewer",
                 "lease_holder",
                 "lease_token",
                 "lease_expires_at",
                 "updated_at",
-            ]
+            ],
         )
         event_record(
             action=EventAction.VERDICT_SUBMITTED,

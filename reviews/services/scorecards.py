@@ -7,7 +7,10 @@ for long:
 * **Requesting.** Every service that changes something a scorecard shows (a verdict published, corrected
   or retracted, a claim promoted or demoted, an article re-extracted) calls `scorecard_request(article=...)`
   inside its own transaction. That moves `Article.changed_at` forward and, after commit, queues
-  `reviews.scorecard_build`.
+  `reviews.scorecard_build`. Review tasks moving between queued and in review (leases, releases, skips,
+  expiries, editors' queue actions) only move `changed_at` forward (`scorecard_mark_changed`): the
+  sweeper rebuilds those scorecards within a minute, which spares the reviewers' queue a broker message
+  per lease.
 * **Building.** `scorecard_build` / `scorecards_build` lock the scorecard rows, compare the article's
   `changed_at` with the `source_changed_at` the scorecard was built from, and recompute only when the
   scorecard is stale. The version grows only when the content changes.
@@ -46,7 +49,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -151,33 +154,64 @@ def scorecard_enqueue(*, article_id: int) -> bool:
     return True
 
 
+def scorecard_mark_changed(*, article: Article | int) -> bool:
+    """Record that something the article's scorecard shows has changed: move `Article.changed_at` strictly
+    forward (also on the instance, so a later `article.save()` keeps it). The scorecard counts as stale
+    from then on, and the sweeper rebuilds it within `FACTCHECK_SCORECARD_SWEEP_SECONDS`; nothing is sent.
+    Queue moves use this alone (see `scorecard_shows_task_move`); `scorecard_request` also builds at once.
+
+    Call it inside the transaction that makes the change, preferably as its last write: it locks the
+    article row until that transaction ends. Returns whether the article exists."""
+    article_id = article if isinstance(article, int) else article.pk
+    now = timezone.now()
+    sql = _mark_changed_sql()
+    if sql is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, article_id])
+            row = cursor.fetchone()
+        if row is not None and isinstance(article, Article):
+            article.changed_at = row[0]
+        return row is not None
+    updated = Article.objects.filter(pk=article_id).update(
+        changed_at=Greatest(F("changed_at") + _TICK, Value(now, output_field=DateTimeField()))
+    )
+    if updated and isinstance(article, Article):
+        article.changed_at = Article.objects.filter(pk=article_id).values_list("changed_at", flat=True).get()
+    return bool(updated)
+
+
+def _mark_changed_sql() -> str | None:
+    """`scorecard_mark_changed`'s UPDATE as plain SQL where the database has one (PostgreSQL), else None
+    (the ORM writes the same UPDATE). One statement takes the article's row lock and computes
+    max(old + 1 µs, now) from the row as locked (PostgreSQL re-reads a row changed by a concurrent
+    transaction before updating it), so `changed_at` strictly grows without a separate SELECT ... FOR
+    UPDATE. It runs once per lease on the reviewers' queue, where compiling the ORM's version cost more
+    CPU than the statement itself (bench/queue_cpu.py). Parameters: now, article id."""
+    if connection.vendor != "postgresql":
+        return None
+    quote = connection.ops.quote_name
+    table, column = quote(Article._meta.db_table), quote(Article._meta.get_field("changed_at").column)
+    return (
+        f"UPDATE {table} SET {column} = GREATEST({column} + interval '1 microsecond', %s)"  # noqa: S608
+        f" WHERE {quote(Article._meta.pk.column)} = %s RETURNING {column}"
+    )
+
+
 def scorecard_request(*, article: Article | int) -> None:
     """Record that something the article's scorecard shows has changed, and build it after commit.
 
     Call it inside the transaction that makes the change (verdict published, corrected or retracted, claim
-    promoted or demoted, article re-extracted), preferably as its last write: it locks the article row
-    until that transaction ends. It moves `Article.changed_at` strictly forward (also on the instance, so
-    a later `article.save()` keeps it) and registers a `reviews.scorecard_build` message with
-    `transaction.on_commit`; a rollback sends nothing. Calling it several times in one transaction is
+    promoted or demoted, article re-extracted), preferably as its last write: `scorecard_mark_changed`
+    locks the article row until that transaction ends. It registers a `reviews.scorecard_build` message
+    with `transaction.on_commit`; a rollback sends nothing. Calling it several times in one transaction is
     harmless: the first build to run sees every change and the others find the scorecard current.
     Publishing the message never fails the caller: if the broker is down it is logged and the sweeper
     repairs the scorecard.
     """
     article_id = article if isinstance(article, int) else article.pk
     with transaction.atomic(savepoint=False):
-        # One UPDATE: it takes the article's row lock and computes max(old + 1 µs, now) from the row as
-        # locked (PostgreSQL re-reads a row changed by a concurrent transaction before updating it), so
-        # `changed_at` strictly grows without a separate SELECT ... FOR UPDATE. This runs once per lease on
-        # the reviewers' queue hot path.
-        updated = Article.objects.filter(pk=article_id).update(
-            changed_at=Greatest(F("changed_at") + _TICK, Value(timezone.now(), output_field=DateTimeField()))
-        )
-        if not updated:
+        if not scorecard_mark_changed(article=article):
             return
-        if isinstance(article, Article):
-            article.changed_at = (
-                Article.objects.filter(pk=article_id).values_list("changed_at", flat=True).get()
-            )
     transaction.on_commit(_EnqueueBuild(article_id))
 
 
@@ -191,7 +225,8 @@ def scorecard_shows_task_move(*, from_status: str, to_status: str) -> bool:
     """Whether a review task moving between these states changes its article's scorecard. A scorecard
     counts claims by their open task's state only as queued (available) or in review (leased, submitted,
     returned), so a move inside one of those groups (a lease of a returned task, a submission) changes
-    nothing and needs no `scorecard_request`: on the reviewers' queue that saves a build per submission."""
+    nothing: on the reviewers' queue that saves an article update per submission. A move that does change
+    the counts marks the scorecard changed (`scorecard_mark_changed`), and the sweeper rebuilds it."""
     return _task_bucket(from_status) != _task_bucket(to_status)
 
 

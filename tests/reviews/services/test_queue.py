@@ -22,7 +22,14 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.services import queue
-from reviews.services.scorecards import _EnqueueBuild, scorecard_data, scorecard_shows_task_move
+from reviews.services.scorecards import (
+    _EnqueueBuild,
+    scorecard_build,
+    scorecard_data,
+    scorecard_shows_task_move,
+    scorecards_stale_ids,
+    scorecards_sweep,
+)
 from reviews.services.verdicts import CitationInput, VerdictInput
 from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory
 
@@ -360,17 +367,23 @@ def test_scorecard_shows_task_move(from_status: TaskStatus, to_status: TaskStatu
     assert scorecard_shows_task_move(from_status=from_status, to_status=to_status) is shown
 
 
-def test_a_lease_requests_a_scorecard_build_and_a_submission_does_not(
+def test_a_lease_marks_the_scorecard_changed_without_a_message_and_a_submission_leaves_it(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     task = make_task()
     alice = make_reviewer("alice")
     article = Article.objects.get(pk=task.claim.article_id)
+    scorecard_build(article_id=article.pk)
     with django_capture_on_commit_callbacks() as on_lease:
         leased = next_task(alice)
-    assert builds_queued(on_lease) == [article.pk]
+    # Queue moves send no build message: the scorecard is stale until the sweeper rebuilds it.
+    assert builds_queued(on_lease) == []
     after_lease = Article.objects.get(pk=article.pk).changed_at
     assert after_lease > article.changed_at
+    assert scorecards_stale_ids() == [article.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scorecards_sweep() == 1
+    assert scorecards_stale_ids() == []
     before = scorecard_data(article=article.pk)
     assert (before["queued"], before["in_review"]) == (0, 1)
     with django_capture_on_commit_callbacks() as on_submit:

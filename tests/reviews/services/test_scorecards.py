@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -19,6 +20,7 @@ from reviews.services.scorecards import (
     BuildOutcome,
     scorecard_build,
     scorecard_data,
+    scorecard_mark_changed,
     scorecard_request,
     scorecards_build,
     scorecards_fan_out,
@@ -375,6 +377,36 @@ def test_request_moves_changed_at_forward_and_builds_after_commit(django_capture
     assert article.changed_at == future + dt.timedelta(microseconds=1)
     assert Article.objects.get(pk=article.pk).changed_at == article.changed_at
     assert Scorecard.objects.get(article=article).source_changed_at == article.changed_at
+
+
+@pytest.mark.parametrize("plain_sql", [True, False], ids=["database's own SQL", "ORM"])
+def test_mark_changed_moves_changed_at_strictly_forward_and_sends_nothing(
+    plain_sql: bool, django_capture_on_commit_callbacks
+) -> None:
+    article = article_with_claims(1)
+    future = timezone.now() + dt.timedelta(hours=1)
+    Article.objects.filter(pk=article.pk).update(changed_at=future)
+    article.refresh_from_db()
+    patch = (
+        contextlib.nullcontext()
+        if plain_sql
+        else mock.patch("reviews.services.scorecards._mark_changed_sql", return_value=None)
+    )
+    with patch, django_capture_on_commit_callbacks() as callbacks:
+        assert scorecard_mark_changed(article=article) is True
+        assert scorecard_mark_changed(article=article.pk) is True
+        assert scorecard_mark_changed(article=999_999) is False
+    assert callbacks == []
+    # Strictly later each time even when the clock says otherwise; the instance got the first value.
+    assert article.changed_at == future + dt.timedelta(microseconds=1)
+    assert Article.objects.get(pk=article.pk).changed_at == future + dt.timedelta(microseconds=2)
+    assert scorecards_stale_ids() == [article.pk]
+
+    Article.objects.filter(pk=article.pk).update(changed_at=timezone.now() - dt.timedelta(days=1))
+    before = timezone.now()
+    with patch:
+        scorecard_mark_changed(article=article)
+    assert article.changed_at >= before, "now, when that is later than the last change"
 
 
 def test_requests_in_one_transaction_cost_one_build(django_capture_on_commit_callbacks) -> None:

@@ -1,0 +1,144 @@
+"""reviews/services/rows.py: lean single-row writes store exactly what the ORM stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import DatabaseError, connection
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
+from django.forms.models import model_to_dict
+
+from reviews.models import Citation, EventAction, ReviewEvent, ReviewTask, TaskStatus, Verdict
+from reviews.services.rows import row_from_db, row_insert, row_update, rows_insert
+from tests.factories import ReviewTaskFactory, UserFactory, rating
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(instance: Model) -> dict[str, object]:
+    """Every concrete field as read back from the database."""
+    fresh = type(instance).objects.get(pk=instance.pk)  # type: ignore[attr-defined]
+    return {field.attname: getattr(fresh, field.attname) for field in fresh._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("model", [ReviewEvent, Citation, Verdict, ReviewTask])
+def test_the_models_written_this_way_have_no_save_signal_receivers(model: type[Model]) -> None:
+    # The helpers skip pre_save / post_save: a receiver added later would silently miss these writes.
+    assert not pre_save.has_listeners(model)
+    assert not post_save.has_listeners(model)
+
+
+def test_row_insert_stores_what_create_stores() -> None:
+    task = ReviewTaskFactory.create()
+    actor = UserFactory.create()
+    values = {
+        "action": EventAction.TASK_LEASED,
+        "actor": actor,
+        "task": task,
+        "from_status": "available",
+        "to_status": "leased",
+        "note": "a note with 'quotes' and ünïcode",
+        "data": {"expires": "2026-11-21T10:00:00+00:00", "nested": [1, None, "x"]},
+        "created_at": dt.datetime(2026, 11, 21, 9, 30, 15, 123456, tzinfo=dt.UTC),
+    }
+    by_orm = ReviewEvent.objects.create(**values)
+    lean = row_insert(ReviewEvent(**values))
+
+    assert lean.pk is not None
+    assert lean.pk != by_orm.pk
+    assert not lean._state.adding
+    expected, got = stored(by_orm), stored(lean)
+    expected.pop("id"), got.pop("id")
+    assert got == expected
+
+
+def test_row_insert_applies_field_defaults() -> None:
+    event = row_insert(ReviewEvent(action=EventAction.TASK_LEASED))
+    fresh = ReviewEvent.objects.get(pk=event.pk)
+    assert fresh.data == {}
+    assert fresh.created_at == event.created_at
+
+
+def test_rows_insert_writes_several_rows_in_order_and_sets_their_keys() -> None:
+    task = ReviewTaskFactory.create()
+    verdict = row_insert(
+        Verdict(claim_id=task.claim_id, task=task, reviewer=UserFactory.create(), rating=rating("false"))
+    )
+    citations = rows_insert(
+        [
+            Citation(verdict=verdict, url=f"https://example.org/{n}", title=f"T{n}", position=n)
+            for n in range(3)
+        ]
+    )
+    assert [c.pk for c in citations] == sorted(c.pk for c in citations)
+    assert list(verdict.citations.order_by("position").values_list("pk", "url")) == [
+        (c.pk, c.url) for c in citations
+    ]
+    assert Verdict.objects.get(pk=verdict.pk).rating.slug == "false"  # type: ignore[union-attr]
+
+
+def test_rows_insert_refuses_stored_or_mixed_rows() -> None:
+    event = row_insert(ReviewEvent(action=EventAction.TASK_LEASED))
+    with pytest.raises(ValueError, match="new, unsaved rows of one model"):
+        rows_insert([event])
+    with pytest.raises(ValueError, match="new, unsaved rows of one model"):
+        rows_insert([ReviewEvent(action=EventAction.TASK_LEASED), Citation(url="https://example.org")])
+    assert rows_insert([]) == []
+
+
+def test_row_update_writes_only_the_listed_fields_and_refreshes_auto_now() -> None:
+    task = ReviewTaskFactory.create()
+    holder = UserFactory.create()
+    before = ReviewTask.objects.get(pk=task.pk)
+    ReviewTask.objects.filter(pk=task.pk).update(priority=777)  # changed behind the instance's back
+
+    task.status = TaskStatus.LEASED
+    task.lease_holder = holder
+    task.lease_token = uuid.uuid4()
+    task.lease_expires_at = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    task.priority = 1  # not listed: must not be written
+    row_update(task, ["status", "lease_holder", "lease_token", "lease_expires_at", "updated_at"])
+
+    fresh = ReviewTask.objects.get(pk=task.pk)
+    assert (fresh.status, fresh.lease_holder_id, fresh.lease_token, fresh.lease_expires_at) == (
+        TaskStatus.LEASED,
+        holder.pk,
+        task.lease_token,
+        task.lease_expires_at,
+    )
+    assert fresh.priority == 777
+    assert fresh.updated_at == task.updated_at
+    assert fresh.updated_at > before.updated_at
+    assert model_to_dict(fresh, fields=["claim", "attempts"]) == model_to_dict(
+        before, fields=["claim", "attempts"]
+    )
+
+
+def test_row_update_of_a_missing_row_raises_like_save() -> None:
+    task = ReviewTaskFactory.create()
+    ReviewTask.objects.filter(pk=task.pk).delete()
+    with pytest.raises(DatabaseError, match="was not updated"):
+        row_update(task, ["status"])
+
+
+def test_row_from_db_converts_like_the_orm() -> None:
+    task = ReviewTaskFactory.create(
+        status=TaskStatus.LEASED,
+        lease_holder=UserFactory.create(),
+        lease_token=uuid.uuid4(),
+        lease_expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+    )
+
+    # A subset of the columns, in the model's field order (as `Model.from_db` takes them).
+    wanted = {"id", "lease_token", "created_at", "status", "lease_expires_at"}
+    names = [f.attname for f in ReviewTask._meta.concrete_fields if f.attname in wanted]
+    columns = ", ".join(f'"{ReviewTask._meta.get_field(n).column}"' for n in names)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM reviews_reviewtask WHERE id = %s", [task.pk])  # noqa: S608
+        row = cursor.fetchone()
+    built = row_from_db(ReviewTask, names, row)
+    orm = ReviewTask.objects.get(pk=task.pk)
+    assert [getattr(built, n) for n in names] == [getattr(orm, n) for n in names]
