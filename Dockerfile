@@ -10,4 +10,6 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost python manage.py
 RUN useradd --create-home app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "factcheck.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]
+# gunicorn reads its number of (sync) workers from WEB_CONCURRENCY; see docker-compose.yml.
+ENV WEB_CONCURRENCY=3
+CMD ["gunicorn", "factcheck.wsgi", "--bind", "0.0.0.0:8000"]

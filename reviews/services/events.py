@@ -14,6 +14,38 @@ from reviews.services.rows import row_insert
 Actor = User | AnonymousUser | None
 
 
+def event_row(
+    *,
+    action: EventAction,
+    actor: Actor = None,
+    article: Article | None = None,
+    claim: Claim | None = None,
+    task: ReviewTask | None = None,
+    verdict: Verdict | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> ReviewEvent:
+    """The audit row for a change, not yet stored: `event_record` stores it at once; the queue's hot path
+    writes it together with the task (reviews/services/rows.py)."""
+    user = actor if isinstance(actor, User) else None
+    if article is None and claim is not None:
+        article = claim.article
+    return ReviewEvent(
+        action=action,
+        actor=user,
+        article=article,
+        claim=claim,
+        task=task,
+        verdict=verdict,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+    )
+
+
 def event_record(
     *,
     action: EventAction,
@@ -27,15 +59,13 @@ def event_record(
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> ReviewEvent:
-    user = actor if isinstance(actor, User) else None
-    if article is None and claim is not None:
-        article = claim.article
-    # Written with `row_insert` (reviews/services/rows.py): every transition records one, on the reviewers'
-    # hot path too, and this is the same INSERT without compiling a new query each time.
+    """Store the audit row for a change (see `event_row`)."""
+    # Written with `row_insert` (reviews/services/rows.py): every transition records one, and this is the
+    # same INSERT without compiling a new query each time.
     return row_insert(
-        ReviewEvent(
+        event_row(
             action=action,
-            actor=user,
+            actor=actor,
             article=article,
             claim=claim,
             task=task,
@@ -43,6 +73,6 @@ def event_record(
             from_status=from_status,
             to_status=to_status,
             note=note,
-            data=data or {},
+            data=data,
         )
     )

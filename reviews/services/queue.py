@@ -35,9 +35,13 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.services.events import event_record
-from reviews.services.rows import row_from_db, row_update
-from reviews.services.scorecards import scorecard_mark_changed, scorecard_shows_task_move
+from reviews.services.events import event_record, event_row
+from reviews.services.rows import insert_write, row_from_db, rows_write, update_write
+from reviews.services.scorecards import (
+    scorecard_mark_changed,
+    scorecard_mark_changed_write,
+    scorecard_shows_task_move,
+)
 from reviews.services.verdicts import (
     VerdictInput,
     verdict_abandon_drafts,
@@ -131,6 +135,17 @@ def _scorecard_changed(task: ReviewTask, *, from_status: str) -> None:
     task (bench/queue.py, docs/benchmarks.md)."""
     if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
         scorecard_mark_changed(article=task.claim.article_id)
+
+
+def _record_move(task: ReviewTask, update_fields: list[str], event: ReviewEvent, *, from_status: str) -> None:
+    """Write a transition on the reviewers' hot path: the task's changed fields, its audit event and, when
+    the move changes what the article's scorecard counts, the article's `changed_at`. On PostgreSQL that
+    is one statement (`rows_write`) instead of three; the task row is already locked, so the article's
+    lock is still the last one taken, as every service takes them."""
+    writes = [update_write(task, update_fields), insert_write([event])]
+    if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
+        writes.append(scorecard_mark_changed_write(article_id=task.claim.article_id))
+    rows_write(writes)
 
 
 def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
@@ -334,26 +349,19 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
         task.lease_token = uuid.uuid4()
         task.lease_expires_at = now + _lease_length()
         task.attempts += 1
-        row_update(
+        _record_move(
             task,
-            [
-                "status",
-                "lease_holder",
-                "lease_token",
-                "lease_expires_at",
-                "attempts",
-                "updated_at",
-            ],
-        )
-        event_record(
-            action=EventAction.TASK_LEASED,
-            actor=reviewer,
-            task=task,
+            ["status", "lease_holder", "lease_token", "lease_expires_at", "attempts", "updated_at"],
+            event_row(
+                action=EventAction.TASK_LEASED,
+                actor=reviewer,
+                task=task,
+                from_status=from_status,
+                to_status=TaskStatus.LEASED,
+                data={"expires": task.lease_expires_at.isoformat()},
+            ),
             from_status=from_status,
-            to_status=TaskStatus.LEASED,
-            data={"expires": task.lease_expires_at.isoformat()},
         )
-        _scorecard_changed(task, from_status=from_status)
     return NextTask(task=task, resumed=False)
 
 
@@ -447,27 +455,20 @@ def task_submit(
         task.status = TaskStatus.SUBMITTED
         task.reviewer = reviewer
         _clear_lease(task)
-        row_update(
+        _record_move(
             task,
-            [
-                "status",
-                "reviewer",
-                "lease_holder",
-                "lease_token",
-                "lease_expires_at",
-                "updated_at",
-            ],
-        )
-        event_record(
-            action=EventAction.VERDICT_SUBMITTED,
-            actor=reviewer,
-            task=task,
-            verdict=verdict,
+            ["status", "reviewer", "lease_holder", "lease_token", "lease_expires_at", "updated_at"],
+            event_row(
+                action=EventAction.VERDICT_SUBMITTED,
+                actor=reviewer,
+                task=task,
+                verdict=verdict,
+                from_status=TaskStatus.LEASED,
+                to_status=TaskStatus.SUBMITTED,
+                data={"rating": label.slug if label else None, "citations": len(data.citations)},
+            ),
             from_status=TaskStatus.LEASED,
-            to_status=TaskStatus.SUBMITTED,
-            data={"rating": label.slug if label else None, "citations": len(data.citations)},
         )
-        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return verdict
 
 

@@ -77,6 +77,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.services.rows import Write
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ def scorecard_mark_changed(*, article: Article | int) -> bool:
     sql = _mark_changed_sql()
     if sql is not None:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [now, article_id])
+            cursor.execute(f"{sql} RETURNING {_changed_at_column()}", [now, article_id])
             row = cursor.fetchone()
         if row is not None and isinstance(article, Article):
             article.changed_at = row[0]
@@ -180,6 +181,23 @@ def scorecard_mark_changed(*, article: Article | int) -> bool:
     return bool(updated)
 
 
+def scorecard_mark_changed_write(*, article_id: int) -> Write:
+    """`scorecard_mark_changed` as a `Write` for `rows_write`: the queue marks the article in the same
+    statement as the task and its audit event (on PostgreSQL; elsewhere it runs on its own)."""
+    sql = _mark_changed_sql()
+    return Write(
+        sql=sql or "",
+        params=[timezone.now(), article_id],
+        returning=_changed_at_column(),
+        done=lambda changed_at: None,
+        alone=lambda: scorecard_mark_changed(article=article_id),
+    )
+
+
+def _changed_at_column() -> str:
+    return connection.ops.quote_name(Article._meta.get_field("changed_at").column)
+
+
 def _mark_changed_sql() -> str | None:
     """`scorecard_mark_changed`'s UPDATE as plain SQL where the database has one (PostgreSQL), else None
     (the ORM writes the same UPDATE). One statement takes the article's row lock and computes
@@ -190,10 +208,10 @@ def _mark_changed_sql() -> str | None:
     if connection.vendor != "postgresql":
         return None
     quote = connection.ops.quote_name
-    table, column = quote(Article._meta.db_table), quote(Article._meta.get_field("changed_at").column)
+    table, column = quote(Article._meta.db_table), _changed_at_column()
     return (
         f"UPDATE {table} SET {column} = GREATEST({column} + interval '1 microsecond', %s)"  # noqa: S608
-        f" WHERE {quote(Article._meta.pk.column)} = %s RETURNING {column}"
+        f" WHERE {quote(Article._meta.pk.column)} = %s"
     )
 
 

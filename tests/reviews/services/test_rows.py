@@ -6,13 +6,22 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 from django.forms.models import model_to_dict
+from pytest_django import DjangoAssertNumQueries
 
 from reviews.models import Citation, EventAction, ReviewEvent, ReviewTask, TaskStatus, Verdict
-from reviews.services.rows import row_from_db, row_insert, row_update, rows_insert
+from reviews.services.rows import (
+    insert_write,
+    row_from_db,
+    row_insert,
+    row_update,
+    rows_insert,
+    rows_write,
+    update_write,
+)
 from tests.factories import ReviewTaskFactory, UserFactory, rating
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +151,37 @@ def test_row_from_db_converts_like_the_orm() -> None:
     built = row_from_db(ReviewTask, names, row)
     orm = ReviewTask.objects.get(pk=task.pk)
     assert [getattr(built, n) for n in names] == [getattr(orm, n) for n in names]
+
+
+# --- several writes in one statement -------------------------------------------------------------------
+
+
+def test_rows_write_runs_updates_and_inserts_together_in_one_statement(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    task = ReviewTaskFactory.create()
+    verdict = row_insert(Verdict(claim_id=task.claim_id, task=task, reviewer=UserFactory.create()))
+    task.priority = 42
+    event = ReviewEvent(action=EventAction.TASK_LEASED, task=task, data={"n": 1})
+    citations = [Citation(verdict=verdict, url=f"https://example.org/{n}", position=n) for n in range(3)]
+    one_statement = connection.vendor == "postgresql"
+    with django_assert_num_queries(1 if one_statement else 3):
+        rows_write([update_write(task, ["priority"]), insert_write([event]), insert_write(citations)])
+
+    assert ReviewTask.objects.get(pk=task.pk).priority == 42
+    assert event.pk is not None
+    assert not event._state.adding
+    assert ReviewEvent.objects.get(pk=event.pk).data == {"n": 1}
+    assert [c.pk for c in citations] == list(
+        Citation.objects.filter(verdict=verdict).order_by("position").values_list("pk", flat=True)
+    )
+
+
+def test_rows_write_refuses_an_update_of_a_missing_row_and_the_transaction_rolls_back() -> None:
+    task = ReviewTaskFactory.create()
+    gone = ReviewTaskFactory.create()
+    ReviewTask.objects.filter(pk=gone.pk).delete()
+    event = ReviewEvent(action=EventAction.TASK_LEASED, task=task)
+    with pytest.raises(DatabaseError, match="was not updated"), transaction.atomic():
+        rows_write([insert_write([event]), update_write(gone, ["priority"])])
+    assert not ReviewEvent.objects.filter(task=task).exists()
