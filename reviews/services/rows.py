@@ -64,6 +64,23 @@ def row_from_db(model: type[M], attnames: Sequence[str], values: Sequence[Any]) 
     return model.from_db(connection.alias, list(names), converted)
 
 
+def _select_all_sql(model: type[Model], where: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608
+
+
+def row_get(model: type[M], where: str, params: Sequence[Any]) -> M | None:
+    """The first row of `model` matching the plain-SQL condition `where` (with %s parameters), every field
+    loaded, or None: `Model.objects.raw(...)` without a RawQuerySet's per-call column mapping."""
+    with connection.cursor() as cursor:
+        cursor.execute(_select_all_sql(model, where), list(params))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row_from_db(model, [field.attname for field in model._meta.concrete_fields], row)
+
+
 def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
     auto = model._meta.auto_field
     return [field for field in model._meta.concrete_fields if field is not auto]

@@ -33,7 +33,7 @@ from reviews.models import (
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
-from reviews.services.rows import row_insert, rows_insert
+from reviews.services.rows import row_get, row_insert, rows_insert
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.tasks import published_cache_build_task
 
@@ -52,8 +52,9 @@ OPEN_STATUSES = [VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RET
 # Two lookups every reviewer submission makes, in plain SQL: compiling them with the ORM cost more CPU
 # than running them (the reviewers' queue hot path, bench/queue_cpu.py). Raw querysets still convert
 # the columns as the ORM does.
-_ACTIVE_LABEL_SQL = "SELECT * FROM reviews_ratinglabel WHERE slug = %s AND is_active = %s"
-_OPEN_VERDICT_SQL = "SELECT * FROM reviews_verdict WHERE task_id = %s AND status IN (%s, %s, %s)"
+# Plain-SQL conditions of two reads on the reviewers' submit path (reviews/services/rows.py `row_get`).
+_ACTIVE_LABEL_WHERE = "slug = %s AND is_active = %s"
+_OPEN_VERDICT_WHERE = "task_id = %s AND status IN (%s, %s, %s)"
 
 logger = logging.getLogger(__name__)
 # Sending a message after commit: one quick retry, then give up (see _enqueue_render).
@@ -106,7 +107,7 @@ def verdict_validate(data: VerdictInput, *, complete: bool) -> RatingLabel | Non
 
     label: RatingLabel | None = None
     if data.rating:
-        label = next(iter(RatingLabel.objects.raw(_ACTIVE_LABEL_SQL, [data.rating, True])), None)
+        label = row_get(RatingLabel, _ACTIVE_LABEL_WHERE, [data.rating, True])
         if label is None:
             slugs = ", ".join(RatingLabel.objects.filter(is_active=True).values_list("slug", flat=True))
             add("rating", f"Unknown rating “{data.rating}”. Choose one of: {slugs}.")
@@ -177,7 +178,7 @@ def citations_replace(
 
 def verdict_open_for_task(*, task: ReviewTask) -> Verdict | None:
     """The task's open verdict (draft, submitted or returned): at most one, by verdict_one_open_per_task."""
-    return next(iter(Verdict.objects.raw(_OPEN_VERDICT_SQL, [task.pk, *OPEN_STATUSES])), None)
+    return row_get(Verdict, _OPEN_VERDICT_WHERE, [task.pk, *OPEN_STATUSES])
 
 
 def verdict_write_for_task(

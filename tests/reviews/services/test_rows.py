@@ -12,10 +12,19 @@ from django.db.models.signals import post_save, pre_save
 from django.forms.models import model_to_dict
 from pytest_django import DjangoAssertNumQueries
 
-from reviews.models import Citation, EventAction, ReviewEvent, ReviewTask, TaskStatus, Verdict
+from reviews.models import (
+    Citation,
+    EventAction,
+    RatingLabel,
+    ReviewEvent,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+)
 from reviews.services.rows import (
     insert_write,
     row_from_db,
+    row_get,
     row_insert,
     row_update,
     rows_insert,
@@ -185,3 +194,12 @@ def test_rows_write_refuses_an_update_of_a_missing_row_and_the_transaction_rolls
     with pytest.raises(DatabaseError, match="was not updated"), transaction.atomic():
         rows_write([insert_write([event]), update_write(gone, ["priority"])])
     assert not ReviewEvent.objects.filter(task=task).exists()
+
+
+def test_row_get_loads_every_field_like_the_orm_or_returns_none() -> None:
+    label = rating("mostly-false")
+    got = row_get(RatingLabel, "slug = %s AND is_active = %s", ["mostly-false", True])
+    assert got is not None
+    assert model_to_dict(got) == model_to_dict(RatingLabel.objects.get(pk=label.pk))
+    assert not got._state.adding
+    assert row_get(RatingLabel, "slug = %s", ["no-such-rating"]) is None
