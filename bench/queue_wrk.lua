@@ -18,7 +18,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local tokens, warmup, body_tail, started
+local warmup, started
 local phase, task_id, lease, t0 = "next", nil, nil, 0
 next_ms, submit_ms, completed, errors = {}, {}, 0, {}
 
