@@ -37,7 +37,7 @@ from typing import Any
 # The project root instead of bench/, whose queue.py would shadow the standard library's `queue`.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.common import ROOT, fresh_database, machine, migrate, setup_django  # noqa: E402
+from bench.common import ROOT, cpu_seconds, fresh_database, machine, migrate, setup_django  # noqa: E402
 
 DB_NAME = "factcheck_bench_api"
 BATCH = 5000
@@ -229,16 +229,7 @@ def run_wrk(
 
 def worker_cpu_seconds(master_pid: int) -> float:
     """User + system CPU used so far by the gunicorn workers (the processes whose parent is the master)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master_pid:  # fields: state, ppid, ..., utime (11), stime (12)
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return cpu_seconds(lambda _pid, _name, ppid: ppid == master_pid)
 
 
 def load_average() -> float:

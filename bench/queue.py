@@ -47,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import ROOT, fresh_database, machine, migrate, setup_django
+from bench.common import ROOT, cpu_seconds, fresh_database, machine, migrate, setup_django
 
 SUBMIT_BODY = {
     "rating": "false",
@@ -300,41 +300,14 @@ def run_wrk(
 
 
 def server_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU seconds used so far by the gunicorn master and its live workers (Linux /proc):
-    the web tier's CPU per completed task, a figure other load on a shared machine hardly moves."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        # After the command: state, ppid, ..., utime and stime are the 12th and 13th fields.
-        if int(entry.name) == master_pid or int(fields[1]) == master_pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    """CPU seconds used so far by the gunicorn master and its live workers: the web tier's CPU per task."""
+    return cpu_seconds(lambda pid, _name, ppid: master_pid in (pid, ppid))
 
 
 def postgres_cpu_seconds() -> float:
-    """User + system CPU seconds used so far by the local PostgreSQL server's processes (all backends,
-    the checkpointer, autovacuum...): with `server_cpu_seconds`, where each task's CPU goes."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        if name.startswith("postgres"):
-            fields = stat.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    """CPU seconds used so far by the local PostgreSQL server's processes (all backends, the
+    checkpointer, autovacuum...): with `server_cpu_seconds`, where each task's CPU goes."""
+    return cpu_seconds(lambda _pid, name, _ppid: name.startswith("postgres"))
 
 
 def pct(values: list[float], p: float) -> float:

@@ -31,13 +31,12 @@ import time
 
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import fresh_database, migrate, setup_django
+from bench.common import cpu_seconds, fresh_database, migrate, setup_django
 
 
 def backend_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a local PostgreSQL backend process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a local PostgreSQL backend process so far."""
+    return cpu_seconds(lambda other, _name, _ppid: other == pid)
 
 
 def main() -> None:

@@ -3,7 +3,7 @@ with the change it records."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.contrib.auth.models import AnonymousUser, User
 
@@ -14,65 +14,46 @@ from reviews.services.rows import row_insert
 Actor = User | AnonymousUser | None
 
 
-def event_row(
-    *,
-    action: EventAction,
-    actor: Actor = None,
-    article: Article | None = None,
-    claim: Claim | None = None,
-    task: ReviewTask | None = None,
-    verdict: Verdict | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    note: str = "",
-    data: dict[str, Any] | None = None,
-) -> ReviewEvent:
-    """The audit row for a change, not yet stored: `event_record` stores it at once; the queue's hot path
-    writes it together with the task (reviews/services/rows.py)."""
-    user = actor if isinstance(actor, User) else None
+class EventFields(TypedDict, total=False):
+    """What a caller says about a change; everything but the action is optional."""
+
+    action: Required[EventAction]
+    actor: Actor
+    article: Article | None
+    claim: Claim | None
+    task: ReviewTask | None
+    verdict: Verdict | None
+    from_status: str
+    to_status: str
+    note: str
+    data: dict[str, Any] | None
+
+
+def event_row(**fields: Unpack[EventFields]) -> ReviewEvent:
+    """The audit row for a change, not yet stored: `event_record` stores it at once; the queue writes it
+    in one statement with the task it moved (reviews/services/queue.py `_record_move`). The actor is
+    stored only when it is a user (anonymous callers and the system are None); the article defaults to
+    the claim's."""
+    actor = fields.get("actor")
+    claim = fields.get("claim")
+    article = fields.get("article")
     if article is None and claim is not None:
         article = claim.article
     return ReviewEvent(
-        action=action,
-        actor=user,
+        action=fields["action"],
+        actor=actor if isinstance(actor, User) else None,
         article=article,
         claim=claim,
-        task=task,
-        verdict=verdict,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        data=data or {},
+        task=fields.get("task"),
+        verdict=fields.get("verdict"),
+        from_status=fields.get("from_status", ""),
+        to_status=fields.get("to_status", ""),
+        note=fields.get("note", ""),
+        data=fields.get("data") or {},
     )
 
 
-def event_record(
-    *,
-    action: EventAction,
-    actor: Actor = None,
-    article: Article | None = None,
-    claim: Claim | None = None,
-    task: ReviewTask | None = None,
-    verdict: Verdict | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    note: str = "",
-    data: dict[str, Any] | None = None,
-) -> ReviewEvent:
-    """Store the audit row for a change (see `event_row`)."""
-    # Written with `row_insert` (reviews/services/rows.py): every transition records one, and this is the
-    # same INSERT without compiling a new query each time.
-    return row_insert(
-        event_row(
-            action=action,
-            actor=actor,
-            article=article,
-            claim=claim,
-            task=task,
-            verdict=verdict,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            data=data,
-        )
-    )
+def event_record(**fields: Unpack[EventFields]) -> ReviewEvent:
+    """Store the audit row for a change (see `event_row`), with `row_insert` (reviews/services/rows.py):
+    every transition records one, and this is the same INSERT without compiling a new query each time."""
+    return row_insert(event_row(**fields))

@@ -36,7 +36,14 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.services.events import event_record, event_row
-from reviews.services.rows import insert_write, row_from_db, rows_write, update_write
+from reviews.services.rows import (
+    attnames_of,
+    columns_of,
+    insert_write,
+    row_from_db,
+    rows_write,
+    update_write,
+)
 from reviews.services.scorecards import (
     scorecard_mark_changed,
     scorecard_mark_changed_write,
@@ -54,6 +61,10 @@ SKIP_REASON_MAX = 500
 
 def _lease_length() -> dt.timedelta:
     return dt.timedelta(seconds=settings.FACTCHECK_LEASE_SECONDS)
+
+
+# The fields a lease sets and `_clear_lease` clears.
+_LEASE_FIELDS = ["lease_holder", "lease_token", "lease_expires_at"]
 
 
 def _clear_lease(task: ReviewTask) -> None:
@@ -80,10 +91,10 @@ def _lock_clause(of: str, *, skip_locked: bool = False) -> str:
 # locking, joined SELECT than PostgreSQL spends running it, and these statements run once per request of
 # every reviewer. Rows become model instances through `row_from_db`, which applies the database's value
 # converters as the ORM does (cheaper than a RawQuerySet, which maps its cursor's columns on every call);
-# the hot path's writes go through `row_update` / `row_insert` (reviews/services/rows.py) for the same
+# every transition is written by `_record_move` (`rows_write`, reviews/services/rows.py) for the same
 # reason. Table names are Django's defaults for these models.
-_TASK_ATTNAMES = [field.attname for field in ReviewTask._meta.concrete_fields]
-_TASK_COLUMNS = ", ".join(f't."{field.column}"' for field in ReviewTask._meta.concrete_fields)
+_TASK_ATTNAMES = attnames_of(ReviewTask)
+_TASK_COLUMNS = columns_of(ReviewTask, "t")
 
 
 def _lock_task(task_id: int) -> ReviewTask:
@@ -124,25 +135,39 @@ def _check_lease(
         )
 
 
-def _scorecard_changed(task: ReviewTask, *, from_status: str) -> None:
-    """The article's scorecard counts tasks by state (queued, in review): mark it changed when this move
-    changes those counts. Takes the article's row lock last, after the task's, as every service does.
+def _record_move(
+    task: ReviewTask,
+    changed: list[str],
+    *,
+    from_status: str,
+    action: EventAction,
+    actor: User,
+    verdict: Verdict | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Write a queue transition: the task's `changed` fields (and `updated_at`), its audit event from
+    `from_status` to the task's new status and, when the move changes what the article's scorecard counts
+    (queued, in review), the article's `changed_at`. On PostgreSQL that is one statement (`rows_write`)
+    instead of three. The task row is already locked, so the article's lock is still the last one taken,
+    as every service takes them.
 
-    Queue moves do not send a build message: the stale-scorecard sweeper rebuilds the scorecard within
+    Queue moves send no scorecard build message: the stale-scorecard sweeper rebuilds the scorecard within
     `FACTCHECK_SCORECARD_SWEEP_SECONDS` (a minute), and until then it says it is being updated. Counts of
     queued and in-review claims may lag that long; verdict and claim changes still build at once. A
     message per lease cost the reviewers' hot path about 0.5 ms of web CPU and a broker round trip per
     task (bench/queue.py, docs/benchmarks.md)."""
-    if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
-        scorecard_mark_changed(article=task.claim.article_id)
-
-
-def _record_move(task: ReviewTask, update_fields: list[str], event: ReviewEvent, *, from_status: str) -> None:
-    """Write a transition on the reviewers' hot path: the task's changed fields, its audit event and, when
-    the move changes what the article's scorecard counts, the article's `changed_at`. On PostgreSQL that
-    is one statement (`rows_write`) instead of three; the task row is already locked, so the article's
-    lock is still the last one taken, as every service takes them."""
-    writes = [update_write(task, update_fields), insert_write([event])]
+    event = event_row(
+        action=action,
+        actor=actor,
+        task=task,
+        verdict=verdict,
+        from_status=from_status,
+        to_status=task.status,
+        note=note,
+        data=data,
+    )
+    writes = [update_write(task, [*changed, "updated_at"]), insert_write([event])]
     if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
         writes.append(scorecard_mark_changed_write(article_id=task.claim.article_id))
     rows_write(writes)
@@ -183,7 +208,7 @@ def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
         holder_id = task.lease_holder_id
         task.status = _after_lease_ends(task)
         _clear_lease(task)
-        task.save(update_fields=["status", "lease_holder", "lease_token", "lease_expires_at", "updated_at"])
+        task.save(update_fields=["status", *_LEASE_FIELDS, "updated_at"])
         events.append(
             ReviewEvent(
                 action=EventAction.TASK_EXPIRED,
@@ -241,16 +266,10 @@ _CLAIM_FIELDS = [
     "status",
 ]
 _ARTICLE_FIELDS = ["id", "title", "body"]
-_COLUMNS_OF = {
-    model: {field.attname: field.column for field in model._meta.concrete_fields}
-    for model in (Claim, Article)
-}
 _CANDIDATE_SELECT = (
-    f"SELECT {_TASK_COLUMNS}, "  # noqa: S608 (names from the models' metadata)
-    + ", ".join(f'c."{_COLUMNS_OF[Claim][name]}"' for name in _CLAIM_FIELDS)
-    + ", "
-    + ", ".join(f'a."{_COLUMNS_OF[Article][name]}"' for name in _ARTICLE_FIELDS)
-    + " FROM reviews_reviewtask t JOIN reviews_claim c ON c.id = t.claim_id"
+    f"SELECT {_TASK_COLUMNS}, {columns_of(Claim, 'c', _CLAIM_FIELDS)},"  # noqa: S608 (from the models)
+    f" {columns_of(Article, 'a', _ARTICLE_FIELDS)}"
+    " FROM reviews_reviewtask t JOIN reviews_claim c ON c.id = t.claim_id"
     " JOIN reviews_article a ON a.id = c.article_id"
 )
 # Work reserved for the reviewer: returned to them first, then assigned to them, each in queue order.
@@ -351,16 +370,11 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
         task.attempts += 1
         _record_move(
             task,
-            ["status", "lease_holder", "lease_token", "lease_expires_at", "attempts", "updated_at"],
-            event_row(
-                action=EventAction.TASK_LEASED,
-                actor=reviewer,
-                task=task,
-                from_status=from_status,
-                to_status=TaskStatus.LEASED,
-                data={"expires": task.lease_expires_at.isoformat()},
-            ),
+            ["status", *_LEASE_FIELDS, "attempts"],
             from_status=from_status,
+            action=EventAction.TASK_LEASED,
+            actor=reviewer,
+            data={"expires": task.lease_expires_at.isoformat()},
         )
     return NextTask(task=task, resumed=False)
 
@@ -382,15 +396,13 @@ def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str |
         verdict_abandon_drafts(task=task, reviewer=reviewer)
         task.status = _after_lease_ends(task)
         _clear_lease(task)
-        task.save()
-        event_record(
+        _record_move(
+            task,
+            ["status", *_LEASE_FIELDS],
+            from_status=TaskStatus.LEASED,
             action=EventAction.TASK_RELEASED,
             actor=reviewer,
-            task=task,
-            from_status=TaskStatus.LEASED,
-            to_status=task.status,
         )
-        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return task
 
 
@@ -418,16 +430,14 @@ def task_skip(
         if task.assignee_id == reviewer.pk:
             task.assignee = None
         _clear_lease(task)
-        task.save()
-        event_record(
+        _record_move(
+            task,
+            ["status", "assignee", *_LEASE_FIELDS],
+            from_status=TaskStatus.LEASED,
             action=EventAction.TASK_SKIPPED,
             actor=reviewer,
-            task=task,
-            from_status=TaskStatus.LEASED,
-            to_status=TaskStatus.AVAILABLE,
             note=reason,
         )
-        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return task
 
 
@@ -457,17 +467,12 @@ def task_submit(
         _clear_lease(task)
         _record_move(
             task,
-            ["status", "reviewer", "lease_holder", "lease_token", "lease_expires_at", "updated_at"],
-            event_row(
-                action=EventAction.VERDICT_SUBMITTED,
-                actor=reviewer,
-                task=task,
-                verdict=verdict,
-                from_status=TaskStatus.LEASED,
-                to_status=TaskStatus.SUBMITTED,
-                data={"rating": label.slug if label else None, "citations": len(data.citations)},
-            ),
+            ["status", "reviewer", *_LEASE_FIELDS],
             from_status=TaskStatus.LEASED,
+            action=EventAction.VERDICT_SUBMITTED,
+            actor=reviewer,
+            verdict=verdict,
+            data={"rating": label.slug if label else None, "citations": len(data.citations)},
         )
     return verdict
 
@@ -510,17 +515,15 @@ def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
             _drop_lease(task)
             task.status = TaskStatus.AVAILABLE
         task.assignee = reviewer
-        task.save()
         TaskSkip.objects.filter(task=task, reviewer=reviewer).delete()
-        event_record(
+        _record_move(
+            task,
+            ["status", "assignee", *_LEASE_FIELDS],
+            from_status=from_status,
             action=EventAction.TASK_ASSIGNED,
             actor=editor,
-            task=task,
-            from_status=from_status,
-            to_status=task.status,
             data={"assignee": reviewer.pk, "previous_assignee": previous},
         )
-        _scorecard_changed(task, from_status=from_status)
     return task
 
 
@@ -531,16 +534,14 @@ def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
         _editor_transition(task, allowed=[TaskStatus.LEASED], verb="released")
         holder = _drop_lease(task)
         task.status = _after_lease_ends(task)
-        task.save()
-        event_record(
+        _record_move(
+            task,
+            ["status", *_LEASE_FIELDS],
+            from_status=TaskStatus.LEASED,
             action=EventAction.TASK_RELEASED,
             actor=editor,
-            task=task,
-            from_status=TaskStatus.LEASED,
-            to_status=task.status,
             data={"holder": holder},
         )
-        _scorecard_changed(task, from_status=TaskStatus.LEASED)
     return task
 
 
@@ -561,19 +562,17 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
         task.assignee = None
         try:
             with transaction.atomic():
-                task.save()
+                _record_move(
+                    task,
+                    ["status", "assignee", *_LEASE_FIELDS],
+                    from_status=from_status,
+                    action=EventAction.TASK_REQUEUED,
+                    actor=editor,
+                )
         except IntegrityError:
             raise InvalidTransition(
                 f"Task {task.pk} cannot be requeued: its claim already has another open task."
             ) from None
-        event_record(
-            action=EventAction.TASK_REQUEUED,
-            actor=editor,
-            task=task,
-            from_status=from_status,
-            to_status=TaskStatus.AVAILABLE,
-        )
-        _scorecard_changed(task, from_status=from_status)
     return task
 
 
@@ -584,16 +583,14 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
         from_status = task.status
         _drop_lease(task)
         task.status = TaskStatus.CANCELLED
-        task.save()
-        event_record(
+        _record_move(
+            task,
+            ["status", *_LEASE_FIELDS],
+            from_status=from_status,
             action=EventAction.TASK_CANCELLED,
             actor=editor,
-            task=task,
-            from_status=from_status,
-            to_status=TaskStatus.CANCELLED,
             note=reason.strip()[:2000],
         )
-        _scorecard_changed(task, from_status=from_status)
     return task
 
 

@@ -64,10 +64,22 @@ def row_from_db(model: type[M], attnames: Sequence[str], values: Sequence[Any]) 
     return model.from_db(connection.alias, list(names), converted)
 
 
+def attnames_of(model: type[Model]) -> list[str]:
+    """Every concrete field's attname, in the model's field order (the order `row_from_db` takes)."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def columns_of(model: type[Model], alias: str = "", attnames: Sequence[str] | None = None) -> str:
+    """The SELECT list for these fields (all by default), in the given order, qualified by `alias` when
+    given. Quoted the standard SQL way, so it can be built at import time, before any connection."""
+    fields = _fields_by_attname(model)
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{fields[name].column}"' for name in attnames or attnames_of(model))
+
+
 def _select_all_sql(model: type[Model], where: str) -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
-    return f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"SELECT {columns_of(model)} FROM {table} WHERE {where}"  # noqa: S608
 
 
 def row_get(model: type[M], where: str, params: Sequence[Any]) -> M | None:
@@ -78,7 +90,7 @@ def row_get(model: type[M], where: str, params: Sequence[Any]) -> M | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return row_from_db(model, [field.attname for field in model._meta.concrete_fields], row)
+    return row_from_db(model, attnames_of(model), row)
 
 
 def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
