@@ -74,6 +74,7 @@ if FACTCHECK_TEST_POSTGRES:
     DATABASES = {"default": env.db_url_config(_pg_url)}
     DATABASES["default"]["TEST"] = {"NAME": env.str("FACTCHECK_TEST_DB_NAME", default="test_factcheck")}
     DATABASES["default"]["OPTIONS"] = POSTGRES_OPTIONS
+    DATABASES["default"]["ENGINE"] = "factcheck.postgresql"
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "test.sqlite3")}}
 
