@@ -1,8 +1,9 @@
 """CPU and queries per reviewer cycle, in process: the queue API's hot path without the noise of a shared
 machine. One Django process (production settings, PostgreSQL) serves `POST /api/v1/queue/next` ->
 `POST /api/v1/tasks/{id}/submit` (one citation) through the full WSGI stack (middleware, DRF, token auth)
-for --cycles cycles, and reports the process CPU time per cycle, the CPU time of its PostgreSQL backend
-(local server, read from /proc) and the SQL queries of each request.
+for --cycles cycles, calling the WSGI application as gunicorn does (so the request signals run: closing
+stale connections, the connection health check), and reports the process CPU time per cycle, the CPU
+time of its PostgreSQL backend (local server, read from /proc) and the SQL queries of each request.
 
     .venv/bin/python bench/queue_cpu.py [--cycles 300] [--queued 10000] [--profile 30]
 
@@ -28,6 +29,7 @@ import json
 import os
 import pstats
 import time
+from typing import Any
 
 sys.path.insert(0, str(_HERE.parent))
 
@@ -62,33 +64,63 @@ def main() -> None:
     setup_django(database_url, settings="factcheck.settings.production")
     migrate()
 
+    from django.core.wsgi import get_wsgi_application
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from bench.queue import SUBMIT_BODY, fill_queue, make_reviewers
 
     fill_queue(args.queued)
     (token,) = make_reviewers(1)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    application = get_wsgi_application()
+
+    def post(path: str, body: dict[str, object] | None = None) -> tuple[int, dict[str, Any]]:
+        """One request through the WSGI application, as gunicorn makes it (request_started and
+        request_finished included: they close stale connections and run the health check)."""
+        payload = json.dumps(body).encode() if body is not None else b""
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Token {token}",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(payload)),
+            "wsgi.input": io.BytesIO(payload),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        status: list[str] = []
+        response = application(environ, lambda s, _headers, _exc=None: status.append(s))
+        try:
+            content = b"".join(response)
+        finally:
+            response.close()
+        return int(status[0].split()[0]), json.loads(content) if content else {}
 
     def cycle() -> None:
-        response = client.post("/api/v1/queue/next", content_type="application/json")
-        assert response.status_code == 200, response.content
-        task = response.json()
-        body = {**SUBMIT_BODY, "lease_token": task["lease_token"]}
-        response = client.post(f"/api/v1/tasks/{task['id']}/submit", body, content_type="application/json")
-        assert response.status_code == 201, response.content
+        code, task = post("/api/v1/queue/next")
+        assert code == 200, task
+        code, answer = post(
+            f"/api/v1/tasks/{task['id']}/submit", {**SUBMIT_BODY, "lease_token": task["lease_token"]}
+        )
+        assert code == 201, answer
 
     for _ in range(20):  # warm up: imports, URL resolver, the connection
         cycle()
     # The queries of one cycle, printed with --profile (capturing them costs time: not while timing).
     with CaptureQueriesContext(connection) as next_queries:
-        response = client.post("/api/v1/queue/next", content_type="application/json")
-    task = response.json()
-    body = {**SUBMIT_BODY, "lease_token": task["lease_token"]}
+        _, task = post("/api/v1/queue/next")
     with CaptureQueriesContext(connection) as submit_queries:
-        client.post(f"/api/v1/tasks/{task['id']}/submit", body, content_type="application/json")
+        post(f"/api/v1/tasks/{task['id']}/submit", {**SUBMIT_BODY, "lease_token": task["lease_token"]})
     counts = len(next_queries), len(submit_queries)
     if args.profile:
         for name, captured in (("next", next_queries), ("submit", submit_queries)):

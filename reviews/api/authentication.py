@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from reviews.services.rows import cursor
+
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 _TOKEN_FIELDS = [field.attname for field in Token._meta.concrete_fields]
 
@@ -63,9 +65,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
             # own query, and ModelBackend loads the permissions on the first has_perm as it always did.
             user, token = super().authenticate_credentials(key)
             return user, token
-        with connection.cursor() as cursor:
-            cursor.execute(_QUERY, [key])
-            row = cursor.fetchone()
+        shared = cursor()  # the hot path's reused cursor (reviews/services/rows.py)
+        shared.execute(_QUERY, [key])
+        row = shared.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         token_values = row[: len(_TOKEN_FIELDS)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +38,10 @@ from reviews.models import (
 )
 from reviews.services.events import event_record, event_row
 from reviews.services.rows import (
+    Write,
     attnames_of,
     columns_of,
+    cursor,
     insert_write,
     row_from_db,
     rows_write,
@@ -52,6 +55,7 @@ from reviews.services.scorecards import (
 from reviews.services.verdicts import (
     VerdictInput,
     verdict_abandon_drafts,
+    verdict_prepare_for_task,
     verdict_validate,
     verdict_write_for_task,
 )
@@ -104,9 +108,9 @@ def _lock_task(task_id: int) -> ReviewTask:
         f"SELECT {_TASK_COLUMNS}, c.article_id FROM reviews_reviewtask t"  # noqa: S608
         " JOIN reviews_claim c ON c.id = t.claim_id WHERE t.id = %s" + _lock_clause("t")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [task_id])
-        row = cursor.fetchone()
+    shared = cursor()
+    shared.execute(sql, [task_id])
+    row = shared.fetchone()
     if row is None:
         raise NotFound(f"Task {task_id} does not exist.")
     task = row_from_db(ReviewTask, _TASK_ATTNAMES, row[:-1])
@@ -145,12 +149,14 @@ def _record_move(
     verdict: Verdict | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
+    before: Sequence[Write] = (),
 ) -> None:
     """Write a queue transition: the task's `changed` fields (and `updated_at`), its audit event from
     `from_status` to the task's new status and, when the move changes what the article's scorecard counts
-    (queued, in review), the article's `changed_at`. On PostgreSQL that is one statement (`rows_write`)
-    instead of three. The task row is already locked, so the article's lock is still the last one taken,
-    as every service takes them.
+    (queued, in review), the article's `changed_at`, after the writes `before` (a submission's new
+    verdict and citations). On PostgreSQL that is one statement (`rows_write`) instead of three to five.
+    The task row is already locked, so the article's lock is still the last one taken, as every service
+    takes them.
 
     Queue moves send no scorecard build message: the stale-scorecard sweeper rebuilds the scorecard within
     `FACTCHECK_SCORECARD_SWEEP_SECONDS` (a minute), and until then it says it is being updated. Counts of
@@ -167,7 +173,7 @@ def _record_move(
         note=note,
         data=data,
     )
-    writes = [update_write(task, [*changed, "updated_at"]), insert_write([event])]
+    writes = [*before, update_write(task, [*changed, "updated_at"]), insert_write([event])]
     if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
         writes.append(scorecard_mark_changed_write(article_id=task.claim.article_id))
     rows_write(writes)
@@ -294,26 +300,25 @@ _QUEUE_SQL = (
 
 def _lock_reviewer(reviewer: User) -> None:
     """Serialise one reviewer's queue calls: their user row, locked until the transaction ends."""
-    with connection.cursor() as cursor:
-        sql = "SELECT u.id FROM auth_user u WHERE u.id = %s" + _lock_clause("u")  # noqa: S608
-        cursor.execute(sql, [reviewer.pk])
+    sql = "SELECT u.id FROM auth_user u WHERE u.id = %s" + _lock_clause("u")  # noqa: S608
+    cursor().execute(sql, [reviewer.pk])
 
 
 def _held(*, reviewer: User, now: dt.datetime) -> tuple[list[int], bool, bool]:
     """The ids of the tasks `reviewer` holds (soonest to expire first), whether any lease has expired, and
     whether work is reserved for them."""
     at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(_HELD_SQL, [at, reviewer.pk, reviewer.pk, reviewer.pk, at])
-        rows = cursor.fetchall()
+    shared = cursor()
+    shared.execute(_HELD_SQL, [at, reviewer.pk, reviewer.pk, reviewer.pk, at])
+    rows = shared.fetchall()
     return [row[0] for row in rows if row[0] is not None], bool(rows[0][1]), bool(rows[0][2])
 
 
 def _candidate(sql: str, params: list[Any]) -> ReviewTask | None:
     """Run a candidate query (row locked, SKIP LOCKED) and return the task with its claim and article."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql + _lock_clause("t", skip_locked=True), params)
-        row = cursor.fetchone()
+    shared = cursor()
+    shared.execute(sql + _lock_clause("t", skip_locked=True), params)
+    row = shared.fetchone()
     if row is None:
         return None
     tasks_end = len(_TASK_ATTNAMES)
@@ -461,7 +466,9 @@ def task_submit(
     with transaction.atomic():
         task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
         label = verdict_validate(data, complete=True)
-        verdict = verdict_write_for_task(task=task, reviewer=reviewer, data=data, submit=True, label=label)
+        verdict, verdict_writes = verdict_prepare_for_task(
+            task=task, reviewer=reviewer, data=data, submit=True, label=label
+        )
         task.status = TaskStatus.SUBMITTED
         task.reviewer = reviewer
         _clear_lease(task)
@@ -473,6 +480,7 @@ def task_submit(
             actor=reviewer,
             verdict=verdict,
             data={"rating": label.slug if label else None, "citations": len(data.citations)},
+            before=verdict_writes,
         )
     return verdict
 

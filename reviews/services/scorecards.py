@@ -77,7 +77,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.services.rows import Write
+from reviews.services.rows import Write, cursor
 
 logger = logging.getLogger(__name__)
 
@@ -167,9 +167,9 @@ def scorecard_mark_changed(*, article: Article | int) -> bool:
     now = timezone.now()
     sql = _mark_changed_sql()
     if sql is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} RETURNING {_changed_at_column()}", [now, article_id])
-            row = cursor.fetchone()
+        shared = cursor()
+        shared.execute(f"{sql} RETURNING {_changed_at_column()}", [now, article_id])
+        row = shared.fetchone()
         if row is not None and isinstance(article, Article):
             article.changed_at = row[0]
         return row is not None
@@ -184,10 +184,9 @@ def scorecard_mark_changed(*, article: Article | int) -> bool:
 def scorecard_mark_changed_write(*, article_id: int) -> Write:
     """`scorecard_mark_changed` as a `Write` for `rows_write`: the queue marks the article in the same
     statement as the task and its audit event (on PostgreSQL; elsewhere it runs on its own)."""
-    sql = _mark_changed_sql()
+    statement = (_mark_changed_sql() or "", [timezone.now(), article_id])
     return Write(
-        sql=sql or "",
-        params=[timezone.now(), article_id],
+        build=lambda refs: statement,
         returning=_changed_at_column(),
         done=lambda changed_at: None,
         alone=lambda: scorecard_mark_changed(article=article_id),

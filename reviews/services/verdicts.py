@@ -33,7 +33,7 @@ from reviews.models import (
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
-from reviews.services.rows import row_get, row_insert, rows_insert
+from reviews.services.rows import Write, insert_write, row_get, rows_insert, rows_write
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.tasks import published_cache_build_task
 
@@ -153,6 +153,22 @@ def verdict_validate(data: VerdictInput, *, complete: bool) -> RatingLabel | Non
     return label
 
 
+def citation_rows(*, verdict: Verdict, citations: Sequence[CitationInput]) -> list[Citation]:
+    """`citations` as unsaved rows of `verdict`, in order."""
+    return [
+        Citation(
+            verdict=verdict,
+            url=c.url.strip(),
+            title=c.title.strip(),
+            publisher=c.publisher.strip(),
+            published=c.published,
+            excerpt=c.excerpt.strip(),
+            position=index,
+        )
+        for index, c in enumerate(citations)
+    ]
+
+
 def citations_replace(
     *, verdict: Verdict, citations: Sequence[CitationInput], fresh: bool = False
 ) -> list[Citation]:
@@ -160,20 +176,7 @@ def citations_replace(
     `fresh`: the verdict was just created, so there is nothing to delete."""
     if not fresh:
         verdict.citations.all().delete()
-    return rows_insert(
-        [
-            Citation(
-                verdict=verdict,
-                url=c.url.strip(),
-                title=c.title.strip(),
-                publisher=c.publisher.strip(),
-                published=c.published,
-                excerpt=c.excerpt.strip(),
-                position=index,
-            )
-            for index, c in enumerate(citations)
-        ]
-    )
+    return rows_insert(citation_rows(verdict=verdict, citations=citations))
 
 
 def verdict_open_for_task(*, task: ReviewTask) -> Verdict | None:
@@ -181,13 +184,18 @@ def verdict_open_for_task(*, task: ReviewTask) -> Verdict | None:
     return row_get(Verdict, _OPEN_VERDICT_WHERE, [task.pk, *OPEN_STATUSES])
 
 
-def verdict_write_for_task(
+def verdict_prepare_for_task(
     *, task: ReviewTask, reviewer: User, data: VerdictInput, submit: bool, label: RatingLabel | None
-) -> Verdict:
-    """Create or update the task's open verdict from already validated `data`.
+) -> tuple[Verdict, list[Write]]:
+    """Create or update the task's open verdict from already validated `data`: the verdict, and the
+    writes still to run.
 
     Called by the queue service inside its transaction, with the task row locked and the lease checked.
     A draft someone else left on the task (their lease was lost) is marked abandoned, not overwritten.
+    A new verdict (a reviewer's first save or submission, the hot path) and its citations are not stored
+    here: they come back as writes for the caller to run with its own, in one statement on PostgreSQL
+    (`rows_write`, reviews/services/rows.py). An existing open verdict is saved, and its citations
+    replaced, at once, and no writes are left.
     """
     verdict = verdict_open_for_task(task=task)
     if verdict is not None and verdict.reviewer_id != reviewer.pk:
@@ -204,12 +212,24 @@ def verdict_write_for_task(
         verdict.submitted_at = timezone.now()
     elif verdict.status != VerdictStatus.RETURNED:
         verdict.status = VerdictStatus.DRAFT
-    created = verdict.pk is None
-    if created:
-        row_insert(verdict)  # the submit hot path: see reviews/services/rows.py
-    else:
-        verdict.save()
-    citations_replace(verdict=verdict, citations=data.citations, fresh=created)
+    if verdict.pk is None:
+        writes = [insert_write([verdict])]
+        if data.citations:
+            writes.append(insert_write(citation_rows(verdict=verdict, citations=data.citations)))
+        return verdict, writes
+    verdict.save()
+    citations_replace(verdict=verdict, citations=data.citations)
+    return verdict, []
+
+
+def verdict_write_for_task(
+    *, task: ReviewTask, reviewer: User, data: VerdictInput, submit: bool, label: RatingLabel | None
+) -> Verdict:
+    """`verdict_prepare_for_task`, with its writes run at once."""
+    verdict, writes = verdict_prepare_for_task(
+        task=task, reviewer=reviewer, data=data, submit=submit, label=label
+    )
+    rows_write(writes)
     return verdict
 
 

@@ -247,12 +247,13 @@ def test_mine_lists_only_my_tasks(task: ReviewTask) -> None:
 # The reviewers' hot path, pinned: every query here runs once per request of every reviewer
 # (bench/queue_cpu.py measures what they cost). Inside the test's transaction the service's own
 # transaction is a savepoint: SAVEPOINT and RELEASE SAVEPOINT are two of the counted statements.
-# On PostgreSQL a transition's task write, its event and the article's mark are one statement (rows_write).
+# On PostgreSQL a transition's writes are one statement (rows_write): the task, its event and the
+# article's mark, and for a submission the new verdict and its citations before them.
 ONE_STATEMENT = connection.vendor == "postgresql"
 # token+permissions; savepoint; user lock; held; candidate; lease + event + article; release
 NEXT_QUERIES = 7 if ONE_STATEMENT else 9
-# token+permissions; savepoint; task lock; rating; open verdict; verdict; citations; task + event; release
-SUBMIT_QUERIES = 9 if ONE_STATEMENT else 10
+# token+permissions; savepoint; task lock; rating; open verdict; verdict + citations + task + event; release
+SUBMIT_QUERIES = 7 if ONE_STATEMENT else 10
 
 
 @pytest.mark.postgres  # the counts are PostgreSQL's (token authentication loads permissions with the token)

@@ -436,9 +436,9 @@ def test_submit_writes_the_task_move_and_its_event_in_one_statement(
     task = make_task()
     alice = make_reviewer("alice")
     leased = next_task(alice)
-    # Savepoint, task lock, rating label, open verdict, verdict, citations, the writes, release. On
-    # PostgreSQL the task's move and its event are one statement (rows_write); elsewhere two.
-    with django_assert_num_queries(8 if connection.vendor == "postgresql" else 9):
+    # Savepoint, task lock, rating label, open verdict, the writes, release. On PostgreSQL the new
+    # verdict, its citations, the task's move and its event are one statement (rows_write); elsewhere four.
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 9):
         verdict = queue.task_submit(
             task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=GOOD
         )
@@ -458,6 +458,8 @@ def test_submit_writes_the_task_move_and_its_event_in_one_statement(
         TaskStatus.SUBMITTED,
     )
     assert event.data == {"rating": GOOD.rating, "citations": len(GOOD.citations)}
+    assert verdict.citations.count() == len(GOOD.citations) > 0
+    assert {c.verdict_id for c in verdict.citations.all()} == {verdict.pk}
     assert verdict.citations.count() == len(GOOD.citations)
 
 

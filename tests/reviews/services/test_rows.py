@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
 from reviews.models import (
@@ -22,6 +23,7 @@ from reviews.models import (
     Verdict,
 )
 from reviews.services.rows import (
+    cursor,
     insert_write,
     row_from_db,
     row_get,
@@ -184,6 +186,85 @@ def test_rows_write_runs_updates_and_inserts_together_in_one_statement(
     assert [c.pk for c in citations] == list(
         Citation.objects.filter(verdict=verdict).order_by("position").values_list("pk", flat=True)
     )
+
+
+def test_rows_write_links_new_rows_to_a_row_inserted_earlier_in_the_same_statement(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    task = ReviewTaskFactory.create()
+    reviewer = UserFactory.create()
+    verdict = Verdict(claim_id=task.claim_id, task=task, reviewer=reviewer, summary="New.")
+    citations = [Citation(verdict=verdict, url=f"https://example.org/{n}", position=n) for n in range(2)]
+    event = ReviewEvent(action=EventAction.VERDICT_SUBMITTED, task=task, verdict=verdict)
+    task.priority = 7
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 4):
+        rows_write(
+            [
+                insert_write([verdict]),
+                insert_write(citations),
+                update_write(task, ["priority"]),
+                insert_write([event]),
+            ]
+        )
+
+    assert verdict.pk is not None
+    # The instances carry the new key, as after save(); the rows point to the new verdict.
+    assert [c.verdict_id for c in citations] == [verdict.pk, verdict.pk]
+    assert event.verdict_id == verdict.pk
+    assert list(
+        Citation.objects.filter(verdict=verdict).order_by("position").values_list("pk", flat=True)
+    ) == [c.pk for c in citations]
+    assert ReviewEvent.objects.get(pk=event.pk).verdict_id == verdict.pk
+    assert stored(verdict) == stored(Verdict.objects.get(pk=verdict.pk))
+    assert ReviewTask.objects.get(pk=task.pk).priority == 7
+
+
+def test_a_row_pointing_to_an_unsaved_row_outside_the_statement_is_refused() -> None:
+    task = ReviewTaskFactory.create()
+    unsaved = Verdict(claim_id=task.claim_id, task=task, reviewer=UserFactory.create())
+    event = ReviewEvent(action=EventAction.VERDICT_SUBMITTED, task=task, verdict=unsaved)
+    task.priority = 3
+    with pytest.raises(ValueError, match="not stored yet"), transaction.atomic():
+        rows_write([update_write(task, ["priority"]), insert_write([event])])
+    with pytest.raises(ValueError, match="not stored yet"):
+        row_insert(ReviewEvent(action=EventAction.VERDICT_SUBMITTED, task=task, verdict=unsaved))
+    assert not ReviewEvent.objects.filter(task=task).exists()
+    assert ReviewTask.objects.get(pk=task.pk).priority != 3
+
+
+def test_a_row_pointing_to_a_row_stored_since_gets_its_key() -> None:
+    task = ReviewTaskFactory.create()
+    verdict = Verdict(claim_id=task.claim_id, task=task, reviewer=UserFactory.create())
+    event = ReviewEvent(action=EventAction.VERDICT_SUBMITTED, task=task, verdict=verdict)
+    row_insert(verdict)  # after the event was built: its verdict_id is still None
+    row_insert(event)
+    assert ReviewEvent.objects.get(pk=event.pk).verdict_id == verdict.pk
+
+
+def test_the_shared_cursor_is_reused_and_renewed_with_its_connection() -> None:
+    first = cursor()
+    assert cursor() is first
+    first.execute("SELECT 1")
+    assert first.fetchone() == (1,)
+    with CaptureQueriesContext(connection) as captured:  # query logging on: a logging cursor
+        logging_cursor = cursor()
+        logging_cursor.execute("SELECT 2")
+    assert logging_cursor is not first
+    assert [q["sql"] for q in captured.captured_queries] == ["SELECT 2"]
+    quiet = cursor()  # logging off again: a plain cursor, kept
+    assert quiet is not logging_cursor
+    assert cursor() is quiet
+
+
+@pytest.mark.postgres  # Django never closes SQLite's in-memory test database
+@pytest.mark.django_db(transaction=True)
+def test_the_shared_cursor_follows_a_reconnection() -> None:
+    before = cursor()
+    connection.close()
+    after = cursor()
+    assert after is not before
+    after.execute("SELECT 3")
+    assert after.fetchone() == (3,)
 
 
 def test_rows_write_refuses_an_update_of_a_missing_row_and_the_transaction_rolls_back() -> None:
