@@ -28,6 +28,7 @@ import io
 import json
 import os
 import pstats
+import subprocess
 import time
 from typing import Any
 
@@ -49,6 +50,12 @@ def main() -> None:
     parser.add_argument("--queued", type=int, default=10_000)
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--profile-out", help="also save the cProfile statistics to this file")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under `valgrind --tool=callgrind --instr-atstart=no`: count instructions of the measured"
+        " cycles only (see bench/queue_instructions.sh)",
+    )
     args = parser.parse_args()
 
     os.environ.update(
@@ -135,8 +142,12 @@ def main() -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
+    if args.callgrind:
+        subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
     for _ in range(args.cycles):
         cycle()
+    if args.callgrind:
+        subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
     if profiler:
         profiler.disable()
     cpu = time.process_time() - cpu
