@@ -187,6 +187,10 @@ class ReviewTask(models.Model):
     priority = models.IntegerField(default=0)
     # The article's publication date (or ingest time), copied here so ordering by recency needs no join.
     article_date = models.DateTimeField(default=timezone.now)
+    # The three user keys below are indexed by the (user, status) indexes in Meta, which serve lookups by
+    # user alone too; a single-column index beside them was only extra work on every queue move (each one
+    # updates an indexed column, so every index of the table takes a new entry), and the planner chose it
+    # over the composite one for "work returned to this reviewer", reading every task the reviewer ever did.
     # An editor may reserve a task for one reviewer; only they can take it.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -194,9 +198,15 @@ class ReviewTask(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_tasks",
+        db_index=False,
     )
     lease_holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="leased_tasks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leased_tasks",
+        db_index=False,
     )
     lease_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -207,6 +217,7 @@ class ReviewTask(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reviewed_tasks",
+        db_index=False,
     )
     attempts = models.PositiveIntegerField(default=0, help_text="How many times the task was leased.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -377,8 +388,14 @@ class Verdict(models.Model):
     summary = models.TextField(blank=True, max_length=2000)
     rationale = models.TextField(blank=True, max_length=20000)
     status = models.CharField(max_length=20, choices=VerdictStatus.choices, default=VerdictStatus.DRAFT)
+    # Indexed by verdict_reviewer_status_idx (reviewer, status), which serves lookups by reviewer alone.
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="verdicts"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verdicts",
+        db_index=False,
     )
     editor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
