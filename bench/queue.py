@@ -152,6 +152,8 @@ def start_gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:factcheck.gunicorn",
             "factcheck.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

@@ -9,7 +9,16 @@ time of its PostgreSQL backend (local server, read from /proc) and the SQL queri
 
 `--profile N` prints the N most expensive functions (cProfile, cumulative) over the measured cycles.
 The load generator of bench/queue.py and PostgreSQL are not in these figures: this is what a web worker
-spends per cycle, the number that decides how many cycles fit on the machine's cores.
+spends per cycle, the number that decides how many cycles fit on the machine's cores. The heap is frozen
+before measuring, as every gunicorn worker freezes it (factcheck/gunicorn.py).
+
+CPU time on a shared machine varies by 10-20% from run to run; instruction counts do not. To compare two
+versions of the code, count the Python process's instructions per cycle under valgrind (about 20 s):
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.out \
+        .venv/bin/python bench/queue_cpu.py --cycles 60 --queued 300 --callgrind 2>&1 | grep Collected
+
+and divide by the cycles. The same code gives the same count within about 0.5%.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from typing import Any
 sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import cpu_seconds, fresh_database, migrate, setup_django
+from factcheck.gunicorn import warm_up
 
 
 def backend_cpu_seconds(pid: int) -> float:
@@ -53,8 +63,8 @@ def main() -> None:
     parser.add_argument(
         "--callgrind",
         action="store_true",
-        help="under `valgrind --tool=callgrind --instr-atstart=no`: count instructions of the measured"
-        " cycles only (see bench/queue_instructions.sh)",
+        help="run under `valgrind --tool=callgrind --instr-atstart=no`: instructions are counted for the"
+        " measured cycles only (valgrind prints them as 'Collected')",
     )
     args = parser.parse_args()
 
@@ -106,7 +116,12 @@ def main() -> None:
             "wsgi.run_once": False,
         }
         status: list[str] = []
-        response = application(environ, lambda s, _headers, _exc=None: status.append(s))
+
+        def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status.append(line)
+            return lambda data: None
+
+        response = application(environ, start_response)
         try:
             content = b"".join(response)
         finally:
@@ -137,17 +152,19 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
+    warm_up()  # as every gunicorn worker does after loading the project (factcheck/gunicorn.py)
     profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall time
     pg_cpu = backend_cpu_seconds(backend)
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
+    toggle = ["callgrind_control", str(os.getpid())]
     if args.callgrind:
-        subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+        subprocess.run([*toggle[:1], "--instr=on", *toggle[1:]], check=True, capture_output=True)
     for _ in range(args.cycles):
         cycle()
     if args.callgrind:
-        subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
+        subprocess.run([*toggle[:1], "--instr=off", *toggle[1:]], check=True, capture_output=True)
     if profiler:
         profiler.disable()
     cpu = time.process_time() - cpu
