@@ -25,5 +25,10 @@ router.register("queue", queue.QueueViewSet, basename="queue")
 router.register("tasks", queue.TaskViewSet, basename="task")
 router.register("scorecards", scorecards.ScorecardViewSet, basename="scorecard")
 
+# The reviewers' queue routes first: they serve most requests, and Django tries the patterns in order
+# (the routes' prefixes differ, so the order changes no match; the API root keeps the registry's order).
+_QUEUE_ROUTES = ("queue-", "task-")
+_routes = sorted(router.urls, key=lambda route: not str(getattr(route, "name", "")).startswith(_QUEUE_ROUTES))
+
 # Last: anything the router does not know is a JSON 404.
-urlpatterns = [*router.urls, re_path(r"", views.api_not_found)]
+urlpatterns = [*_routes, re_path(r"", views.api_not_found)]

@@ -3,14 +3,21 @@ the server sent something (a closed connection is found either way)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from django.db import connection, connections
 from django.db.backends.postgresql import base as django_base
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg import adapt
+from psycopg.pq import Format
 
-from factcheck.postgresql.base import DatabaseWrapper, _readable
+from factcheck.postgresql.base import DatabaseWrapper, UtcTimestamptzLoader, _readable
+
+TIMESTAMPTZ_OID = 1184
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -104,3 +111,51 @@ def test_closed_connection_is_not_usable(other: DatabaseWrapper, round_trips: li
     other.connection.close()
     assert other.is_usable() is False
     assert round_trips == []
+
+
+# --- timestamps -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"2026-11-21 11:47:26.754089+00",
+        b"2026-11-21 11:47:26+00",
+        b"2026-11-21 11:47:26.5+00",
+        b"0099-01-01 00:00:00+00",
+        b"9999-12-31 23:59:59.999999+00",
+        b"2026-11-21 17:17:26.754089+05:30",  # another session time zone: Django's loader
+    ],
+)
+def test_timestamps_load_as_djangos_loader_loads_them(text: bytes) -> None:
+    conn = connections["default"]
+    conn.ensure_connection()
+    ours = UtcTimestamptzLoader(TIMESTAMPTZ_OID, conn.connection)
+    context = adapt.AdaptersMap(conn.connection.adapters)
+    register_tzloader(dt.UTC, context)  # the loader Django registers, built the way Django builds it
+    djangos = context.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    assert djangos is not None
+    reference = djangos(TIMESTAMPTZ_OID, conn.connection)
+    loaded = ours.load(text)
+    assert loaded == reference.load(text)
+    assert loaded.tzinfo is dt.UTC
+    assert loaded.isoformat() == reference.load(text).isoformat()
+
+
+def test_what_fromisoformat_cannot_read_is_djangos_loaders_error() -> None:
+    conn = connections["default"]
+    conn.ensure_connection()
+    with pytest.raises(psycopg.DataError, match="infinity"):
+        UtcTimestamptzLoader(TIMESTAMPTZ_OID, conn.connection).load(b"infinity")
+
+
+def test_the_connection_loads_timestamps_with_this_loader() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::timestamptz", [dt.datetime(2026, 11, 21, 11, 47, 26, 754089, tzinfo=dt.UTC)]
+        )
+        (value,) = cursor.fetchone()
+        loader = cursor.cursor.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    assert loader is UtcTimestamptzLoader
+    assert value == dt.datetime(2026, 11, 21, 11, 47, 26, 754089, tzinfo=dt.UTC)
+    assert value.tzinfo is dt.UTC
