@@ -11,6 +11,8 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -33,7 +35,16 @@ from reviews.models import (
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
-from reviews.services.rows import Write, insert_write, row_get, rows_insert, rows_write
+from reviews.services.rows import (
+    Write,
+    attnames_of,
+    columns_of,
+    insert_write,
+    row_from_db,
+    row_get,
+    rows_insert,
+    rows_write,
+)
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.tasks import published_cache_build_task
 
@@ -49,12 +60,47 @@ CITATIONS_MAX = 50
 
 OPEN_STATUSES = [VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED]
 
-# Two lookups every reviewer submission makes, in plain SQL: compiling them with the ORM cost more CPU
-# than running them (the reviewers' queue hot path, bench/queue_cpu.py). Raw querysets still convert
-# the columns as the ORM does.
-# Plain-SQL conditions of two reads on the reviewers' submit path (reviews/services/rows.py `row_get`).
+# Plain-SQL conditions of the two reads a reviewer's save or submission makes (reviews/services/rows.py
+# `row_get`): compiling them with the ORM cost more CPU than running them. The statuses are literals, so
+# a prepared statement's generic plan can use the partial index verdict_one_open_per_task. The queue
+# makes both reads in its task-locking statement instead (`verdict_reads_sql`).
 _ACTIVE_LABEL_WHERE = "slug = %s AND is_active = %s"
-_OPEN_VERDICT_WHERE = "task_id = %s AND status IN (%s, %s, %s)"
+_OPEN_STATUSES_SQL = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
+_OPEN_VERDICT_WHERE = f"task_id = %s AND status IN ({_OPEN_STATUSES_SQL})"
+
+
+class Lookup(Enum):
+    """Marks a value the caller did not read beforehand: the service reads it itself."""
+
+    PENDING = "pending"
+
+
+PENDING = Lookup.PENDING
+
+
+def verdict_reads_sql(*, task: str) -> tuple[str, str]:
+    """For a statement that reads the task aliased `task` and wants what a save or submission of its
+    verdict reads too, in the same round trip: the columns to select (every field of the rating label
+    aliased `vr`, then of the open verdict aliased `vo`) and the joins to add (the label's slug is their
+    one parameter). `verdict_reads_from_row` turns the columns back into the label and the verdict."""
+    columns = f"{columns_of(RatingLabel, 'vr')}, {columns_of(Verdict, 'vo')}"
+    joins = (
+        f" LEFT JOIN {RatingLabel._meta.db_table} vr ON vr.slug = %s AND vr.is_active"
+        f" LEFT JOIN {Verdict._meta.db_table} vo"
+        f" ON vo.task_id = {task}.id AND vo.status IN ({_OPEN_STATUSES_SQL})"
+    )
+    return columns, joins
+
+
+def verdict_reads_from_row(row: Sequence[Any]) -> tuple[RatingLabel | None, Verdict | None]:
+    """The rating label (None: no active label with that slug) and the open verdict (None: there is none)
+    from the columns `verdict_reads_sql` selected."""
+    label_names, verdict_names = attnames_of(RatingLabel), attnames_of(Verdict)
+    label_values, verdict_values = row[: len(label_names)], row[len(label_names) :]
+    label = row_from_db(RatingLabel, label_names, label_values) if label_values[0] is not None else None
+    verdict = row_from_db(Verdict, verdict_names, verdict_values) if verdict_values[0] is not None else None
+    return label, verdict
+
 
 logger = logging.getLogger(__name__)
 # Sending a message after commit: one quick retry, then give up (see _enqueue_render).
@@ -94,20 +140,26 @@ def citation_url_problem(url: str) -> str | None:
     return None
 
 
-def verdict_validate(data: VerdictInput, *, complete: bool) -> RatingLabel | None:
+def verdict_validate(
+    data: VerdictInput, *, complete: bool, label: RatingLabel | Lookup | None = PENDING
+) -> RatingLabel | None:
     """Check `data`; return its rating label. Raises `ValidationFailed` with every field error at once.
 
     `complete=False` (saving a draft) checks only what is there; `complete=True` (submitting, publishing)
     also requires a rating, a summary, and a citation unless the rating is of the "unverifiable" kind.
+    `label`: the active label with the slug `data.rating`, when the caller read it already (None: there
+    is no such label); by default it is read here.
     """
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    label: RatingLabel | None = None
-    if data.rating:
+    if not data.rating:
+        label = None
+    elif label is PENDING:
         label = row_get(RatingLabel, _ACTIVE_LABEL_WHERE, [data.rating, True])
+    if data.rating:
         if label is None:
             slugs = ", ".join(RatingLabel.objects.filter(is_active=True).values_list("slug", flat=True))
             add("rating", f"Unknown rating “{data.rating}”. Choose one of: {slugs}.")
@@ -185,7 +237,13 @@ def verdict_open_for_task(*, task: ReviewTask) -> Verdict | None:
 
 
 def verdict_prepare_for_task(
-    *, task: ReviewTask, reviewer: User, data: VerdictInput, submit: bool, label: RatingLabel | None
+    *,
+    task: ReviewTask,
+    reviewer: User,
+    data: VerdictInput,
+    submit: bool,
+    label: RatingLabel | None,
+    open_verdict: Verdict | Lookup | None = PENDING,
 ) -> tuple[Verdict, list[Write]]:
     """Create or update the task's open verdict from already validated `data`: the verdict, and the
     writes still to run.
@@ -195,9 +253,10 @@ def verdict_prepare_for_task(
     A new verdict (a reviewer's first save or submission, the hot path) and its citations are not stored
     here: they come back as writes for the caller to run with its own, in one statement on PostgreSQL
     (`rows_write`, reviews/services/rows.py). An existing open verdict is saved, and its citations
-    replaced, at once, and no writes are left.
+    replaced, at once, and no writes are left. `open_verdict`: the task's open verdict, when the caller
+    read it already with the task's lock (`verdict_reads_sql`); by default it is read here.
     """
-    verdict = verdict_open_for_task(task=task)
+    verdict = verdict_open_for_task(task=task) if open_verdict is PENDING else open_verdict
     if verdict is not None and verdict.reviewer_id != reviewer.pk:
         verdict.status = VerdictStatus.ABANDONED
         verdict.save(update_fields=["status", "updated_at"])
@@ -223,11 +282,17 @@ def verdict_prepare_for_task(
 
 
 def verdict_write_for_task(
-    *, task: ReviewTask, reviewer: User, data: VerdictInput, submit: bool, label: RatingLabel | None
+    *,
+    task: ReviewTask,
+    reviewer: User,
+    data: VerdictInput,
+    submit: bool,
+    label: RatingLabel | None,
+    open_verdict: Verdict | Lookup | None = PENDING,
 ) -> Verdict:
     """`verdict_prepare_for_task`, with its writes run at once."""
     verdict, writes = verdict_prepare_for_task(
-        task=task, reviewer=reviewer, data=data, submit=submit, label=label
+        task=task, reviewer=reviewer, data=data, submit=submit, label=label, open_verdict=open_verdict
     )
     rows_write(writes)
     return verdict

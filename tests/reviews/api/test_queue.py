@@ -252,8 +252,9 @@ def test_mine_lists_only_my_tasks(task: ReviewTask) -> None:
 ONE_STATEMENT = connection.vendor == "postgresql"
 # token+permissions; savepoint; user lock; held; candidate; lease + event + article; release
 NEXT_QUERIES = 7 if ONE_STATEMENT else 9
-# token+permissions; savepoint; task lock; rating; open verdict; verdict + citations + task + event; release
-SUBMIT_QUERIES = 7 if ONE_STATEMENT else 10
+# token+permissions; savepoint; task lock with rating and open verdict; verdict + citations + task + event;
+# release
+SUBMIT_QUERIES = 5 if ONE_STATEMENT else 8
 
 
 @pytest.mark.postgres  # the counts are PostgreSQL's (token authentication loads permissions with the token)

@@ -15,6 +15,7 @@ from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, Valida
 from reviews.models import (
     Article,
     EventAction,
+    RatingLabel,
     ReviewEvent,
     ReviewTask,
     TaskSkip,
@@ -195,6 +196,31 @@ def test_release_returns_the_task_and_closes_the_draft() -> None:
     assert released.lease_holder is None
     assert Verdict.objects.get(pk=draft.pk).status == VerdictStatus.ABANDONED
     assert ReviewEvent.objects.filter(task=task, action=EventAction.TASK_RELEASED).exists()
+
+
+def test_submit_after_a_draft_completes_that_verdict_and_refuses_an_inactive_rating() -> None:
+    task = make_task()
+    alice = make_reviewer("alice")
+    leased = next_task(alice)
+    draft = queue.task_save_draft(
+        task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=VerdictInput(summary="half")
+    )
+    RatingLabel.objects.filter(slug="mostly-false").update(is_active=False)
+    with pytest.raises(ValidationFailed, match="Unknown rating"):
+        queue.task_submit(task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=GOOD)
+    RatingLabel.objects.filter(slug="mostly-false").update(is_active=True)
+
+    verdict = queue.task_submit(task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=GOOD)
+
+    assert verdict.pk == draft.pk  # the open draft, read with the task's lock, is the one submitted
+    stored = Verdict.objects.get(pk=draft.pk)
+    assert (stored.status, stored.rating.slug, stored.summary) == (  # type: ignore[union-attr]
+        VerdictStatus.SUBMITTED,
+        "mostly-false",
+        GOOD.summary,
+    )
+    assert [c.url for c in stored.citations.all()] == [c.url for c in GOOD.citations]
+    assert Verdict.objects.filter(task=task).count() == 1
 
 
 def test_skip_needs_a_reason_and_is_never_offered_again() -> None:
@@ -436,9 +462,10 @@ def test_submit_writes_the_task_move_and_its_event_in_one_statement(
     task = make_task()
     alice = make_reviewer("alice")
     leased = next_task(alice)
-    # Savepoint, task lock, rating label, open verdict, the writes, release. On PostgreSQL the new
-    # verdict, its citations, the task's move and its event are one statement (rows_write); elsewhere four.
-    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 9):
+    # Savepoint, task lock (reading the rating label and the open verdict too), the writes, release. On
+    # PostgreSQL the new verdict, its citations, the task's move and its event are one statement
+    # (rows_write); elsewhere four.
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 7):
         verdict = queue.task_submit(
             task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=GOOD
         )
