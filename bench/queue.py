@@ -13,9 +13,9 @@ requests import code and open database connections: without a warm-up those few 
 then --seconds measured.
 
 gunicorn runs as deployed (docker-compose.yml, Dockerfile): sync workers, 3 by default on 2 cores, with
-production settings and Redis as the Celery broker. `--worker-class gthread` runs threaded workers
-instead, with connections per worker capped at a fair share of the K clients (see
-`connections_per_worker`).
+the project's gunicorn config, production settings and Redis as the Celery broker and as the cache
+(rate-limit counters). `--worker-class gthread` runs threaded workers instead, with connections per
+worker capped at a fair share of the K clients (see `connections_per_worker`).
 
 The clients are wrk threads running bench/queue_wrk.lua (Debian's `wrk`: `apt-get install wrk`), one
 reviewer per thread; `--client python` uses Python threads with http.client instead, which cost the
@@ -144,6 +144,9 @@ def start_gunicorn(
         # As deployed: the messages the web tier sends (scorecard builds, published-cache renders) cost a
         # Redis round trip each. Nothing consumes them here; db 14 is flushed before and after.
         "CELERY_BROKER_URL": BENCH_BROKER,
+        # As deployed: the API's rate-limit counters live in Redis, one round trip per request (the
+        # limits are raised out of reach, but every request is still counted). db 13, flushed likewise.
+        "CACHE_URL": BENCH_CACHE,
         "FACTCHECK_THROTTLE_USER": "100000000/minute",
         "FACTCHECK_THROTTLE_ANON": "100000000/minute",
     }
@@ -241,12 +244,15 @@ class Client(threading.Thread):
 
 WRK_SCRIPT = ROOT / "bench" / "queue_wrk.lua"
 BENCH_BROKER = "redis://127.0.0.1:6379/14"
+BENCH_CACHE = "redis://127.0.0.1:6379/13"
 
 
 def flush_broker() -> None:
+    """Empty the Redis databases the server under test uses (broker and cache)."""
     import redis
 
-    redis.Redis.from_url(BENCH_BROKER).flushdb()
+    for url in (BENCH_BROKER, BENCH_CACHE):
+        redis.Redis.from_url(url).flushdb()
 
 
 def run_wrk(
