@@ -60,7 +60,6 @@ from reviews.services.verdicts import (
     verdict_reads_from_row,
     verdict_reads_sql,
     verdict_validate,
-    verdict_write_for_task,
 )
 
 SKIP_REASON_MAX = 500
@@ -491,10 +490,11 @@ def task_save_draft(
         held = _lock_held_for_verdict(task_id, reviewer=reviewer, lease_token=lease_token, rating=data.rating)
         task = held.task
         label = verdict_validate(data, complete=False, label=held.label)
-        verdict = verdict_write_for_task(
+        verdict, verdict_writes = verdict_prepare_for_task(
             task=task, reviewer=reviewer, data=data, submit=False, label=label, open_verdict=held.open_verdict
         )
-        event_record(action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=task, verdict=verdict)
+        event = event_row(action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=task, verdict=verdict)
+        rows_write([*verdict_writes, insert_write([event])])  # one statement on PostgreSQL
     return verdict
 
 

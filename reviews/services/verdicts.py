@@ -43,7 +43,6 @@ from reviews.services.rows import (
     row_from_db,
     row_get,
     rows_insert,
-    rows_write,
 )
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.tasks import published_cache_build_task
@@ -279,23 +278,6 @@ def verdict_prepare_for_task(
     verdict.save()
     citations_replace(verdict=verdict, citations=data.citations)
     return verdict, []
-
-
-def verdict_write_for_task(
-    *,
-    task: ReviewTask,
-    reviewer: User,
-    data: VerdictInput,
-    submit: bool,
-    label: RatingLabel | None,
-    open_verdict: Verdict | Lookup | None = PENDING,
-) -> Verdict:
-    """`verdict_prepare_for_task`, with its writes run at once."""
-    verdict, writes = verdict_prepare_for_task(
-        task=task, reviewer=reviewer, data=data, submit=submit, label=label, open_verdict=open_verdict
-    )
-    rows_write(writes)
-    return verdict
 
 
 def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:

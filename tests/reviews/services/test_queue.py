@@ -191,6 +191,8 @@ def test_release_returns_the_task_and_closes_the_draft() -> None:
         data=VerdictInput(summary="half done"),
     )
     assert draft.status == VerdictStatus.DRAFT
+    saved = ReviewEvent.objects.get(task=task, action=EventAction.TASK_DRAFT_SAVED)
+    assert (saved.verdict_id, saved.actor_id) == (draft.pk, alice.pk)
     released = queue.task_release(task_id=task.pk, reviewer=alice, lease_token=leased.lease_token)
     assert released.status == TaskStatus.AVAILABLE
     assert released.lease_holder is None
