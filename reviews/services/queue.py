@@ -103,23 +103,24 @@ _TASK_ATTNAMES = attnames_of(ReviewTask)
 _TASK_COLUMNS = columns_of(ReviewTask, "t")
 
 
-_LOCK_TASK_SQL = (
-    f"SELECT {_TASK_COLUMNS}, c.article_id{{columns}} FROM reviews_reviewtask t"  # noqa: S608
-    " JOIN reviews_claim c ON c.id = t.claim_id{joins} WHERE t.id = %s"
-)
+def _lock_task_sql(columns: str = "", joins: str = "") -> str:
+    return (
+        f"SELECT {_TASK_COLUMNS}, c.article_id{columns} FROM reviews_reviewtask t"  # noqa: S608
+        f" JOIN reviews_claim c ON c.id = t.claim_id{joins} WHERE t.id = %s"
+    )
+
+
 _VERDICT_COLUMNS, _VERDICT_JOINS = verdict_reads_sql(task="t")
+_LOCK_TASK_SQL = _lock_task_sql()
+_LOCK_TASK_FOR_VERDICT_SQL = _lock_task_sql(f", {_VERDICT_COLUMNS}", _VERDICT_JOINS)
 
 
 def _lock_task_row(task_id: int, *, rating: str | None = None) -> tuple[ReviewTask, Sequence[Any]]:
     """Lock the task row and return it, with its claim's `article_id` (the claim's other fields are
     deferred: loaded on first use), and the rest of the row: when `rating` is given, the columns of
     `verdict_reads_sql` (that label and the task's open verdict), read in the same statement."""
-    if rating is None:
-        sql = _LOCK_TASK_SQL.format(columns="", joins="")
-        params: list[Any] = [task_id]
-    else:
-        sql = _LOCK_TASK_SQL.format(columns=f", {_VERDICT_COLUMNS}", joins=_VERDICT_JOINS)
-        params = [rating, task_id]
+    params: list[Any] = [task_id] if rating is None else [rating, task_id]
+    sql = _LOCK_TASK_SQL if rating is None else _LOCK_TASK_FOR_VERDICT_SQL
     shared = cursor()
     shared.execute(sql + _lock_clause("t"), params)
     row = shared.fetchone()
@@ -205,21 +206,28 @@ def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | N
 
 
 @dataclass(frozen=True, slots=True)
-class _HeldForVerdict:
+class _VerdictWork:
     task: ReviewTask
-    label: RatingLabel | None  # the active label with the verdict's rating slug, if any
-    open_verdict: Verdict | None
+    label: RatingLabel | None
+    verdict: Verdict
+    writes: list[Write]  # the verdict's, still to run (see `verdict_prepare_for_task`)
 
 
-def _lock_held_for_verdict(
-    task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None, rating: str
-) -> _HeldForVerdict:
-    """`_lock_held`, reading in the same statement what saving the reviewer's verdict needs: the rating
-    label and the task's open verdict (one round trip instead of three on every submission)."""
-    task, rest = _lock_task_row(task_id, rating=rating)
+def _prepare_verdict(
+    task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput, submit: bool
+) -> _VerdictWork:
+    """What saving or submitting the reviewer's verdict starts with. Locks the task and checks the lease
+    (LeaseNotHeld, 409, first), reading the rating label and the open verdict in the same statement (one
+    round trip instead of three); then validates `data` (ValidationFailed, 400; complete when
+    submitting) and prepares the verdict, whose writes the caller runs with its own."""
+    task, rest = _lock_task_row(task_id, rating=data.rating)
     _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=timezone.now())
     label, open_verdict = verdict_reads_from_row(rest)
-    return _HeldForVerdict(task=task, label=label, open_verdict=open_verdict)
+    label = verdict_validate(data, complete=submit, label=label)
+    verdict, writes = verdict_prepare_for_task(
+        task=task, reviewer=reviewer, data=data, submit=submit, label=label, open_verdict=open_verdict
+    )
+    return _VerdictWork(task=task, label=label, verdict=verdict, writes=writes)
 
 
 def _was_returned(task: ReviewTask) -> bool:
@@ -487,15 +495,12 @@ def task_save_draft(
 ) -> Verdict:
     """Save the reviewer's work in progress. Checks the lease, then the fields that are filled in."""
     with transaction.atomic():
-        held = _lock_held_for_verdict(task_id, reviewer=reviewer, lease_token=lease_token, rating=data.rating)
-        task = held.task
-        label = verdict_validate(data, complete=False, label=held.label)
-        verdict, verdict_writes = verdict_prepare_for_task(
-            task=task, reviewer=reviewer, data=data, submit=False, label=label, open_verdict=held.open_verdict
+        work = _prepare_verdict(task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=False)
+        event = event_row(
+            action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=work.task, verdict=work.verdict
         )
-        event = event_row(action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=task, verdict=verdict)
-        rows_write([*verdict_writes, insert_write([event])])  # one statement on PostgreSQL
-    return verdict
+        rows_write([*work.writes, insert_write([event])])  # one statement on PostgreSQL
+    return work.verdict
 
 
 def task_submit(
@@ -504,12 +509,8 @@ def task_submit(
     """Submit the verdict for editor review. The lease is checked first (409, nothing changes), then the
     verdict (400, nothing changes); then verdict, citations, task and audit row are written together."""
     with transaction.atomic():
-        held = _lock_held_for_verdict(task_id, reviewer=reviewer, lease_token=lease_token, rating=data.rating)
-        task = held.task
-        label = verdict_validate(data, complete=True, label=held.label)
-        verdict, verdict_writes = verdict_prepare_for_task(
-            task=task, reviewer=reviewer, data=data, submit=True, label=label, open_verdict=held.open_verdict
-        )
+        work = _prepare_verdict(task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=True)
+        task = work.task
         task.status = TaskStatus.SUBMITTED
         task.reviewer = reviewer
         _clear_lease(task)
@@ -519,11 +520,11 @@ def task_submit(
             from_status=TaskStatus.LEASED,
             action=EventAction.VERDICT_SUBMITTED,
             actor=reviewer,
-            verdict=verdict,
-            data={"rating": label.slug if label else None, "citations": len(data.citations)},
-            before=verdict_writes,
+            verdict=work.verdict,
+            data={"rating": work.label.slug if work.label else None, "citations": len(data.citations)},
+            before=work.writes,
         )
-    return verdict
+    return work.verdict
 
 
 # --------------------------------------------------------------------------------------------------

@@ -53,12 +53,11 @@ def cursor() -> CursorWrapper:
     db = _db()
     db.close_if_health_check_failed()
     db.ensure_connection()
-    key = (db.connection, db.queries_logged)
-    cached: tuple[tuple[object, bool], CursorWrapper] | None = getattr(db, "_factcheck_cursor", None)
-    if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
-        return cached[1]
+    cached: tuple[object, bool, CursorWrapper] | None = getattr(db, "_factcheck_cursor", None)
+    if cached is not None and cached[0] is db.connection and cached[1] == db.queries_logged:
+        return cached[2]
     shared = db.cursor()
-    db._factcheck_cursor = (key, shared)  # type: ignore[attr-defined]
+    db._factcheck_cursor = (db.connection, db.queries_logged, shared)  # type: ignore[attr-defined]
     return shared
 
 
@@ -111,6 +110,7 @@ def columns_of(model: type[Model], alias: str = "", attnames: Sequence[str] | No
     return ", ".join(f'{prefix}"{fields[name].column}"' for name in attnames or attnames_of(model))
 
 
+@functools.cache
 def _select_all_sql(model: type[Model], where: str) -> str:
     table = connection.ops.quote_name(model._meta.db_table)
     return f"SELECT {columns_of(model)} FROM {table} WHERE {where}"  # noqa: S608
@@ -247,6 +247,7 @@ def row_insert(instance: M) -> M:
     return instance
 
 
+@functools.cache
 def _update_sql(model: type[Model], vendor: str, attnames: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
     fields = _fields_by_attname(model)

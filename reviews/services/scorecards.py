@@ -155,6 +155,24 @@ def scorecard_enqueue(*, article_id: int) -> bool:
     return True
 
 
+# `scorecard_mark_changed`'s UPDATE as plain SQL, for PostgreSQL (elsewhere the ORM writes the same
+# UPDATE). One statement takes the article's row lock and computes max(old + 1 µs, now) from the row as
+# locked (PostgreSQL re-reads a row changed by a concurrent transaction before updating it), so
+# `changed_at` strictly grows without a separate SELECT ... FOR UPDATE. It runs once per lease on the
+# reviewers' queue, where compiling the ORM's version cost more CPU than the statement itself
+# (bench/queue_cpu.py). Built once, quoted the standard SQL way. Parameters: now, article id.
+_CHANGED_AT_COLUMN = f'"{Article._meta.get_field("changed_at").column}"'
+_MARK_CHANGED_SQL = (
+    f'UPDATE "{Article._meta.db_table}"'  # noqa: S608 (names from the model)
+    f" SET {_CHANGED_AT_COLUMN} = GREATEST({_CHANGED_AT_COLUMN} + interval '1 microsecond', %s)"
+    f' WHERE "{Article._meta.pk.column}" = %s'
+)
+
+
+def _mark_changed_sql() -> str | None:
+    return _MARK_CHANGED_SQL if connection.vendor == "postgresql" else None
+
+
 def scorecard_mark_changed(*, article: Article | int) -> bool:
     """Record that something the article's scorecard shows has changed: move `Article.changed_at` strictly
     forward (also on the instance, so a later `article.save()` keeps it). The scorecard counts as stale
@@ -168,7 +186,7 @@ def scorecard_mark_changed(*, article: Article | int) -> bool:
     sql = _mark_changed_sql()
     if sql is not None:
         shared = cursor()
-        shared.execute(f"{sql} RETURNING {_changed_at_column()}", [now, article_id])
+        shared.execute(f"{sql} RETURNING {_CHANGED_AT_COLUMN}", [now, article_id])
         row = shared.fetchone()
         if row is not None and isinstance(article, Article):
             article.changed_at = row[0]
@@ -187,30 +205,9 @@ def scorecard_mark_changed_write(*, article_id: int) -> Write:
     statement = (_mark_changed_sql() or "", [timezone.now(), article_id])
     return Write(
         build=lambda refs: statement,
-        returning=_changed_at_column(),
+        returning=_CHANGED_AT_COLUMN,
         done=lambda changed_at: None,
         alone=lambda: scorecard_mark_changed(article=article_id),
-    )
-
-
-def _changed_at_column() -> str:
-    return connection.ops.quote_name(Article._meta.get_field("changed_at").column)
-
-
-def _mark_changed_sql() -> str | None:
-    """`scorecard_mark_changed`'s UPDATE as plain SQL where the database has one (PostgreSQL), else None
-    (the ORM writes the same UPDATE). One statement takes the article's row lock and computes
-    max(old + 1 µs, now) from the row as locked (PostgreSQL re-reads a row changed by a concurrent
-    transaction before updating it), so `changed_at` strictly grows without a separate SELECT ... FOR
-    UPDATE. It runs once per lease on the reviewers' queue, where compiling the ORM's version cost more
-    CPU than the statement itself (bench/queue_cpu.py). Parameters: now, article id."""
-    if connection.vendor != "postgresql":
-        return None
-    quote = connection.ops.quote_name
-    table, column = quote(Article._meta.db_table), _changed_at_column()
-    return (
-        f"UPDATE {table} SET {column} = GREATEST({column} + interval '1 microsecond', %s)"  # noqa: S608
-        f" WHERE {quote(Article._meta.pk.column)} = %s"
     )
 
 

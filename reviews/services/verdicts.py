@@ -59,13 +59,14 @@ CITATIONS_MAX = 50
 
 OPEN_STATUSES = [VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED]
 
-# Plain-SQL conditions of the two reads a reviewer's save or submission makes (reviews/services/rows.py
-# `row_get`): compiling them with the ORM cost more CPU than running them. The statuses are literals, so
-# a prepared statement's generic plan can use the partial index verdict_one_open_per_task. The queue
-# makes both reads in its task-locking statement instead (`verdict_reads_sql`).
+# The rating label a verdict names, in plain SQL (reviews/services/rows.py `row_get`): compiling it with
+# the ORM cost more CPU than running it. A reviewer's save or submission reads it, with the open verdict,
+# in the queue's task-locking statement instead (`verdict_reads_sql`), whose open statuses are literals
+# so that a prepared statement's generic plan can use the partial index verdict_one_open_per_task.
 _ACTIVE_LABEL_WHERE = "slug = %s AND is_active = %s"
 _OPEN_STATUSES_SQL = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
-_OPEN_VERDICT_WHERE = f"task_id = %s AND status IN ({_OPEN_STATUSES_SQL})"
+_LABEL_ATTNAMES = attnames_of(RatingLabel)
+_VERDICT_ATTNAMES = attnames_of(Verdict)
 
 
 class Lookup(Enum):
@@ -94,10 +95,11 @@ def verdict_reads_sql(*, task: str) -> tuple[str, str]:
 def verdict_reads_from_row(row: Sequence[Any]) -> tuple[RatingLabel | None, Verdict | None]:
     """The rating label (None: no active label with that slug) and the open verdict (None: there is none)
     from the columns `verdict_reads_sql` selected."""
-    label_names, verdict_names = attnames_of(RatingLabel), attnames_of(Verdict)
-    label_values, verdict_values = row[: len(label_names)], row[len(label_names) :]
-    label = row_from_db(RatingLabel, label_names, label_values) if label_values[0] is not None else None
-    verdict = row_from_db(Verdict, verdict_names, verdict_values) if verdict_values[0] is not None else None
+    label_values, verdict_values = row[: len(_LABEL_ATTNAMES)], row[len(_LABEL_ATTNAMES) :]
+    label = row_from_db(RatingLabel, _LABEL_ATTNAMES, label_values) if label_values[0] is not None else None
+    verdict = (
+        row_from_db(Verdict, _VERDICT_ATTNAMES, verdict_values) if verdict_values[0] is not None else None
+    )
     return label, verdict
 
 
@@ -156,14 +158,14 @@ def verdict_validate(
 
     if not data.rating:
         label = None
-    elif label is PENDING:
-        label = row_get(RatingLabel, _ACTIVE_LABEL_WHERE, [data.rating, True])
-    if data.rating:
+        if complete:
+            add("rating", "Choose a rating.")
+    else:
+        if label is PENDING:
+            label = row_get(RatingLabel, _ACTIVE_LABEL_WHERE, [data.rating, True])
         if label is None:
             slugs = ", ".join(RatingLabel.objects.filter(is_active=True).values_list("slug", flat=True))
             add("rating", f"Unknown rating “{data.rating}”. Choose one of: {slugs}.")
-    elif complete:
-        add("rating", "Choose a rating.")
     if complete and not data.summary.strip():
         add("summary", "A summary is required.")
     for name, value, limit in (
@@ -220,19 +222,10 @@ def citation_rows(*, verdict: Verdict, citations: Sequence[CitationInput]) -> li
     ]
 
 
-def citations_replace(
-    *, verdict: Verdict, citations: Sequence[CitationInput], fresh: bool = False
-) -> list[Citation]:
-    """Make `verdict`'s citations exactly `citations`, in order (inside the caller's transaction).
-    `fresh`: the verdict was just created, so there is nothing to delete."""
-    if not fresh:
-        verdict.citations.all().delete()
+def citations_replace(*, verdict: Verdict, citations: Sequence[CitationInput]) -> list[Citation]:
+    """Make `verdict`'s citations exactly `citations`, in order (inside the caller's transaction)."""
+    verdict.citations.all().delete()
     return rows_insert(citation_rows(verdict=verdict, citations=citations))
-
-
-def verdict_open_for_task(*, task: ReviewTask) -> Verdict | None:
-    """The task's open verdict (draft, submitted or returned): at most one, by verdict_one_open_per_task."""
-    return row_get(Verdict, _OPEN_VERDICT_WHERE, [task.pk, *OPEN_STATUSES])
 
 
 def verdict_prepare_for_task(
@@ -242,7 +235,7 @@ def verdict_prepare_for_task(
     data: VerdictInput,
     submit: bool,
     label: RatingLabel | None,
-    open_verdict: Verdict | Lookup | None = PENDING,
+    open_verdict: Verdict | None,
 ) -> tuple[Verdict, list[Write]]:
     """Create or update the task's open verdict from already validated `data`: the verdict, and the
     writes still to run.
@@ -252,10 +245,10 @@ def verdict_prepare_for_task(
     A new verdict (a reviewer's first save or submission, the hot path) and its citations are not stored
     here: they come back as writes for the caller to run with its own, in one statement on PostgreSQL
     (`rows_write`, reviews/services/rows.py). An existing open verdict is saved, and its citations
-    replaced, at once, and no writes are left. `open_verdict`: the task's open verdict, when the caller
-    read it already with the task's lock (`verdict_reads_sql`); by default it is read here.
+    replaced, at once, and no writes are left. `open_verdict`: the task's open verdict (draft, submitted
+    or returned; at most one), which the caller read with the task's lock (`verdict_reads_sql`).
     """
-    verdict = verdict_open_for_task(task=task) if open_verdict is PENDING else open_verdict
+    verdict = open_verdict
     if verdict is not None and verdict.reviewer_id != reviewer.pk:
         verdict.status = VerdictStatus.ABANDONED
         verdict.save(update_fields=["status", "updated_at"])
