@@ -50,11 +50,15 @@ MIDDLEWARE = [
     # CSRF, auth, messages and axes middleware run (none of them applies to such a request); anything
     # else passes through. reviews/api/published_reads.py.
     "reviews.api.published_reads.PublishedReadMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, auth and messages middleware, each passing API calls that carry
+    # `Authorization: Token` straight on: DRF's token scheme alone authenticates those, so none of them
+    # has anything to do (factcheck/middleware.py). CSRF and django-axes stay stock: `check --deploy`
+    # and axes' own check look for them by name, and they cost such a call little.
+    "factcheck.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "factcheck.middleware.BrowserAuthenticationMiddleware",
+    "factcheck.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login attempt into the lock-out response.
     "axes.middleware.AxesMiddleware",

@@ -1,0 +1,115 @@
+"""factcheck/middleware.py: the session, auth and messages middleware step aside for token API calls only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+from rest_framework.authtoken.models import Token
+
+from factcheck.middleware import (
+    BrowserAuthenticationMiddleware,
+    BrowserMessageMiddleware,
+    BrowserSessionMiddleware,
+    is_token_api_call,
+)
+
+factory = RequestFactory()
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "expected"),
+    [
+        ("/api/v1/queue/next", "Token abc", True),
+        ("/api/v1/queue/next", "token abc", True),  # DRF compares the keyword case-insensitively
+        ("/api/v1/queue/next", "  Token abc", True),
+        ("/api/v1/queue/next", "Token", True),  # DRF answers 401 (no key): still none of these applies
+        ("/api/v1/queue/next", None, False),
+        ("/api/v1/queue/next", "", False),
+        ("/api/v1/queue/next", "Bearer abc", False),
+        ("/api/v1/queue/next", "Tokens abc", False),
+        ("/api/schema/", "Token abc", False),  # outside the REST API's routes
+        ("/queue/", "Token abc", False),  # the reviewers' pages
+        ("/admin/", "Token abc", False),
+    ],
+)
+def test_is_token_api_call(path: str, header: str | None, expected: bool) -> None:
+    headers = {} if header is None else {"authorization": header}
+    assert is_token_api_call(factory.post(path, headers=headers)) is expected
+
+
+def _seen_by_view(middleware_class: type, request: HttpRequest) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def view(req: HttpRequest) -> HttpResponse:
+        seen.update(vars(req))
+        return HttpResponse("ok")
+
+    middleware_class(view)(request)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("middleware_class", "attribute"),
+    [
+        (BrowserSessionMiddleware, "session"),
+        (BrowserAuthenticationMiddleware, "user"),
+        (BrowserMessageMiddleware, "_messages"),
+    ],
+)
+def test_token_api_calls_pass_straight_on_and_others_do_not(middleware_class: type, attribute: str) -> None:
+    def request(path: str, authorization: str | None = None) -> HttpRequest:
+        req = factory.get(path, headers={} if authorization is None else {"authorization": authorization})
+        if middleware_class is not BrowserSessionMiddleware:
+            # The messages middleware needs the session a browser request has by then.
+            SessionMiddleware(lambda r: HttpResponse()).process_request(req)
+        return req
+
+    token_call = request("/api/v1/tasks/mine", "Token abc")
+    assert attribute not in _seen_by_view(middleware_class, token_call)
+    for other in (
+        request("/api/v1/tasks/mine"),
+        request("/api/v1/tasks/mine", "Basic abc"),
+        request("/queue/", "Token abc"),
+    ):
+        assert attribute in _seen_by_view(middleware_class, other)
+
+
+def test_the_settings_use_them_in_place_of_djangos() -> None:
+    assert "factcheck.middleware.BrowserSessionMiddleware" in settings.MIDDLEWARE
+    assert "django.contrib.sessions.middleware.SessionMiddleware" not in settings.MIDDLEWARE
+    # CSRF and django-axes stay stock (check --deploy and axes' check look for them by name).
+    assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
+    assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
+
+
+@pytest.mark.django_db
+def test_a_token_call_works_and_sets_no_cookie(reviewer: Any) -> None:
+    token = Token.objects.create(user=reviewer)
+    client = Client(enforce_csrf_checks=True)
+    response = client.get("/api/v1/tasks/mine", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+    response = client.post("/api/v1/queue/next", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 204  # nothing queued; no CSRF token needed with a token
+
+
+@pytest.mark.django_db
+def test_a_bad_token_is_still_refused(reviewer: Any) -> None:
+    response = Client().post("/api/v1/queue/next", HTTP_AUTHORIZATION="Token not-a-key")
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_session_call_still_goes_through_session_auth_and_csrf(reviewer: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+    assert client.get("/api/v1/tasks/mine").status_code == 200  # the session authenticates it
+    response = client.post("/api/v1/queue/next")
+    assert response.status_code == 403  # DRF's session scheme enforces CSRF
+    assert "CSRF" in response.json()["detail"]
