@@ -10,7 +10,9 @@ time of its PostgreSQL backend (local server, read from /proc) and the SQL queri
 `--profile N` prints the N most expensive functions (cProfile, cumulative) over the measured cycles.
 The load generator of bench/queue.py and PostgreSQL are not in these figures: this is what a web worker
 spends per cycle, the number that decides how many cycles fit on the machine's cores. The heap is frozen
-before measuring, as every gunicorn worker freezes it (factcheck/gunicorn.py).
+before measuring, as every gunicorn worker freezes it (factcheck/gunicorn.py). The API's rate-limit
+counters stay in the process's memory unless CACHE_URL says otherwise: set
+`CACHE_URL=redis://127.0.0.1:6379/13` to count them in Redis, as deployed and as bench/queue.py does.
 
 CPU time on a shared machine varies by 10-20% from run to run; instruction counts do not. To compare two
 versions of the code, count the Python process's instructions per cycle under valgrind (about 20 s):
