@@ -14,7 +14,15 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from reviews.api.queue import QueueClaimSerializer, SubmittedSerializer, TaskSerializer
+from reviews.api.queue import (
+    CopiedFieldsMixin,
+    LeaseSerializer,
+    QueueClaimSerializer,
+    SkipSerializer,
+    SubmitSerializer,
+    SubmittedSerializer,
+    TaskSerializer,
+)
 from reviews.models import Claim, ClaimType, ReviewTask, TaskStatus, Verdict, VerdictStatus
 from reviews.services import queue
 from reviews.services.verdicts import CitationInput, VerdictInput
@@ -309,3 +317,55 @@ def test_fast_representations_equal_the_declared_fields(task: ReviewTask) -> Non
         assert submitted.data == declared_fields_output(submitted)
     serializer = TaskSerializer(returned_task, context={"request": SimpleNamespace(user=alice)})
     assert serializer.data == declared_fields_output(serializer)
+
+
+_PAYLOADS: list[Any] = [
+    {
+        "lease_token": str(uuid.uuid4()),
+        "rating": "false",
+        "summary": "  Wrong.  ",
+        "citations": [
+            {"url": " https://example.org/a ", "title": "A", "published": "2024-02-03"},
+            {"url": "https://example.org/b", "publisher": "B", "excerpt": "quote"},
+        ],
+    },
+    {"lease_token": str(uuid.uuid4()), "rating": "true", "summary": "", "rationale": "why"},
+    {},
+    {"lease_token": "not-a-uuid", "rating": "", "summary": None, "citations": "none"},
+    {"lease_token": str(uuid.uuid4()), "rating": 5, "summary": "x", "citations": [{"title": "no url"}]},
+    {
+        "lease_token": str(uuid.uuid4()),
+        "rating": "x",
+        "summary": "x",
+        "citations": [{"url": "u", "published": "May"}],
+    },
+    {"lease_token": str(uuid.uuid4()), "reason": "r" * 1001},
+    [],
+]
+
+
+@pytest.mark.parametrize("payload", _PAYLOADS)
+@pytest.mark.parametrize("serializer_class", [SubmitSerializer, SkipSerializer, LeaseSerializer])
+def test_copied_fields_validate_as_drfs_deep_copies(
+    monkeypatch: pytest.MonkeyPatch, serializer_class: type[serializers.Serializer[Any]], payload: Any
+) -> None:
+    def outcome() -> tuple[bool, Any, Any]:
+        serializer = serializer_class(data=payload)
+        valid = serializer.is_valid()
+        return valid, serializer.errors, dict(serializer.validated_data) if valid else None
+
+    ours = outcome()
+    monkeypatch.setattr(CopiedFieldsMixin, "get_fields", serializers.Serializer.get_fields)
+    assert ours == outcome()
+
+
+def test_copied_fields_are_bound_per_instance() -> None:
+    first, second = SubmitSerializer(data={}), SubmitSerializer(data={})
+    for name in ("lease_token", "summary", "citations"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first
+        assert second.fields[name].parent is second
+        assert SubmitSerializer._declared_fields[name].parent is None  # the declared ones stay unbound
+    first_child = first.fields["citations"].child  # type: ignore[attr-defined]
+    assert first_child is not second.fields["citations"].child  # type: ignore[attr-defined]
+    assert first_child.fields["url"].parent is first_child
