@@ -22,10 +22,9 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest
 
-from reviews.api.authentication import TokenAuthentication
+from reviews.api.authentication import token_key
 
 API_PREFIX = "/api/v1/"
-_TOKEN_KEYWORD = TokenAuthentication.keyword.lower()  # compared as DRF compares it
 
 
 def is_token_api_call(request: HttpRequest) -> bool:
@@ -33,10 +32,7 @@ def is_token_api_call(request: HttpRequest) -> bool:
     if not request.path_info.startswith(API_PREFIX):
         return False
     header = request.META.get("HTTP_AUTHORIZATION")
-    if not header:
-        return False
-    scheme, _, _ = header.lstrip().partition(" ")
-    return scheme.lower() == _TOKEN_KEYWORD
+    return header is not None and token_key(header) is not None
 
 
 class _BrowserOnly:

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from reviews.services.rows import cursor
+from reviews.services.rows import attnames_of, columns_of, cursor
 
-_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
-_TOKEN_FIELDS = [field.attname for field in Token._meta.concrete_fields]
+_USER_FIELDS = attnames_of(User)
+_TOKEN_FIELDS = attnames_of(Token)
 
 
 def _perm_names(join: str, where: str) -> str:
@@ -31,9 +31,9 @@ def _perm_names(join: str, where: str) -> str:
 # queries and their ORM compilation were a fifth of a request's CPU. Plain SQL: built once, never compiled.
 _QUERY = (
     "SELECT "  # noqa: S608 (names from the models' metadata; the key is a parameter)
-    + ", ".join(f't."{name}"' for name in _TOKEN_FIELDS)
+    + columns_of(Token, "t")
     + ", "
-    + ", ".join(f'u."{name}"' for name in _USER_FIELDS)
+    + columns_of(User, "u")
     + ", "
     + _perm_names(
         f"JOIN {User.user_permissions.through._meta.db_table} up ON up.permission_id = p.id",
@@ -84,3 +84,14 @@ class TokenAuthentication(authentication.TokenAuthentication):
             cache._group_perm_cache = set(group_perms)
             cache._perm_cache = cache._user_perm_cache | cache._group_perm_cache
         return user, token
+
+
+_KEYWORD = TokenAuthentication.keyword.lower()
+
+
+def token_key(header: str) -> str | None:
+    """The key an `Authorization` header value offers under DRF's token scheme (`Token <key>`, the keyword
+    compared case-insensitively, as DRF compares it): "" when the keyword comes without a key, None for any
+    other scheme. Whether the key is valid is for `TokenAuthentication` to say."""
+    scheme, _, key = header.strip().partition(" ")
+    return key.strip() if scheme.lower() == _KEYWORD else None

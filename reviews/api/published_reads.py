@@ -37,7 +37,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from rest_framework.exceptions import AuthenticationFailed
 
 from reviews import published_cache
-from reviews.api.authentication import TokenAuthentication
+from reviews.api.authentication import TokenAuthentication, token_key
 from reviews.api.throttling import AnonThrottle, TokenThrottle
 from reviews.selectors_public import sees_unpublished
 
@@ -74,8 +74,6 @@ class _Caller:
     headers: Any
     user: AnonymousUser | User | _Consumer = field(default_factory=AnonymousUser)
 
-
-_TOKEN_KEYWORD = TokenAuthentication.keyword.lower()
 
 # What a token was found to be, per process, for TOKEN_SECONDS: the account's pk for an API consumer,
 # None for anything the views must answer (an editor, an unknown or inactive account's token). Safe to
@@ -149,9 +147,8 @@ class PublishedReadMiddleware:
         header = request.META.get("HTTP_AUTHORIZATION")
         if header is None:
             return _Caller(request.META, request.headers)
-        scheme, _, key = header.strip().partition(" ")
-        key = key.strip()
-        if scheme.lower() != _TOKEN_KEYWORD or not key or " " in key:
+        key = token_key(header)
+        if not key or " " in key:
             return None
         pk = _consumer_pk(key)
         return None if pk is None else _Caller(request.META, request.headers, _Consumer(pk))

@@ -127,6 +127,7 @@ def row_get(model: type[M], where: str, params: Sequence[Any]) -> M | None:
     return row_from_db(model, attnames_of(model), row)
 
 
+@functools.cache
 def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
     auto = model._meta.auto_field
     return [field for field in model._meta.concrete_fields if field is not auto]
