@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Benchmark the shipped check-worthiness scorer: cold load time and throughput on ONE core.
+"""Benchmark the shipped check-worthiness scorer: cold load time and throughput on ONE core; and the
+steps before it, cleaning an article and splitting it into sentences, on the same core.
 
     .venv/bin/python bench/extract.py [--json] [--repeats 3] [--batch-size 1]
 
@@ -39,12 +40,17 @@ print(t1 - t0, t2 - t0)
 """
 
 
-def seed_sentences() -> list[str]:
-    """Sentences of the seed articles: the project's own cleaner/splitter if importable, else a regex."""
+def seed_raws() -> list[str]:
+    """The seed articles as scraped (page clutter included)."""
     seeds_dir = REPO_DIR / "seeds"
     if not seeds_dir.is_dir():
         seeds_dir = REPO_DIR.parent / "shared" / "seeds"
-    raws = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    return [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+
+
+def seed_sentences() -> list[str]:
+    """Sentences of the seed articles: the project's own cleaner/splitter if importable, else a regex."""
+    raws = seed_raws()
     try:
         from reviews.extraction.cleaning import clean_article
         from reviews.extraction.sentences import split_sentences
@@ -101,6 +107,34 @@ def measure_throughput(texts: list[str], batch_size: int, repeats: int) -> dict[
     }
 
 
+def measure_preprocessing(raws: list[str], repeats: int, rounds: int = 20) -> dict[str, float]:
+    """Cleaning (`clean_article`, per scraped article) and sentence splitting (`split_sentences`, per
+    character of cleaned body) over the seed articles, `rounds` passes per repeat; medians of the repeats."""
+    from reviews.extraction.cleaning import clean_article
+    from reviews.extraction.sentences import split_sentences
+
+    bodies = [clean_article(raw).body for raw in raws]
+    split_sentences(bodies[0])  # builds and caches the segmenter
+    clean_ms, split_rates = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(rounds):
+            for raw in raws:
+                clean_article(raw)
+        clean_ms.append((time.perf_counter() - t0) * 1000 / (rounds * len(raws)))
+        t0 = time.perf_counter()
+        for _ in range(rounds):
+            for body in bodies:
+                split_sentences(body)
+        split_rates.append(rounds * sum(map(len, bodies)) / (time.perf_counter() - t0))
+    return {
+        "articles": len(raws),
+        "mean_raw_kb": statistics.mean(len(raw.encode()) for raw in raws) / 1024,
+        "clean_ms_per_article": statistics.median(clean_ms),
+        "split_chars_per_s": statistics.median(split_rates),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -125,6 +159,7 @@ def main() -> None:
         "scorer_threads": 1,
         "batch_size": args.batch_size,
         **load,
+        "preprocessing": measure_preprocessing(seed_raws(), args.repeats),
         "news": measure_throughput(news, args.batch_size, args.repeats),
         "debates": measure_throughput(debates, args.batch_size, args.repeats),
     }
@@ -146,6 +181,15 @@ def main() -> None:
             f"| {r['sentences_per_s']:.0f} sentences/s wall (worst run {r['worst_per_s']:.0f}); "
             f"{r['sentences_per_cpu_s']:.0f} per CPU-second |"
         )
+    pre = results["preprocessing"]
+    print(
+        f"| cleaning (`clean_article`, the {pre['articles']} seed articles as scraped, "
+        f"{pre['mean_raw_kb']:.1f} KB avg) | {pre['clean_ms_per_article']:.2f} ms per article |"
+    )
+    print(
+        f"| sentence splitting (`split_sentences`, cleaned seed bodies) "
+        f"| {pre['split_chars_per_s']:,.0f} characters/s |"
+    )
     print(f"\nLoad average during the run: {os.getloadavg()[0]:.1f} (2 cores; others may share the machine)")
 
 

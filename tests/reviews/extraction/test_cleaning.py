@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 
 import pytest
 
@@ -79,16 +78,10 @@ def test_repeated_photo_caption_is_dropped_and_its_remainder_kept() -> None:
     )
 
 
-def test_cleaning_is_deterministic_and_fast() -> None:
+def test_cleaning_is_deterministic() -> None:
+    # Its speed is measured by bench/extract.py (docs/benchmarks.md), not by a timed test.
     raws = all_seeds()
     assert [clean_article(r) for r in raws] == [clean_article(r) for r in raws]
-    started = time.perf_counter()
-    rounds = 20
-    for _ in range(rounds):
-        for raw in raws:
-            clean_article(raw)
-    per_article_ms = (time.perf_counter() - started) * 1000 / (rounds * len(raws))
-    assert per_article_ms < 10, per_article_ms  # target ~5 ms per 3 KB; slack for a loaded CI machine
 
 
 ARTICLE = (
