@@ -22,7 +22,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+    # Which build of Python: the same version runs about a tenth faster when built with profile-guided
+    # and link-time optimisation (Debian's python3.11, the official Docker images) than without (a
+    # default pyenv build); docs/benchmarks.md, review queue, session 6.
+    python = f"Python {platform.python_version()} ({sys.base_prefix})"
+    return f"{os.cpu_count()} cores ({cpu}), {python}, {platform.system()}"
 
 
 def cpu_seconds(select: Callable[[int, str, int], bool]) -> float:
