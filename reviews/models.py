@@ -82,6 +82,14 @@ class Article(models.Model):
                 condition=~Q(status=ArticleStatus.FAILED) | ~Q(failure_reason=""),
                 name="article_failure_has_reason",
             ),
+            # Pages show the source URL as a link: only http(s), never javascript: or data:
+            # (reviews.links.web_link decides before it is stored).
+            models.CheckConstraint(
+                condition=Q(source_url="")
+                | Q(source_url__startswith="http://")
+                | Q(source_url__startswith="https://"),
+                name="article_source_url_http",
+            ),
         ]
         permissions = [("ingest_article", "Can ingest articles")]
 

@@ -11,7 +11,6 @@ keeps what they typed in their session, and gives it back if they take the same 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reviews.exceptions import ApplicationError, LeaseNotHeld, NotFound
 from reviews.forms import TaskForms
+from reviews.links import web_link
 from reviews.models import RatingLabel, ReviewTask, TaskStatus, VerdictStatus
 from reviews.selectors import (
     TaskWorkspace,
@@ -219,10 +219,9 @@ def _render(
 ) -> HttpResponse:
     task = workspace.task
     verdict = workspace.verdict
-    # Only web links become links: the source URL comes from scraped text.
-    source_url = task.claim.article.source_url
-    if urlsplit(source_url).scheme not in ("http", "https"):
-        source_url = ""
+    # Only web links become links: the source URL comes from scraped text (stored ones are checked, but
+    # rows from before that check may hold anything).
+    source_url = web_link(task.claim.article.source_url) or ""
     context: dict[str, Any] = {
         "task": task,
         "claim": task.claim,

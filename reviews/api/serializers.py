@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviews.api.claimreview import SiteUrls
+from reviews.links import web_link
 from reviews.models import Article, Citation, Claim, RatingLabel, Verdict, VerdictStatus
 from reviews.selectors_public import verdict_row
 
@@ -53,6 +54,14 @@ class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
         choices=["text/plain", "text/html"], required=False, help_text="Sniffed from the text when omitted."
     )
     source_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
+
+    def validate_source_url(self, value: str) -> str:
+        if not value:
+            return ""
+        link = web_link(value)
+        if link is None:  # a URL Django accepts but readers cannot follow: ftp://, a bad port
+            raise serializers.ValidationError("Enter an absolute http:// or https:// link.")
+        return link
 
 
 class ArticleStatusSerializer(serializers.ModelSerializer[Article]):

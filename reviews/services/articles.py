@@ -20,6 +20,7 @@ from django.utils import timezone
 from reviews.exceptions import ArticleRejected
 from reviews.extraction.pipeline import extract_article, get_sentence_scorer
 from reviews.extraction.types import ExtractionResult
+from reviews.links import web_link
 from reviews.models import (
     Article,
     ArticleStatus,
@@ -114,6 +115,15 @@ def task_article_date(article: Article) -> dt.datetime:
     return article.created_at
 
 
+def _source_url(url: str) -> str:
+    """An article's source URL as stored: a web link (`reviews.links.web_link`) that fits the column, else
+    "". It comes from scraped text or HTML metadata, and pages show it as a link, so anything else (a
+    `javascript:` URL, a malformed one) is dropped; the API refuses such a URL with a 400 before this."""
+    link = web_link(url)
+    longest = Article._meta.get_field("source_url").max_length
+    return link if link is not None and (longest is None or len(link) <= longest) else ""
+
+
 def _store_extraction(article: Article, result: ExtractionResult) -> int:
     """Write claims and tasks for `result` onto `article` (inside the caller's transaction)."""
     meta = result.article
@@ -121,7 +131,7 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
     article.author = (meta.author or article.author)[:300]
     article.publisher = (meta.publisher or article.publisher)[:300]
     article.published_on = meta.published or article.published_on
-    article.source_url = (meta.source_url or article.source_url)[:2000]
+    article.source_url = _source_url(meta.source_url) or article.source_url
     article.body = meta.body
     article.status = ArticleStatus.READY
     article.failure_reason = ""
@@ -213,7 +223,7 @@ def article_store(
                 content_type=prepared.content_type,
                 raw_text=prepared.text,
                 content_hash=prepared.content_hash,
-                source_url=source_url,
+                source_url=_source_url(source_url),
                 created_by=actor if isinstance(actor, User) else None,
             )
             task_count = _store_extraction(article, result)
@@ -283,7 +293,7 @@ def article_submit(
                 content_type=_sniff_content_type(text, content_type, name),
                 raw_text=text,
                 content_hash=content_hash,
-                source_url=source_url,
+                source_url=_source_url(source_url),
                 status=ArticleStatus.PENDING,
                 created_by=actor if isinstance(actor, User) else None,
             )

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, NotFound, ValidationFailed
+from reviews.links import web_link
 from reviews.models import (
     PUBLISHED_LINEAGE,
     Citation,
@@ -130,15 +130,20 @@ def _too_long(value: str, limit: int) -> str | None:
 
 
 def citation_url_problem(url: str) -> str | None:
-    """Why `url` cannot be cited, or None. Only absolute http(s) links: they are shown to readers as links."""
+    """Why `url` cannot be cited, or None. Only web links (`reviews.links.web_link`): they are shown to
+    readers as links."""
     if not url.strip():
         return "A URL is required."
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return "Citation URLs must be absolute http:// or https:// links."
     if any(ch.isspace() for ch in url.strip()):
         return "Citation URLs cannot contain spaces."
+    if web_link(url) is None:
+        return "Citation URLs must be absolute http:// or https:// links."
     return None
+
+
+def _citation_url(url: str) -> str:
+    """A valid citation URL as stored and compared: stripped, its scheme in lower case."""
+    return web_link(url) or url.strip()
 
 
 def verdict_validate(
@@ -182,7 +187,7 @@ def verdict_validate(
         if problem := citation_url_problem(citation.url):
             add(f"{prefix}.url", problem)
         else:
-            key = citation.url.strip()
+            key = _citation_url(citation.url)
             if key in seen:
                 add(f"{prefix}.url", f"This URL is already cited (citation {seen[key] + 1}).")
             seen.setdefault(key, index)
@@ -211,7 +216,7 @@ def citation_rows(*, verdict: Verdict, citations: Sequence[CitationInput]) -> li
     return [
         Citation(
             verdict=verdict,
-            url=c.url.strip(),
+            url=_citation_url(c.url),
             title=c.title.strip(),
             publisher=c.publisher.strip(),
             published=c.published,
@@ -411,7 +416,7 @@ def _normalised(data: VerdictInput) -> tuple[object, ...]:
         data.summary.strip(),
         data.rationale.strip(),
         tuple(
-            (c.url.strip(), c.title.strip(), c.publisher.strip(), c.published, c.excerpt.strip())
+            (_citation_url(c.url), c.title.strip(), c.publisher.strip(), c.published, c.excerpt.strip())
             for c in data.citations
         ),
     )

@@ -65,6 +65,17 @@ def test_reviewers_and_anonymous_cannot_post(api_client, reviewer) -> None:
             'Invalid input. content_type: "application/pdf" is not a valid choice.',
         ),
         ({"text": "a\x00b"}, 400, "Invalid input. text: Null characters are not allowed."),
+        ({"text": TEXT, "source_url": "example.org"}, 400, "Invalid input. source_url: Enter a valid URL."),
+        (
+            {"text": TEXT, "source_url": "ftp://example.org/a"},
+            400,
+            "Invalid input. source_url: Enter an absolute http:// or https:// link.",
+        ),
+        (
+            {"text": TEXT, "source_url": "https://example.org:99999/a"},
+            400,
+            "Invalid input. source_url: Enter an absolute http:// or https:// link.",
+        ),
     ],
 )
 def test_bad_input_gets_400_with_a_reason(api_client, editor, payload, status, detail) -> None:
@@ -87,3 +98,11 @@ def test_oversized_text_gets_400(api_client, editor, settings) -> None:
     response = _auth(api_client, editor).post("/api/v1/articles/", {"text": TEXT}, format="json")
     assert response.status_code == 400
     assert response.json()["detail"] == "text: too large (87 bytes; the limit is 50 bytes)."
+
+
+def test_the_source_url_is_stored_with_its_scheme_in_lower_case(api_client, editor) -> None:
+    response = _auth(api_client, editor).post(
+        "/api/v1/articles/", {"text": TEXT, "source_url": "HTTPS://News.example.org/a"}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    assert Article.objects.get(pk=response.data["id"]).source_url == "https://News.example.org/a"

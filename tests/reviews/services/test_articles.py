@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import override_settings
 
 from reviews.exceptions import ArticleRejected
+from reviews.links import web_link
 from reviews.models import (
     Article,
     ArticleStatus,
@@ -126,3 +130,56 @@ def test_extract_without_sentences_marks_the_article_failed() -> None:
     assert article.status == ArticleStatus.FAILED
     assert article.failure_reason == "api: no sentences found after cleaning (nothing to review)."
     assert not article.claims.exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "source_url"),
+    [
+        ("Source: https://news.example.org/oil", "https://news.example.org/oil"),
+        # Scraped, so anything: a URL that is not a web link is not kept (pages show it as a link).
+        ("Source: https://[::1", ""),
+        ("Source: http://[x]/", ""),
+    ],
+)
+def test_ingest_keeps_only_a_web_link_as_the_source_url(line: str, source_url: str) -> None:
+    article = article_ingest(data=f"{line}\n\n{ARTICLE}".encode(), name="oil.txt").article
+    assert Article.objects.get(pk=article.pk).source_url == source_url
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("HTTPS://news.example.org/oil", "https://news.example.org/oil"),
+        ("ftp://news.example.org/oil", ""),
+        ("javascript:alert(1)", ""),
+        ("https://news.example.org/" + "x" * 2000, ""),
+    ],
+)
+def test_a_given_source_url_is_stored_only_as_a_web_link(given: str, stored: str) -> None:
+    ingested = article_ingest(data=ARTICLE.encode(), name="oil.txt", source_url=given).article
+    submitted = article_submit(data=ARTICLE + " Again.", source_url=given).article
+    assert Article.objects.get(pk=ingested.pk).source_url == stored
+    assert Article.objects.get(pk=submitted.pk).source_url == stored
+
+
+def test_the_database_refuses_a_source_url_that_is_not_http() -> None:
+    article = article_ingest(data=ARTICLE.encode(), name="oil.txt").article
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(source_url="javascript:alert(1)")
+
+
+def test_migration_0006_blanks_stored_source_urls_that_are_not_web_links() -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("reviews.migrations.0006_article_source_url_http")
+    urls = ["https://[::1", "https://exa mple.org/", "https://ok.example/a", ""]
+    articles = [
+        article_ingest(data=f"{ARTICLE} Number {n}.".encode(), name=f"{n}.txt").article
+        for n in range(len(urls))
+    ]
+    for article, url in zip(articles, urls, strict=True):
+        Article.objects.filter(pk=article.pk).update(source_url=url)
+    migration.clean_source_urls(apps, None)
+    assert [Article.objects.get(pk=a.pk).source_url for a in articles] == ["", "", "https://ok.example/a", ""]
+    for url in ["https://[::1", "HTTP://a.example/", "ftp://a.example/", "https://a.example:99999/"]:
+        assert migration._web_link(url) == web_link(url), "the migration restates reviews.links.web_link"

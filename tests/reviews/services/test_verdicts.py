@@ -795,3 +795,42 @@ def test_two_editors_acting_at_once_get_one_outcome() -> None:
         * 3
     )
     assert ReviewEvent.objects.filter(action=EventAction.VERDICT_CORRECTED).count() == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["https://[::1", "http://[abc]/", "http://a\uff0fb.example/", "https://a.example:99999/"]
+)
+def test_a_malformed_citation_url_is_refused_not_a_crash(published: Verdict, editor: User, url: str) -> None:
+    data = VerdictInput(rating="false", summary="x", citations=(CitationInput(url=url),))
+    with pytest.raises(ValidationFailed) as info:
+        verdict_correct(verdict_id=published.pk, editor=editor, data=data, note="Wrong.")
+    assert info.value.field_errors == {
+        "citations[0].url": ["Citation URLs must be absolute http:// or https:// links."]
+    }
+    assert Verdict.objects.filter(claim_id=published.claim_id).count() == 1
+
+
+def test_a_citation_url_is_stored_with_its_scheme_in_lower_case(published: Verdict, editor: User) -> None:
+    data = VerdictInput(
+        rating="false",
+        summary="x",
+        citations=(CitationInput(url=" HTTPS://Example.org/Report "), CitationInput(url="Http://b.example/")),
+    )
+    corrected = verdict_correct(verdict_id=published.pk, editor=editor, data=data, note="Wrong.")
+    assert list(corrected.citations.values_list("url", flat=True)) == [
+        "https://Example.org/Report",
+        "http://b.example/",
+    ]
+
+
+def test_the_same_url_with_its_scheme_in_another_case_is_already_cited(
+    published: Verdict, editor: User
+) -> None:
+    data = VerdictInput(
+        rating="false",
+        summary="x",
+        citations=(CitationInput(url="https://a.example/"), CitationInput(url="HTTPS://a.example/")),
+    )
+    with pytest.raises(ValidationFailed) as info:
+        verdict_correct(verdict_id=published.pk, editor=editor, data=data, note="Wrong.")
+    assert info.value.field_errors == {"citations[1].url": ["This URL is already cited (citation 1)."]}
