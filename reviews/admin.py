@@ -58,6 +58,7 @@ from reviews.admin_forms import (
     attach_errors,
 )
 from reviews.exceptions import ApplicationError, ValidationFailed
+from reviews.ids import record_id
 from reviews.models import (
     Article,
     ArticleStatus,
@@ -517,16 +518,16 @@ class ArticleFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         recent = list(Article.objects.order_by("-created_at", "-id").values_list("pk", "title")[:10])
-        value = self.value()
-        if value and value.isdigit() and int(value) not in {pk for pk, _ in recent}:
-            chosen = Article.objects.filter(pk=int(value)).values_list("pk", "title").first()
+        article_id = record_id(self.value())
+        if article_id is not None and article_id not in {pk for pk, _ in recent}:
+            chosen = Article.objects.filter(pk=article_id).values_list("pk", "title").first()
             if chosen is not None:
                 recent.insert(0, chosen)
         return [(str(pk), _short(title or f"Article {pk}", 60)) for pk, title in recent]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        return queryset.filter(article_id=int(value)) if value and value.isdigit() else queryset
+        article_id = record_id(self.value())
+        return queryset if article_id is None else queryset.filter(article_id=article_id)
 
 
 class PublishedVerdictFilter(admin.SimpleListFilter):
@@ -1263,10 +1264,11 @@ class VerdictAdmin(DeskAdminMixin[Verdict]):
     def _transition_target(self, request: HttpRequest, object_id: str) -> Verdict:
         if not (self.has_view_permission(request) and request.user.has_perm(EDITOR_PERM)):
             raise PermissionDenied
+        verdict_id = record_id(object_id)
         verdict = (
-            self.get_queryset(request).select_related("claim__article").filter(pk=object_id).first()
-            if str(object_id).isdigit()
-            else None
+            None
+            if verdict_id is None
+            else self.get_queryset(request).select_related("claim__article").filter(pk=verdict_id).first()
         )
         if verdict is None:
             raise Http404(f"Verdict {object_id} does not exist.")
@@ -1598,17 +1600,16 @@ class EventClaimFilter(admin.SimpleListFilter):
     parameter_name = "claim"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        value = self.value()
-        if not value or not value.isdigit():
+        claim_id = record_id(self.value())
+        if claim_id is None:
             return []
-        claim = Claim.objects.filter(pk=int(value)).values_list("pk", "text").first()
+        claim = Claim.objects.filter(pk=claim_id).values_list("pk", "text").first()
         return [(str(claim[0]), _short(claim[1], 60))] if claim else []
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value or not value.isdigit():
+        claim_id = record_id(self.value())
+        if claim_id is None:
             return queryset
-        claim_id = int(value)
         return queryset.filter(
             Q(claim_id=claim_id) | Q(task__claim_id=claim_id) | Q(verdict__claim_id=claim_id)
         )

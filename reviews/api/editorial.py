@@ -24,6 +24,7 @@ from reviews.api.permissions import CanPublish
 from reviews.api.queue import CitationInputSerializer, verdict_input_from
 from reviews.api.serializers import ErrorSerializer, VerdictSerializer
 from reviews.exceptions import NotFound
+from reviews.ids import record_id
 from reviews.models import Verdict
 from reviews.selectors_public import verdicts_visible
 from reviews.services.verdicts import (
@@ -142,9 +143,10 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
 
     def _verdict_id(self) -> int:
         raw = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
-        if not raw.isdigit():
+        verdict_id = record_id(raw)
+        if verdict_id is None:
             raise NotFound(f"Verdict {raw} does not exist.")
-        return int(raw)
+        return verdict_id
 
     def _editor(self, request: Request) -> User:
         user = request.user

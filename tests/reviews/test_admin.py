@@ -896,3 +896,21 @@ def test_a_successful_login_resets_the_count(editor: User) -> None:
     client.logout()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert _login(client, "guess").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["publish", "return", "correct", "retract"])
+@pytest.mark.parametrize("object_id", ["987654", "%C2%B2", "%D9%A3", "9" * 30])
+def test_the_desk_pages_of_an_unknown_verdict_are_404(desk: Client, action: str, object_id: str) -> None:
+    # "²" and "٣" pass str.isdigit(); int("²") raised (a 500) and int("٣") read 3.
+    assert desk.get(f"/admin/reviews/verdict/{object_id}/{action}/").status_code == 404
+    assert desk.post(f"/admin/reviews/verdict/{object_id}/{action}/", {"note": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(("model", "parameter"), [("claim", "article"), ("reviewevent", "claim")])
+@pytest.mark.parametrize("value", ["²", "٣", "abc", "9" * 30])
+def test_id_filters_ignore_values_that_are_not_ids(
+    desk: Client, model: str, parameter: str, value: str
+) -> None:
+    ClaimFactory.create()
+    response = desk.get(f"/admin/reviews/{model}/", {parameter: value})
+    assert response.status_code == 200

@@ -105,10 +105,17 @@ def test_only_editors(
     ).exists()
 
 
-def test_unknown_verdict_is_404(api: APIClient) -> None:
-    response = api.post(url(987654, "publish"))
+@pytest.mark.parametrize("verdict_id", ["987654", "²", "٣", "9" * 30])
+@pytest.mark.parametrize("action", ["publish", "retract"])
+def test_unknown_verdict_is_404(api: APIClient, verdict_id: str, action: str) -> None:
+    # "²" and "٣" pass str.isdigit(); int("²") raised (a 500) and int("٣") read 3.
+    response = api.post(url(verdict_id, action))
     assert response.status_code == 404
-    assert response.json() == {"detail": "Verdict 987654 does not exist.", "code": "not_found", "errors": {}}
+    assert response.json() == {
+        "detail": f"Verdict {verdict_id} does not exist.",
+        "code": "not_found",
+        "errors": {},
+    }
 
 
 # --------------------------------------------------------------------------------------------------
