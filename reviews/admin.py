@@ -22,8 +22,11 @@ from typing import Any, TypeVar, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     Count,
     Exists,
@@ -132,10 +135,51 @@ def _count(queryset: QuerySet[Any]) -> Coalesce:
 # --------------------------------------------------------------------------------------------------
 
 
+class _DeskChangeList(ChangeList):
+    """Django's ChangeList, with a date-hierarchy link past year 9999 (`?created_at__year=9999`, or a huge
+    year) treated like any other bad filter (`IncorrectLookupParameters`: the admin redirects to the list
+    with `?e=1`). Django catches the `ValueError` of a bad date but not those of the range's end."""
+
+    def get_filters(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().get_filters(request, *args, **kwargs)
+        except (ValueError, OverflowError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class _DeskAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, ignoring a selected value that is not a key of the related model
+    (`/admin/reviews/verdict/add/?claim=abc`, or a form sent back with one): Django's widget looked it
+    up and raised `ValueError` while rendering. The form field still refuses it when the form is sent."""
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        key = self.field.target_field
+        valid = []
+        for item in value:
+            try:
+                key.to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
 class DeskAdminMixin(admin.ModelAdmin[_M]):
     """Runs services for admin views and actions, and turns their refusals (`ApplicationError`) into
     messages. Each call is the service's own transaction: in a bulk action, rows that succeed stay done
-    and each refusal is reported with the service's message."""
+    and each refusal is reported with the service's message.
+
+    Bad query values get the admin's usual answers instead of errors (`_DeskChangeList`,
+    `_DeskAutocompleteSelect`); factcheck.middleware.AdminInputMiddleware refuses the rest (NUL
+    characters, selected rows that are not ids) for every admin page."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return _DeskChangeList
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _DeskAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def desk_call(self, request: HttpRequest, call: Callable[[], object], *, success: str = "") -> bool:
         try:

@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "factcheck.middleware.BrowserAuthenticationMiddleware",
     "factcheck.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Admin requests with input Django's admin would hand to the database unchecked (a NUL character in a
+    # filter, a selected row that is no primary key) get a 400 before the view runs.
+    "factcheck.middleware.AdminInputMiddleware",
     # Last, as django-axes requires: it turns a locked-out login attempt into the lock-out response.
     "axes.middleware.AxesMiddleware",
 ]
