@@ -56,6 +56,7 @@ from reviews.services.scorecards import (
 from reviews.services.verdicts import (
     VerdictInput,
     verdict_abandon_drafts,
+    verdict_abandon_open,
     verdict_prepare_for_task,
     verdict_reads_from_row,
     verdict_reads_sql,
@@ -604,10 +605,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
         )
         from_status = task.status
         _drop_lease(task)
-        if from_status == TaskStatus.RETURNED:
-            Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).update(
-                status=VerdictStatus.ABANDONED, updated_at=timezone.now()
-            )
+        abandoned = verdict_abandon_open(task=task)
         task.status = TaskStatus.AVAILABLE
         task.assignee = None
         try:
@@ -618,6 +616,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
                     from_status=from_status,
                     action=EventAction.TASK_REQUEUED,
                     actor=editor,
+                    data={"abandoned_verdicts": abandoned} if abandoned else None,
                 )
         except IntegrityError:
             raise InvalidTransition(
@@ -632,6 +631,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
         _editor_transition(task, allowed=_EDITABLE, verb="cancelled")
         from_status = task.status
         _drop_lease(task)
+        abandoned = verdict_abandon_open(task=task)
         task.status = TaskStatus.CANCELLED
         _record_move(
             task,
@@ -640,6 +640,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
             action=EventAction.TASK_CANCELLED,
             actor=editor,
             note=reason.strip()[:2000],
+            data={"abandoned_verdicts": abandoned} if abandoned else None,
         )
     return task
 

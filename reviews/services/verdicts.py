@@ -285,6 +285,23 @@ def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:
     )
 
 
+def verdict_abandon_open(*, task: ReviewTask) -> list[int]:
+    """Close the task's unsubmitted verdicts (drafts, and one returned to its reviewer) when an editor ends
+    the reviewer's part in it (cancel, requeue to the shared queue): nobody could resubmit them, and an
+    open verdict would keep editors from writing the claim's verdict themselves. Returns their ids, for
+    the task's event. The caller holds the task's lock."""
+    open_ids = list(
+        Verdict.objects.filter(task=task, status__in=[VerdictStatus.DRAFT, VerdictStatus.RETURNED])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if open_ids:
+        Verdict.objects.filter(pk__in=open_ids).update(
+            status=VerdictStatus.ABANDONED, updated_at=timezone.now()
+        )
+    return open_ids
+
+
 # --------------------------------------------------------------------------------------------------
 # Editors: publish, return, correct, retract, edit, write
 # --------------------------------------------------------------------------------------------------

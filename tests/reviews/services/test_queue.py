@@ -32,7 +32,7 @@ from reviews.services.scorecards import (
     scorecards_stale_ids,
     scorecards_sweep,
 )
-from reviews.services.verdicts import CitationInput, VerdictInput
+from reviews.services.verdicts import CitationInput, VerdictInput, verdict_create_by_editor, verdict_return
 from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,12 @@ GOOD = VerdictInput(
 def make_reviewer(name: str) -> User:
     user = UserFactory.create(username=name)
     user.groups.add(Group.objects.get(name="Reviewers"))
+    return user
+
+
+def make_editor() -> User:
+    user = UserFactory.create(username="ed", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
     return user
 
 
@@ -373,6 +379,56 @@ def test_requeue_refused_when_the_claim_has_another_open_task() -> None:
         excinfo.value.message
         == f"Task {task.pk} cannot be requeued: its claim already has another open task."
     )
+
+
+def returned_and_taken_again(alice: User, editor: User) -> tuple[ReviewTask, Verdict]:
+    """A task whose verdict an editor returned to alice, and which alice has taken again."""
+    task = make_task(900)
+    leased = next_task(alice)
+    verdict = queue.task_submit(task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=GOOD)
+    verdict_return(verdict_id=verdict.pk, editor=editor, note="Add a second source.")
+    assert next_task(alice).pk == task.pk
+    assert Verdict.objects.get(pk=verdict.pk).status == VerdictStatus.RETURNED
+    return task, verdict
+
+
+@pytest.mark.parametrize("taken_again", [True, False])
+def test_cancel_closes_the_verdict_returned_to_the_reviewer(taken_again: bool) -> None:
+    # It stayed open before: nobody could resubmit it, and editors could not write the claim's verdict.
+    alice, editor = make_reviewer("alice"), make_editor()
+    task, verdict = returned_and_taken_again(alice, editor)
+    if not taken_again:
+        queue.task_release(task_id=task.pk, reviewer=alice, lease_token=next_task(alice).lease_token)
+        assert ReviewTask.objects.get(pk=task.pk).status == TaskStatus.RETURNED
+    queue.task_cancel(task_id=task.pk, editor=editor, reason="Out of scope.")
+    assert Verdict.objects.get(pk=verdict.pk).status == VerdictStatus.ABANDONED
+    event = ReviewEvent.objects.get(task=task, action=EventAction.TASK_CANCELLED)
+    assert event.data == {"abandoned_verdicts": [verdict.pk]}
+    written = verdict_create_by_editor(claim_id=task.claim_id, editor=editor, data=GOOD)
+    assert written.status == VerdictStatus.SUBMITTED
+
+
+def test_requeue_closes_the_verdict_returned_to_the_reviewer_who_held_it() -> None:
+    alice, editor = make_reviewer("alice"), make_editor()
+    task, verdict = returned_and_taken_again(alice, editor)
+    queue.task_requeue(task_id=task.pk, editor=editor)
+    assert Verdict.objects.get(pk=verdict.pk).status == VerdictStatus.ABANDONED
+    event = ReviewEvent.objects.get(task=task, action=EventAction.TASK_REQUEUED)
+    assert event.data == {"abandoned_verdicts": [verdict.pk]}
+    bob = make_reviewer("bob")
+    taken = next_task(bob)
+    assert taken.pk == task.pk
+    queue.task_submit(task_id=task.pk, reviewer=bob, lease_token=taken.lease_token, data=GOOD)
+    assert list(Verdict.objects.filter(task=task).order_by("pk").values_list("status", "reviewer")) == [
+        (VerdictStatus.ABANDONED, alice.pk),
+        (VerdictStatus.SUBMITTED, bob.pk),
+    ]
+
+
+def test_cancel_without_an_open_verdict_records_no_list() -> None:
+    task = make_task()
+    queue.task_cancel(task_id=task.pk, editor=make_editor())
+    assert ReviewEvent.objects.get(task=task, action=EventAction.TASK_CANCELLED).data == {}
 
 
 def builds_queued(callbacks: list[Callable[[], object]]) -> list[int]:
