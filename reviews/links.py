@@ -17,7 +17,8 @@ WEB_SCHEMES = ("http", "https")
 def web_link(url: str) -> str | None:
     """`url` as the service stores it (stripped, its scheme in lower case) if it is a web link, else None."""
     url = url.strip()
-    if not url or any(ch.isspace() or not ch.isprintable() for ch in url):
+    # isprintable() is False for control characters and every whitespace character but " ".
+    if not url or " " in url or not url.isprintable():
         return None
     try:
         parts = urlsplit(url)
