@@ -333,7 +333,8 @@ class StrictOrderingFilter(OrderingFilter):
         if params:
             fields = [param.strip() for param in params.split(",")]
             valid = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
-            unknown = [field for field in fields if field.lstrip("-") not in valid]
+            # One "-" at most: `--id` is no field (lstrip would have passed it on to order_by, a 500).
+            unknown = [field for field in fields if field.removeprefix("-") not in valid]
             if unknown:
                 choices = ", ".join(sorted(valid))
                 raise serializers.ValidationError(
@@ -351,7 +352,7 @@ class StrictOrderingFilter(OrderingFilter):
         if not ordering:
             return queryset
         # A unique last key, so numbered pages never repeat or skip rows that tie on the sort field.
-        if not any(term.lstrip("-") in ("id", "pk") for term in ordering):
+        if not any(term.removeprefix("-") in ("id", "pk") for term in ordering):
             ordering = [*ordering, "-id" if ordering[-1].startswith("-") else "id"]
         return queryset.order_by(*ordering)
 

@@ -194,7 +194,7 @@ class KeysetCursorPagination(pagination.BasePagination):
                 break
         if not ordering:
             ordering = list(getattr(view, "ordering", None) or ["-id"])
-        keys = [_Key(term.lstrip("-"), term.startswith("-")) for term in ordering]
+        keys = [_Key(term.removeprefix("-"), term.startswith("-")) for term in ordering]
         if not any(key.field in ("id", "pk") for key in keys):
             keys.append(_Key("id", keys[-1].descending))
         return keys

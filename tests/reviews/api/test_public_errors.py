@@ -103,6 +103,15 @@ CASES = [
         "/api/v1/claims/?ordering=text",
         _bad("ordering", "Unknown ordering field: text. Choose from: created_at, id, score."),
     ),
+    # Two minus signs are no field (they reached order_by: a 500).
+    (
+        "/api/v1/claims/?ordering=--score",
+        _bad("ordering", "Unknown ordering field: --score. Choose from: created_at, id, score."),
+    ),
+    (
+        "/api/v1/verdicts/?ordering=-published_at,--id",
+        _bad("ordering", "Unknown ordering field: --id. Choose from: created_at, id, published_at."),
+    ),
 ]
 
 
