@@ -171,6 +171,12 @@ REST_FRAMEWORK = {
     # Adds the error responses each operation can give (JSON of reviews.api.errors) to the schema.
     "DEFAULT_SCHEMA_CLASS": "reviews.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "reviews.api.errors.exception_handler",
+    # DRF's parsers, with JSON nested too deeply for Python a 400 (reviews.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "reviews.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Per token (a user has one) and, without a token, per client address; fixed windows counted in
     # the default cache (reviews.api.throttling): set CACHE_URL to Redis so every worker shares them.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -303,6 +309,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.
 FACTCHECK_MAX_ARTICLE_BYTES = env.int("FACTCHECK_MAX_ARTICLE_BYTES", default=5 * 1024 * 1024)
+# Largest request body Django reads (its default is 2.5 MB): room for an article of the size above in a
+# JSON body. A larger body is refused before it is parsed (the API answers 413 with its JSON error).
+DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_MAX_ARTICLE_BYTES + 256 * 1024
 # Which sentence scorer extraction uses: "model" (the shipped ONNX model) or "heuristic" (rules only).
 FACTCHECK_SCORER = env.str("FACTCHECK_SCORER", default="model")
 # Check-worthiness threshold: sentences scoring at or above it become claims. None = the scorer's own

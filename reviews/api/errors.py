@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -56,6 +58,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code, "errors": exc.field_errors}
         body.update(exc.extra)
         return Response(body, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        # Raised by Django when the view first reads the body (DATA_UPLOAD_MAX_MEMORY_SIZE); left to Django,
+        # it was an HTML 400 page.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"The request body is too large: this server accepts at most {limit:,} bytes."
+        return Response(
+            {"detail": message, "code": "too_large", "errors": {}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
