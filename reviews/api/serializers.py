@@ -51,7 +51,12 @@ def _source_url() -> serializers.CharField:
 class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
     text = serializers.CharField(trim_whitespace=False, help_text="The article: plain text or HTML.")
     content_type = serializers.ChoiceField(
-        choices=["text/plain", "text/html"], required=False, help_text="Sniffed from the text when omitted."
+        choices=["text/plain", "text/html"],
+        required=False,
+        help_text="Sniffed from the text when omitted.",
+        # Not DRF's message, which repeats the value: a lone surrogate ("\ud800") in it could not be
+        # encoded into the JSON answer (a 500).
+        error_messages={"invalid_choice": "Choose text/plain or text/html."},
     )
     source_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
 

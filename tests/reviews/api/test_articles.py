@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -62,7 +64,7 @@ def test_reviewers_and_anonymous_cannot_post(api_client, reviewer) -> None:
         (
             {"text": TEXT, "content_type": "application/pdf"},
             400,
-            'Invalid input. content_type: "application/pdf" is not a valid choice.',
+            "Invalid input. content_type: Choose text/plain or text/html.",
         ),
         ({"text": "a\x00b"}, 400, "Invalid input. text: Null characters are not allowed."),
         ({"text": TEXT, "source_url": "example.org"}, 400, "Invalid input. source_url: Enter a valid URL."),
@@ -106,3 +108,13 @@ def test_the_source_url_is_stored_with_its_scheme_in_lower_case(api_client, edit
     )
     assert response.status_code == 202, response.content
     assert Article.objects.get(pk=response.data["id"]).source_url == "https://News.example.org/a"
+
+
+def test_a_lone_surrogate_in_the_content_type_is_a_400(api_client, editor) -> None:
+    # Raw JSON: "\ud800" is a lone surrogate once decoded. DRF's message repeated the value, which the
+    # JSON answer could not encode (a 500).
+    body = json.dumps({"text": TEXT})[:-1] + ', "content_type": "\\ud800"}'
+    response = _auth(api_client, editor).post("/api/v1/articles/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Invalid input. content_type: Choose text/plain or text/html."
+    assert not Article.objects.exists()
