@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from reviews.extraction.types import CleanedArticle
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["CLUTTER_RULES", "MONTHS", "clean_article", "parse_date"]
 
@@ -562,14 +565,20 @@ def _clean_html(raw: str) -> CleanedArticle:
     then goes through the same clutter pipeline. HTML metadata wins over anything found in the text."""
     import trafilatura  # local import: only the HTML path pays for loading it
 
-    document = trafilatura.bare_extraction(
-        raw,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            raw,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception:
+        # Scraped markup can break the parser (an XML declaration before a page of scripts made lxml fail
+        # an assertion): the fallback below reads such a page.
+        logger.warning("trafilatura could not read an HTML article; using the fallback", exc_info=True)
+        document = None
     meta = _Meta()
     text = ""
     if document is not None and not isinstance(document, dict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from reviews.models import (
 )
 from reviews.services.events import Actor, event_record
 from reviews.tasks import article_extract_task, scorecard_build_task
+
+logger = logging.getLogger(__name__)
 
 # Control characters other than tab/newline/carriage return/form feed mark a file as binary.
 _BINARY_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -97,13 +100,22 @@ def article_check_extraction(result: ExtractionResult, *, name: str) -> Extracti
 
 
 def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
-    result = extract_article(
-        text,
-        content_type=content_type,
-        filename=name,
-        threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
-        scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
-    )
+    try:
+        result = extract_article(
+            text,
+            content_type=content_type,
+            filename=name,
+            threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
+            scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
+        )
+    except Exception as exc:
+        # Extraction reads untrusted text with third-party parsers and touches no database: whatever it
+        # raises is about this article. Refused with the reason (an API article is marked failed, and an
+        # editor can re-extract it) instead of leaving the article pending; the traceback is logged.
+        logger.exception("Extraction of %s failed", name)
+        raise ArticleRejected(
+            f"{name}: extraction failed unexpectedly ({type(exc).__name__}); the error is logged."
+        ) from exc
     return article_check_extraction(result, name=name)
 
 

@@ -272,3 +272,10 @@ def test_tiny_html_page_falls_back_to_paragraph_text_without_navigation() -> Non
     )
     article = clean_article(html, content_type="text/html")
     assert article.body == "Iraq bought arms."
+
+
+def test_html_the_main_text_extractor_cannot_read_falls_back_instead_of_raising(caplog) -> None:
+    # trafilatura (through htmldate and lxml) failed an assertion on this page.
+    page = '<?xml version="1.0" encoding="utf-8"?><html><body><script>x</script></body></html>'
+    assert clean_article(page, content_type="text/html").body == ""
+    assert "trafilatura could not read an HTML article; using the fallback" in caplog.text

@@ -132,6 +132,34 @@ def test_extract_without_sentences_marks_the_article_failed() -> None:
     assert not article.claims.exists()
 
 
+def _crash(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a parser's internal check")
+
+
+def test_an_extraction_crash_marks_the_article_failed_with_a_reason(monkeypatch, caplog) -> None:
+    # It used to escape the Celery task: the article stayed pending for good, and posting the same text
+    # again returned the stuck article.
+    monkeypatch.setattr("reviews.services.articles.extract_article", _crash)
+    outcome = article_submit(data=ARTICLE, name="api")
+    article = article_extract(article_id=outcome.article.pk)
+    assert article is not None
+    assert article.status == ArticleStatus.FAILED
+    assert (
+        article.failure_reason == "api: extraction failed unexpectedly (AssertionError); the error is logged."
+    )
+    assert "Extraction of api failed" in caplog.text
+
+
+def test_an_extraction_crash_on_ingest_stores_nothing(monkeypatch) -> None:
+    monkeypatch.setattr("reviews.services.articles.extract_article", _crash)
+    with pytest.raises(ArticleRejected) as info:
+        article_ingest(data=ARTICLE.encode(), name="oil.txt")
+    assert (
+        info.value.message == "oil.txt: extraction failed unexpectedly (AssertionError); the error is logged."
+    )
+    assert not Article.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("line", "source_url"),
     [
