@@ -15,6 +15,7 @@ from reviews.services.rows import attnames_of, columns_of, cursor
 
 _USER_FIELDS = attnames_of(User)
 _TOKEN_FIELDS = attnames_of(Token)
+_KEY_MAX: int = Token._meta.get_field("key").max_length or 40
 
 
 def _perm_names(join: str, where: str) -> str:
@@ -60,6 +61,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """
 
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
+        if len(key) > _KEY_MAX or "\x00" in key:
+            # No token has such a key, and PostgreSQL refuses a NUL in a query parameter (a 500 where
+            # gunicorn does not already refuse the header): answered without a query.
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if connection.vendor != "postgresql":
             # ARRAY(SELECT ...) and the column types are PostgreSQL's; elsewhere (the SQLite demo) DRF's
             # own query, and ModelBackend loads the permissions on the first has_perm as it always did.

@@ -74,3 +74,23 @@ def test_api_requests_use_it_and_answer_401_for_a_bad_token() -> None:
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid token."
     assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("key", ["abc\x00def", "\x00", "0" * 40 + "\x00", "a" * 41, "a" * 10_000])
+def test_a_key_no_token_can_have_is_refused_without_a_query(key: str) -> None:
+    # A NUL reached PostgreSQL as a query parameter: a 500 under servers that pass it in the header.
+    with (
+        CaptureQueriesContext(connection) as queries,
+        pytest.raises(AuthenticationFailed, match=r"^Invalid token\.$"),
+    ):
+        TokenAuthentication().authenticate_credentials(key)
+    assert len(queries) == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/queue/next", "/api/v1/verdicts/"])
+def test_a_request_with_a_nul_in_its_token_is_a_401(path: str) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token abc\x00def")
+    response = client.post(path) if path.endswith("next") else client.get(path)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
