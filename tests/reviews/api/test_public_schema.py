@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from django.core.management import call_command
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 PUBLIC_PATHS = (
@@ -99,3 +100,27 @@ def test_list_parameters_are_described_with_types(schema) -> None:
             "required": True,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "status"),
+    [
+        ("get", "/api/schema/?format=xml", {}, 404),
+        ("get", "/api/schema/", {"HTTP_ACCEPT": "application/xml"}, 406),
+        ("post", "/api/schema/", {}, 405),
+    ],
+)
+def test_schema_errors_are_the_apis_json_errors(
+    method: str, url: str, headers: dict[str, str], status: int
+) -> None:
+    response = getattr(Client(), method)(url, **headers)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"detail", "code", "errors"}
+
+
+def test_the_schema_itself_is_still_yaml_or_json() -> None:
+    assert Client().get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
+    as_json = Client().get("/api/schema/?format=json")
+    assert as_json.status_code == 200
+    assert as_json.json()["openapi"].startswith("3.")
