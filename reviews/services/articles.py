@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -108,6 +109,12 @@ def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
             threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
             scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
         )
+    except SoftTimeLimitExceeded:
+        # The Celery task's time limit (reviews/tasks.py): an article this long would time out again.
+        raise ArticleRejected(
+            f"{name}: extraction took longer than the worker's time limit; split the article and submit "
+            "the parts."
+        ) from None
     except Exception as exc:
         # Extraction reads untrusted text with third-party parsers and touches no database: whatever it
         # raises is about this article. Refused with the reason (an API article is marked failed, and an

@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 
@@ -148,6 +149,19 @@ def test_an_extraction_crash_marks_the_article_failed_with_a_reason(monkeypatch,
         article.failure_reason == "api: extraction failed unexpectedly (AssertionError); the error is logged."
     )
     assert "Extraction of api failed" in caplog.text
+
+
+def test_an_extraction_past_the_workers_time_limit_marks_the_article_failed(monkeypatch) -> None:
+    def too_slow(*args: object, **kwargs: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("reviews.services.articles.extract_article", too_slow)
+    article = article_extract(article_id=article_submit(data=ARTICLE, name="api").article.pk)
+    assert article is not None
+    assert article.status == ArticleStatus.FAILED
+    assert article.failure_reason == (
+        "api: extraction took longer than the worker's time limit; split the article and submit the parts."
+    )
 
 
 def test_an_extraction_crash_on_ingest_stores_nothing(monkeypatch) -> None:
