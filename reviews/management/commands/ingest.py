@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import stat
 import sys
 from argparse import ArgumentParser
 from collections import deque
@@ -32,16 +34,32 @@ from reviews.services.articles import (
 )
 from reviews.services.scorecards import scorecards_fan_out
 
+logger = logging.getLogger(__name__)
+
 ARTICLE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".md"}
 # Articles per extraction job with --jobs: their sentences are scored in one call.
 CHUNK = 8
+
+
+def display_name(path: Path) -> str:
+    """`path` as text for messages and the article's origin. A file name that is not UTF-8 keeps its bytes
+    as `\\xff` escapes: Python hands such names over with surrogates, which the database refused (the
+    whole run stopped at that file)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long for the file system: `_read` says why it cannot be read
+        return False
 
 
 def iter_article_files(paths: list[str]) -> Iterator[Path]:
     """Files named directly are always tried; folders contribute their article files, sorted, recursively."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if _is_dir(path):
             yield from sorted(
                 p
                 for p in path.rglob("*")
@@ -53,18 +71,26 @@ def iter_article_files(paths: list[str]) -> Iterator[Path]:
 
 def _read(path: Path, limit: int) -> bytes:
     """Read at most one byte past the limit, so an oversized file is refused without loading it whole."""
+    name = display_name(path)
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise ArticleRejected(f"{path}: too large ({size:,} bytes; the limit is {limit:,} bytes).")
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ArticleRejected(f"{name}: is a directory.")
+        # A FIFO or a device would block or never end; /dev/stdin (a pipe) is read on purpose.
+        if not stat.S_ISREG(info.st_mode) and str(path) != "/dev/stdin":
+            raise ArticleRejected(f"{name}: not a regular file.")
+        if info.st_size > limit:
+            raise ArticleRejected(
+                f"{name}: too large ({info.st_size:,} bytes; the limit is {limit:,} bytes)."
+            )
         with path.open("rb") as handle:
             return handle.read(limit + 1)
     except FileNotFoundError:
-        raise ArticleRejected(f"{path}: no such file.") from None
+        raise ArticleRejected(f"{name}: no such file.") from None
     except IsADirectoryError:
-        raise ArticleRejected(f"{path}: is a directory.") from None
+        raise ArticleRejected(f"{name}: is a directory.") from None
     except OSError as exc:
-        raise ArticleRejected(f"{path}: cannot be read ({exc.strerror}).") from None
+        raise ArticleRejected(f"{name}: cannot be read ({exc.strerror}).") from None
 
 
 @dataclass
@@ -99,6 +125,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["jobs"] < 0:
+            raise CommandError("--jobs must be 0 (one per core) or more.")
         files = list(iter_article_files(options["paths"]))
         if not files:
             raise CommandError("No article files found in: " + ", ".join(options["paths"]))
@@ -157,7 +185,7 @@ class Command(BaseCommand):
         seen: set[str] = set()
         for path in files:
             try:
-                item = article_prepare(data=_read(path, limit), name=str(path))
+                item = article_prepare(data=_read(path, limit), name=display_name(path))
             except ArticleRejected as exc:
                 reject(exc)
                 bar.update()
@@ -188,7 +216,23 @@ class Command(BaseCommand):
             def drain(keep: int) -> None:
                 while len(window) > keep:
                     chunk, future = window.popleft()
-                    for item, result in zip(chunk, future.result(), strict=True):
+                    try:
+                        results = future.result()
+                    except Exception as exc:
+                        # A worker raised or died (BrokenProcessPool): the chunk's articles are refused
+                        # with the reason, as in one process (services.articles._extract), and the run
+                        # goes on to its summary.
+                        logger.error("Extraction of %d article(s) failed", len(chunk), exc_info=exc)
+                        for item in chunk:
+                            reject(
+                                ArticleRejected(
+                                    f"{item.name}: extraction failed unexpectedly ({type(exc).__name__}); "
+                                    "the error is logged."
+                                )
+                            )
+                            bar.update()
+                        continue
+                    for item, result in zip(chunk, results, strict=True):
                         try:
                             checked = article_check_extraction(result, name=item.name)
                             tally.add(article_store(prepared=item, result=checked, build_scorecard=False))

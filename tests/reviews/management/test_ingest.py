@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,53 @@ def test_parallel_extraction_gives_the_same_result(
     call_command("ingest", str(SEEDS), "--no-progress")
     assert sorted(Article.objects.values_list("content_hash", "title")) == parallel
     assert ReviewTask.objects.count() == tasks
+
+
+def test_a_file_name_that_is_not_utf8_is_ingested_under_an_escaped_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python hands such a name over with a surrogate, which the database refused: the run stopped there.
+    seeds = sorted(SEEDS.glob("*.txt"))[:3]
+    names = [b"01_good.txt", b"02_bad\xffname.txt", b"03_good.txt"]
+    for seed, name in zip(seeds, names, strict=True):
+        Path(os.fsdecode(os.fsencode(tmp_path) + b"/" + name)).write_bytes(seed.read_bytes())
+    call_command("ingest", str(tmp_path), "--no-progress")
+    assert "Ingested 3 new article(s)" in capsys.readouterr().out
+    assert Article.objects.filter(origin=f"{tmp_path}/02_bad\\xffname.txt").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "long name"])
+def test_paths_that_are_not_readable_files_get_a_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    if kind == "fifo":
+        path = tmp_path / "pipe.txt"
+        os.mkfifo(path)  # reading it would block for ever
+        reason = f"{path}: not a regular file."
+    else:
+        path = tmp_path / ("a" * 300 + ".txt")
+        reason = f"{path}: cannot be read (File name too long)."
+    with pytest.raises(CommandError, match=r"1 of 1 file\(s\) were rejected"):
+        call_command("ingest", str(path), "--no-progress")
+    assert reason in capsys.readouterr().err
+
+
+def test_a_negative_number_of_jobs_is_refused() -> None:
+    with pytest.raises(CommandError, match=r"--jobs must be 0 \(one per core\) or more\."):
+        call_command("ingest", str(SEEDS), "--jobs", "-3", "--no-progress")
+
+
+def test_workers_that_fail_refuse_their_articles_and_the_run_ends_with_its_summary(
+    tmp_path: Path, settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every worker's initializer raises: the pool breaks (BrokenProcessPool), which ended the run with a
+    # traceback. Each article is now refused with the reason and the summary is printed.
+    settings.FACTCHECK_SCORER = "broken"
+    for path in sorted(SEEDS.glob("*.txt"))[:2]:
+        (tmp_path / path.name).write_text(path.read_text())
+    with pytest.raises(CommandError, match=r"2 of 2 file\(s\) were rejected"):
+        call_command("ingest", str(tmp_path), "--jobs", "2", "--no-progress")
+    out = capsys.readouterr()
+    assert out.err.count("extraction failed unexpectedly (BrokenProcessPool); the error is logged.") == 2
+    assert "Ingested 0 new article(s) with 0 claim(s); 0 already present (unchanged); 2 rejected." in out.out
+    assert not Article.objects.exists()
