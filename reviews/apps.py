@@ -5,3 +5,6 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = "Fact-checking desk"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reviews import checks  # noqa: F401 (registers the system checks)

@@ -1,0 +1,26 @@
+"""reviews.checks: settings the app cannot work with are reported before anything starts."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from reviews.checks import check_scorer
+
+
+@pytest.mark.parametrize("kind", ["model", "heuristic"])
+def test_a_known_scorer_passes(settings, kind: str) -> None:
+    settings.FACTCHECK_SCORER = kind
+    assert check_scorer() == []
+
+
+def test_an_unknown_scorer_stops_every_command_before_it_starts(settings) -> None:
+    settings.FACTCHECK_SCORER = "bogus"
+    [error] = check_scorer()
+    assert (error.id, error.msg) == (
+        "reviews.E001",
+        "FACTCHECK_SCORER must be 'model' or 'heuristic', not 'bogus'.",
+    )
+    with pytest.raises(SystemCheckError, match=r"reviews\.E001"):
+        call_command("ingest", "/nonexistent.txt", skip_checks=False)
