@@ -8,6 +8,7 @@ first makes the rebuild safe to interrupt: whatever is left is rebuilt by the sw
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from argparse import ArgumentParser
@@ -49,6 +50,9 @@ class Command(BaseCommand):
         ids = self._article_ids(options["article_ids"], everything=options["all"])
         if options["chunk_size"] < 1:
             raise CommandError("--chunk-size must be at least 1.")
+        if not math.isfinite(options["timeout"]) or options["timeout"] < 0:
+            # nan never compares true, so the wait never ended; inf waited for ever on purpose or not.
+            raise CommandError("--timeout must be a number of seconds, 0 or more.")
         if not ids:
             self.stdout.write("No extracted articles: nothing to rebuild.")
             return

@@ -118,6 +118,10 @@ def test_broker_down_is_reported() -> None:
         ([], "Give the ids of the articles to rebuild, or --all."),
         (["--all", "1"], "Give article ids or --all, not both."),
         (["--all", "--chunk-size", "0"], "--chunk-size must be at least 1."),
+        # nan never compared true: the command waited for ever.
+        (["--all", "--timeout", "nan"], "--timeout must be a number of seconds, 0 or more."),
+        (["--all", "--timeout", "inf"], "--timeout must be a number of seconds, 0 or more."),
+        (["--all", "--timeout", "-1"], "--timeout must be a number of seconds, 0 or more."),
     ],
 )
 def test_usage_errors(args: list[str], message: str) -> None:
