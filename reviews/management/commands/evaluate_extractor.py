@@ -34,13 +34,20 @@ class Command(BaseCommand):
         if not datasets.is_dir():
             raise CommandError(f"datasets folder not found: {datasets}")
         scorer = get_scorer()
-        results = evaluation.evaluate(scorer, datasets)
+        try:
+            results = evaluation.evaluate(scorer, datasets)
+        except (OSError, KeyError, ValueError) as exc:
+            # A file missing from the folder, or a CSV/TSV without the columns the datasets' README gives.
+            detail = f"no column {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise CommandError(f"cannot read the datasets in {datasets}: {detail}") from None
         figures = evaluation.format_figures(results, scorer.meta)
         self.stdout.write(json.dumps(results, indent=2) if options["json"] else figures)
         if options["write_docs"]:
             try:
                 text = DOCS_PATH.read_text(encoding="utf-8")
-                DOCS_PATH.write_text(evaluation.replace_figures_section(text, figures), encoding="utf-8")
+                updated = DOCS_PATH.with_name(f".{DOCS_PATH.name}.tmp")
+                updated.write_text(evaluation.replace_figures_section(text, figures), encoding="utf-8")
+                updated.replace(DOCS_PATH)  # whole or not at all
             except (OSError, ValueError) as exc:
                 raise CommandError(f"cannot update {DOCS_PATH}: {exc}") from exc
             self.stderr.write(f"updated {DOCS_PATH}")

@@ -8,6 +8,7 @@ This interface is used to evaluate the extractor from outside: keep it as it is.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
@@ -39,6 +40,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        if options["threshold"] is not None and not math.isfinite(options["threshold"]):
+            raise CommandError("--threshold must be a number (a score between 0 and 1).")
         scorer = get_scorer()
         threshold = options["threshold"]
         if threshold is None:
@@ -58,9 +63,15 @@ class Command(BaseCommand):
                     infile, self.stdout, scorer, threshold, batch_size=options["batch_size"]
                 )
             else:
-                count = self._to_file(infile, Path(target), scorer, threshold, options["batch_size"])
+                try:
+                    count = self._to_file(infile, Path(target), scorer, threshold, options["batch_size"])
+                except OSError as exc:  # the folder or the file cannot be made (the input is open)
+                    raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from None
         except InputFormatError as exc:
             raise CommandError(f"{source}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            byte = exc.object[exc.start]
+            raise CommandError(f"{source}: not UTF-8 text (invalid byte 0x{byte:02x}).") from None
         finally:
             if infile is not sys.stdin:
                 infile.close()
@@ -75,6 +86,9 @@ class Command(BaseCommand):
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
                 count = score_id_text(infile, out, scorer, threshold, batch_size=batch_size)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes it 0600; a written file is usually 0644
             os.replace(tmp_name, target)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,58 @@ def test_missing_input_file(tmp_path: Path) -> None:
 def test_evaluate_extractor_rejects_missing_datasets(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="datasets folder not found"):
         call_command("evaluate_extractor", "--datasets", str(tmp_path / "missing"))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--batch-size", "0"], "--batch-size must be at least 1."),
+        (["--batch-size", "-1"], "--batch-size must be at least 1."),
+        (["--threshold", "nan"], "--threshold must be a number (a score between 0 and 1)."),
+    ],
+)
+def test_bad_options_are_usage_errors(tmp_path: Path, options: list[str], message: str) -> None:
+    source = tmp_path / "in.tsv"
+    source.write_text(f"1\t{CLAIM}\n")
+    with pytest.raises(CommandError) as error:
+        call_command("score_sentences", "--input", str(source), *options)
+    assert str(error.value) == message
+
+
+def test_input_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    source = tmp_path / "latin1.tsv"
+    source.write_bytes("1\tLe caf\u00e9 a co\u00fbt\u00e9 3 euros.\n".encode("latin-1"))
+    with pytest.raises(CommandError) as error:
+        call_command("score_sentences", "--input", str(source), "--output", str(tmp_path / "out.tsv"))
+    assert str(error.value) == f"{source}: not UTF-8 text (invalid byte 0xe9)."
+    assert list(tmp_path.iterdir()) == [source], "no output, no temporary file"
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+def test_an_output_that_cannot_be_written_is_an_error(tmp_path: Path, where: str) -> None:
+    source = tmp_path / "in.tsv"
+    source.write_text(f"1\t{CLAIM}\n")
+    blocker = tmp_path / "blocker"
+    blocker.mkdir() if where == "a folder" else blocker.write_text("")
+    target = blocker if where == "a folder" else blocker / "out.tsv"
+    with pytest.raises(CommandError, match=rf"^cannot write {target}: "):
+        call_command("score_sentences", "--input", str(source), "--output", str(target))
+
+
+def test_the_output_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    source = tmp_path / "in.tsv"
+    source.write_text(f"1\t{CLAIM}\n")
+    target = tmp_path / "out.tsv"
+    call_command("score_sentences", "--input", str(source), "--output", str(target))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_evaluate_extractor_names_a_dataset_it_cannot_read(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match=rf"^cannot read the datasets in {tmp_path}: .*groundtruth"):
+        call_command("evaluate_extractor", "--datasets", str(tmp_path))
+    (tmp_path / "claimbuster").mkdir()
+    (tmp_path / "claimbuster" / "groundtruth.csv").write_text("Wrong,Header\n1,2\n")
+    with pytest.raises(CommandError, match=rf"^cannot read the datasets in {tmp_path}: no column "):
+        call_command("evaluate_extractor", "--datasets", str(tmp_path))
