@@ -13,6 +13,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from redis.exceptions import RedisError
 
 from reviews.api.published_render import fragments_build
 from reviews.models import Verdict
@@ -32,15 +33,21 @@ class Command(BaseCommand):
         if size < 1:
             raise CommandError("--chunk-size must be at least 1.")
         built, after = 0, 0
-        while True:
-            ids = list(
-                Verdict.objects.published()
-                .filter(pk__gt=after)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:size]
-            )
-            if not ids:
-                break
-            built += len(fragments_build(ids))
-            after = ids[-1]
+        try:
+            while True:
+                ids = list(
+                    Verdict.objects.published()
+                    .filter(pk__gt=after)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:size]
+                )
+                if not ids:
+                    break
+                built += len(fragments_build(ids))
+                after = ids[-1]
+        except (RedisError, OSError) as exc:
+            raise CommandError(
+                f"The cache is unreachable ({exc}); {built} verdicts were rendered before it failed. Run "
+                "the command again once it is back (readers render what is missing meanwhile)."
+            ) from None
         self.stdout.write(f"{built} published verdicts rendered into the cache.")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -390,6 +390,19 @@ def test_the_build_command_renders_published_verdicts_only(cache_on: None) -> No
     assert set(published_cache.fragments_get([v.pk for v in [*published, draft]])) == {
         v.pk for v in published
     }
+
+
+def test_the_build_command_reports_an_unreachable_cache(settings) -> None:
+    make_verdict()
+    settings.FACTCHECK_PUBLISHED_CACHE = True
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/13",
+        }
+    }
+    with pytest.raises(CommandError, match=r"^The cache is unreachable \(.*\); 0 verdicts were rendered"):
+        call_command("published_cache_build")
 
 
 # --- throttling ------------------------------------------------------------------------------------
