@@ -366,12 +366,17 @@ def clean_article(raw: str, *, content_type: str = "text/plain", filename: str =
     return _article(blocks, meta)
 
 
+# Markup starts with a tag, a comment, a doctype or an XML declaration; plain text may start with "<" too
+# ("<< Back to news", "<3"), which made a scraped text page be read as HTML and lose its sentences.
+_MARKUP_START = re.compile(r"<(?:!doctype|!--|\?xml|/?[a-z][a-z0-9-]*[\s/>])")
+
+
 def _is_html(raw: str, content_type: str, filename: str) -> bool:
     head = raw[:2048].lstrip().lower()
     return (
         "html" in content_type.lower()
         or filename.lower().endswith((".html", ".htm"))
-        or head.startswith(("<!doctype", "<html", "<"))
+        or _MARKUP_START.match(head) is not None
         or "<html" in head
     )
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from reviews.extraction import cleaning
 from reviews.extraction.cleaning import CLUTTER_RULES, clean_article, parse_date
 from tests.reviews.extraction.seeds import CLUTTER, all_seeds, seed
 
@@ -279,3 +280,29 @@ def test_html_the_main_text_extractor_cannot_read_falls_back_instead_of_raising(
     page = '<?xml version="1.0" encoding="utf-8"?><html><body><script>x</script></body></html>'
     assert clean_article(page, content_type="text/html").body == ""
     assert "trafilatura could not read an HTML article; using the fallback" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "html"),
+    [
+        ("<!DOCTYPE html><p>Text.</p>", True),
+        ("  <html><body>Text.</body></html>", True),
+        ("<p>The ministry said exports rose 4% in 2020.</p>", True),
+        ("<div class='story'>Text.</div>", True),
+        ("<!-- saved page --><p>Text.</p>", True),
+        ('<?xml version="1.0"?><html><body>Text.</body></html>', True),
+        # Plain text that happens to start with "<" (it used to be read as HTML and lose its sentences).
+        ("<< Back to news\n\nThe ministry said exports rose 4% in 2020.", False),
+        ("<3 to all our readers\n\nThe ministry said exports rose 4% in 2020.", False),
+        ("The ministry said exports rose 4% in 2020.", False),
+    ],
+)
+def test_what_is_read_as_html(raw: str, html: bool) -> None:
+    assert cleaning._is_html(raw, "text/plain", "article.txt") is html
+
+
+def test_plain_text_starting_with_a_less_than_sign_keeps_its_sentences() -> None:
+    body = clean_article(
+        "<< Back to news\n\nThe ministry said exports rose 4% in 2020 after two bad years."
+    ).body
+    assert "The ministry said exports rose 4% in 2020 after two bad years." in body
