@@ -51,6 +51,14 @@ class IngestOutcome:
     claims_queued: int = 0
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """A UTF-16 byte-order mark, or mostly-ASCII UTF-16 without one: every other byte NUL."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:2000]
+    return len(head) >= 16 and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * (len(head) // 2)
+
+
 def article_decode(*, data: bytes | str, name: str) -> str:
     """The text of an article payload, or `ArticleRejected` with a one-line reason naming `name`."""
     limit = settings.FACTCHECK_MAX_ARTICLE_BYTES
@@ -58,6 +66,8 @@ def article_decode(*, data: bytes | str, name: str) -> str:
     if size > limit:
         raise ArticleRejected(f"{name}: too large ({size:,} bytes; the limit is {limit:,} bytes).")
     if isinstance(data, bytes):
+        if _looks_utf16(data):
+            raise ArticleRejected(f"{name}: UTF-16 text; save it as UTF-8 and ingest it again.")
         if b"\x00" in data:
             raise ArticleRejected(f"{name}: binary file (contains NUL bytes), not text.")
         try:

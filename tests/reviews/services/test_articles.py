@@ -80,6 +80,10 @@ def test_reingesting_the_same_content_changes_nothing() -> None:
         (b"   \n\t\n", "x.txt: empty (no text to extract claims from)."),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.txt: binary file (contains NUL bytes), not text."),
         ("caf\u00e9 au lait".encode("latin-1"), "x.txt: not UTF-8 text (invalid byte 0xe9 at offset 3)."),
+        # UTF-16 with and without its byte-order mark (it was called a binary file).
+        (ARTICLE.encode("utf-16"), "x.txt: UTF-16 text; save it as UTF-8 and ingest it again."),
+        (ARTICLE.encode("utf-16-le"), "x.txt: UTF-16 text; save it as UTF-8 and ingest it again."),
+        (ARTICLE.encode("utf-16-be"), "x.txt: UTF-16 text; save it as UTF-8 and ingest it again."),
     ],
 )
 def test_bad_payloads_are_rejected_with_a_reason(data: bytes, message: str) -> None:
