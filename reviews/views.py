@@ -219,8 +219,8 @@ def _render(
 ) -> HttpResponse:
     task = workspace.task
     verdict = workspace.verdict
-    # Only web links become links: the source URL comes from scraped text (stored ones are checked, but
-    # rows from before that check may hold anything).
+    # Only web links become links: the services store only those, but the database constraint checks just
+    # the scheme, so a row written around them could hold a malformed one.
     source_url = web_link(task.claim.article.source_url) or ""
     context: dict[str, Any] = {
         "task": task,

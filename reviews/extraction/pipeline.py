@@ -33,6 +33,10 @@ class HeuristicScorer:
         return [heuristic_score(text) for text in texts]
 
 
+# The values FACTCHECK_SCORER may take (reviews.checks reports any other before a command starts).
+SCORER_KINDS = ("model", "heuristic")
+
+
 @functools.cache
 def get_sentence_scorer(kind: str = "model") -> SentenceScorer:
     """The process-wide scorer of one kind: "model" (the shipped ONNX model) or "heuristic"."""
@@ -42,7 +46,12 @@ def get_sentence_scorer(kind: str = "model") -> SentenceScorer:
         from reviews.extraction.scorer import get_scorer
 
         return get_scorer()
-    raise ValueError(f"FACTCHECK_SCORER must be 'model' or 'heuristic', not {kind!r}")
+    raise ValueError(scorer_kind_problem(kind))
+
+
+def scorer_kind_problem(kind: str) -> str:
+    """What is wrong with FACTCHECK_SCORER = `kind` (not one of SCORER_KINDS)."""
+    return f"FACTCHECK_SCORER must be {' or '.join(map(repr, SCORER_KINDS))}, not {kind!r}"
 
 
 def extract_article(

@@ -130,10 +130,16 @@ def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
         # raises is about this article. Refused with the reason (an API article is marked failed, and an
         # editor can re-extract it) instead of leaving the article pending; the traceback is logged.
         logger.exception("Extraction of %s failed", name)
-        raise ArticleRejected(
-            f"{name}: extraction failed unexpectedly ({type(exc).__name__}); the error is logged."
-        ) from exc
+        raise article_extraction_failed(name, exc) from exc
     return article_check_extraction(result, name=name)
+
+
+def article_extraction_failed(name: str, exc: BaseException) -> ArticleRejected:
+    """The refusal of an article whose extraction raised `exc` (here, or in an `ingest --jobs` worker);
+    the caller logs the traceback."""
+    return ArticleRejected(
+        f"{name}: extraction failed unexpectedly ({type(exc).__name__}); the error is logged."
+    )
 
 
 def task_article_date(article: Article) -> dt.datetime:

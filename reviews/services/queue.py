@@ -550,6 +550,15 @@ def _drop_lease(task: ReviewTask) -> int | None:
     return holder
 
 
+def _end_reviewer_work(task: ReviewTask) -> dict[str, Any] | None:
+    """Cancel and requeue end the reviewers' part in a task: its lease, and every verdict on it not yet
+    submitted (`verdict_abandon_open`, the lease holder's draft included). Returns the event data naming
+    the verdicts closed, or None."""
+    _clear_lease(task)
+    abandoned = verdict_abandon_open(task=task)
+    return {"abandoned_verdicts": abandoned} if abandoned else None
+
+
 def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
     """Reserve the task for `reviewer` (assign or reassign). A lease someone else holds is ended."""
     if not reviewer.has_perm("reviews.work_queue"):
@@ -604,8 +613,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
             task, allowed=[TaskStatus.CANCELLED, TaskStatus.LEASED, TaskStatus.RETURNED], verb="requeued"
         )
         from_status = task.status
-        _drop_lease(task)
-        abandoned = verdict_abandon_open(task=task)
+        closed = _end_reviewer_work(task)
         task.status = TaskStatus.AVAILABLE
         task.assignee = None
         try:
@@ -616,7 +624,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
                     from_status=from_status,
                     action=EventAction.TASK_REQUEUED,
                     actor=editor,
-                    data={"abandoned_verdicts": abandoned} if abandoned else None,
+                    data=closed,
                 )
         except IntegrityError:
             raise InvalidTransition(
@@ -630,8 +638,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
         task = _lock_task(task_id)
         _editor_transition(task, allowed=_EDITABLE, verb="cancelled")
         from_status = task.status
-        _drop_lease(task)
-        abandoned = verdict_abandon_open(task=task)
+        closed = _end_reviewer_work(task)
         task.status = TaskStatus.CANCELLED
         _record_move(
             task,
@@ -640,7 +647,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
             action=EventAction.TASK_CANCELLED,
             actor=editor,
             note=reason.strip()[:2000],
-            data={"abandoned_verdicts": abandoned} if abandoned else None,
+            data=closed,
         )
     return task
 

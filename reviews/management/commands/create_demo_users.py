@@ -25,10 +25,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("Demo users have published passwords: refusing to create them with DEBUG off.")
         User = get_user_model()
-        groups = {
-            group.name: group for group in Group.objects.filter(name__in={g for _, _, g, _ in DEMO_USERS})
-        }
-        missing = sorted({g for _, _, g, _ in DEMO_USERS} - set(groups))
+        names = {group_name for _, _, group_name, _ in DEMO_USERS}
+        groups = {group.name: group for group in Group.objects.filter(name__in=names)}
+        missing = sorted(names - set(groups))
         if missing:
             # The groups come with migrations (reviews 0002); without them a user would be half made.
             raise CommandError(f"Group(s) missing: {', '.join(missing)}. Run `manage.py migrate` first.")

@@ -28,6 +28,7 @@ from reviews.services.articles import (
     IngestOutcome,
     PreparedArticle,
     article_check_extraction,
+    article_extraction_failed,
     article_prepare,
     article_run_extraction,
     article_store,
@@ -87,8 +88,6 @@ def _read(path: Path, limit: int) -> bytes:
             return handle.read(limit + 1)
     except FileNotFoundError:
         raise ArticleRejected(f"{name}: no such file.") from None
-    except IsADirectoryError:
-        raise ArticleRejected(f"{name}: is a directory.") from None
     except OSError as exc:
         raise ArticleRejected(f"{name}: cannot be read ({exc.strerror}).") from None
 
@@ -224,12 +223,7 @@ class Command(BaseCommand):
                         # goes on to its summary.
                         logger.error("Extraction of %d article(s) failed", len(chunk), exc_info=exc)
                         for item in chunk:
-                            reject(
-                                ArticleRejected(
-                                    f"{item.name}: extraction failed unexpectedly ({type(exc).__name__}); "
-                                    "the error is logged."
-                                )
-                            )
+                            reject(article_extraction_failed(item.name, exc))
                             bar.update()
                         continue
                     for item, result in zip(chunk, results, strict=True):
