@@ -16,11 +16,20 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:543
 def machine() -> str:
     cpu = "unknown CPU"
     try:
+        info: dict[str, str] = {}
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
+            key, sep, value = line.partition(":")
+            if not sep:
+                break  # the first processor's block ends at its first blank line
+            info.setdefault(key.strip(), value.strip())
+        # Hosts of one machine kind can all read "AMD EPYC" and still run the same code 1.6 times faster or
+        # slower (docs/benchmarks.md, review queue): family, model and clock tell them apart.
+        cpu = info.get("model name", cpu)
+        if "cpu family" in info:
+            cpu += f" family {info['cpu family']} model {info.get('model', '?')}"
+        if "cpu MHz" in info:
+            cpu += f" at {float(info['cpu MHz']) / 1000:.1f} GHz"
+    except (OSError, ValueError):
         pass
     # Which build of Python: the same version runs about a tenth faster when built with profile-guided
     # and link-time optimisation (Debian's python3.11, the official Docker images) than without (a

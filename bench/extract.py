@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
 
+from bench.common import machine  # noqa: E402
 from reviews.extraction import evaluation as ev  # noqa: E402
 
 LOAD_SNIPPET = """
@@ -155,7 +155,7 @@ def main() -> None:
     news = (news * (2000 // max(1, len(news)) + 1))[:2000]
     debates = debate_sentences(args.datasets or ev.default_datasets_dir())
     results = {
-        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+        "machine": machine(),
         "scorer_threads": 1,
         "batch_size": args.batch_size,
         **load,
