@@ -28,8 +28,12 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reviews.extraction.types import CleanedArticle
+
+if TYPE_CHECKING:
+    import lxml.html
 
 logger = logging.getLogger(__name__)
 
@@ -570,9 +574,24 @@ def _clean_html(raw: str) -> CleanedArticle:
     then goes through the same clutter pipeline. HTML metadata wins over anything found in the text."""
     import trafilatura  # local import: only the HTML path pays for loading it
 
+    source: object = raw
+    if _parse_html(raw, huge=False)[1] is not None:
+        # trafilatura's parser would stop at this depth and keep only what came before it: it gets the
+        # page parsed with the higher limit instead.
+        tree, ceiling = _parse_html(raw, huge=True)
+        if tree is not None:
+            source = tree
+        if ceiling is not None:
+            return CleanedArticle(
+                body="",
+                unreadable=(
+                    f"the HTML nests elements more than {ceiling} levels deep (unclosed tags?), deeper "
+                    "than the HTML parser reads; repair the markup or submit the article as plain text"
+                ),
+            )
     try:
         document = trafilatura.bare_extraction(
-            raw,
+            source,
             with_metadata=True,
             include_comments=False,
             include_tables=False,
@@ -599,14 +618,43 @@ def _clean_html(raw: str) -> CleanedArticle:
     return _article(blocks, meta)
 
 
+# libxml2 reads HTML nested at most 256 elements deep, or 2048 with its "huge" option; past the limit it
+# stops and keeps only what came before. Unclosed inline tags (<font>, <span>) in old CMS pages nest that
+# deep, and trafilatura parses with the default limit: such a page kept its headline and lost its text.
+_DEPTH_ERROR = re.compile(r"Excessive depth in document: (\d+)")
+
+
+def _parse_html(raw: str, *, huge: bool) -> tuple[lxml.html.HtmlElement | None, int | None]:
+    """`raw` parsed as trafilatura parses it (no ids, comments or processing instructions), and the
+    depth limit the parser ran into (256, or 2048 when `huge`), if it did."""
+    import lxml.etree
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8",
+        collect_ids=False,
+        default_doctype=False,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=huge,
+    )
+    try:
+        # As UTF-8 bytes: lxml refuses a str whose markup declares an encoding.
+        root = lxml.html.fromstring(raw.encode("utf-8", "replace"), parser=parser)
+    except (ValueError, lxml.etree.ParserError):
+        root = None
+    for entry in parser.error_log:
+        found = _DEPTH_ERROR.search(entry.message)
+        if found:
+            return root, int(found.group(1))
+    return root, None
+
+
 def _fallback_html_text(raw: str) -> str:
     """When trafilatura finds nothing (e.g. a very short page): the text of paragraphs and headings,
     outside navigation, headers, footers and scripts. One block per element."""
-    import lxml.html
-
-    try:
-        root = lxml.html.fromstring(raw)
-    except (ValueError, lxml.etree.ParserError):
+    root, _ = _parse_html(raw, huge=True)
+    if root is None:
         return ""
     for element in root.xpath("//" + " | //".join(_BOILERPLATE_TAGS)):
         element.drop_tree()

@@ -25,6 +25,8 @@ class CleanedArticle:
     """An article after cleaning: metadata lifted out of the page text, and the body left to read.
 
     `body` is what claims point into: every `SentenceSpan` offset is an index into this string.
+    `unreadable` says why nothing could be read when the page itself is the obstacle (then `body` is
+    empty); an article is refused with it instead of a bare "no sentences found".
     """
 
     body: str
@@ -33,6 +35,7 @@ class CleanedArticle:
     publisher: str = ""
     published: dt.date | None = None
     source_url: str = ""
+    unreadable: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,9 +104,10 @@ def _sniff_content_type(text: str, declared: str | None, name: str) -> str:
 
 
 def article_check_extraction(result: ExtractionResult, *, name: str) -> ExtractionResult:
-    """Refuse an extraction that left nothing to review."""
+    """Refuse an extraction that left nothing to review, saying why when the page could not be read."""
     if not result.sentences:
-        raise ArticleRejected(f"{name}: no sentences found after cleaning (nothing to review).")
+        reason = result.article.unreadable or "no sentences found after cleaning (nothing to review)"
+        raise ArticleRejected(f"{name}: {reason}.")
     return result
 
 

@@ -282,6 +282,47 @@ def test_html_the_main_text_extractor_cannot_read_falls_back_instead_of_raising(
     assert "trafilatura could not read an HTML article; using the fallback" in caplog.text
 
 
+def _nested_page(depth: int) -> str:
+    """A headline, then the story inside `depth` unclosed-then-closed inline tags, as old CMS pages nest."""
+    story = "".join(
+        f"<p>The ministry said exports rose {n}% in 2020, according to the national statistics office.</p>"
+        for n in (4, 5, 6)
+    )
+    return (
+        "<html><head><title>Exports report</title></head><body><h1>Exports</h1>"
+        + "<span>" * depth
+        + story
+        + "</span>" * depth
+        + "</body></html>"
+    )
+
+
+@pytest.mark.parametrize("depth", [10, 300, 2000])
+def test_html_nested_deeper_than_lxmls_default_limit_keeps_its_text(depth: int) -> None:
+    # Past 256 levels libxml2 stopped by default and kept only what came before: the headline.
+    article = clean_article(_nested_page(depth), content_type="text/html")
+    assert article.body.split("\n\n") == [
+        f"The ministry said exports rose {n}% in 2020, according to the national statistics office."
+        for n in (4, 5, 6)
+    ]
+    assert article.unreadable == ""
+
+
+def test_html_nested_past_the_parsers_ceiling_is_unreadable_with_the_reason() -> None:
+    article = clean_article(_nested_page(2100), content_type="text/html")
+    assert article.body == ""
+    assert article.unreadable == (
+        "the HTML nests elements more than 2048 levels deep (unclosed tags?), deeper than the HTML parser "
+        "reads; repair the markup or submit the article as plain text"
+    )
+
+
+def test_html_fallback_reads_deep_pages_too() -> None:
+    # No main text for trafilatura (one short paragraph), deeper than the default limit.
+    page = "<html><body>" + "<div>" * 400 + "<p>Iraq bought arms.</p>" + "</div>" * 400 + "</body></html>"
+    assert clean_article(page, content_type="text/html").body == "Iraq bought arms."
+
+
 @pytest.mark.parametrize(
     ("raw", "html"),
     [

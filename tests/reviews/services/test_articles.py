@@ -108,6 +108,30 @@ def test_text_without_sentences_is_rejected_and_nothing_is_stored() -> None:
     assert not ReviewEvent.objects.exists()
 
 
+DEEP_HTML = "<html><body><h1>Exports</h1>" + "<span>" * 2100 + "<p>Exports rose 4% in 2020.</p></body></html>"
+DEEP_REASON = (
+    "the HTML nests elements more than 2048 levels deep (unclosed tags?), deeper than the HTML parser "
+    "reads; repair the markup or submit the article as plain text."
+)
+
+
+def test_html_too_deep_to_read_is_rejected_with_that_reason_and_nothing_is_stored() -> None:
+    with pytest.raises(ArticleRejected) as excinfo:
+        article_ingest(data=DEEP_HTML, name="deep.html")
+    assert excinfo.value.message == f"deep.html: {DEEP_REASON}"
+    assert not Article.objects.exists()
+    assert not ReviewEvent.objects.exists()
+
+
+def test_extract_of_html_too_deep_to_read_marks_the_article_failed_with_that_reason() -> None:
+    outcome = article_submit(data=DEEP_HTML, name="api", content_type="text/html")
+    article = article_extract(article_id=outcome.article.pk)
+    assert article is not None
+    assert article.status == ArticleStatus.FAILED
+    assert article.failure_reason == f"api: {DEEP_REASON}"
+    assert not article.claims.exists()
+
+
 def test_content_hash_ignores_whitespace_only_differences() -> None:
     assert article_content_hash("a  b\n\nc") == article_content_hash(" a b c ")
     assert article_content_hash("a b c") != article_content_hash("a b d")
