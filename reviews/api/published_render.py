@@ -90,6 +90,18 @@ def fragments_build(verdict_ids: Sequence[int]) -> dict[int, Fragment]:
     return fragments
 
 
+def fragments_build_stored(verdict_ids: Sequence[int], *, attempts: int = 3) -> int | None:
+    """`fragments_build` for a bulk build: rendered again while a change committed meanwhile discards
+    the rendering, up to `attempts` times. How many fragments were stored, or None when every attempt
+    was discarded (their first readers render them)."""
+    for _ in range(attempts):
+        rendered_at = generation()
+        fragments = fragments_render(verdict_ids)
+        if fragments_store(fragments.values(), rendered_at=rendered_at):
+            return len(fragments)
+    return None
+
+
 def slots_for(request: HttpRequest, verdict_id: int) -> dict[str, bytes]:
     """The placeholders' values for one verdict as requested: its page URL and the site's root URL."""
     urls = SiteUrls.for_request(request)

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from redis.exceptions import RedisError
 
-from reviews.api.published_render import fragments_build
+from reviews.api.published_render import fragments_build_stored
 from reviews.models import Verdict
 from reviews.published_cache import enabled
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         size = options["chunk_size"]
         if size < 1:
             raise CommandError("--chunk-size must be at least 1.")
-        built, after = 0, 0
+        built, left, after = 0, 0, 0
         try:
             while True:
                 ids = list(
@@ -43,7 +43,11 @@ class Command(BaseCommand):
                 )
                 if not ids:
                     break
-                built += len(fragments_build(ids))
+                stored = fragments_build_stored(ids)
+                if stored is None:  # published verdicts kept changing while this chunk was rendered
+                    left += len(ids)
+                else:
+                    built += stored
                 after = ids[-1]
         except (RedisError, OSError) as exc:
             raise CommandError(
@@ -51,3 +55,8 @@ class Command(BaseCommand):
                 "the command again once it is back (readers render what is missing meanwhile)."
             ) from None
         self.stdout.write(f"{built} published verdicts rendered into the cache.")
+        if left:
+            self.stdout.write(
+                f"{left} were not: published verdicts changed while they were rendered, three times over. "
+                "Their first readers render them; run the command again to render them now."
+            )

@@ -5,6 +5,7 @@ one, never one caller's view to another, and the anonymous rate limit still coun
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from reviews import published_cache
-from reviews.api import published_reads
+from reviews.api import published_reads, published_render
 from reviews.api.published_reads import _CLAIMREVIEW, _FEEDS, _VERDICT
 from reviews.api.published_render import fragments_build, fragments_render
 from reviews.models import RatingLabel, Verdict, VerdictStatus
@@ -390,6 +391,42 @@ def test_the_build_command_renders_published_verdicts_only(cache_on: None) -> No
     assert set(published_cache.fragments_get([v.pk for v in [*published, draft]])) == {
         v.pk for v in published
     }
+
+
+def test_the_build_command_renders_a_chunk_again_when_a_change_discarded_it(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdict = make_verdict()
+    real = published_cache.fragments_store
+    calls: list[int] = []
+
+    def discarded_once(fragments: Any, *, rendered_at: int) -> bool:
+        calls.append(rendered_at)
+        if len(calls) == 1:
+            published_cache.published_changed(verdict_ids=[verdict.pk])  # a publish committed meanwhile
+        return real(fragments, rendered_at=rendered_at)
+
+    monkeypatch.setattr(published_render, "fragments_store", discarded_once)
+    out = io.StringIO()
+    call_command("published_cache_build", stdout=out)
+    assert len(calls) == 2
+    assert out.getvalue() == "1 published verdicts rendered into the cache.\n"
+    assert set(published_cache.fragments_get([verdict.pk])) == {verdict.pk}
+
+
+def test_the_build_command_says_which_verdicts_it_left_to_their_readers(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_verdict(), make_verdict()
+    monkeypatch.setattr(published_render, "fragments_store", lambda fragments, *, rendered_at: False)
+    out = io.StringIO()
+    call_command("published_cache_build", chunk_size=1, stdout=out)
+    assert out.getvalue().splitlines() == [
+        "0 published verdicts rendered into the cache.",
+        "2 were not: published verdicts changed while they were rendered, three times over. Their first "
+        "readers render them; run the command again to render them now.",
+    ]
+    assert published_cache.fragments_get([first.pk, second.pk]) == {}
 
 
 def test_the_build_command_reports_an_unreachable_cache(settings) -> None:
