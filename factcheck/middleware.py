@@ -1,5 +1,6 @@
-"""The project's middleware: Django's browser-session middleware stepping aside for API calls that carry a
-token, and a guard that answers bad admin input with a 400 (`AdminInputMiddleware`, below).
+"""The project's middleware: a health probe (`HealthCheckMiddleware`, below), Django's browser-session
+middleware stepping aside for API calls that carry a token, and a guard that answers bad admin input with
+a 400 (`AdminInputMiddleware`, below).
 
 Browser-session middleware:
 
@@ -25,11 +26,40 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 
 from reviews.api.authentication import token_key
 
 API_PREFIX = "/api/v1/"
+
+
+HEALTH_PATH = "/healthz"
+
+
+class HealthCheckMiddleware:
+    """`GET /healthz`: 200 `{"status": "ok"}` when the app serves and reaches its database, else 503.
+
+    First in the stack, so it answers before the host check and the HTTPS redirect: a probe (Docker's
+    health check, a load balancer) calls the container by its address over plain HTTP, which
+    DJANGO_ALLOWED_HOSTS and DJANGO_SECURE_SSL_REDIRECT would refuse (400, 301). The answer names no
+    host, so an unchecked Host header has nothing to poison.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info != HEALTH_PATH:
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return JsonResponse({"detail": "Use GET.", "code": "method_not_allowed"}, status=405)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError:
+            return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        return JsonResponse({"status": "ok"})
 
 
 def is_token_api_call(request: HttpRequest) -> bool:

@@ -42,3 +42,18 @@ def test_production_secret_has_no_default() -> None:
 def test_the_image_runs_gunicorn_with_the_project_config() -> None:
     cmd = next(line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
     assert '"gunicorn", "--config", "python:factcheck.gunicorn", "factcheck.wsgi"' in cmd
+
+
+def test_the_web_health_check_calls_the_probe_that_skips_the_host_check() -> None:
+    # /healthz answers before ALLOWED_HOSTS and the HTTPS redirect (tests/factcheck/test_middleware.py):
+    # the production .env's host list and SSL redirect would turn a probe of 127.0.0.1 unhealthy.
+    test = _compose()["services"]["web"]["healthcheck"]["test"]
+    assert "http://127.0.0.1:8000/healthz" in " ".join(test)
+
+
+def test_env_file_reaches_the_app_but_not_the_image() -> None:
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["env_file"] == [{"path": ".env", "required": False}], name
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert ".env" in ignored

@@ -190,3 +190,40 @@ def test_the_guard_leaves_other_pages_alone(reviewer: Any) -> None:
     client.force_login(reviewer)
     # Not the admin: the reviewers' pages and the API answer NUL characters themselves.
     assert client.get("/queue/?x=%00").status_code == 200
+
+
+# --- the health probe ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_health_probe_answers_any_host_over_plain_http(settings: Any) -> None:
+    # As the production .env sets them: a probe of the container's own address would get a 400 (host)
+    # or a 301 (HTTPS) from any other page.
+    settings.ALLOWED_HOSTS = ["factcheck.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.head("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    assert client.get("/api/v1/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+
+
+@pytest.mark.django_db
+def test_health_probe_refuses_other_methods() -> None:
+    response = Client().post("/healthz")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.django_db
+def test_health_probe_says_when_the_database_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError, connection
+
+    def unreachable() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", unreachable)
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
