@@ -38,9 +38,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
-    "drf_spectacular",
-    "axes",
+    # Before drf_spectacular: its Redoc page template is overridden (reviews/templates/drf_spectacular/).
     "reviews",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ and /api/redoc/ load their scripts from this app's static files (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a `status`; name each enum after its model instead of a numbered guess.
     "ENUM_NAME_OVERRIDES": {
         "ArticleStatusEnum": "reviews.models.ArticleStatus",

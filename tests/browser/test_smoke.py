@@ -8,3 +8,32 @@ from playwright.sync_api import Page, expect
 def test_login_page_renders(live_app: Any, page: Page) -> None:
     page.goto(f"{live_app.url}/accounts/login/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def _offline(page: Page, origin: str) -> list[str]:
+    """Refuse every request to another site, as on a server without internet; returns those refused."""
+    refused: list[str] = []
+
+    def route(route: Any) -> None:
+        if route.request.url.startswith(origin):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    return refused
+
+
+def test_swagger_ui_renders_the_schema_offline(live_app: Any, page: Page) -> None:
+    refused = _offline(page, live_app.url)
+    page.goto(f"{live_app.url}/api/docs/")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/queue/next").first).to_be_visible()
+    assert refused == []
+
+
+def test_redoc_renders_the_schema_offline(live_app: Any, page: Page) -> None:
+    refused = _offline(page, live_app.url)
+    page.goto(f"{live_app.url}/api/redoc/")
+    expect(page.get_by_role("heading", name="factcheck API", exact=False).first).to_be_visible()
+    assert refused == []

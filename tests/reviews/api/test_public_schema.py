@@ -4,6 +4,7 @@ response described on every operation of theirs."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -124,3 +125,20 @@ def test_the_schema_itself_is_still_yaml_or_json() -> None:
     as_json = Client().get("/api/schema/?format=json")
     assert as_json.status_code == 200
     assert as_json.json()["openapi"].startswith("3.")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "script"), [("/api/docs/", "swagger-ui-bundle.js"), ("/api/redoc/", "redoc.standalone.js")]
+)
+def test_the_api_docs_pages_load_nothing_from_other_sites(path: str, script: str) -> None:
+    # Their scripts come from our static files (drf-spectacular-sidecar): offline, or behind a strict
+    # egress policy, a CDN link left the page blank. Redoc's Google Fonts links are dropped too.
+    response = Client().get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in page
+    assert script in page
+    assert re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", page) == []
+    assert "googleapis" not in page
+    assert "jsdelivr" not in page
