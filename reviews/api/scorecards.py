@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from reviews.api.conditional import ConditionalGetMixin
 from reviews.api.serializers import ErrorSerializer
 from reviews.exceptions import NotFound
 from reviews.models import Scorecard
@@ -161,8 +162,9 @@ _NOT_FOUND = OpenApiResponse(
         responses={200: ScorecardSerializer, 404: _NOT_FOUND},
     ),
 )
-class ScorecardViewSet(viewsets.ReadOnlyModelViewSet[Scorecard]):
-    """Per-article scorecards, rebuilt by Celery workers whenever the article's review state changes."""
+class ScorecardViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet[Scorecard]):
+    """Per-article scorecards, rebuilt by Celery workers whenever the article's review state changes.
+    Pollers send the ETag back (`If-None-Match`) and get 304 until the next rebuild changes it."""
 
     permission_classes = [AllowAny]  # read-only; visibility is decided by the queryset
     serializer_class = ScorecardSerializer

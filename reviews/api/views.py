@@ -13,12 +13,6 @@ from typing import Any, ClassVar, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
-from django.utils.cache import (
-    get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
-    set_response_etag,
-)
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -31,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from reviews.api.conditional import ConditionalGetMixin
 from reviews.api.editorial import VerdictEditorialMixin
 from reviews.api.filters import (
     ArticleFilter,
@@ -81,14 +76,10 @@ CONFLICT_RESPONSE = OpenApiResponse(
 )
 
 
-class PublicReadViewSet(viewsets.GenericViewSet[_M]):
-    """Base of the read API: open reads, closed writes, filters, pagination and conditional GET.
+class PublicReadViewSet(ConditionalGetMixin, viewsets.GenericViewSet[_M]):
+    """Base of the read API: open reads, closed writes, filters, pagination and conditional GET
+    (reviews.api.conditional)."""
 
-    A 200 answer to GET carries a strong ETag (a hash of the body); a request whose `If-None-Match`
-    matches gets 304 with no body. The body differs by caller (editors see more), hence Vary.
-    """
-
-    conditional_get = True
     not_found_message = "Not found."
     read_actions: ClassVar[frozenset[str]] = frozenset({"list", "retrieve"})
     write_permission_classes: ClassVar[list[type[BasePermission]]] = [CanPublish]
@@ -113,16 +104,6 @@ class PublicReadViewSet(viewsets.GenericViewSet[_M]):
         if isinstance(exc, Http404):
             exc = NotFound(self.not_found_message)
         return super().handle_exception(exc)
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method in ("GET", "HEAD") and response.status_code == status.HTTP_200_OK:
-            patch_vary_headers(response, ("Authorization",))
-            patch_cache_control(response, no_cache=True)
-            response.render()
-            set_response_etag(response)
-            return get_conditional_response(request._request, etag=response.get("ETag"), response=response)
-        return response
 
 
 @extend_schema_view(

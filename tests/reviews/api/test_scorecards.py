@@ -96,6 +96,31 @@ def test_version_grows_and_staleness_shows_until_the_rebuild(api_client) -> None
     assert (after["version"], after["is_stale"], after["accuracy"]["score"]) == (before + 1, False, 50.0)
 
 
+def test_pollers_get_304_until_a_rebuild_changes_the_scorecard(api_client) -> None:
+    article = _published_article()
+    url = f"/api/v1/scorecards/{article.pk}/"
+    first = api_client.get(url)
+    assert "Authorization" in first["Vary"]
+    assert "no-cache" in first["Cache-Control"]
+    etag = first["ETag"]
+    unchanged = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert (
+        api_client.get(
+            "/api/v1/scorecards/", HTTP_IF_NONE_MATCH=api_client.get("/api/v1/scorecards/")["ETag"]
+        ).status_code
+        == 304
+    )
+
+    publish_verdict(checkworthy(article)[1], "true")
+    scorecard_build(article_id=article.pk)
+
+    rebuilt = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert rebuilt.status_code == 200
+    assert rebuilt["ETag"] != etag
+
+
 def test_anonymous_callers_see_only_articles_with_a_published_verdict(api_client) -> None:
     public = _published_article()
     hidden = _unpublished_article()
@@ -210,7 +235,9 @@ def test_openapi_schema_describes_both_operations() -> None:
     assert article_param["schema"]["type"] == "integer"
     detail = paths["/api/v1/scorecards/{article_id}/"]["get"]
     assert detail["parameters"][0]["schema"]["type"] == "integer"
-    assert set(detail["responses"]) >= {"200", "404"}
+    assert set(detail["responses"]) >= {"200", "304", "404"}
+    assert "ETag" in detail["responses"]["200"]["headers"]
+    assert "304" in listing["responses"]
     component = schema["components"]["schemas"]["Scorecard"]
     assert set(component["properties"]) >= {"version", "accuracy", "verdict_mix", "claims", "worst_rated"}
     assert component["properties"]["verdict_mix"]["type"] == "array"
