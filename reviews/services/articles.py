@@ -440,8 +440,12 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         article.raw_text, content_type=article.content_type, name=article.origin or f"article {article.pk}"
     )
     with transaction.atomic():
+        # NO KEY UPDATE, as services.locks.claim_lock: a reviewer who leased one of these tasks during the
+        # extraction commits their submission (its foreign-key check on the claim passes) instead of
+        # deadlocking with this transaction; refuse_if_reviewed below then sees their work. Deleting the
+        # claims takes the full lock once every task is held.
         claim_ids = list(
-            Claim.objects.select_for_update()
+            Claim.objects.select_for_update(no_key=True)
             .filter(article_id=article_id)
             .order_by("pk")
             .values_list("pk", flat=True)

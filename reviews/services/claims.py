@@ -1,8 +1,10 @@
 """Editors' corrections to extraction: promote a scored sentence to a claim, demote a claim to a sentence.
 
 Guarantees:
-- Rows are locked in the order every verdict service uses: the claim, then its review task, and last the
-  article (inside `scorecard_request`), so these calls never deadlock with verdict or queue work.
+- Rows are locked in the order every verdict service uses: the claim (FOR NO KEY UPDATE, which lets a
+  reviewer's commit check its foreign keys to the claim: services.locks), then its review task, and last
+  the article (inside `scorecard_request`), so these calls do not deadlock with verdict or queue work
+  (tests/reviews/services/test_lock_order.py).
 - Promoting queues exactly one review task (reviewtask_one_open_per_claim); demoting cancels the claim's
   task only while nobody has worked on it, and is refused once a verdict exists, so no review work is
   ever thrown away.

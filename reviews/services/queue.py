@@ -28,6 +28,7 @@ from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, Valida
 from reviews.models import (
     Article,
     Claim,
+    ClaimStatus,
     EventAction,
     RatingLabel,
     ReviewEvent,
@@ -38,6 +39,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.services.events import event_record, event_row
+from reviews.services.locks import claim_lock
 from reviews.services.rows import (
     Write,
     attnames_of,
@@ -54,6 +56,7 @@ from reviews.services.scorecards import (
     scorecard_shows_task_move,
 )
 from reviews.services.verdicts import (
+    OPEN_STATUSES,
     VerdictInput,
     verdict_abandon_drafts,
     verdict_abandon_open,
@@ -606,12 +609,37 @@ def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
 
 
 def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
-    """Put a task back into the shared queue, unassigned: a cancelled one, or one held or returned."""
+    """Put a task back into the shared queue, unassigned: a cancelled one, or one held or returned.
+
+    Refused (409) when its claim was demoted to a sentence (promoting it queues it again), or has a
+    verdict from outside this task in progress or published (an editor's own): a second review would
+    give the claim two. Locks the claim, then the task, as the other claim-level actions do, so it waits
+    for a promotion, demotion or editor's verdict on the same claim instead of racing it."""
+    claim_id = ReviewTask.objects.filter(pk=task_id).values_list("claim_id", flat=True).first()
+    if claim_id is None:
+        raise NotFound(f"Task {task_id} does not exist.")
     with transaction.atomic():
+        claim = claim_lock(claim_id)
         task = _lock_task(task_id)
         _editor_transition(
             task, allowed=[TaskStatus.CANCELLED, TaskStatus.LEASED, TaskStatus.RETURNED], verb="requeued"
         )
+        if claim.status != ClaimStatus.CLAIM:
+            raise InvalidTransition(
+                f"Task {task.pk} cannot be requeued: its claim {claim.pk} was demoted to a scored "
+                "sentence. Promote the sentence to queue it again."
+            )
+        other = (
+            Verdict.objects.filter(claim_id=claim.pk, status__in=[*OPEN_STATUSES, VerdictStatus.PUBLISHED])
+            .exclude(task_id=task.pk)
+            .order_by("-id")
+            .first()
+        )
+        if other is not None:
+            raise InvalidTransition(
+                f"Task {task.pk} cannot be requeued: claim {claim.pk} already has verdict {other.pk} "
+                f"({other.get_status_display().lower()}); a second review would give it two."
+            )
         from_status = task.status
         closed = _end_reviewer_work(task)
         task.status = TaskStatus.AVAILABLE

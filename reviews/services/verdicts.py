@@ -309,7 +309,9 @@ def verdict_abandon_open(*, task: ReviewTask) -> list[int]:
 # Guarantees:
 # - Every call locks its rows in one fixed order: the claim, then its review task, then the verdict, and
 #   last the article (inside `scorecard_request`). The claim services and the queue (task, then verdict)
-#   take the same order, so no two of them can deadlock. The claim lock also serialises everything that
+#   take the same order, and the claim lock (FOR NO KEY UPDATE) lets the queue's commits check their
+#   foreign keys to the claim, so no two of them deadlock (services.locks; tests/reviews/services/
+#   test_lock_order.py). The claim lock also serialises everything that
 #   numbers a claim's published versions, so "version = highest published version + 1" cannot race.
 # - A refused call changes nothing: state is checked first (InvalidTransition, HTTP 409), then input
 #   (ValidationFailed, 400), then everything is written with its ReviewEvent in one transaction.

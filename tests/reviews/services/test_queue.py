@@ -24,6 +24,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.services import queue
+from reviews.services.claims import claim_demote
 from reviews.services.scorecards import (
     _EnqueueBuild,
     scorecard_build,
@@ -379,6 +380,42 @@ def test_requeue_refused_when_the_claim_has_another_open_task() -> None:
         excinfo.value.message
         == f"Task {task.pk} cannot be requeued: its claim already has another open task."
     )
+
+
+def test_requeue_refused_when_the_claim_was_demoted() -> None:
+    # It queued the task of a plain sentence, which reviewers then took.
+    task = make_task()
+    editor = make_editor()
+    claim_demote(claim_id=task.claim_id, editor=editor)
+    with pytest.raises(InvalidTransition) as excinfo:
+        queue.task_requeue(task_id=task.pk, editor=editor)
+    assert excinfo.value.message == (
+        f"Task {task.pk} cannot be requeued: its claim {task.claim_id} was demoted to a scored sentence. "
+        "Promote the sentence to queue it again."
+    )
+    assert ReviewTask.objects.get(pk=task.pk).status == TaskStatus.CANCELLED
+    assert queue.task_claim_next(reviewer=make_reviewer("alice")) is None
+
+
+def test_requeue_refused_when_an_editor_wrote_the_claims_verdict() -> None:
+    # The editor's verdict has no task (the task was cancelled): a requeued task gave the claim a second
+    # submitted verdict once a reviewer submitted it.
+    task = make_task()
+    editor = make_editor()
+    queue.task_cancel(task_id=task.pk, editor=editor)
+    written = verdict_create_by_editor(claim_id=task.claim_id, editor=editor, data=GOOD)
+    with pytest.raises(InvalidTransition) as excinfo:
+        queue.task_requeue(task_id=task.pk, editor=editor)
+    assert excinfo.value.message == (
+        f"Task {task.pk} cannot be requeued: claim {task.claim_id} already has verdict {written.pk} "
+        "(submitted for editor review); a second review would give it two."
+    )
+    assert not ReviewEvent.objects.filter(task=task, action=EventAction.TASK_REQUEUED).exists()
+
+
+def test_requeue_of_a_missing_task_is_not_found() -> None:
+    with pytest.raises(NotFound, match=r"^Task 999999 does not exist\.$"):
+        queue.task_requeue(task_id=999_999, editor=make_editor())
 
 
 def returned_and_taken_again(alice: User, editor: User) -> tuple[ReviewTask, Verdict]:
