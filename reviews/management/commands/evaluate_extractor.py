@@ -24,7 +24,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--datasets", type=Path, help="Datasets folder (default $FACTCHECK_DATASETS_DIR)."
+            "--datasets",
+            type=Path,
+            help="Datasets folder (default $FACTCHECK_DATASETS_DIR, else ../shared/datasets beside the "
+            "project).",
         )
         parser.add_argument("--write-docs", action="store_true", help=f"Rewrite the figures in {DOCS_PATH}.")
         parser.add_argument("--json", action="store_true", help="Print the raw results as JSON.")

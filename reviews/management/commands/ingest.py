@@ -114,7 +114,14 @@ class Command(BaseCommand):
     help = "Ingest articles: clean each one, extract its claims and queue one review task per claim."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("paths", nargs="+", help="Article files (.txt, .html) or folders of them.")
+        parser.add_argument(
+            "paths",
+            nargs="+",
+            help=(
+                "Article files (plain text or HTML) or folders, whose "
+                f"{', '.join(sorted(ARTICLE_SUFFIXES))} files are read (hidden files are skipped)."
+            ),
+        )
         parser.add_argument(
             "--jobs",
             type=int,
