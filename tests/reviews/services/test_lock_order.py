@@ -126,11 +126,9 @@ def _unexpected(errors: list[BaseException]) -> list[str]:
 # --- the mechanism, without timing -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("write", ["submit", "save_draft"])
-def test_a_reviewers_first_write_commits_while_an_editor_holds_the_claim(write: str) -> None:
-    claim, task = _claim_with_task()
-    reviewer = _user("Reviewers")
-    token = _lease(task, reviewer)
+def _commits_while_an_editor_holds_the_claim(claim: Claim, work: Callable[[], object]) -> list[BaseException]:
+    """Run `work` in its own transaction while another holds the claim as the editors' services do; assert
+    that it commits without waiting for that lock, and return what either side raised."""
     holding, release = threading.Event(), threading.Event()
 
     def editor_holds_the_claim() -> None:
@@ -141,39 +139,34 @@ def test_a_reviewers_first_write_commits_while_an_editor_holds_the_claim(write: 
 
     editor, editor_errors, _ = _in_thread(editor_holds_the_claim)
     assert holding.wait(10)
-    service = queue.task_submit if write == "submit" else queue.task_save_draft
-    _, reviewer_errors, reviewer_done = _in_thread(
-        lambda: service(task_id=task.pk, reviewer=reviewer, lease_token=token, data=VERDICT)
-    )
-    # Under FOR UPDATE the reviewer's commit waited here for the editor (and deadlocked once the editor
-    # went on to lock the task).
-    committed = reviewer_done.wait(10)
+    _, work_errors, work_done = _in_thread(work)
+    # Under FOR UPDATE the commit waited here for the editor (and deadlocked once the editor went on to
+    # lock the task).
+    committed = work_done.wait(10)
     release.set()
     editor.join(30)
-    assert committed, "the reviewer's commit waited for the editor's claim lock"
-    assert reviewer_errors == editor_errors == []
+    assert committed, "the commit waited for the editor's claim lock"
+    return editor_errors + work_errors
+
+
+@pytest.mark.parametrize("write", ["submit", "save_draft"])
+def test_a_reviewers_first_write_commits_while_an_editor_holds_the_claim(write: str) -> None:
+    claim, task = _claim_with_task()
+    reviewer = _user("Reviewers")
+    token = _lease(task, reviewer)
+    service = queue.task_submit if write == "submit" else queue.task_save_draft
+    errors = _commits_while_an_editor_holds_the_claim(
+        claim, lambda: service(task_id=task.pk, reviewer=reviewer, lease_token=token, data=VERDICT)
+    )
+    assert errors == []
     assert Verdict.objects.filter(task=task).count() == 1
 
 
 def test_the_expiry_sweep_commits_while_an_editor_holds_the_claim() -> None:
+    # Its audit event points to the claim.
     claim, task = _claim_with_task()
     _lease(task, _user("Reviewers"), expired=True)
-    holding, release = threading.Event(), threading.Event()
-
-    def editor_holds_the_claim() -> None:
-        with transaction.atomic():
-            claim_lock(claim.pk)
-            holding.set()
-            release.wait(30)
-
-    editor, _, _ = _in_thread(editor_holds_the_claim)
-    assert holding.wait(10)
-    _, sweep_errors, sweep_done = _in_thread(queue.tasks_expire_leases)
-    committed = sweep_done.wait(10)
-    release.set()
-    editor.join(30)
-    assert committed, "the sweep's commit (its audit event points to the claim) waited for the claim lock"
-    assert sweep_errors == []
+    assert _commits_while_an_editor_holds_the_claim(claim, queue.tasks_expire_leases) == []
     assert ReviewTask.objects.get(pk=task.pk).status == TaskStatus.AVAILABLE
 
 
