@@ -457,6 +457,12 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
             .values_list("pk", flat=True)
         )
         article = Article.objects.select_for_update().get(pk=article_id)
+        # Another re-extraction may have committed while this one waited for the locks: the claims it
+        # stored are not among those locked above (their ids were read before it committed).
+        if set(Claim.objects.filter(article_id=article_id).values_list("pk", flat=True)) != set(claim_ids):
+            raise InvalidTransition(
+                f"Article {article.pk} was re-extracted by someone else meanwhile; nothing was changed."
+            )
         refuse_if_reviewed(article)
         from_status = article.status
         before = Claim.objects.filter(pk__in=claim_ids, status=ClaimStatus.CLAIM).count()

@@ -401,17 +401,35 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
     its claim and the claim's article (title and body; the article's other fields are deferred).
 
     Locks: the reviewer's user row (serialises one reviewer's calls), then one task row with SKIP LOCKED,
-    then the article's row (scorecard request). Six statements when a new task is leased.
+    then the article's row (scorecard request). Six statements when a new task is leased. When leases have
+    expired, they are reclaimed first, in a transaction of their own.
     """
     now = timezone.now()
+    try:
+        return _lease_next(reviewer=reviewer, now=now, reclaim_first=True)
+    except _ReclaimFirst:
+        # Expired leases go back to the queue first, so their tasks are claimable at once; in a
+        # transaction of their own. Reclaiming locks the articles of the freed tasks in id order, and the
+        # lease then locks its task's article: in one transaction that second lock could come out of
+        # order, and two reviewers doing the same deadlocked.
+        with transaction.atomic():
+            _reclaim_expired(now=now, limit=20)
+    return _lease_next(reviewer=reviewer, now=now, reclaim_first=False)
+
+
+class _ReclaimFirst(Exception):
+    """Leases have expired: `task_claim_next` reclaims them before leasing."""
+
+
+def _lease_next(*, reviewer: User, now: dt.datetime, reclaim_first: bool) -> NextTask | None:
     with transaction.atomic():
         _lock_reviewer(reviewer)
         held, expired, reserved = _held(reviewer=reviewer, now=now)
         if len(held) >= settings.FACTCHECK_MAX_LEASES_PER_REVIEWER:
             held_task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=held[0])
             return NextTask(task=held_task, resumed=True)
-        if expired:
-            _reclaim_expired(now=now, limit=20)
+        if expired and reclaim_first:
+            raise _ReclaimFirst
         task = _pick_candidate(reviewer=reviewer, reserved=reserved)
         if task is None:
             return None

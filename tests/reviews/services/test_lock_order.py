@@ -5,6 +5,9 @@ row it inserts that points to the claim makes PostgreSQL check that foreign key 
 SHARE on the claim. The claim lock must let that check through (FOR NO KEY UPDATE), or the two wait for
 each other and PostgreSQL kills one: a reviewer's submission was lost to "deadlock detected" in 30-90% of
 such races.
+
+Also here: two re-extractions of one article at once, and the reclaim of expired leases inside
+`task_claim_next` (two lock orders of article rows met there).
 """
 
 from __future__ import annotations
@@ -302,3 +305,56 @@ def test_reextracting_against_a_lease_taken_during_the_extraction() -> None:
     editor = _user("Editors")
     for _ in range(ROUNDS // 2):
         _reextract_against_lease(editor)
+
+
+def _reextract_against_reextract(editor: User) -> None:
+    n = next(_numbers)
+    article = Article.objects.create(
+        raw_text=REEXTRACTED, body=REEXTRACTED, content_hash=f"{n:064x}", status="ready"
+    )
+    errors = _race(
+        lambda: articles.article_reextract(article_id=article.pk, actor=editor),
+        lambda: articles.article_reextract(article_id=article.pk, actor=_user("Editors")),
+    )
+    # The second read the claims before the first committed, then stored its own on top: an IntegrityError
+    # on claim_unique_sentence_index (a 500 in the admin). Now it is refused; one set of claims stays.
+    assert _unexpected(errors) == []
+    assert [str(e) for e in errors] in (
+        [],
+        [f"Article {article.pk} was re-extracted by someone else meanwhile; nothing was changed."],
+    )
+    assert Claim.objects.filter(article=article).count() == 2
+
+
+def test_two_editors_reextracting_one_article_at_once() -> None:
+    editor = _user("Editors")
+    for _ in range(ROUNDS // 2):
+        _reextract_against_reextract(editor)
+
+
+def test_expired_leases_are_reclaimed_in_a_transaction_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reclaiming locks the freed tasks' articles in id order; the lease then locks its own task's article,
+    # which in the same transaction could come out of order: two reviewers doing that deadlocked. So the
+    # reclaim must be committed before the lease transaction picks its task.
+    reviewer = _user("Reviewers")
+    _, best = _claim_with_task()
+    ReviewTask.objects.filter(pk=best.pk).update(priority=10_000)
+    _, expired = _claim_with_task()
+    _lease(expired, _user("Reviewers"), expired=True)
+    seen_elsewhere: list[str] = []
+    pick = queue._pick_candidate
+
+    def status_seen_by_another_connection() -> None:
+        seen_elsewhere.append(ReviewTask.objects.get(pk=expired.pk).status)
+
+    def spy(**kwargs: Any) -> Any:
+        thread, errors, _ = _in_thread(status_seen_by_another_connection)
+        thread.join(10)
+        assert errors == []
+        return pick(**kwargs)
+
+    monkeypatch.setattr(queue, "_pick_candidate", spy)
+    taken = queue.task_claim_next(reviewer=reviewer)
+    assert taken is not None
+    assert taken.task.pk == best.pk
+    assert seen_elsewhere == [TaskStatus.AVAILABLE]
