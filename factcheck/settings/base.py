@@ -224,6 +224,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would send the schema's URL to validator.swagger.io for it (on any
+    # host but localhost).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Several models have a `status`; name each enum after its model instead of a numbered guess.
     "ENUM_NAME_OVERRIDES": {
         "ArticleStatusEnum": "reviews.models.ArticleStatus",
