@@ -33,10 +33,14 @@ def _tasks_with_claims() -> QuerySet[ReviewTask]:
 
 
 def tasks_of_reviewer(*, user: User) -> QuerySet[ReviewTask]:
-    """Every task the reviewer holds or worked on, newest activity first."""
+    """Every task the reviewer holds or worked on, newest activity first; never one another reviewer holds
+    now (an editor reassigned it, or it went back to the queue and someone took it): its lease is theirs."""
     return (
         _tasks_with_claims()
-        .filter(Q(status=TaskStatus.LEASED, lease_holder=user) | Q(reviewer=user))
+        .filter(
+            Q(status=TaskStatus.LEASED, lease_holder=user)
+            | (Q(reviewer=user) & ~Q(status=TaskStatus.LEASED))
+        )
         .order_by("-updated_at", "-id")
     )
 

@@ -662,11 +662,12 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
         closed = _end_reviewer_work(task)
         task.status = TaskStatus.AVAILABLE
         task.assignee = None
+        task.reviewer = None  # the task is the shared queue's again, no longer its last reviewer's
         try:
             with transaction.atomic():
                 _record_move(
                     task,
-                    ["status", "assignee", *_LEASE_FIELDS],
+                    ["status", "assignee", "reviewer", *_LEASE_FIELDS],
                     from_status=from_status,
                     action=EventAction.TASK_REQUEUED,
                     actor=editor,

@@ -25,7 +25,7 @@ from reviews.api.queue import (
 )
 from reviews.models import Claim, ClaimType, ReviewTask, TaskStatus, Verdict, VerdictStatus
 from reviews.services import queue
-from reviews.services.verdicts import CitationInput, VerdictInput
+from reviews.services.verdicts import CitationInput, VerdictInput, verdict_return
 from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,6 +250,42 @@ def test_mine_lists_only_my_tasks(task: ReviewTask) -> None:
     assert len(bob_ids) == 1
     assert set(alice_ids + bob_ids) == {task.pk, other.pk}
     assert Verdict.objects.filter(status=VerdictStatus.SUBMITTED).count() == 0
+
+
+def _returned_to(alice: User, task: ReviewTask, editor: User) -> None:
+    taken = client_for(alice).post("/api/v1/queue/next").json()
+    assert taken["id"] == task.pk
+    body = {
+        "lease_token": taken["lease_token"],
+        "rating": "false",
+        "summary": "Wrong.",
+        "citations": [CITATION],
+    }
+    assert client_for(alice).post(f"/api/v1/tasks/{task.pk}/submit", body, format="json").status_code == 201
+    verdict_return(verdict_id=Verdict.objects.get(task=task).pk, editor=editor, note="Add a source.")
+
+
+def _mine(user: User) -> list[dict[str, Any]]:
+    return client_for(user).get("/api/v1/tasks/mine").json()["results"]
+
+
+@pytest.mark.parametrize("editor_action", ["requeue", "reassign"])
+def test_mine_never_shows_a_task_another_reviewer_now_holds(task: ReviewTask, editor_action: str) -> None:
+    # It listed the task for its previous reviewer, with the new holder's lease expiry, after an editor
+    # requeued it or reassigned it while the first reviewer held it again.
+    alice, bob = reviewer(), reviewer("bob")
+    editor = UserFactory.create(username="ed", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    _returned_to(alice, task, editor)
+    if editor_action == "requeue":
+        queue.task_requeue(task_id=task.pk, editor=editor)
+        assert _mine(alice) == []
+    else:
+        assert client_for(alice).post("/api/v1/queue/next").json()["id"] == task.pk  # alice takes it again
+        queue.task_assign(task_id=task.pk, editor=editor, reviewer=bob)
+    assert client_for(bob).post("/api/v1/queue/next").json()["id"] == task.pk
+    assert [t["id"] for t in _mine(bob)] == [task.pk]
+    assert _mine(alice) == []
 
 
 # The reviewers' hot path, pinned: every query here runs once per request of every reviewer
