@@ -38,8 +38,7 @@ def tasks_of_reviewer(*, user: User) -> QuerySet[ReviewTask]:
     return (
         _tasks_with_claims()
         .filter(
-            Q(status=TaskStatus.LEASED, lease_holder=user)
-            | (Q(reviewer=user) & ~Q(status=TaskStatus.LEASED))
+            Q(status=TaskStatus.LEASED, lease_holder=user) | (Q(reviewer=user) & ~Q(status=TaskStatus.LEASED))
         )
         .order_by("-updated_at", "-id")
     )

@@ -239,7 +239,10 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
 
     @extend_schema(
         summary="Retract a published verdict",
-        description="Withdrawn from readers, kept as retracted with the `note` readers see.",
+        description=(
+            "Withdrawn from readers (every public read of it answers 404), kept as retracted with the "
+            "editor's `note`, which editors still read."
+        ),
         request=EditorNoteSerializer,
         responses={200: VerdictSerializer, **ERRORS},
         examples=[CONFLICT_EXAMPLE],

@@ -193,7 +193,10 @@ class VerdictSerializer(serializers.ModelSerializer[Verdict]):
     rating = RatingSummarySerializer(read_only=True, allow_null=True)
     citations = CitationSerializer(many=True, read_only=True)
     previous = serializers.IntegerField(
-        source="previous_id", read_only=True, allow_null=True, help_text="The version this one corrects."
+        source="previous_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The version this one corrects (superseded: readable by editors only).",
     )
     superseded_by = serializers.SerializerMethodField(help_text="The correction that replaced this version.")
     public_url = serializers.SerializerMethodField(help_text="Public page; null unless published.")

@@ -334,7 +334,9 @@ FROZEN_HINT = "A published verdict is frozen: correct or retract it instead."
 
 RETURN_NOTE_MISSING = "Say what the reviewer should change."
 CORRECTION_NOTE_MISSING = "Say what the correction changes; readers see this note."
-RETRACTION_NOTE_MISSING = "Say why the verdict is retracted; readers see this note."
+RETRACTION_NOTE_MISSING = (
+    "Say why the verdict is retracted; the note stays with it for editors and in the audit log."
+)
 
 
 def _require_editor(editor: Editor, verb: str) -> User:
@@ -564,7 +566,8 @@ def verdict_return(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
 def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note: str) -> Verdict:
     """Correct a published verdict. It stays frozen: the correction is a new version (version + 1,
     `previous` = the old one) published at once with `note` as its correction note, and the old version
-    becomes superseded, still readable. Returns the new version.
+    becomes superseded: still readable by editors (admin, editors' tokens), while readers get the new
+    version with its note. Returns the new version.
 
     Locks claim, task, verdict, then the article (scorecard).
     """
@@ -625,8 +628,9 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
 
 
 def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
-    """Withdraw a published verdict, with a note readers see. It stays readable as retracted; the claim
-    then has no published verdict (an editor may write a new one, which gets the next version number).
+    """Withdraw a published verdict from readers (every public read of it answers 404, feeds and
+    caches included), with a note; editors still read it as retracted, note included. The claim then has
+    no published verdict (an editor may write a new one, which gets the next version number).
 
     Locks claim, task, verdict, then the article (scorecard).
     """
