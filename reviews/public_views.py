@@ -1,6 +1,11 @@
 """Public pages: one per published verdict, the page a ClaimReview's `url` points at.
 
-Open to everybody, like a newspaper's fact-check page; anything not published is a 404.
+Open to everybody, like a newspaper's fact-check page. Links to it live on after a verdict changes:
+- a superseded version (a correction replaced it) redirects to the claim's current published version;
+- a retracted verdict answers 410 Gone with a notice: when it was retracted and the editor's note, and
+  nothing of the withdrawn verdict itself (no rating, summary, claim or sources; not indexed);
+- anything never published, or missing, is a 404.
+The API answers 404 for all of these (reviews.selectors_public).
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from reviews.api.claimreview import claimreview_document, public_page_url, publisher_for
-from reviews.selectors_public import citations_of, verdict_published_get
+from reviews.models import VerdictStatus
+from reviews.selectors_public import citations_of, verdict_published_get, verdict_withdrawn_current
 
 # What json_script escapes, so the document cannot close its <script> element or open a comment.
 _SCRIPT_ESCAPES = {
@@ -37,7 +43,14 @@ def json_ld(document: dict[str, Any]) -> SafeString:
 def verdict_public(request: HttpRequest, pk: int) -> HttpResponse:
     verdict = verdict_published_get(pk=pk)
     if verdict is None:
-        raise Http404("No published verdict with this id.")
+        current = verdict_withdrawn_current(pk=pk)
+        if current is None:
+            raise Http404("No published verdict with this id.")
+        if current.status == VerdictStatus.PUBLISHED:
+            return redirect("reviews:verdict-public", pk=current.pk)
+        notice = render(request, "reviews/verdict_retracted.html", {"verdict": current})
+        notice.status_code = 410
+        return notice
     page_url = public_page_url(request, verdict.pk)
     document = claimreview_document(verdict, page_url=page_url, publisher=publisher_for(request))
     context = {

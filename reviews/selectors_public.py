@@ -153,6 +153,27 @@ def verdict_published_get(*, pk: int) -> Verdict | None:
     return verdicts_published().filter(pk=pk).first()
 
 
+def verdict_withdrawn_current(*, pk: int) -> Verdict | None:
+    """For a verdict that was published and no longer is (superseded or retracted): where its claim's
+    published history stands now, the latest version that was published, which is either published or
+    retracted. None for anything else (never published, or missing)."""
+    verdict = (
+        Verdict.objects.filter(pk=pk, status__in=[VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED])
+        .only("claim_id")
+        .first()
+    )
+    if verdict is None:
+        return None
+    return (
+        Verdict.objects.filter(
+            claim_id=verdict.claim_id, status__in=[VerdictStatus.PUBLISHED, VerdictStatus.RETRACTED]
+        )
+        .only("pk", "status", "retracted_at", "retraction_note")
+        .order_by("-version", "-pk")
+        .first()
+    )
+
+
 # --- claims ----------------------------------------------------------------------------------------
 
 

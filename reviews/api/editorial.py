@@ -240,8 +240,8 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
     @extend_schema(
         summary="Retract a published verdict",
         description=(
-            "Withdrawn from readers (every public read of it answers 404), kept as retracted with the "
-            "editor's `note`, which editors still read."
+            "Withdrawn from readers: the API and feeds answer 404 for it, and its public page answers "
+            "410 with the editor's `note` alone. Editors still read it as retracted."
         ),
         request=EditorNoteSerializer,
         responses={200: VerdictSerializer, **ERRORS},

@@ -334,9 +334,7 @@ FROZEN_HINT = "A published verdict is frozen: correct or retract it instead."
 
 RETURN_NOTE_MISSING = "Say what the reviewer should change."
 CORRECTION_NOTE_MISSING = "Say what the correction changes; readers see this note."
-RETRACTION_NOTE_MISSING = (
-    "Say why the verdict is retracted; the note stays with it for editors and in the audit log."
-)
+RETRACTION_NOTE_MISSING = "Say why the verdict is retracted; readers who follow a link to it see this note."
 
 
 def _require_editor(editor: Editor, verb: str) -> User:
@@ -567,7 +565,7 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
     """Correct a published verdict. It stays frozen: the correction is a new version (version + 1,
     `previous` = the old one) published at once with `note` as its correction note, and the old version
     becomes superseded: still readable by editors (admin, editors' tokens), while readers get the new
-    version with its note. Returns the new version.
+    version with its note (the old version's public page redirects there). Returns the new version.
 
     Locks claim, task, verdict, then the article (scorecard).
     """
@@ -628,9 +626,10 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
 
 
 def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
-    """Withdraw a published verdict from readers (every public read of it answers 404, feeds and
-    caches included), with a note; editors still read it as retracted, note included. The claim then has
-    no published verdict (an editor may write a new one, which gets the next version number).
+    """Withdraw a published verdict from readers, with a note: the API, feeds and caches drop it (404),
+    and its public page answers 410 with the note alone (reviews.public_views); editors still read it as
+    retracted. The claim then has no published verdict (an editor may write a new one, which gets the
+    next version number).
 
     Locks claim, task, verdict, then the article (scorecard).
     """

@@ -491,9 +491,8 @@ def test_correct_from_the_verdict_page(editor: User, reviewer: User, desk: Clien
 def test_retract_from_the_verdict_page(editor: User, reviewer: User, desk: Client) -> None:
     verdict = verdict_publish(verdict_id=submitted_verdict(reviewer).pk, editor=editor)
     url = reverse("admin:reviews_verdict_retract", args=[verdict.pk])
-    assert (
-        "Say why the verdict is retracted; the note stays with it for editors and in the audit log."
-        in page_text(desk.post(url, {"note": ""}))
+    assert "Say why the verdict is retracted; readers who follow a link to it see this note." in page_text(
+        desk.post(url, {"note": ""})
     )
     done = desk.post(url, {"note": "The source was fabricated."}, follow=True)
     assert f"Retracted verdict {verdict.pk}." in messages_of(done)

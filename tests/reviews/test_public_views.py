@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from reviews.models import VerdictStatus
+from reviews.services.verdicts import CitationInput, VerdictInput, verdict_correct, verdict_retract
 from tests.factories import ArticleFactory, ClaimFactory
 from tests.reviews.api.public_data import make_verdict, token_client
 
@@ -83,16 +84,58 @@ def test_a_page_without_citations_says_so() -> None:
         (VerdictStatus.DRAFT, None),
         (VerdictStatus.SUBMITTED, "true"),
         (VerdictStatus.RETURNED, "true"),
-        (VerdictStatus.SUPERSEDED, "true"),
-        (VerdictStatus.RETRACTED, "true"),
+        (VerdictStatus.ABANDONED, None),
     ],
 )
-def test_unpublished_verdicts_have_no_page_even_for_editors(status, slug, editor) -> None:
+def test_never_published_verdicts_have_no_page_even_for_editors(status, slug, editor) -> None:
     verdict = make_verdict(status=status, rating_slug=slug)
     assert _page(verdict.pk).status_code == 404
     client = Client()
     client.force_login(editor)
     assert _page(verdict.pk, client).status_code == 404
+
+
+CORRECTION = VerdictInput(
+    rating="mostly-false",
+    summary="The figure was 1.4%, not 3%.",
+    citations=(CitationInput(url="https://www.ons.gov.uk/corrected"),),
+)
+
+
+def test_a_corrected_verdicts_old_page_leads_to_the_current_version(editor) -> None:
+    first = make_verdict()
+    second = verdict_correct(verdict_id=first.pk, editor=editor, data=CORRECTION, note="Newer figures.")
+    third = verdict_correct(verdict_id=second.pk, editor=editor, data=CORRECTION, note="Typo.")
+    for old in (first, second):
+        response = _page(old.pk)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("reviews:verdict-public", args=[third.pk])
+    assert _page(third.pk).status_code == 200
+
+
+def test_a_retracted_verdicts_page_says_so_with_the_note_and_nothing_else(editor) -> None:
+    verdict = make_verdict(summary="The figure was 1.2%, not 3%.", citations=["https://www.ons.gov.uk/x"])
+    claim_text = verdict.claim.text
+    verdict_retract(verdict_id=verdict.pk, editor=editor, note="The source we relied on was withdrawn.")
+    response = _page(verdict.pk)
+    assert response.status_code == 410
+    text = response.content.decode()
+    assert "This fact-check was retracted" in text
+    assert "The source we relied on was withdrawn." in text
+    assert '<meta name="robots" content="noindex">' in text
+    for withdrawn in ("1.2%", "ons.gov.uk", claim_text, "application/ld+json", "False"):
+        assert withdrawn not in text
+    # The API stays silent about it, as about anything unpublished.
+    assert Client().get(f"/api/v1/verdicts/{verdict.pk}/").status_code == 404
+
+
+def test_a_corrected_then_retracted_verdicts_old_pages_show_the_retraction(editor) -> None:
+    first = make_verdict()
+    second = verdict_correct(verdict_id=first.pk, editor=editor, data=CORRECTION, note="Newer figures.")
+    verdict_retract(verdict_id=second.pk, editor=editor, note="Withdrawn after review.")
+    for page in (_page(first.pk), _page(second.pk)):
+        assert page.status_code == 410
+        assert "Withdrawn after review." in page.content.decode()
 
 
 def test_missing_page_and_wrong_method() -> None:

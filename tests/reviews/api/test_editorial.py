@@ -236,7 +236,7 @@ def test_correct_field_errors(api: APIClient, published: Verdict) -> None:
 
 def test_retract(api: APIClient, published: Verdict, submitted: Verdict) -> None:
     assert api.post(url(published.pk, "retract"), {"note": ""}, format="json").json()["errors"] == {
-        "note": ["Say why the verdict is retracted; the note stays with it for editors and in the audit log."]
+        "note": ["Say why the verdict is retracted; readers who follow a link to it see this note."]
     }
     response = api.post(url(published.pk, "retract"), {"note": "The source was fabricated."}, format="json")
     assert response.status_code == 200

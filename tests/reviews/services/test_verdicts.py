@@ -516,7 +516,7 @@ def test_retract(published: Verdict, editor: User, django_capture_on_commit_call
 def test_retract_refusals(published: Verdict, submitted: Verdict, editor: User) -> None:
     assert refused(
         ValidationFailed, lambda: verdict_retract(verdict_id=published.pk, editor=editor, note=" ")
-    ) == ("note: Say why the verdict is retracted; the note stays with it for editors and in the audit log.")
+    ) == ("note: Say why the verdict is retracted; readers who follow a link to it see this note.")
     verdict_retract(verdict_id=published.pk, editor=editor, note="Fabricated source.")
     assert refused(
         InvalidTransition, lambda: verdict_retract(verdict_id=published.pk, editor=editor, note="x")
