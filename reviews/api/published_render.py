@@ -84,22 +84,24 @@ def fragments_build(verdict_ids: Sequence[int]) -> dict[int, Fragment]:
     Returns what was rendered, stored or not (not: a change committed meanwhile; the caller may still
     serve it, since it read the database before that change was visible anywhere).
     """
-    rendered_at = generation()
-    fragments = fragments_render(verdict_ids)
-    fragments_store(fragments.values(), rendered_at=rendered_at)
-    return fragments
+    return _render_and_store(verdict_ids)[0]
 
 
-def fragments_build_stored(verdict_ids: Sequence[int], *, attempts: int = 3) -> int | None:
+def fragments_build_stored(verdict_ids: Sequence[int], *, attempts: int) -> int | None:
     """`fragments_build` for a bulk build: rendered again while a change committed meanwhile discards
     the rendering, up to `attempts` times. How many fragments were stored, or None when every attempt
     was discarded (their first readers render them)."""
     for _ in range(attempts):
-        rendered_at = generation()
-        fragments = fragments_render(verdict_ids)
-        if fragments_store(fragments.values(), rendered_at=rendered_at):
+        fragments, stored = _render_and_store(verdict_ids)
+        if stored:
             return len(fragments)
     return None
+
+
+def _render_and_store(verdict_ids: Sequence[int]) -> tuple[dict[int, Fragment], bool]:
+    rendered_at = generation()
+    fragments = fragments_render(verdict_ids)
+    return fragments, fragments_store(fragments.values(), rendered_at=rendered_at)
 
 
 def slots_for(request: HttpRequest, verdict_id: int) -> dict[str, bytes]:

@@ -56,10 +56,10 @@ from reviews.services.scorecards import (
     scorecard_shows_task_move,
 )
 from reviews.services.verdicts import (
-    OPEN_STATUSES,
     VerdictInput,
     verdict_abandon_drafts,
     verdict_abandon_open,
+    verdict_live_on_claim,
     verdict_prepare_for_task,
     verdict_reads_from_row,
     verdict_reads_sql,
@@ -647,12 +647,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
                 f"Task {task.pk} cannot be requeued: its claim {claim.pk} was demoted to a scored "
                 "sentence. Promote the sentence to queue it again."
             )
-        other = (
-            Verdict.objects.filter(claim_id=claim.pk, status__in=[*OPEN_STATUSES, VerdictStatus.PUBLISHED])
-            .exclude(task_id=task.pk)
-            .order_by("-id")
-            .first()
-        )
+        other = verdict_live_on_claim(claim_id=claim.pk, except_task_id=task.pk)
         if other is not None:
             raise InvalidTransition(
                 f"Task {task.pk} cannot be requeued: claim {claim.pk} already has verdict {other.pk} "

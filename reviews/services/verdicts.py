@@ -285,6 +285,15 @@ def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:
     )
 
 
+def verdict_live_on_claim(*, claim_id: int, except_task_id: int | None = None) -> Verdict | None:
+    """The claim's latest verdict in progress or published (not one of task `except_task_id`'s), or None:
+    while there is one, nobody else may write or review the claim's verdict."""
+    verdicts = Verdict.objects.filter(claim_id=claim_id, status__in=[*OPEN_STATUSES, VerdictStatus.PUBLISHED])
+    if except_task_id is not None:
+        verdicts = verdicts.exclude(task_id=except_task_id)
+    return verdicts.order_by("-id").first()
+
+
 def verdict_abandon_open(*, task: ReviewTask) -> list[int]:
     """Close the task's unsubmitted verdicts (drafts, and one returned to its reviewer) when an editor ends
     the reviewer's part in it (cancel, requeue to the shared queue): nobody could resubmit them, and an
@@ -732,11 +741,7 @@ def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInpu
             .select_related("lease_holder")
             .first()
         )
-        existing = (
-            Verdict.objects.filter(claim=claim, status__in=[*OPEN_STATUSES, VerdictStatus.PUBLISHED])
-            .order_by("-id")
-            .first()
-        )
+        existing = verdict_live_on_claim(claim_id=claim.pk)
         if existing is not None and existing.status == VerdictStatus.PUBLISHED:
             raise InvalidTransition(
                 f"Claim {claim.pk} already has a published verdict (verdict {existing.pk}); "

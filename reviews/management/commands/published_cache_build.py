@@ -19,6 +19,9 @@ from reviews.api.published_render import fragments_build_stored
 from reviews.models import Verdict
 from reviews.published_cache import enabled
 
+# Renderings of one chunk before it is left to readers; the message below says "three times over".
+ATTEMPTS = 3
+
 
 class Command(BaseCommand):
     help = "Render every published verdict into the published cache."
@@ -43,7 +46,7 @@ class Command(BaseCommand):
                 )
                 if not ids:
                     break
-                stored = fragments_build_stored(ids)
+                stored = fragments_build_stored(ids, attempts=ATTEMPTS)
                 if stored is None:  # published verdicts kept changing while this chunk was rendered
                     left += len(ids)
                 else:
