@@ -1,0 +1,19 @@
+"""The editors' desk: the Django admin as the place to run fact-checking.
+
+Admin classes display and call services; they hold no workflow rules. Every write goes through a service
+in `reviews.services` (which checks the rules, locks rows and writes the audit row), and every refusal a
+service raises becomes an admin message or a form error in one place, `DeskAdminMixin`.
+
+Who sees what: Editors (staff, in the Editors group) get the desk through their group's permissions;
+Reviewers are not staff and use the reviewer pages; superusers see everything. Nobody can add, change or
+delete audit rows (ReviewEvent) here, superusers included.
+
+Changelists cost a fixed number of queries whatever the number of rows shown: everything a row displays
+comes from `list_select_related` or from annotations made in `get_queryset` (pinned in
+tests/reviews/test_admin.py with 100+ rows per list). Article bodies are deferred wherever articles are
+joined, because a list never shows them and they can be megabytes.
+"""
+
+from reviews.admin import articles, claims, events, ratings, scorecards, tasks, verdicts
+
+__all__ = ["articles", "claims", "events", "ratings", "scorecards", "tasks", "verdicts"]

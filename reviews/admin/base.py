@@ -1,0 +1,193 @@
+"""What every page of the desk shares: permissions, small display helpers, and `DeskAdminMixin`, the one
+place where a service's refusal becomes an admin message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, Model, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from reviews.admin.forms import attach_errors
+from reviews.exceptions import ApplicationError
+
+_M = TypeVar("_M", bound=Model)
+
+admin.site.site_header = "factcheck · editors' desk"
+admin.site.site_title = "factcheck desk"
+admin.site.index_title = "Fact-checking desk"
+# The desk's lists are wide (claim text, statuses, people); the app sidebar would squeeze them.
+admin.site.enable_nav_sidebar = False
+
+EDITOR_PERM = "reviews.publish_verdict"
+RETURN_NOTE_HELP = "The reviewer sees this note with the verdict, first in their queue."
+RETRACTION_NOTE_HELP = "Readers see this note with the retracted verdict."
+QUEUE_PERM = "reviews.manage_queue"
+INGEST_PERM = "reviews.ingest_article"
+
+# Article columns a list never shows; joined articles leave them out of the SELECT.
+BIG_ARTICLE_FIELDS = ("raw_text", "body")
+
+
+def desk_user(request: HttpRequest) -> User:
+    # Every admin view runs behind admin_view(): an active staff User.
+    return cast(User, request.user)
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def admin_link(url_name: str, pk: object, label: object) -> SafeString:
+    return format_html('<a href="{}">{}</a>', reverse(url_name, args=[pk]), label)
+
+
+def subquery_count(queryset: QuerySet[Any]) -> Coalesce:
+    """A correlated COUNT(*) of `queryset` (filtered on OuterRef), 0 when empty: one subquery per row in
+    the same SELECT, so a list's query count does not grow with its rows and no join multiplies them."""
+    counted = queryset.order_by().values(_dummy=Value(1)).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# --------------------------------------------------------------------------------------------------
+# The one place where domain errors become admin messages
+# --------------------------------------------------------------------------------------------------
+
+
+class DeskChangeList(ChangeList):
+    """Django's ChangeList, with a date-hierarchy link past year 9999 (`?created_at__year=9999`, or a huge
+    year) treated like any other bad filter (`IncorrectLookupParameters`: the admin redirects to the list
+    with `?e=1`). Django catches the `ValueError` of a bad date but not those of the range's end."""
+
+    def get_filters(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().get_filters(request, *args, **kwargs)
+        except (ValueError, OverflowError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class DeskAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, ignoring a selected value that is not a key of the related model
+    (`/admin/reviews/verdict/add/?claim=abc`, or a form sent back with one): Django's widget looked it
+    up and raised `ValueError` while rendering. The form field still refuses it when the form is sent."""
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        key = self.field.target_field
+        valid = []
+        for item in value:
+            try:
+                key.to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class DeskAdminMixin(admin.ModelAdmin[_M]):
+    """Runs services for admin views and actions, and turns their refusals (`ApplicationError`) into
+    messages. Each call is the service's own transaction: in a bulk action, rows that succeed stay done
+    and each refusal is reported with the service's message.
+
+    Bad query values get the admin's usual answers instead of errors (`DeskChangeList`,
+    `DeskAutocompleteSelect`); factcheck.middleware.AdminInputMiddleware refuses the rest (NUL
+    characters, selected rows that are not ids) for every admin page."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DeskChangeList
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = DeskAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def desk_call(self, request: HttpRequest, call: Callable[[], object], *, success: str = "") -> bool:
+        try:
+            call()
+        except ApplicationError as exc:
+            self.desk_refused(request, exc)
+            return False
+        if success:
+            self.message_user(request, success, messages.SUCCESS)
+        return True
+
+    def desk_refused(self, request: HttpRequest, exc: ApplicationError) -> None:
+        self.message_user(request, exc.message, messages.ERROR)
+
+    def desk_bulk(
+        self,
+        request: HttpRequest,
+        objects: Iterable[_M],
+        call: Callable[[_M], object],
+        done: Callable[[int], str],
+    ) -> int:
+        succeeded = 0
+        for obj in objects:
+            if self.desk_call(request, lambda obj=obj: call(obj)):  # type: ignore[misc]
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, done(succeeded), messages.SUCCESS)
+        return succeeded
+
+    def desk_form_errors(
+        self, exc: ApplicationError, form: forms.BaseForm, citation_forms: Sequence[forms.BaseForm] = ()
+    ) -> list[str]:
+        """A refusal on an intermediate form: messages on the fields they name; returns the ones about the
+        citations as a whole."""
+        return attach_errors(exc, form=form, citation_forms=citation_forms)
+
+    def desk_intermediate(
+        self,
+        request: HttpRequest,
+        *,
+        title: str,
+        action: str,
+        objects: Sequence[_M],
+        description: str,
+        submit_label: str,
+        form: forms.BaseForm | None = None,
+    ) -> TemplateResponse:
+        """The confirmation page of a changelist action, with an optional form (a note, a reviewer)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "action": action,
+            "objects": objects,
+            "description": description,
+            "submit_label": submit_label,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + (form.media if form is not None else forms.Media()),
+        }
+        return TemplateResponse(request, "admin/reviews/intermediate_action.html", context)
+
+    @staticmethod
+    def desk_confirmed(request: HttpRequest) -> bool:
+        return request.method == "POST" and "_confirm" in request.POST
+
+
+class ReadOnlyAdmin(DeskAdminMixin[_M]):
+    """Rows are written by services only: the admin shows them and offers actions, never a save form."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

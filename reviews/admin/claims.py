@@ -1,0 +1,224 @@
+"""Claims: every extracted sentence, its review state, and promote/demote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from reviews.admin.base import BIG_ARTICLE_FIELDS, QUEUE_PERM, ReadOnlyAdmin, desk_user, shorten
+from reviews.ids import record_id
+from reviews.models import Article, Claim, ClaimStatus, ReviewTask, TaskStatus, Verdict
+from reviews.selectors import claim_context
+from reviews.services.claims import claim_demote, claim_promote
+
+
+def annotate_claims(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Each claim with its open task's status and its published verdict's id and rating (subqueries)."""
+    open_task = ReviewTask.objects.filter(claim=OuterRef("pk")).exclude(status=TaskStatus.CANCELLED)
+    published = Verdict.objects.published().filter(claim=OuterRef("pk"))
+    return queryset.annotate(
+        task_status=Subquery(open_task.values("status")[:1]),
+        published_verdict_id=Subquery(published.values("pk")[:1]),
+        published_rating=Subquery(published.values("rating__name")[:1]),
+    )
+
+
+def claim_review_state(claim: Any) -> str:
+    if getattr(claim, "published_verdict_id", None):
+        return f"Published: {claim.published_rating}"
+    if claim.status != ClaimStatus.CLAIM:
+        return "-"
+    status = getattr(claim, "task_status", None)
+    return TaskStatus(status).label if status else "No open task"
+
+
+class ScoreRangeFilter(admin.SimpleListFilter):
+    title = "check-worthiness"
+    parameter_name = "score"
+    RANGES = {"high": (0.8, 1.01), "medium": (0.5, 0.8), "low": (0.0, 0.5)}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("high", "High (0.8 to 1.0)"), ("medium", "Medium (0.5 to 0.8)"), ("low", "Low (below 0.5)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        bounds = self.RANGES.get(self.value() or "")
+        if bounds is None:
+            return queryset
+        return queryset.filter(score__gte=bounds[0], score__lt=bounds[1])
+
+
+class ArticleFilter(admin.SimpleListFilter):
+    """By article: the ten newest are offered, plus the one chosen (the claim list's article links and the
+    article page's "all sentences" link set it), so the sidebar stays short however many articles exist."""
+
+    title = "article"
+    parameter_name = "article"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        recent = list(Article.objects.order_by("-created_at", "-id").values_list("pk", "title")[:10])
+        article_id = record_id(self.value())
+        if article_id is not None and article_id not in {pk for pk, _ in recent}:
+            chosen = Article.objects.filter(pk=article_id).values_list("pk", "title").first()
+            if chosen is not None:
+                recent.insert(0, chosen)
+        return [(str(pk), shorten(title or f"Article {pk}", 60)) for pk, title in recent]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        article_id = record_id(self.value())
+        return queryset if article_id is None else queryset.filter(article_id=article_id)
+
+
+class PublishedVerdictFilter(admin.SimpleListFilter):
+    title = "published verdict"
+    parameter_name = "published"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Has a published verdict"), ("no", "No published verdict")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        published = Exists(Verdict.objects.published().filter(claim=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(published)
+        if self.value() == "no":
+            return queryset.filter(~published)
+        return queryset
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin[Claim]):
+    list_display = (
+        "claim_text",
+        "article_link",
+        "sentence_number",
+        "checkworthiness",
+        "claim_type",
+        "status",
+        "review",
+    )
+    list_filter = ("status", "claim_type", ScoreRangeFilter, PublishedVerdictFilter, ArticleFilter)
+    search_fields = ("text", "article__title")
+    list_select_related = ("article",)
+    ordering = ("-article__created_at", "article_id", "sentence_index")
+    list_per_page = 100
+    actions = ["promote", "demote"]
+    view_on_site = False
+    fields = (
+        "article_link",
+        "in_context",
+        "sentence_number",
+        "score",
+        "claim_type",
+        "status",
+        "review",
+        "review_work",
+        "mentions",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
+        return annotate_claims(
+            super().get_queryset(request).defer(*(f"article__{name}" for name in BIG_ARTICLE_FIELDS))
+        )
+
+    @admin.display(description="claim", ordering="text")
+    def claim_text(self, claim: Claim) -> str:
+        return shorten(claim.text, 120)
+
+    @admin.display(description="article", ordering="article__title")
+    def article_link(self, claim: Claim) -> SafeString:
+        return format_html(
+            '<a href="{}">{}</a> <a href="?article={}" title="Only this article\'s sentences">⌕</a>',
+            reverse("admin:reviews_article_change", args=[claim.article_id]),
+            shorten(str(claim.article), 50),
+            claim.article_id,
+        )
+
+    @admin.display(description="sentence", ordering="sentence_index")
+    def sentence_number(self, claim: Claim) -> int:
+        return claim.sentence_index + 1
+
+    @admin.display(description="score", ordering="score")
+    def checkworthiness(self, claim: Claim) -> str:
+        return f"{claim.score:.2f}"
+
+    @admin.display(description="review")
+    def review(self, claim: Claim) -> str:
+        return claim_review_state(claim)
+
+    @admin.display(description="in context")
+    def in_context(self, claim: Claim) -> SafeString:
+        parts = claim_context(claim=claim)
+        return format_html(
+            '<div style="max-width:60rem;line-height:1.5">'
+            '…{}<mark style="font-weight:600">{}</mark>{}…</div>',
+            parts["before"],
+            parts["text"],
+            parts["after"],
+        )
+
+    @admin.display(description="tasks and verdicts")
+    def review_work(self, claim: Claim) -> SafeString:
+        tasks = format_html_join(
+            "",
+            '<li><a href="{}">Task {}</a>: {}</li>',
+            (
+                (reverse("admin:reviews_reviewtask_change", args=[t.pk]), t.pk, t.get_status_display())
+                for t in claim.tasks.order_by("-created_at")
+            ),
+        )
+        verdicts = format_html_join(
+            "",
+            '<li><a href="{}">Verdict {} (v{})</a>: {}</li>',
+            (
+                (
+                    reverse("admin:reviews_verdict_change", args=[v.pk]),
+                    v.pk,
+                    v.version,
+                    v.get_status_display(),
+                )
+                for v in claim.verdicts.order_by("-created_at")
+            ),
+        )
+        write = ""
+        if claim.status == ClaimStatus.CLAIM:
+            write = format_html(
+                '<p><a class="button" href="{}?claim={}">Write a verdict yourself</a></p>',
+                reverse("admin:reviews_verdict_add"),
+                claim.pk,
+            )
+        return format_html("<ul>{}{}</ul>{}", tasks, verdicts, write)
+
+    def has_promote_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(QUEUE_PERM)
+
+    has_demote_permission = has_promote_permission
+
+    @admin.action(
+        description="Promote sentences to check-worthy claims (queues a review)", permissions=["promote"]
+    )
+    def promote(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        user = desk_user(request)
+        self.desk_bulk(
+            request,
+            queryset.order_by("pk"),
+            lambda claim: claim_promote(claim_id=claim.pk, editor=user),
+            lambda n: f"Promoted {n} sentence{'s' if n != 1 else ''} to claims and queued their review.",
+        )
+
+    @admin.action(
+        description="Demote claims to plain sentences (cancels their review)", permissions=["demote"]
+    )
+    def demote(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        user = desk_user(request)
+        self.desk_bulk(
+            request,
+            queryset.order_by("pk"),
+            lambda claim: claim_demote(claim_id=claim.pk, editor=user),
+            lambda n: f"Demoted {n} claim{'s' if n != 1 else ''} to sentences.",
+        )

@@ -1,0 +1,28 @@
+"""Scorecards, read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin
+from reviews.models import Scorecard
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ReadOnlyAdmin[Scorecard]):
+    list_display = ("article", "version", "built_at", "source_changed_at", "up_to_date")
+    list_select_related = ("article",)
+    search_fields = ("article__title",)
+    ordering = ("-built_at",)
+    list_per_page = 100
+    fields = ("article", "version", "built_at", "source_changed_at", "data")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Scorecard]:
+        return super().get_queryset(request).defer(*(f"article__{name}" for name in BIG_ARTICLE_FIELDS))
+
+    @admin.display(description="up to date", boolean=True)
+    def up_to_date(self, card: Scorecard) -> bool:
+        return card.source_changed_at >= card.article.changed_at

@@ -1,0 +1,216 @@
+"""Review tasks: the queue as editors see it, and the actions that steer it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from reviews.admin.base import BIG_ARTICLE_FIELDS, QUEUE_PERM, ReadOnlyAdmin, admin_link, desk_user, shorten
+from reviews.admin.forms import AssignForm
+from reviews.models import ReviewTask, TaskStatus
+from reviews.services import queue
+
+
+class LeaseExpiredFilter(admin.SimpleListFilter):
+    title = "lease"
+    parameter_name = "lease"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("expired", "Expired (claimable again)"), ("active", "Active")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        if self.value() == "expired":
+            return queryset.filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)
+        if self.value() == "active":
+            return queryset.filter(status=TaskStatus.LEASED, lease_expires_at__gt=now)
+        return queryset
+
+
+class PriorityFilter(admin.SimpleListFilter):
+    title = "priority"
+    parameter_name = "priority"
+    # Priority is check-worthiness x 1000; editors raise it by 1000 at a time.
+    RANGES = {"raised": (1000, None), "high": (800, 1000), "medium": (500, 800), "low": (None, 500)}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("raised", "Raised by an editor (1000+)"),
+            ("high", "High (800 to 999)"),
+            ("medium", "Medium (500 to 799)"),
+            ("low", "Low (below 500)"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        bounds = self.RANGES.get(self.value() or "")
+        if bounds is None:
+            return queryset
+        low, high = bounds
+        if low is not None:
+            queryset = queryset.filter(priority__gte=low)
+        if high is not None:
+            queryset = queryset.filter(priority__lt=high)
+        return queryset
+
+
+@admin.register(ReviewTask)
+class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
+    list_display = (
+        "id",
+        "claim_text",
+        "status",
+        "priority",
+        "assignee",
+        "lease",
+        "reviewer",
+        "attempts",
+    )
+    list_filter = (
+        "status",
+        ("reviewer", admin.RelatedOnlyFieldListFilter),
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        LeaseExpiredFilter,
+        PriorityFilter,
+    )
+    search_fields = ("=id", "claim__text", "claim__article__title")
+    list_select_related = ("claim", "claim__article", "assignee", "lease_holder", "reviewer")
+    ordering = ("-priority", "-article_date", "id")
+    list_per_page = 100
+    date_hierarchy = "created_at"
+    actions = ["assign", "release", "requeue", "cancel", "raise_priority"]
+    view_on_site = False  # the task page belongs to the reviewer holding it
+    fields = (
+        "claim_link",
+        "status",
+        "priority",
+        "assignee",
+        "lease_holder",
+        "lease_expires_at",
+        "reviewer",
+        "attempts",
+        "skips",
+        "verdicts",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewTask]:
+        return (
+            super().get_queryset(request).defer(*(f"claim__article__{name}" for name in BIG_ARTICLE_FIELDS))
+        )
+
+    @admin.display(description="claim (article)", ordering="claim__text")
+    def claim_text(self, task: ReviewTask) -> SafeString:
+        return format_html(
+            '{}<br><span style="color:var(--body-quiet-color)">{}</span>',
+            shorten(task.claim.text, 100),
+            shorten(str(task.claim.article), 60),
+        )
+
+    @admin.display(description="lease", ordering="lease_expires_at")
+    def lease(self, task: ReviewTask) -> str:
+        if task.status != TaskStatus.LEASED or task.lease_expires_at is None:
+            return "-"
+        state = "expired" if task.lease_expires_at <= timezone.now() else "until"
+        return f"{task.lease_holder}, {state} {task.lease_expires_at:%Y-%m-%d %H:%M} UTC"
+
+    @admin.display(description="claim")
+    def claim_link(self, task: ReviewTask) -> SafeString:
+        return admin_link("admin:reviews_claim_change", task.claim_id, task.claim.text)
+
+    @admin.display(description="skipped by")
+    def skips(self, task: ReviewTask) -> SafeString | str:
+        rows = task.skips.select_related("reviewer").order_by("created_at")
+        return format_html_join("", "<p>{}: {}</p>", ((s.reviewer, s.reason) for s in rows)) or "-"
+
+    @admin.display(description="verdicts")
+    def verdicts(self, task: ReviewTask) -> SafeString:
+        rows = task.verdicts.order_by("-created_at")
+        return format_html_join(
+            "",
+            '<p><a href="{}">Verdict {}</a>: {}</p>',
+            (
+                (reverse("admin:reviews_verdict_change", args=[v.pk]), v.pk, v.get_status_display())
+                for v in rows
+            ),
+        ) or SafeString("-")
+
+    def has_manage_queue_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(QUEUE_PERM)
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ReviewTask],
+        call: Callable[[ReviewTask], object],
+        verb: str,
+    ) -> None:
+        self.desk_bulk(
+            request,
+            queryset.order_by("pk"),
+            call,
+            lambda n: f"{verb} {n} task{'s' if n != 1 else ''}.",
+        )
+
+    @admin.action(description="Assign to a reviewer…", permissions=["manage_queue"])
+    def assign(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> TemplateResponse | None:
+        form = AssignForm(request.POST if self.desk_confirmed(request) else None)
+        if self.desk_confirmed(request) and form.is_valid():
+            reviewer = form.cleaned_data["reviewer"]
+            editor = desk_user(request)
+            self._each(
+                request,
+                queryset,
+                lambda task: queue.task_assign(task_id=task.pk, editor=editor, reviewer=reviewer),
+                f"Assigned to {reviewer.get_username()}:",
+            )
+            return None
+        return self.desk_intermediate(
+            request,
+            title="Assign review tasks",
+            action="assign",
+            objects=list(queryset.select_related("claim")),
+            description="Reserve these tasks for one reviewer: only they can take them. A lease someone else "
+            "holds ends now.",
+            submit_label="Assign",
+            form=form,
+        )
+
+    @admin.action(description="Release the lease (back to the queue)", permissions=["manage_queue"])
+    def release(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
+        editor = desk_user(request)
+        self._each(
+            request, queryset, lambda t: queue.task_release_by_editor(task_id=t.pk, editor=editor), "Released"
+        )
+
+    @admin.action(description="Requeue (unassigned, back to the shared queue)", permissions=["manage_queue"])
+    def requeue(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
+        editor = desk_user(request)
+        self._each(request, queryset, lambda t: queue.task_requeue(task_id=t.pk, editor=editor), "Requeued")
+
+    @admin.action(description="Cancel", permissions=["manage_queue"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
+        editor = desk_user(request)
+        self._each(request, queryset, lambda t: queue.task_cancel(task_id=t.pk, editor=editor), "Cancelled")
+
+    @admin.action(
+        description="Raise priority (+1000: ahead of every unraised task)", permissions=["manage_queue"]
+    )
+    def raise_priority(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
+        editor = desk_user(request)
+        self._each(
+            request,
+            queryset,
+            lambda t: queue.task_raise_priority(task_id=t.pk, editor=editor),
+            "Raised the priority of",
+        )

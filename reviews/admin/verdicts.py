@@ -1,0 +1,384 @@
+"""Verdicts: the list, and the change page whose saves go through the verdict services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from reviews.admin.base import BIG_ARTICLE_FIELDS, EDITOR_PERM, admin_link, shorten, subquery_count
+from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, VerdictAdminForm
+from reviews.admin.verdict_transitions import VerdictTransitionsMixin
+from reviews.exceptions import ApplicationError, ValidationFailed
+from reviews.models import Citation, ReviewEvent, Verdict, VerdictStatus
+from reviews.selectors import claim_context
+from reviews.services.verdicts import verdict_create_by_editor, verdict_edit
+
+EDITABLE = (VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+
+
+class _ServiceRefused(Exception):
+    """Carries a service's refusal out of `save_related`, so the admin's transaction rolls back."""
+
+    def __init__(self, error: ApplicationError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class CitationInline(admin.TabularInline[Citation, Verdict]):
+    """Citations are edited with the verdict and saved by the verdict service (`verdict_edit`), never
+    on their own, so they meet the same rules with the same messages."""
+
+    model = Citation
+    form = CitationAdminForm
+    formset = CitationAdminFormSet
+    fields = ("url", "title", "publisher", "published", "excerpt")
+    extra = 1
+    ordering = ("position", "id")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        refusal = getattr(request, "_desk_refusal", None)
+        return type(formset.__name__, (formset,), {"refusal": refusal}) if refusal else formset
+
+    def _editable(self, request: HttpRequest, obj: Any) -> bool:
+        return request.user.has_perm(EDITOR_PERM) and (obj is None or obj.status in EDITABLE)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+
+@admin.register(Verdict)
+class VerdictAdmin(VerdictTransitionsMixin):
+    form = VerdictAdminForm
+    inlines = [CitationInline]
+    change_form_template = "admin/reviews/verdict/change_form.html"
+    list_display = (
+        "id",
+        "claim_text",
+        "rating",
+        "status",
+        "version",
+        "citations",
+        "reviewer",
+        "published_at",
+    )
+    list_filter = (
+        "status",
+        "rating",
+        ("reviewer", admin.RelatedOnlyFieldListFilter),
+        ("editor", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("=id", "claim__text", "summary", "claim__article__title")
+    list_select_related = ("claim", "claim__article", "rating", "reviewer", "editor")
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    autocomplete_fields = ("claim",)
+    actions = ["publish_selected", "return_selected", "retract_selected"]
+
+    # ---- list ----------------------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Verdict]:
+        return (
+            super()
+            .get_queryset(request)
+            .defer(*(f"claim__article__{name}" for name in BIG_ARTICLE_FIELDS))
+            .annotate(citation_count=subquery_count(Citation.objects.filter(verdict=OuterRef("pk"))))
+        )
+
+    @admin.display(description="claim (article)", ordering="claim__text")
+    def claim_text(self, verdict: Verdict) -> SafeString:
+        return format_html(
+            '{}<br><span style="color:var(--body-quiet-color)">{}</span>',
+            shorten(verdict.claim.text, 90),
+            shorten(str(verdict.claim.article), 60),
+        )
+
+    def view_on_site(self, verdict: Verdict) -> str | None:
+        # Readers' page of a published verdict; nothing else has one.
+        if verdict.status != VerdictStatus.PUBLISHED:
+            return None
+        return reverse("reviews:verdict-public", args=[verdict.pk])
+
+    @admin.display(description="citations", ordering="citation_count")
+    def citations(self, verdict: Any) -> int:
+        return int(verdict.citation_count)
+
+    # ---- the change page -----------------------------------------------------------------------
+
+    def get_fieldsets(self, request: HttpRequest, obj: Verdict | None = None) -> Any:
+        if obj is None:
+            return ((None, {"fields": ("claim", "rating", "summary", "rationale")}),)
+        notes = [name for name in ("editor_note", "correction_note", "retraction_note") if getattr(obj, name)]
+        return (
+            (
+                None,
+                {
+                    "fields": (
+                        "claim_link",
+                        "claim_in_context",
+                        "status",
+                        "version",
+                        "rating",
+                        "summary",
+                        "rationale",
+                        *notes,
+                    )
+                },
+            ),
+            (
+                "People and dates",
+                {
+                    "classes": ("collapse",),
+                    "fields": (
+                        "reviewer",
+                        "editor",
+                        "task_link",
+                        "created_at",
+                        "submitted_at",
+                        "published_at",
+                        "retracted_at",
+                    ),
+                },
+            ),
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Verdict | None = None) -> Any:
+        if obj is None:
+            return ()
+        return (
+            "claim_link",
+            "claim_in_context",
+            "status",
+            "version",
+            "editor_note",
+            "correction_note",
+            "retraction_note",
+            "reviewer",
+            "editor",
+            "task_link",
+            "created_at",
+            "submitted_at",
+            "published_at",
+            "retracted_at",
+        )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_desk_refusal", None)
+        return type(form.__name__, (form,), {"refusal": refusal}) if refusal else form
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and request.user.has_perm(EDITOR_PERM)
+
+    def has_change_permission(self, request: HttpRequest, obj: Verdict | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj) and request.user.has_perm(EDITOR_PERM)
+        # Only a verdict under review is edited in place; anything published is frozen (corrections are
+        # new versions), so its page is read-only with the desk's buttons.
+        return allowed and (obj is None or obj.status in EDITABLE)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Verdict | None = None) -> bool:
+        return False
+
+    @admin.display(description="claim")
+    def claim_link(self, verdict: Verdict) -> SafeString:
+        return admin_link("admin:reviews_claim_change", verdict.claim_id, verdict.claim.text)
+
+    @admin.display(description="in its article")
+    def claim_in_context(self, verdict: Verdict) -> SafeString:
+        parts = claim_context(claim=verdict.claim)
+        return format_html(
+            '<div style="max-width:60rem;line-height:1.5">'
+            '{} · …{}<mark style="font-weight:600">{}</mark>{}…</div>',
+            admin_link("admin:reviews_article_change", verdict.claim.article_id, verdict.claim.article),
+            parts["before"],
+            parts["text"],
+            parts["after"],
+        )
+
+    @admin.display(description="review task")
+    def task_link(self, verdict: Verdict) -> SafeString | str:
+        if verdict.task_id is None:
+            return "-"
+        return admin_link("admin:reviews_reviewtask_change", verdict.task_id, f"Task {verdict.task_id}")
+
+    @admin.display(description="versions of this claim's verdict")
+    def version_history(self, verdict: Verdict) -> SafeString:
+        rows = (
+            Verdict.objects.filter(claim_id=verdict.claim_id)
+            .exclude(status=VerdictStatus.ABANDONED)
+            .select_related("rating", "editor")
+            .order_by("-version", "-created_at")
+        )
+        body = format_html_join(
+            "",
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    mark_safe(' style="font-weight:600"') if v.pk == verdict.pk else "",
+                    admin_link("admin:reviews_verdict_change", v.pk, f"Version {v.version}")
+                    if v.status
+                    in (VerdictStatus.PUBLISHED, VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED)
+                    else admin_link("admin:reviews_verdict_change", v.pk, f"Verdict {v.pk}"),
+                    v.get_status_display(),
+                    v.rating.name if v.rating else "-",
+                    shorten(v.summary, 80),
+                    v.published_at.strftime("%Y-%m-%d %H:%M") if v.published_at else "-",
+                    v.editor or "-",
+                    v.correction_note or v.retraction_note or v.editor_note or "",
+                )
+                for v in rows
+            ),
+        )
+        return format_html(
+            '<table class="desk-versions"><thead><tr><th>Version</th><th>Status</th><th>Rating</th>'
+            "<th>Summary</th><th>Published</th><th>Editor</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
+
+    @admin.display(description="audit rows")
+    def audit_trail(self, verdict: Verdict) -> SafeString:
+        rows = (
+            ReviewEvent.objects.filter(
+                Q(verdict__claim_id=verdict.claim_id)
+                | Q(claim_id=verdict.claim_id)
+                | Q(task__claim_id=verdict.claim_id)
+            )
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:50]
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    e.get_action_display(),
+                    e.actor or "system",
+                    f"Verdict {e.verdict_id}" if e.verdict_id else "",
+                    e.note,
+                )
+                for e in rows
+            ),
+        )
+        log_url = reverse("admin:reviews_reviewevent_changelist")
+        return format_html(
+            '<table class="desk-audit"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Verdict</th>'
+            '<th>Note</th></tr></thead><tbody>{}</tbody></table><p><a href="{}?claim={}">'
+            "Open in the audit log</a></p>",
+            body,
+            log_url,
+            verdict.claim_id,
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        verdict = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if verdict is not None:
+            context["desk_buttons"] = self._buttons(request, verdict)
+            # Shown under the citations (after the form's inlines), not inside the form.
+            context["desk_panels"] = [
+                {"title": "Version history", "html": self.version_history(verdict)},
+                {"title": "Audit trail", "html": self.audit_trail(verdict)},
+            ]
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def _buttons(self, request: HttpRequest, verdict: Verdict) -> list[dict[str, str]]:
+        if not request.user.has_perm(EDITOR_PERM):
+            return []
+        buttons = []
+        for name, label, statuses in (
+            ("publish", "Publish", (VerdictStatus.SUBMITTED,)),
+            ("return", "Return to reviewer", (VerdictStatus.SUBMITTED,)),
+            ("correct", "Correct", (VerdictStatus.PUBLISHED,)),
+            ("retract", "Retract", (VerdictStatus.PUBLISHED,)),
+        ):
+            if verdict.status in statuses and not (name == "return" and verdict.reviewer_id is None):
+                buttons.append(
+                    {"label": label, "url": reverse(f"admin:reviews_verdict_{name}", args=[verdict.pk])}
+                )
+        if verdict.status == VerdictStatus.SUPERSEDED:
+            latest = Verdict.objects.filter(claim_id=verdict.claim_id, status=VerdictStatus.PUBLISHED).first()
+            if latest is not None:
+                buttons.append(
+                    {
+                        "label": "Latest version",
+                        "url": reverse("admin:reviews_verdict_change", args=[latest.pk]),
+                    }
+                )
+        return buttons
+
+    # ---- saving through the services -----------------------------------------------------------
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _ServiceRefused as refused:
+            # The service refused the save and the admin's transaction rolled back. Invalid input: show the
+            # same form again with the service's messages on the fields they name. Anything else (the
+            # verdict was published meanwhile, ...): say so and show the verdict as it now is.
+            if not isinstance(refused.error, ValidationFailed):
+                self.desk_refused(request, refused.error)
+                if object_id is None:
+                    return HttpResponseRedirect(reverse("admin:reviews_verdict_changelist"))
+                return HttpResponseRedirect(reverse("admin:reviews_verdict_change", args=[object_id]))
+            request._desk_refusal = refused.error  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Verdict, form: Any, change: bool) -> None:
+        """Nothing is saved here: `save_related` hands the verdict and its citations to the service at once,
+        so they are validated together, with the service's messages."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        citation_forms = [f for formset in formsets if formset.model is Citation for f in formset.forms]
+        data = form.verdict_input(citation_forms)
+        obj = form.instance
+        try:
+            if change:
+                saved = verdict_edit(verdict_id=obj.pk, editor=request.user, data=data)
+            else:
+                saved = verdict_create_by_editor(
+                    claim_id=form.cleaned_data["claim"].pk, editor=request.user, data=data
+                )
+        except ApplicationError as exc:
+            raise _ServiceRefused(exc) from exc
+        # The admin goes on with `obj` (messages, history, redirect): make it the saved row.
+        for model_field in Verdict._meta.concrete_fields:
+            setattr(obj, model_field.attname, getattr(saved, model_field.attname))
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> list[dict[str, Any]]:
+        # The formsets were never saved (the service wrote the citations), so report the form's changes.
+        if add:
+            return [{"added": {}}]
+        changed = list(form.changed_data)
+        if any(f.has_changed() for formset in formsets for f in formset.forms):
+            changed.append("citations")
+        return [{"changed": {"fields": changed}}] if changed else []
