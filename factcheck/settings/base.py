@@ -54,15 +54,11 @@ MIDDLEWARE = [
     # CSRF, auth, messages and axes middleware run (none of them applies to such a request); anything
     # else passes through. reviews/api/published_reads.py.
     "reviews.api.published_reads.PublishedReadMiddleware",
-    # Django's session, auth and messages middleware, each passing API calls that carry
-    # `Authorization: Token` straight on: DRF's token scheme alone authenticates those, so none of them
-    # has anything to do (factcheck/middleware.py). CSRF and django-axes stay stock: `check --deploy`
-    # and axes' own check look for them by name, and they cost such a call little.
-    "factcheck.middleware.BrowserSessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "factcheck.middleware.BrowserAuthenticationMiddleware",
-    "factcheck.middleware.BrowserMessageMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Admin requests with input Django's admin would hand to the database unchecked (a NUL character in a
     # filter, a selected row that is no primary key) get a 400 before the view runs.
@@ -163,7 +159,7 @@ LOGGING = {
 # --- Django REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's token scheme, loading the user's permissions in the same query (reviews.api.authentication).
+        # DRF's token scheme, refusing keys no token can have without a query (reviews.api.authentication).
         "reviews.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

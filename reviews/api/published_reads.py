@@ -37,7 +37,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from rest_framework.exceptions import AuthenticationFailed
 
 from reviews import published_cache
-from reviews.api.authentication import TokenAuthentication, token_key
+from reviews.api.authentication import TokenAuthentication
 from reviews.api.throttling import AnonThrottle, TokenThrottle
 from reviews.selectors_public import sees_unpublished
 
@@ -101,6 +101,17 @@ def _consumer_pk(key: str) -> int | None:
         _tokens.clear()
     _tokens[key] = (now + TOKEN_SECONDS, pk)
     return pk
+
+
+_KEYWORD = TokenAuthentication.keyword.lower()
+
+
+def token_key(header: str) -> str | None:
+    """The key an `Authorization` header value offers under DRF's token scheme (`Token <key>`, the keyword
+    compared case-insensitively, as DRF compares it): "" when the keyword comes without a key, None for any
+    other scheme. Whether the key is valid is for `TokenAuthentication` to say."""
+    scheme, _, key = header.strip().partition(" ")
+    return key.strip() if scheme.lower() == _KEYWORD else None
 
 
 class PublishedReadMiddleware:

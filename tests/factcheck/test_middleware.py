@@ -1,4 +1,4 @@
-"""factcheck/middleware.py: the session, auth and messages middleware step aside for token API calls only."""
+"""Django's own session, auth and messages middleware; token calls need none of them."""
 
 from __future__ import annotations
 
@@ -6,84 +6,18 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponse
-from django.test import Client, RequestFactory
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from factcheck.middleware import (
-    BrowserAuthenticationMiddleware,
-    BrowserMessageMiddleware,
-    BrowserSessionMiddleware,
-    is_token_api_call,
-)
 
-factory = RequestFactory()
-
-
-@pytest.mark.parametrize(
-    ("path", "header", "expected"),
-    [
-        ("/api/v1/queue/next", "Token abc", True),
-        ("/api/v1/queue/next", "token abc", True),  # DRF compares the keyword case-insensitively
-        ("/api/v1/queue/next", "  Token abc", True),
-        ("/api/v1/queue/next", "Token", True),  # DRF answers 401 (no key): still none of these applies
-        ("/api/v1/queue/next", None, False),
-        ("/api/v1/queue/next", "", False),
-        ("/api/v1/queue/next", "Bearer abc", False),
-        ("/api/v1/queue/next", "Tokens abc", False),
-        ("/api/schema/", "Token abc", False),  # outside the REST API's routes
-        ("/queue/", "Token abc", False),  # the reviewers' pages
-        ("/admin/", "Token abc", False),
-    ],
-)
-def test_is_token_api_call(path: str, header: str | None, expected: bool) -> None:
-    headers = {} if header is None else {"authorization": header}
-    assert is_token_api_call(factory.post(path, headers=headers)) is expected
-
-
-def _seen_by_view(middleware_class: type, request: HttpRequest) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-
-    def view(req: HttpRequest) -> HttpResponse:
-        seen.update(vars(req))
-        return HttpResponse("ok")
-
-    middleware_class(view)(request)
-    return seen
-
-
-@pytest.mark.parametrize(
-    ("middleware_class", "attribute"),
-    [
-        (BrowserSessionMiddleware, "session"),
-        (BrowserAuthenticationMiddleware, "user"),
-        (BrowserMessageMiddleware, "_messages"),
-    ],
-)
-def test_token_api_calls_pass_straight_on_and_others_do_not(middleware_class: type, attribute: str) -> None:
-    def request(path: str, authorization: str | None = None) -> HttpRequest:
-        req = factory.get(path, headers={} if authorization is None else {"authorization": authorization})
-        if middleware_class is not BrowserSessionMiddleware:
-            # The messages middleware needs the session a browser request has by then.
-            SessionMiddleware(lambda r: HttpResponse()).process_request(req)
-        return req
-
-    token_call = request("/api/v1/tasks/mine", "Token abc")
-    assert attribute not in _seen_by_view(middleware_class, token_call)
-    for other in (
-        request("/api/v1/tasks/mine"),
-        request("/api/v1/tasks/mine", "Basic abc"),
-        request("/queue/", "Token abc"),
+def test_the_settings_use_djangos_session_auth_and_messages_middleware() -> None:
+    for name in (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
     ):
-        assert attribute in _seen_by_view(middleware_class, other)
-
-
-def test_the_settings_use_them_in_place_of_djangos() -> None:
-    assert "factcheck.middleware.BrowserSessionMiddleware" in settings.MIDDLEWARE
-    assert "django.contrib.sessions.middleware.SessionMiddleware" not in settings.MIDDLEWARE
-    # CSRF and django-axes stay stock (check --deploy and axes' check look for them by name).
-    assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
+        assert name in settings.MIDDLEWARE
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
 
 
