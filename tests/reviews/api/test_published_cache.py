@@ -178,7 +178,7 @@ def test_consumers_by_token_get_the_cached_answer(
     consumer = token_client(consumer_user())
     first = consumer.get(url)  # renders (detail) or stores (feed)
     published_reads._tokens.clear()
-    with django_assert_num_queries(1):  # the token, its user and permissions
+    with django_assert_num_queries(3):  # the token with its user; their own and their groups' permissions
         cached = consumer.get(url)
     with django_assert_num_queries(0):  # what the token is, remembered for TOKEN_SECONDS
         assert consumer.get(url).content == cached.content
