@@ -10,8 +10,8 @@ delete audit rows (ReviewEvent) here, superusers included.
 
 Changelists cost a fixed number of queries whatever the number of rows shown: everything a row displays
 comes from `list_select_related` or from annotations made in `get_queryset` (pinned in
-tests/reviews/test_admin.py with 100+ rows per list). Article bodies are deferred wherever articles are
-joined, because a list never shows them and they can be megabytes.
+tests/reviews/admin/test_changelists.py with 100+ rows per list). Article bodies are deferred wherever
+articles are joined, because a list never shows them and they can be megabytes.
 """
 
 from reviews.admin import articles, claims, events, ratings, scorecards, tasks, verdicts

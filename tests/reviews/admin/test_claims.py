@@ -1,0 +1,55 @@
+"""Claims: promote and demote, the filters, the claim in context."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from reviews.models import Claim, ClaimStatus, ReviewTask, TaskStatus
+from reviews.services.verdicts import verdict_publish
+from tests.factories import ArticleFactory, ClaimFactory
+from tests.reviews.admin.desk import BODY, messages_of, page_text, submitted_verdict
+
+pytestmark = pytest.mark.django_db
+
+
+def test_promote_and_demote(desk: Client) -> None:
+    article = ArticleFactory.create()
+    sentence = ClaimFactory.create(article=article, status=ClaimStatus.SENTENCE, score=0.4)
+    url = reverse("admin:reviews_claim_changelist")
+    done = desk.post(url, {"action": "promote", "_selected_action": [sentence.pk], "index": "0"}, follow=True)
+    assert "Promoted 1 sentence to claims and queued their review." in messages_of(done)
+    assert Claim.objects.get(pk=sentence.pk).status == ClaimStatus.CLAIM
+    assert ReviewTask.objects.get(claim=sentence).priority == 400
+    again = desk.post(
+        url, {"action": "promote", "_selected_action": [sentence.pk], "index": "0"}, follow=True
+    )
+    assert messages_of(again) == [f"Sentence {sentence.pk} is already a check-worthy claim."]
+    demoted = desk.post(
+        url, {"action": "demote", "_selected_action": [sentence.pk], "index": "0"}, follow=True
+    )
+    assert "Demoted 1 claim to sentences." in messages_of(demoted)
+    assert ReviewTask.objects.get(claim=sentence).status == TaskStatus.CANCELLED
+
+
+def test_claim_filters_and_context(editor: User, reviewer: User, desk: Client) -> None:
+    article = ArticleFactory.create(body=BODY, raw_text=BODY)
+    start = BODY.index("The GDP")
+    claim = ClaimFactory.create(
+        article=article, text="The GDP grew 3% in 2019.", start=start, end=start + 24, score=0.95
+    )
+    ClaimFactory.create(status=ClaimStatus.SENTENCE, score=0.2)
+    verdict = submitted_verdict(reviewer, claim=claim)
+    verdict_publish(verdict_id=verdict.pk, editor=editor)
+    url = reverse("admin:reviews_claim_changelist")
+    assert [c.pk for c in desk.get(url, {"published": "yes"}).context["cl"].result_list] == [claim.pk]
+    assert [c.pk for c in desk.get(url, {"score": "high"}).context["cl"].result_list] == [claim.pk]
+    assert desk.get(url, {"score": "low"}).context["cl"].result_count == 1
+    assert [c.pk for c in desk.get(url, {"article": str(article.pk)}).context["cl"].result_list] == [claim.pk]
+    assert desk.get(url, {"status__exact": "sentence"}).context["cl"].result_count == 1
+    assert desk.get(url, {"q": "GDP grew"}).context["cl"].result_count >= 1
+    page = desk.get(reverse("admin:reviews_claim_change", args=[claim.pk])).content.decode()
+    assert '<mark style="font-weight:600">The GDP grew 3% in 2019.</mark>' in page
+    assert "Published: Mostly false" in page_text(desk.get(url, {"published": "yes"}))

@@ -1,0 +1,86 @@
+"""Review tasks: assigning, the queue actions, their refusals, the filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from reviews.models import ReviewTask, TaskStatus
+from reviews.services import queue
+from reviews.services.verdicts import verdict_publish
+from tests.factories import ReviewTaskFactory
+from tests.reviews.admin.desk import messages_of, submitted_verdict
+
+pytestmark = pytest.mark.django_db
+
+
+def test_assign_a_task_to_a_reviewer(editor: User, reviewer: User, desk: Client) -> None:
+    task = ReviewTaskFactory.create()
+    url = reverse("admin:reviews_reviewtask_changelist")
+    page = desk.post(url, {"action": "assign", "_selected_action": [task.pk], "index": "0"})
+    assert page.status_code == 200
+    assert f'<option value="{reviewer.pk}">rev</option>' in page.content.decode()
+    done = desk.post(
+        url,
+        {"action": "assign", "_selected_action": [task.pk], "_confirm": "1", "reviewer": reviewer.pk},
+        follow=True,
+    )
+    assert "Assigned to rev: 1 task." in messages_of(done)
+    assert ReviewTask.objects.get(pk=task.pk).assignee == reviewer
+
+
+@pytest.mark.parametrize(
+    ("action", "check", "message"),
+    [
+        (
+            "release",
+            lambda t: t.status == TaskStatus.AVAILABLE and t.lease_holder is None,
+            "Released 1 task.",
+        ),
+        ("requeue", lambda t: t.status == TaskStatus.AVAILABLE, "Requeued 1 task."),
+        ("cancel", lambda t: t.status == TaskStatus.CANCELLED, "Cancelled 1 task."),
+        ("raise_priority", lambda t: t.priority == 1900, "Raised the priority of 1 task."),
+    ],
+)
+def test_task_actions(
+    reviewer: User, desk: Client, action: str, check: Callable[[ReviewTask], bool], message: str
+) -> None:
+    task = ReviewTaskFactory.create(priority=900)
+    assert queue.task_claim_next(reviewer=reviewer) is not None
+    response = desk.post(
+        reverse("admin:reviews_reviewtask_changelist"),
+        {"action": action, "_selected_action": [task.pk], "index": "0"},
+        follow=True,
+    )
+    assert message in messages_of(response)
+    assert check(ReviewTask.objects.get(pk=task.pk))
+
+
+def test_task_action_refusals_come_from_the_service(editor: User, reviewer: User, desk: Client) -> None:
+    verdict = verdict_publish(verdict_id=submitted_verdict(reviewer).pk, editor=editor)
+    response = desk.post(
+        reverse("admin:reviews_reviewtask_changelist"),
+        {"action": "cancel", "_selected_action": [verdict.task_id], "index": "0"},
+        follow=True,
+    )
+    assert messages_of(response) == [
+        f"Task {verdict.task_id} is done (verdict published); it cannot be cancelled."
+    ]
+
+
+def test_task_filters(reviewer: User, desk: Client) -> None:
+    expired = ReviewTaskFactory.create(priority=2000)
+    assert queue.task_claim_next(reviewer=reviewer) is not None
+    ReviewTask.objects.filter(pk=expired.pk).update(lease_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    ReviewTaskFactory.create(priority=300)
+    url = reverse("admin:reviews_reviewtask_changelist")
+    assert [t.pk for t in desk.get(url, {"lease": "expired"}).context["cl"].result_list] == [expired.pk]
+    assert [t.pk for t in desk.get(url, {"priority": "raised"}).context["cl"].result_list] == [expired.pk]
+    assert desk.get(url, {"priority": "low"}).context["cl"].result_count == 1
+    assert desk.get(url, {"status__exact": "leased"}).context["cl"].result_count == 1
