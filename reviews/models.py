@@ -34,6 +34,15 @@ class ArticleStatus(models.TextChoices):
     FAILED = "failed", "Extraction failed"
 
 
+class MatchingStatus(models.TextChoices):
+    # Matching an article's claims against every other article's runs after the claims are stored, in a
+    # Celery task; the state lives on the article so a lost or failed run is found and retried by the
+    # beat sweep (`reviews.matching_sweep`) and never blocks or fails an ingest.
+    PENDING = "pending", "Waiting for matching"
+    DONE = "done", "Matched"
+    FAILED = "failed", "Matching failed (retried by the sweep)"
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def ready(self) -> ArticleQuerySet:
         return self.filter(status=ArticleStatus.READY)
@@ -65,6 +74,14 @@ class Article(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    matching_status = models.CharField(
+        max_length=20, choices=MatchingStatus.choices, default=MatchingStatus.PENDING
+    )
+    # When the state last changed (pending since, matched at, failed at): the sweep retries a pending
+    # article whose task was lost, and a failed one, once this is old enough.
+    matching_changed_at = models.DateTimeField(default=timezone.now)
+    matching_attempts = models.PositiveIntegerField(default=0)
+    matching_error = models.TextField(blank=True)
 
     objects = models.Manager.from_queryset(ArticleQuerySet)()
 
@@ -89,6 +106,19 @@ class Article(models.Model):
                 | Q(source_url__startswith="http://")
                 | Q(source_url__startswith="https://"),
                 name="article_source_url_http",
+            ),
+            models.CheckConstraint(
+                condition=_choices_check("matching_status", MatchingStatus),
+                name="article_matching_status_valid",
+            ),
+        ]
+        indexes = [
+            # The matching sweep reads only the articles still to match: a partial index keeps that a
+            # small scan however many articles are done.
+            models.Index(
+                "matching_changed_at",
+                condition=~Q(matching_status=MatchingStatus.DONE),
+                name="article_matching_todo_idx",
             ),
         ]
         permissions = [("ingest_article", "Can ingest articles")]
@@ -134,6 +164,21 @@ class Claim(models.Model):
     # Structured entities, numbers and dates ({"entities": [...], "numbers": [...], "dates": [...]}), so
     # the same fact told in different words can be matched later.
     mentions = models.JSONField(default=dict, blank=True)
+    # A sentence printed again in the same article (a caption twice, a pull quote) is one claim: the
+    # repeat keeps its own row, so its position is recorded, but it is never check-worthy itself and
+    # points at the first occurrence, which carries the review task.
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="repeats"
+    )
+    # The sentence embedding (float32 vector bytes, `reviews.matching`), computed by the matching task;
+    # NULL until then. PostgreSQL is the source of truth: any vector index is rebuilt from this column.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    # When the embedding was stored: every process's in-memory index reads the rows embedded since it
+    # last looked (with an overlap for transactions that committed late), whatever their ids.
+    embedded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the claim states (years and dates, amounts, percentages, counts, actors), as the matching
+    # library reads them, with the sentence each was read from; compared between matched claims.
+    facts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = models.Manager.from_queryset(ClaimQuerySet)()
@@ -151,8 +196,19 @@ class Claim(models.Model):
             models.CheckConstraint(
                 condition=_choices_check("claim_type", ClaimType), name="claim_type_valid"
             ),
+            # A repeat is reviewed through the claim it repeats: it never gets a task of its own.
+            models.CheckConstraint(
+                condition=Q(repeat_of__isnull=True) | Q(status=ClaimStatus.SENTENCE),
+                name="claim_repeat_not_checkworthy",
+            ),
+            models.CheckConstraint(condition=~Q(repeat_of=F("pk")), name="claim_repeat_not_self"),
         ]
-        indexes = [models.Index(fields=["status", "-score"], name="claim_status_score_idx")]
+        indexes = [
+            models.Index(fields=["status", "-score"], name="claim_status_score_idx"),
+            # Vector indexes catch up from here (reviews.services.matching_index); claims never embedded
+            # (plain sentences) stay out of it.
+            models.Index("embedded_at", condition=Q(embedded_at__isnull=False), name="claim_embedded_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.text if len(self.text) <= 80 else self.text[:77] + "..."
@@ -419,6 +475,11 @@ class Verdict(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
     )
     correction_note = models.TextField(blank=True, max_length=2000)
+    # The published verdict on a matched claim whose rating, summary and citations a reviewer copied into
+    # this one (verdict reuse); PROTECT, so the origin of reused work cannot vanish.
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reuses"
+    )
     editor_note = models.TextField(blank=True, max_length=2000, help_text="Why the editor returned it.")
     retraction_note = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -559,6 +620,9 @@ class EventAction(models.TextChoices):
     VERDICT_PUBLISHED = "verdict.published", "Verdict published"
     VERDICT_CORRECTED = "verdict.corrected", "Verdict corrected"
     VERDICT_RETRACTED = "verdict.retracted", "Verdict retracted"
+    MATCH_CONFIRMED = "match.confirmed", "Claim match confirmed"
+    MATCH_REJECTED = "match.rejected", "Claim match rejected"
+    CONFLICT_RESOLVED = "conflict.resolved", "Conflict resolved"
 
 
 class ReviewEvent(models.Model):
@@ -611,3 +675,11 @@ class ReviewEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("ReviewEvent rows are append-only.")
+
+
+# Matches and conflicts between claims of different articles live in their own module (imported here so
+# the app registry and `from reviews.models import ...` see them).
+from reviews.models_matching import ClaimConflict as ClaimConflict  # noqa: E402
+from reviews.models_matching import ClaimMatch as ClaimMatch  # noqa: E402
+from reviews.models_matching import ConflictKind as ConflictKind  # noqa: E402
+from reviews.models_matching import MatchStatus as MatchStatus  # noqa: E402

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from reviews.models import (
@@ -15,6 +16,7 @@ from reviews.models import (
     ArticleStatus,
     Citation,
     Claim,
+    ClaimStatus,
     RatingLabel,
     ReviewEvent,
     ReviewTask,
@@ -245,3 +247,28 @@ def test_article_with_history_cannot_be_deleted() -> None:
     ReviewEvent.objects.create(action="article.ingested", article=article)
     with pytest.raises(ProtectedError):
         Article.objects.filter(pk=article.pk).delete()
+
+
+def test_article_matching_status_valid() -> None:
+    violates("article_matching_status_valid", lambda: ArticleFactory.create(matching_status="bogus"))
+
+
+def test_claim_repeat_not_checkworthy() -> None:
+    first = ClaimFactory.create()
+    violates(
+        "claim_repeat_not_checkworthy",
+        lambda: ClaimFactory.create(article=first.article, repeat_of=first, status=ClaimStatus.CLAIM),
+    )
+    ClaimFactory.create(article=first.article, repeat_of=first, status=ClaimStatus.SENTENCE)
+
+
+def test_claim_repeat_not_self() -> None:
+    claim = ClaimFactory.create(status=ClaimStatus.SENTENCE)
+    violates("claim_repeat_not_self", lambda: Claim.objects.filter(pk=claim.pk).update(repeat_of=claim))
+
+
+def test_verdict_reused_from_protects_the_original() -> None:
+    original = Verdict.objects.create(claim=ClaimFactory.create(), rating=rating("false"))
+    Verdict.objects.create(claim=ClaimFactory.create(), reused_from=original)
+    with pytest.raises(ProtectedError):
+        original.delete()
