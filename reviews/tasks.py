@@ -33,6 +33,14 @@ def article_extract_task(article_id: int) -> None:
         scorecard_build(article_id=article.pk)
 
 
+@shared_task(name="reviews.articles_resend_pending", **_RELIABLE)
+def articles_resend_pending_task() -> int:
+    """Periodic repair (beat): send the extraction of every article stuck pending again."""
+    from reviews.services.articles import articles_resend_pending
+
+    return articles_resend_pending()
+
+
 @shared_task(name="reviews.scorecard_build", **_RELIABLE)
 def scorecard_build_task(article_id: int) -> str:
     """Bring one article's scorecard up to date. Queued after commit by `scorecard_request`; a duplicate

@@ -305,6 +305,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # Sends the extraction of an article stuck pending again (its message lost to a broker outage or a
+    # killed worker): reviews.services.articles.articles_resend_pending.
+    "articles-resend-pending": {
+        "task": "reviews.articles_resend_pending",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "scorecards-sweep-stale": {
         "task": "reviews.scorecards_sweep_stale",
         "schedule": FACTCHECK_SCORECARD_SWEEP_SECONDS,
@@ -324,6 +331,10 @@ FACTCHECK_SCORER = env.str("FACTCHECK_SCORER", default="model")
 # Check-worthiness threshold: sentences scoring at or above it become claims. None = the scorer's own
 # tuned threshold (reviews/extraction/model/meta.json).
 FACTCHECK_CLAIM_THRESHOLD: float | None = env.float("FACTCHECK_CLAIM_THRESHOLD", default=None)
+# A pending article neither extracted nor sent again for this long has its extraction sent again (by the
+# beat sweep, a repeated submission, or an editor's re-extract). Above the extraction task's hard time
+# limit (reviews/tasks.py), so a running extraction is not duplicated.
+FACTCHECK_EXTRACT_RESEND_SECONDS = env.int("FACTCHECK_EXTRACT_RESEND_SECONDS", default=120)
 # How long a reviewer holds a task before it is claimable again, and how many they may hold at once.
 FACTCHECK_LEASE_SECONDS = env.int("FACTCHECK_LEASE_SECONDS", default=20 * 60)
 FACTCHECK_MAX_LEASES_PER_REVIEWER = env.int("FACTCHECK_MAX_LEASES_PER_REVIEWER", default=1)

@@ -7,6 +7,7 @@ once, so an article is either fully ingested (claims and tasks included) or not 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -32,6 +33,7 @@ from reviews.models import (
     EventAction,
     ReviewTask,
 )
+from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.tasks import article_extract_task, scorecard_build_task
 
@@ -316,11 +318,18 @@ def article_submit(
     actor: Actor = None,
 ) -> IngestOutcome:
     """Accept an article for asynchronous extraction (the API path): store it as pending and enqueue
-    `reviews.article_extract` after commit. The same content returns the stored article unchanged."""
+    `reviews.article_extract` after commit. The same content returns the stored article unchanged (and,
+    if it is stuck pending, sends its extraction again: `articles_resend_pending`).
+
+    The pending row is the record of the work: if the broker cannot take the message, the article is
+    still accepted, and the beat sweep `articles_resend_pending` sends it once the broker is back."""
     text = article_decode(data=data, name=name)
     content_hash = article_content_hash(text)
     existing = Article.objects.filter(content_hash=content_hash).first()
     if existing is not None:
+        if article_is_stuck(existing):
+            # Submitting the same text again is what a client does when nothing happens: send it again.
+            articles_resend_pending(article_ids=[existing.pk])
         return IngestOutcome(article=existing, created=False)
     try:
         with transaction.atomic():
@@ -340,13 +349,61 @@ def article_submit(
                 to_status=ArticleStatus.PENDING,
                 data={"origin": name},
             )
-            article_extract_task.delay_on_commit(article.pk)
+            transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article.pk))
     except IntegrityError:
         existing = Article.objects.filter(content_hash=content_hash).first()
         if existing is None:
             raise
         return IngestOutcome(article=existing, created=False)
     return IngestOutcome(article=article, created=True)
+
+
+def article_extract_enqueue(*, article_id: int) -> bool:
+    """Send `reviews.article_extract` for the article now (after the commit that stored it pending).
+    Never raises for a broker problem: the article stays pending and `articles_resend_pending` sends it
+    again. Returns whether the message was sent."""
+    return task_send(
+        article_extract_task,
+        args=(article_id,),
+        what=f"Extraction of article {article_id}",
+        repair="the pending-article sweep will send it again",
+        log=logger,
+    )
+
+
+def _resend_before() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.FACTCHECK_EXTRACT_RESEND_SECONDS)
+
+
+def article_is_stuck(article: Article) -> bool:
+    """Pending, and neither stored nor sent again for `FACTCHECK_EXTRACT_RESEND_SECONDS`: its message was
+    lost (broker down at submission, worker killed) or is far behind a backlog."""
+    return article.status == ArticleStatus.PENDING and article.updated_at <= _resend_before()
+
+
+def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int = 100) -> int:
+    """Send the extraction of every stuck pending article again (`article_is_stuck`; among `article_ids`
+    when given, up to `limit`): the beat sweep that makes a lost `reviews.article_extract` message late,
+    never lost. Returns how many were sent.
+
+    Each article's `updated_at` moves to now in the same transaction, so one is sent again at most once
+    per `FACTCHECK_EXTRACT_RESEND_SECONDS` whether or not the broker takes it. Rows a worker has locked
+    (it is storing the extraction) are skipped. A duplicate message is harmless: `article_extract` finds
+    the article no longer pending and returns."""
+    with transaction.atomic():
+        stuck = Article.objects.filter(status=ArticleStatus.PENDING, updated_at__lte=_resend_before())
+        if article_ids is not None:
+            stuck = stuck.filter(pk__in=article_ids)
+        ids = list(
+            stuck.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return 0
+        Article.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+        for article_id in ids:
+            transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article_id))
+    logger.warning("Sent the extraction of %s stuck pending article(s) again: %s.", len(ids), ids)
+    return len(ids)
 
 
 def article_extract(*, article_id: int) -> Article | None:
@@ -397,6 +454,9 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     """Run extraction again on an article's raw text (after a scorer or threshold change, or to retry a
     failed one) and replace its sentences, claims and review tasks with the new result.
 
+    Also extracts a pending article whose message was lost (`article_is_stuck`); one that is merely
+    waiting for its worker is refused.
+
     Safe by refusal: only an article nobody has started reviewing is re-extracted. None of its claims may
     have a verdict or any review history (a lease, skip, assignment, promotion...), so no work and no
     audit row is thrown away; otherwise `InvalidTransition` (409) and nothing changes. An extraction that
@@ -414,7 +474,9 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         raise NotAllowed("Only editors can re-extract articles.")
 
     def refuse_if_reviewed(article: Article) -> None:
-        if article.status == ArticleStatus.PENDING:
+        # A stuck pending article (its message lost) is re-extracted here and now; a fresh one is left to
+        # its worker.
+        if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
             raise InvalidTransition(f"Article {article.pk} is still waiting for extraction.")
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:

@@ -63,7 +63,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, Left
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
 from reviews.models import (
     Article,
@@ -77,6 +76,8 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-exported: verdicts uses it
+from reviews.services.dispatch import task_send
 from reviews.services.rows import Write, cursor
 
 logger = logging.getLogger(__name__)
@@ -105,10 +106,6 @@ CHUNK_SIZE = 250
 # clock value, or a scorecard built between them would look up to date.
 _TICK = dt.timedelta(microseconds=1)
 
-# Publishing a build message must not hold up (or fail) the change that requested it: one quick retry,
-# then give up and leave the scorecard to the sweeper.
-_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
-BROKER_ERRORS: tuple[type[Exception], ...] = (KombuError, OSError)
 
 _IN_REVIEW = [TaskStatus.LEASED, TaskStatus.SUBMITTED, TaskStatus.RETURNED]
 
@@ -137,22 +134,14 @@ def scorecard_enqueue(*, article_id: int) -> bool:
     sweeper rebuilds it when the broker is back. Returns whether the message was sent."""
     from reviews.tasks import scorecard_build_task
 
-    try:
-        scorecard_build_task.apply_async(
-            args=(article_id,),
-            countdown=settings.FACTCHECK_SCORECARD_BUILD_COUNTDOWN,
-            retry=True,
-            retry_policy=_PUBLISH_RETRY_POLICY,
-        )
-    except BROKER_ERRORS as exc:
-        logger.warning(
-            "Scorecard build for article %s was not queued (%s); "
-            "the stale-scorecard sweeper will rebuild it.",
-            article_id,
-            exc,
-        )
-        return False
-    return True
+    return task_send(
+        scorecard_build_task,
+        args=(article_id,),
+        countdown=settings.FACTCHECK_SCORECARD_BUILD_COUNTDOWN,
+        what=f"Scorecard build for article {article_id}",
+        repair="the stale-scorecard sweeper will rebuild it",
+        log=logger,
+    )
 
 
 # `scorecard_mark_changed`'s UPDATE as plain SQL, for PostgreSQL (elsewhere the ORM writes the same

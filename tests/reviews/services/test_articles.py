@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import logging
+from unittest import mock
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, transaction
 from django.test import override_settings
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
+from reviews import tasks
 from reviews.exceptions import ArticleRejected
 from reviews.links import web_link
 from reviews.models import (
@@ -24,7 +30,9 @@ from reviews.services.articles import (
     article_decode,
     article_extract,
     article_ingest,
+    article_reextract,
     article_submit,
+    articles_resend_pending,
 )
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +261,92 @@ def test_migration_0006_blanks_stored_source_urls_that_are_not_web_links() -> No
     assert [Article.objects.get(pk=a.pk).source_url for a in articles] == ["", "", "https://ok.example/a", ""]
     for url in ["https://[::1", "HTTP://a.example/", "ftp://a.example/", "https://a.example:99999/"]:
         assert migration._web_link(url) == web_link(url), "the migration restates reviews.links.web_link"
+
+
+# --- a lost extraction message (broker down at submission, worker killed) --------------------------
+
+
+def _age(article: Article, seconds: float) -> None:
+    Article.objects.filter(pk=article.pk).update(updated_at=timezone.now() - dt.timedelta(seconds=seconds))
+
+
+def test_submitting_while_the_broker_is_down_accepts_the_article(
+    django_capture_on_commit_callbacks, caplog
+) -> None:
+    outage = BrokerError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+    with (
+        mock.patch.object(tasks.article_extract_task, "apply_async", side_effect=outage),
+        caplog.at_level(logging.WARNING, logger="reviews.services.articles"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        outcome = article_submit(data=ARTICLE, name="api")
+    assert outcome.created
+    assert Article.objects.get(pk=outcome.article.pk).status == ArticleStatus.PENDING
+    assert caplog.messages == [
+        f"Extraction of article {outcome.article.pk} was not queued (Error 111 connecting to "
+        "127.0.0.1:6399. Connection refused.); the pending-article sweep will send it again."
+    ]
+
+
+def test_the_sweep_sends_a_stuck_pending_article_again(settings, django_capture_on_commit_callbacks) -> None:
+    settings.FACTCHECK_EXTRACT_RESEND_SECONDS = 120
+    with mock.patch.object(tasks.article_extract_task, "apply_async"):
+        stuck = article_submit(data=ARTICLE, name="api").article
+        fresh = article_submit(
+            data="The deficit fell by 2 percent in 2023, the treasury said.", name="b"
+        ).article
+    _age(stuck, 121)
+    _age(fresh, 119)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert articles_resend_pending() == 1
+
+    assert Article.objects.get(pk=stuck.pk).status == ArticleStatus.READY
+    assert Article.objects.get(pk=fresh.pk).status == ArticleStatus.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        assert articles_resend_pending() == 0, "sent again at most once per FACTCHECK_EXTRACT_RESEND_SECONDS"
+
+
+def test_the_sweep_sends_again_when_the_broker_is_back(settings, django_capture_on_commit_callbacks) -> None:
+    settings.FACTCHECK_EXTRACT_RESEND_SECONDS = 120
+    outage = BrokerError("Connection refused.")
+    with mock.patch.object(tasks.article_extract_task, "apply_async", side_effect=outage):
+        with django_capture_on_commit_callbacks(execute=True):
+            article = article_submit(data=ARTICLE, name="api").article
+        _age(article, 200)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert articles_resend_pending() == 1, "tried; the broker is still down"
+    assert Article.objects.get(pk=article.pk).status == ArticleStatus.PENDING
+    _age(article, 200)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert articles_resend_pending() == 1
+    assert Article.objects.get(pk=article.pk).status == ArticleStatus.READY
+
+
+def test_submitting_a_stuck_article_again_sends_its_extraction_again(
+    django_capture_on_commit_callbacks,
+) -> None:
+    with mock.patch.object(tasks.article_extract_task, "apply_async"):
+        article = article_submit(data=ARTICLE, name="api").article
+    with django_capture_on_commit_callbacks(execute=True):
+        again = article_submit(data=ARTICLE, name="api")
+    assert not again.created
+    assert Article.objects.get(pk=article.pk).status == ArticleStatus.PENDING, "not stuck yet: left alone"
+
+    _age(article, 3600)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = article_submit(data=ARTICLE, name="api")
+    assert not again.created
+    assert again.article.pk == article.pk
+    assert Article.objects.get(pk=article.pk).status == ArticleStatus.READY
+
+
+def test_an_editor_re_extracts_a_stuck_pending_article(editor) -> None:
+    with mock.patch.object(tasks.article_extract_task, "apply_async"):
+        article = article_submit(data=ARTICLE, name="api").article
+    _age(article, 3600)
+    article = article_reextract(article_id=article.pk, actor=editor)
+    assert article.status == ArticleStatus.READY
+    assert article.claims.exists()
+    event = ReviewEvent.objects.get(article=article, action=EventAction.ARTICLE_REEXTRACTED)
+    assert (event.from_status, event.to_status) == (ArticleStatus.PENDING, ArticleStatus.READY)
