@@ -10,11 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 
+from factcheck.readiness import readiness
+
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 
 
 class HealthCheckMiddleware:
-    """`GET /healthz`: 200 `{"status": "ok"}` when the app serves and reaches its database, else 503.
+    """`GET /healthz`: 200 `{"status": "ok"}` when the app serves and reaches its database, else 503 (the
+    liveness probe). `GET /readyz`: the readiness probe, 200 `{"status": "ready", "checks": {"database",
+    "cache", "broker"}}` or 503 `"unavailable"` naming what is unreachable (factcheck/readiness.py).
 
     First in the stack, so it answers before the host check and the HTTPS redirect: a probe (Docker's
     health check, a load balancer) calls the container by its address over plain HTTP, which
@@ -26,10 +31,18 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info != HEALTH_PATH:
+        if request.path_info not in (HEALTH_PATH, READY_PATH):
             return self.get_response(request)
         if request.method not in ("GET", "HEAD"):
             return JsonResponse({"detail": "Use GET.", "code": "method_not_allowed"}, status=405)
+        if request.path_info == READY_PATH:
+            ready, checks = readiness()
+            body = {"status": "ready" if ready else "unavailable", "checks": checks}
+            response = JsonResponse(body, status=200 if ready else 503)
+            response["Cache-Control"] = "no-store"
+            if not ready:
+                response["Retry-After"] = "10"
+            return response
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
