@@ -284,6 +284,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost its broker keeps reconnecting for as long as the outage lasts (Celery's default gives
+# up after 100 attempts and exits); whatever runs it restarts it if it exits anyway (docs/deploy.md).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # At-least-once delivery: each task acks after it ran; tasks are idempotent (they recompute and upsert).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

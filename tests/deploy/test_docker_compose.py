@@ -57,3 +57,21 @@ def test_env_file_reaches_the_app_but_not_the_image() -> None:
         assert services[name]["env_file"] == [{"path": ".env", "required": False}], name
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert ".env" in ignored
+
+
+def test_app_services_are_restarted_when_they_exit() -> None:
+    # A worker can exit for good when Redis drops (kombu's "Unrecoverable error"): compose must start it
+    # again (docs/deploy.md).
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["restart"] in {"always", "unless-stopped"}, name
+
+
+def test_the_worker_health_check_pings_its_own_node() -> None:
+    check = _compose()["services"]["worker"]["healthcheck"]
+    assert check["test"][0] == "CMD-SHELL"
+    command = check["test"][1]
+    assert command.startswith("celery -A factcheck inspect ping")
+    # $$ is compose's escape for a literal $: the shell in the container expands its own host name.
+    assert "-d celery@$$HOSTNAME" in command
+    assert check["retries"] >= 1
