@@ -329,6 +329,9 @@ FACTCHECK_MAX_ARTICLE_BYTES = env.int("FACTCHECK_MAX_ARTICLE_BYTES", default=5 *
 # Largest request body Django reads (its default is 2.5 MB): room for an article of the size above in a
 # JSON body. A larger body is refused before it is parsed (the API answers 413 with its JSON error).
 DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_MAX_ARTICLE_BYTES + 256 * 1024
+# Longest claim (and scored sentence), in characters: a longer sentence is split at its clause boundaries,
+# and an article with one that has none is refused with that reason (reviews/extraction/sentences.py).
+FACTCHECK_MAX_CLAIM_CHARS = env.int("FACTCHECK_MAX_CLAIM_CHARS", default=1000)
 # Which sentence scorer extraction uses: "model" (the shipped ONNX model) or "heuristic" (rules only).
 FACTCHECK_SCORER = env.str("FACTCHECK_SCORER", default="model")
 # Check-worthiness threshold: sentences scoring at or above it become claims. None = the scorer's own

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from reviews.extraction.annotate import classify_claim, extract_mentions, heuristic_score
 from reviews.extraction.cleaning import clean_article
-from reviews.extraction.sentences import split_sentences
+from reviews.extraction.sentences import MAX_SENTENCE_CHARS, SentenceSpan, SentenceTooLong, split_sentences
 from reviews.extraction.types import ExtractionResult, ScoredSentence
 
 
@@ -61,13 +61,21 @@ def extract_article(
     filename: str = "",
     threshold: float | None = None,
     scorer: SentenceScorer | None = None,
+    max_sentence_chars: int = MAX_SENTENCE_CHARS,
 ) -> ExtractionResult:
     """Clean `raw`, split the body into sentences, score each, and type and annotate the claims.
 
     Every sentence is returned (claims and the rest) so editors can promote a missed one later; offsets
-    index into `result.article.body`. Pure: no I/O beyond loading the scorer once per process.
+    index into `result.article.body`. A sentence over `max_sentence_chars` is split at clause boundaries;
+    if one cannot be, the result has no sentences and `refused` says why. Pure: no I/O beyond loading
+    the scorer once per process.
     """
-    return extract_articles([(raw, content_type, filename)], threshold=threshold, scorer=scorer)[0]
+    return extract_articles(
+        [(raw, content_type, filename)],
+        threshold=threshold,
+        scorer=scorer,
+        max_sentence_chars=max_sentence_chars,
+    )[0]
 
 
 def extract_articles(
@@ -75,6 +83,7 @@ def extract_articles(
     *,
     threshold: float | None = None,
     scorer: SentenceScorer | None = None,
+    max_sentence_chars: int = MAX_SENTENCE_CHARS,
 ) -> list[ExtractionResult]:
     """`extract_article` for several `(raw, content_type, filename)` items at once.
 
@@ -84,10 +93,18 @@ def extract_articles(
     scorer = scorer or get_sentence_scorer()
     cut = scorer.default_threshold if threshold is None else threshold
     articles = [clean_article(raw, content_type=ctype, filename=name) for raw, ctype, name in items]
-    spans = [split_sentences(article.body) for article in articles]
+    spans: list[list[SentenceSpan]] = []
+    refusals: list[str] = []
+    for article in articles:
+        try:
+            spans.append(split_sentences(article.body, max_chars=max_sentence_chars))
+            refusals.append("")
+        except SentenceTooLong as exc:
+            spans.append([])
+            refusals.append(str(exc))
     scores = iter(scorer.score([span.text for article_spans in spans for span in article_spans]))
     results = []
-    for article, article_spans in zip(articles, spans, strict=True):
+    for article, article_spans, refused in zip(articles, spans, refusals, strict=True):
         sentences = []
         for span in article_spans:
             score = min(1.0, max(0.0, float(next(scores))))
@@ -102,7 +119,11 @@ def extract_articles(
             )
         results.append(
             ExtractionResult(
-                article=article, sentences=sentences, threshold=cut, scorer_version=scorer.version
+                article=article,
+                sentences=sentences,
+                threshold=cut,
+                scorer_version=scorer.version,
+                refused=refused,
             )
         )
     return results

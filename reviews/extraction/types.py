@@ -66,6 +66,9 @@ class ExtractionResult:
     sentences: list[ScoredSentence]
     threshold: float
     scorer_version: str
+    # Why the article cannot be stored although it was read (a sentence too long to be a claim and not
+    # splittable: sentences.SentenceTooLong); `sentences` is empty then.
+    refused: str = ""
 
     @property
     def claims(self) -> list[ScoredSentence]:

@@ -106,7 +106,10 @@ def _sniff_content_type(text: str, declared: str | None, name: str) -> str:
 
 
 def article_check_extraction(result: ExtractionResult, *, name: str) -> ExtractionResult:
-    """Refuse an extraction that left nothing to review, saying why when the page could not be read."""
+    """Refuse an extraction that left nothing to review, saying why when the page could not be read,
+    and one with a sentence too long to be a claim (`FACTCHECK_MAX_CLAIM_CHARS`)."""
+    if result.refused:
+        raise ArticleRejected(f"{name}: {result.refused} (FACTCHECK_MAX_CLAIM_CHARS).")
     if not result.sentences:
         reason = result.article.unreadable or "no sentences found after cleaning (nothing to review)"
         raise ArticleRejected(f"{name}: {reason}.")
@@ -121,6 +124,7 @@ def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
             filename=name,
             threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
             scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
+            max_sentence_chars=settings.FACTCHECK_MAX_CLAIM_CHARS,
         )
     except SoftTimeLimitExceeded:
         # The Celery task's time limit (reviews/tasks.py): an article this long would time out again.

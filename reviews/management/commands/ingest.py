@@ -216,7 +216,11 @@ class Command(BaseCommand):
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
-            initargs=(settings.FACTCHECK_SCORER, settings.FACTCHECK_CLAIM_THRESHOLD),
+            initargs=(
+                settings.FACTCHECK_SCORER,
+                settings.FACTCHECK_CLAIM_THRESHOLD,
+                settings.FACTCHECK_MAX_CLAIM_CHARS,
+            ),
         ) as pool:
 
             def drain(keep: int) -> None:

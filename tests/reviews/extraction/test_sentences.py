@@ -121,3 +121,64 @@ def test_locate_falls_back_to_whitespace_insensitive_search() -> None:
 def test_empty_body() -> None:
     assert split_sentences("") == []
     assert split_sentences("\n\n  \n") == []
+
+
+# --- the longest sentence (FACTCHECK_MAX_CLAIM_CHARS) ------------------------------------------------
+
+
+def _clause(n: int) -> str:
+    return f"clause number {n} tells of the grain harvest in the northern province"
+
+
+def test_a_sentence_within_the_limit_is_kept_whole() -> None:
+    sentence = "Exports rose by 4 percent; imports fell by 2 percent, the ministry said."
+    assert _texts(sentence) == [sentence]
+    assert [s.text for s in split_sentences(sentence, max_chars=len(sentence))] == [sentence]
+
+
+def test_a_long_sentence_is_split_at_semicolons_before_commas() -> None:
+    body = "Exports rose by 4 percent, the ministry said; imports fell by 2 percent, it added."
+    spans = split_sentences(body, max_chars=50)
+    assert [s.text for s in spans] == [
+        "Exports rose by 4 percent, the ministry said;",
+        "imports fell by 2 percent, it added.",
+    ]
+    assert all(body[s.start : s.end] == s.text for s in spans)
+    assert [s.index for s in spans] == [0, 1]
+
+
+def test_clauses_are_packed_into_parts_of_at_most_the_limit() -> None:
+    body = ", ".join(_clause(n) for n in range(40)) + "."
+    spans = split_sentences(body, max_chars=300)
+    assert len(spans) > 1
+    assert all(len(s.text) <= 300 for s in spans)
+    assert all(body[s.start : s.end] == s.text for s in spans)
+    # Nothing is lost but the spaces between the parts.
+    assert " ".join(s.text for s in spans) == body
+    # Packed: no two neighbours would have fitted together.
+    assert all(spans[i + 1].end - spans[i].start > 300 for i in range(len(spans) - 1))
+
+
+def test_colons_and_dashes_are_boundaries_too() -> None:
+    body = "The minister said this: exports rose sharply in March \u2014 a record for the port of Basra."
+    assert [s.text for s in split_sentences(body, max_chars=40)] == [
+        "The minister said this:",
+        "exports rose sharply in March",
+        "a record for the port of Basra.",
+    ]
+
+
+def test_a_long_sentence_without_clause_boundaries_is_refused() -> None:
+    body = "Intro sentence here is short.\n\n" + " ".join(["word"] * 50_000)
+    with pytest.raises(sentences.SentenceTooLong) as info:
+        split_sentences(body)
+    assert str(info.value) == (
+        "a sentence (or clause) of 249,999 characters (at offset 31 of the cleaned text) has no clause "
+        "boundary to split it at; a claim may be at most 1,000 characters"
+    )
+
+
+def test_a_clause_still_too_long_after_splitting_is_refused() -> None:
+    body = "Short clause here; " + " ".join(["word"] * 400) + "."
+    with pytest.raises(sentences.SentenceTooLong, match="a sentence \\(or clause\\) of 2,000 characters"):
+        split_sentences(body, max_chars=1000)

@@ -350,3 +350,45 @@ def test_an_editor_re_extracts_a_stuck_pending_article(editor) -> None:
     assert article.claims.exists()
     event = ReviewEvent.objects.get(article=article, action=EventAction.ARTICLE_REEXTRACTED)
     assert (event.from_status, event.to_status) == (ArticleStatus.PENDING, ArticleStatus.READY)
+
+
+# --- bad text -------------------------------------------------------------------------------------
+
+
+def test_a_sentence_too_long_to_be_a_claim_refuses_the_article(settings) -> None:
+    settings.FACTCHECK_MAX_CLAIM_CHARS = 1000
+    text = ARTICLE + "\n\n" + " ".join(["word"] * 40_000) + "\n"
+    with pytest.raises(ArticleRejected) as info:
+        article_ingest(data=text, name="wall.txt")
+    assert info.value.message.startswith("wall.txt: a sentence (or clause) of 199,999 characters (at offset ")
+    assert info.value.message.endswith(
+        "has no clause boundary to split it at; a claim may be at most 1,000 characters "
+        "(FACTCHECK_MAX_CLAIM_CHARS)."
+    )
+    assert not Article.objects.exists()
+
+
+def test_a_submitted_article_with_such_a_sentence_fails_with_the_reason(settings) -> None:
+    settings.FACTCHECK_MAX_CLAIM_CHARS = 1000
+    with mock.patch.object(tasks.article_extract_task, "apply_async"):
+        submitted = article_submit(data=ARTICLE + "\n\n" + " ".join(["word"] * 300) + "\n", name="api")
+    article = article_extract(article_id=submitted.article.pk)
+    assert article is not None
+    assert article.status == ArticleStatus.FAILED
+    assert "a claim may be at most 1,000 characters (FACTCHECK_MAX_CLAIM_CHARS)." in article.failure_reason
+    assert not article.claims.exists()
+
+
+def test_long_sentences_are_stored_as_parts_within_the_limit(settings) -> None:
+    settings.FACTCHECK_MAX_CLAIM_CHARS = 120
+    long_one = (
+        "Iraq exported 3.4 million barrels a day in March, the oil ministry said on Tuesday in Baghdad; "
+        "Kuwait exported 2.1 million barrels a day, its ministry said, and Qatar sold less than before."
+    )
+    article = article_ingest(data=ARTICLE + "\n\n" + long_one + "\n", name="long.txt").article
+    texts = list(article.claims.order_by("sentence_index").values_list("text", flat=True))
+    assert max(len(text) for text in texts) <= 120
+    assert (
+        "Kuwait exported 2.1 million barrels a day, its ministry said, and Qatar sold less than before."
+        in texts
+    )
