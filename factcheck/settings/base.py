@@ -174,8 +174,8 @@ REST_FRAMEWORK = {
     # DRF's parsers, with JSON nested too deeply for Python a 400 (reviews.api.parsers).
     "DEFAULT_PARSER_CLASSES": [
         "reviews.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "reviews.api.parsers.FormParser",
+        "reviews.api.parsers.MultiPartParser",
     ],
     # Per token (a user has one) and, without a token, per client address; fixed windows counted in
     # the default cache (reviews.api.throttling): set CACHE_URL to Redis so every worker shares them.

@@ -33,6 +33,7 @@ from reviews.models import (
     EventAction,
     ReviewTask,
 )
+from reviews.payloads import compressed_kind, compressed_refusal
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.tasks import article_extract_task, scorecard_build_task
@@ -68,6 +69,8 @@ def article_decode(*, data: bytes | str, name: str) -> str:
     if size > limit:
         raise ArticleRejected(f"{name}: too large ({size:,} bytes; the limit is {limit:,} bytes).")
     if isinstance(data, bytes):
+        if kind := compressed_kind(data):
+            raise ArticleRejected(f"{name}: {compressed_refusal(kind)}.")
         if _looks_utf16(data):
             raise ArticleRejected(f"{name}: UTF-16 text; save it as UTF-8 and ingest it again.")
         if b"\x00" in data:

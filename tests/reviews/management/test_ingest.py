@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -156,4 +157,17 @@ def test_workers_that_fail_refuse_their_articles_and_the_run_ends_with_its_summa
     out = capsys.readouterr()
     assert out.err.count("extraction failed unexpectedly (BrokenProcessPool); the error is logged.") == 2
     assert "Ingested 0 new article(s) with 0 claim(s); 0 already present (unchanged); 2 rejected." in out.out
+    assert not Article.objects.exists()
+
+
+def test_a_compressed_file_is_named_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # It was refused as "binary file (contains NUL bytes)", which did not say what to do.
+    packed = tmp_path / "article.txt.gz"
+    packed.write_bytes(gzip.compress((SEEDS / "000_086ab713619688c1.txt").read_bytes()))
+    with pytest.raises(CommandError, match=r"1 of 1 file\(s\) were rejected"):
+        call_command("ingest", str(packed), "--no-progress")
+    assert (
+        f"{packed}: gzip-compressed data, not text; decompress it and send the text inside."
+        in capsys.readouterr().err
+    )
     assert not Article.objects.exists()

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import bz2
 import datetime as dt
+import gzip
 import importlib
 import logging
+import lzma
 from unittest import mock
 
 import pytest
@@ -392,3 +395,22 @@ def test_long_sentences_are_stored_as_parts_within_the_limit(settings) -> None:
         "Kuwait exported 2.1 million barrels a day, its ministry said, and Qatar sold less than before."
         in texts
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (gzip.compress(ARTICLE.encode()), "gzip-compressed"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "a ZIP archive"),
+        (bz2.compress(ARTICLE.encode()), "bzip2-compressed"),
+        (lzma.compress(ARTICLE.encode()), "xz-compressed"),
+    ],
+)
+def test_a_compressed_file_is_named_as_such(data: bytes, kind: str) -> None:
+    with pytest.raises(ArticleRejected) as info:
+        article_ingest(data=data, name="x.txt.gz")
+    assert info.value.message == f"x.txt.gz: {kind} data, not text; decompress it and send the text inside."
+
+
+def test_text_starting_with_the_bzip2_letters_is_not_taken_for_bzip2() -> None:
+    assert article_decode(data=b"BZh is no word. " + ARTICLE.encode(), name="x.txt").startswith("BZh")
