@@ -1,8 +1,12 @@
 """What a payload is, when it is not the text it should be (compressed archives, invalid UTF-8), named
-the same way by `manage.py ingest`, the API's parsers and the services.
+the same way by `manage.py ingest`, the API's parsers and the services; and text made safe to show.
 """
 
 from __future__ import annotations
+
+import re
+
+from django.http import HttpResponse
 
 # Magic numbers of the compressed or archive formats people send instead of the text inside them. A gzip
 # file used to be refused as "binary file (contains NUL bytes)", which did not say what to do.
@@ -41,3 +45,36 @@ def utf8_problem(data: bytes) -> str | None:
             return compressed_refusal(kind)
         return f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})"
     return None
+
+
+# Unicode's Bidi_Control characters: the embeddings and overrides (U+202A-U+202E), the isolates
+# (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). An override makes "this is false" display as
+# something else; the others only matter to text written right to left, which this service does not
+# extract claims from (its sentence splitter and scorer are English).
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_controls_removed(text: str) -> str:
+    """`text` without bidirectional control characters (`BIDI_CONTROLS`)."""
+    return BIDI_CONTROLS.sub("", text) if BIDI_CONTROLS.search(text) else text
+
+
+def bidi_control_problem(text: str) -> str | None:
+    """None, or why `text` is refused: it contains a bidirectional control character (named)."""
+    found = BIDI_CONTROLS.search(text)
+    if found is None:
+        return None
+    return (
+        f"contains the invisible bidirectional control character U+{ord(found.group()):04X}, which can make "
+        "the text display as something other than what it says; remove it"
+    )
+
+
+def page_without_bidi_controls(response: HttpResponse) -> HttpResponse:
+    """A rendered public page without bidirectional control characters: claims, titles and notes stored
+    before ingest and verdict validation removed or refused them cannot reorder what readers see, the
+    page title included. For plain pages rendered in full: one pass over a few kilobytes."""
+    text = response.content.decode(response.charset)
+    if BIDI_CONTROLS.search(text):
+        response.content = BIDI_CONTROLS.sub("", text).encode(response.charset)
+    return response

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from reviews.api.claimreview import claimreview_document, public_page_url, publisher_for
 from reviews.models import VerdictStatus
+from reviews.payloads import page_without_bidi_controls
 from reviews.selectors_public import citations_of, verdict_published_get, verdict_withdrawn_current
 
 # What json_script escapes, so the document cannot close its <script> element or open a comment.
@@ -50,7 +51,7 @@ def verdict_public(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("reviews:verdict-public", pk=current.pk)
         notice = render(request, "reviews/verdict_retracted.html", {"verdict": current})
         notice.status_code = 410
-        return notice
+        return page_without_bidi_controls(notice)
     page_url = public_page_url(request, verdict.pk)
     document = claimreview_document(verdict, page_url=page_url, publisher=publisher_for(request))
     context = {
@@ -62,4 +63,4 @@ def verdict_public(request: HttpRequest, pk: int) -> HttpResponse:
         "citations": citations_of(verdict),
         "claimreview_json": json_ld(document),
     }
-    return render(request, "reviews/verdict_public.html", context)
+    return page_without_bidi_controls(render(request, "reviews/verdict_public.html", context))

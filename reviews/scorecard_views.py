@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
 from reviews.models import Article, Scorecard
+from reviews.payloads import page_without_bidi_controls
 from reviews.services.scorecards import ACCURACY_DEFINITION, ScorecardView, scorecard_for_article
 
 
@@ -41,7 +42,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     if view is None:
         # Unpublished work and missing articles look the same from outside.
         raise Http404("No public scorecard for this article.")
-    return render(request, "reviews/scorecard.html", scorecard_context(view))
+    return page_without_bidi_controls(render(request, "reviews/scorecard.html", scorecard_context(view)))
 
 
 def scorecard_admin_html(article: Article) -> SafeString:

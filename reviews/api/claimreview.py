@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from reviews.models import Article, Verdict
+from reviews.payloads import bidi_controls_removed
 
 SCHEMA_ORG_CONTEXT = "https://schema.org"
 
@@ -27,12 +28,18 @@ class Publisher:
     url: str
 
 
+def _shown(text: str) -> str:
+    # Search engines display these strings: without bidirectional controls, including any stored before
+    # ingest and verdict validation removed or refused them (reviews.payloads).
+    return bidi_controls_removed(text)
+
+
 def _claim_author(article: Article) -> dict[str, Any] | None:
     # Who made the claim, as far as the article tells: its byline, else the outlet that ran it.
     if article.author:
-        return {"@type": "Person", "name": article.author}
+        return {"@type": "Person", "name": _shown(article.author)}
     if article.publisher:
-        return {"@type": "Organization", "name": article.publisher}
+        return {"@type": "Organization", "name": _shown(article.publisher)}
     return None
 
 
@@ -50,9 +57,9 @@ def claimreview_document(verdict: Verdict, *, page_url: str, publisher: Publishe
 
     appearance: dict[str, Any] = {"@type": "CreativeWork", "url": article.source_url or page_url}
     if article.title:
-        appearance["headline"] = article.title
+        appearance["headline"] = _shown(article.title)
     if article.publisher:
-        appearance["publisher"] = {"@type": "Organization", "name": article.publisher}
+        appearance["publisher"] = {"@type": "Organization", "name": _shown(article.publisher)}
 
     item: dict[str, Any] = {"@type": "Claim", "appearance": appearance}
     author = _claim_author(article)
@@ -65,7 +72,7 @@ def claimreview_document(verdict: Verdict, *, page_url: str, publisher: Publishe
         "@context": SCHEMA_ORG_CONTEXT,
         "@type": "ClaimReview",
         "url": page_url,
-        "claimReviewed": claim.text,
+        "claimReviewed": _shown(claim.text),
         "itemReviewed": item,
         "author": {"@type": "Organization", "name": publisher.name, "url": publisher.url},
         "datePublished": verdict.published_at.date().isoformat(),
@@ -74,11 +81,11 @@ def claimreview_document(verdict: Verdict, *, page_url: str, publisher: Publishe
             "ratingValue": rating.rating_value,
             "bestRating": rating.best_rating,
             "worstRating": rating.worst_rating,
-            "alternateName": rating.alternate_name or rating.name,
+            "alternateName": _shown(rating.alternate_name or rating.name),
         },
     }
     if verdict.summary:
-        document["reviewBody"] = verdict.summary
+        document["reviewBody"] = _shown(verdict.summary)
     return document
 
 

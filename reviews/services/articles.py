@@ -33,7 +33,7 @@ from reviews.models import (
     EventAction,
     ReviewTask,
 )
-from reviews.payloads import compressed_kind, compressed_refusal
+from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.tasks import article_extract_task, scorecard_build_task
@@ -63,7 +63,8 @@ def _looks_utf16(data: bytes) -> bool:
 
 
 def article_decode(*, data: bytes | str, name: str) -> str:
-    """The text of an article payload, or `ArticleRejected` with a one-line reason naming `name`."""
+    """The text of an article payload, or `ArticleRejected` with a one-line reason naming `name`.
+    Bidirectional control characters are removed (`reviews.payloads.BIDI_CONTROLS`)."""
     limit = settings.FACTCHECK_MAX_ARTICLE_BYTES
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if size > limit:
@@ -83,6 +84,9 @@ def article_decode(*, data: bytes | str, name: str) -> str:
             ) from None
     else:
         text = data
+    # Removed before anything is derived from the text (identity, claims, title): a right-to-left
+    # override in a claim made "this is false" display as something else on every page showing it.
+    text = bidi_controls_removed(text)
     if not text.strip():
         raise ArticleRejected(f"{name}: empty (no text to extract claims from).")
     controls = len(_BINARY_CHARS.findall(text[:10000]))

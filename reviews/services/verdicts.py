@@ -32,6 +32,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
@@ -177,7 +178,7 @@ def verdict_validate(
         ("summary", data.summary, SUMMARY_MAX),
         ("rationale", data.rationale, RATIONALE_MAX),
     ):
-        if problem := _too_long(value, limit):
+        if problem := _too_long(value, limit) or bidi_control_problem(value):
             add(name, problem)
     if len(data.citations) > CITATIONS_MAX:
         add("citations", f"At most {CITATIONS_MAX} citations per verdict (got {len(data.citations)}).")
@@ -197,7 +198,7 @@ def verdict_validate(
             ("publisher", citation.publisher, CITATION_PUBLISHER_MAX),
             ("excerpt", citation.excerpt, CITATION_EXCERPT_MAX),
         ):
-            if problem := _too_long(value, limit):
+            if problem := _too_long(value, limit) or bidi_control_problem(value):
                 add(f"{prefix}.{name}", problem)
     if complete and label is not None and label.requires_citation and not data.citations:
         add("citations", f"A verdict rated “{label.name}” needs at least one citation.")
@@ -390,7 +391,7 @@ def _require_state(verdict: Verdict, allowed: Sequence[str], verb: str, hints: d
 
 def _note(note: str, *, missing: str, name: str = "note") -> str:
     text = note.strip()
-    problem = _too_long(text, NOTE_MAX) if text else missing
+    problem = (_too_long(text, NOTE_MAX) or bidi_control_problem(text)) if text else missing
     if problem:
         raise ValidationFailed(f"{name}: {problem}", field_errors={name: [problem]})
     return text

@@ -142,3 +142,23 @@ def test_missing_page_and_wrong_method() -> None:
     assert _page(987654).status_code == 404
     verdict = make_verdict()
     assert Client().post(reverse("reviews:verdict-public", args=[verdict.pk])).status_code == 405
+
+
+def test_bidirectional_controls_stored_before_they_were_refused_never_reach_readers() -> None:
+    # Ingest now removes them and verdict validation refuses them; rows written before still hold them.
+    article = ArticleFactory.create(title="Dam \u202eeslaf\u202c report", author="A \u2067B\u2069")
+    verdict = make_verdict(
+        claim=ClaimFactory.create(article=article, text="The dam is \u202eeslaf si siht\u202c safe."),
+        summary="It is \u202eeurt\u202c.",
+    )
+    response = _page(verdict.pk)
+    html = response.content.decode()
+    assert "The dam is eslaf si siht safe." in html
+    assert re.search("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", html) is None
+    (embedded,) = LD_JSON.findall(html)
+    document = json.loads(embedded)
+    assert document["claimReviewed"] == "The dam is eslaf si siht safe."
+    assert document["reviewBody"] == "It is eurt."
+    assert document["itemReviewed"]["author"]["name"] == "A B"
+    api = token_client(None).get(f"/api/v1/verdicts/{verdict.pk}/claimreview").json()
+    assert api == document

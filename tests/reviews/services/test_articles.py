@@ -414,3 +414,18 @@ def test_a_compressed_file_is_named_as_such(data: bytes, kind: str) -> None:
 
 def test_text_starting_with_the_bzip2_letters_is_not_taken_for_bzip2() -> None:
     assert article_decode(data=b"BZh is no word. " + ARTICLE.encode(), name="x.txt").startswith("BZh")
+
+
+def test_bidirectional_controls_are_removed_at_ingest(django_capture_on_commit_callbacks) -> None:
+    # "eslaf si siht" inside a right-to-left override displays as "this is false": the control is gone
+    # before claims, title or the article's identity are derived from the text.
+    tricked = "Officials said the dam is \u202eeslaf si siht\u202c safe, the ministry said.\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        article = article_ingest(data=ARTICLE + tricked, name="rlo.txt").article
+    assert "\u202e" not in article.raw_text
+    assert "\u202c" not in article.raw_text
+    assert not Claim.objects.filter(text__regex="[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]").exists()
+    assert Claim.objects.filter(text__contains="dam is eslaf si siht safe").exists()
+    assert article.content_hash == article_content_hash(
+        ARTICLE + tricked.replace("\u202e", "").replace("\u202c", "")
+    )

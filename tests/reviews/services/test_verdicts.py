@@ -834,3 +834,26 @@ def test_the_same_url_with_its_scheme_in_another_case_is_already_cited(
     with pytest.raises(ValidationFailed) as info:
         verdict_correct(verdict_id=published.pk, editor=editor, data=data, note="Wrong.")
     assert info.value.field_errors == {"citations[1].url": ["This URL is already cited (citation 1)."]}
+
+
+BIDI_REFUSAL = (
+    "contains the invisible bidirectional control character U+202E, which can make the text display as "
+    "something other than what it says; remove it"
+)
+
+
+def test_text_with_a_bidirectional_control_is_refused(submitted: Verdict, editor: User) -> None:
+    # A right-to-left override made "this is false" display as something else on every page showing it.
+    tricked = VerdictInput(
+        rating="false",
+        summary="The claim is \u202eeurt\u202c.",
+        citations=(CitationInput(url="https://example.org/a", title="Report \u202eeurt"),),
+    )
+    with pytest.raises(ValidationFailed) as info:
+        verdict_edit(verdict_id=submitted.pk, editor=editor, data=tricked)
+    assert info.value.field_errors == {"summary": [BIDI_REFUSAL], "citations[0].title": [BIDI_REFUSAL]}
+    assert info.value.message == f"summary: {BIDI_REFUSAL} (and 1 more problem)"
+    with pytest.raises(ValidationFailed) as info:
+        verdict_return(verdict_id=submitted.pk, editor=editor, note="Fix \u202eeht\u202c rating.")
+    assert info.value.message == f"note: {BIDI_REFUSAL}"
+    assert Verdict.objects.get(pk=submitted.pk).status == VerdictStatus.SUBMITTED
