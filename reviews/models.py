@@ -620,6 +620,7 @@ class EventAction(models.TextChoices):
     VERDICT_PUBLISHED = "verdict.published", "Verdict published"
     VERDICT_CORRECTED = "verdict.corrected", "Verdict corrected"
     VERDICT_RETRACTED = "verdict.retracted", "Verdict retracted"
+    VERDICT_REUSED = "verdict.reused", "Matched claim's verdict reused"
     MATCH_CONFIRMED = "match.confirmed", "Claim match confirmed"
     MATCH_REJECTED = "match.rejected", "Claim match rejected"
     CONFLICT_RESOLVED = "conflict.resolved", "Conflict resolved"
