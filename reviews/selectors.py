@@ -24,6 +24,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.selectors_reuse import ClaimMatches, claim_matches
 
 CONTEXT_CHARS = 400
 
@@ -174,6 +175,7 @@ class TaskWorkspace:
     verdict: Verdict | None  # the reviewer's open draft or returned verdict, citations prefetched
     paragraphs: list[list[Segment]]
     related: list[RelatedVerdict]
+    matches: ClaimMatches  # the same claim in other articles, published verdicts first; its conflicts
 
 
 def article_paragraphs(*, claim: Claim) -> list[list[Segment]]:
@@ -276,8 +278,9 @@ def rating_labels_active() -> list[RatingLabel]:
 
 def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
     """Everything the task page shows around `task` (from `reviewer_task`): the article split into
-    paragraphs with the claim flagged, the reviewer's own open verdict and related verdicts. Three
-    queries."""
+    paragraphs with the claim flagged, the reviewer's own open verdict, related verdicts, and the claims
+    matched with it in other articles with their published verdicts and conflicts (`claim_matches`). Three
+    queries without a draft or a match, at most eight."""
     verdict = (
         Verdict.objects.filter(
             task=task, reviewer=user, status__in=[VerdictStatus.DRAFT, VerdictStatus.RETURNED]
@@ -293,4 +296,5 @@ def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
         verdict=verdict,
         paragraphs=article_paragraphs(claim=task.claim),
         related=claim_related_verdicts(claim=task.claim),
+        matches=claim_matches(claim=task.claim),
     )

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reviews.exceptions import ApplicationError, LeaseNotHeld, NotFound
 from reviews.forms import TaskForms
+from reviews.ids import record_id
 from reviews.links import web_link
 from reviews.models import RatingLabel, ReviewTask, TaskStatus, VerdictStatus
 from reviews.selectors import (
@@ -40,6 +41,7 @@ from reviews.services.queue import (
     task_skip,
     task_submit,
 )
+from reviews.services.reuse import verdict_reuse
 
 NOTHING_TO_REVIEW = "Nothing to review right now."
 ALREADY_HOLDING = "You already hold this task. Finish it, or release it to take another one."
@@ -50,6 +52,11 @@ SKIPPED = "Task skipped. It will not be offered to you again."
 LEASE_EXTENDED = "Lease extended until {time} UTC."
 FIX_ERRORS = "Some fields need your attention: see the messages next to them."
 UNKNOWN_ACTION = "Unknown action."
+REUSED = (
+    "Verdict {verdict}'s rating, summary and citations are now your draft. Check them against your claim "
+    "(see what differs), change what needs changing, and submit: an editor still reviews it."
+)
+BAD_REUSE = "Choose a published verdict to reuse."
 
 # Form fields that are the reviewer's work (kept when a lease is lost); the others are request plumbing.
 _NOT_WORK = frozenset({"csrfmiddlewaretoken", "lease_token", "action"})
@@ -113,11 +120,28 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = reviewer_task(user=user, task_id=pk, include_former=True)
     if task is None:
         raise Http404("No such task among yours.")
-    action = request.POST.get("action", "")
+    # "Reuse this verdict" buttons post the verdict form (their `form` attribute) with the verdict's id.
+    action = "reuse" if "reuse" in request.POST else request.POST.get("action", "")
     token = request.POST.get("lease_token") or None
     ratings = rating_labels_active()
     forms = TaskForms.bound(request.POST, ratings=ratings)
     try:
+        if action == "reuse":
+            verdict_id = record_id(request.POST["reuse"])
+            if verdict_id is None:
+                forms.non_field_errors.append(BAD_REUSE)
+                return _rerender(request, task, forms, ratings, status=400)
+            # The rationale is the reviewer's own: what they typed is kept, the rest is the copy.
+            verdict_reuse(
+                task_id=pk,
+                reviewer=user,
+                lease_token=token,
+                verdict_id=verdict_id,
+                rationale=request.POST.get("rationale"),
+            )
+            request.session.pop(_unsent_key(pk), None)
+            messages.success(request, REUSED.format(verdict=verdict_id))
+            return redirect("reviews:task", pk=pk)
         if action in ("save", "submit"):
             data = forms.verdict_input()
             if data is None:
