@@ -18,9 +18,17 @@ from rest_framework.response import Response
 
 from reviews.api.permissions import CanWorkQueue
 from reviews.api.serializers import ErrorSerializer
-from reviews.models import Claim, ClaimType, ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.models import (
+    Claim,
+    ClaimType,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
 from reviews.selectors import claim_context, tasks_of_reviewer
 from reviews.services import queue
+from reviews.services.reuse import verdict_reuse
 from reviews.services.verdicts import CitationInput, VerdictInput
 
 # The task and verdict responses are the reviewers' queue hot path (next, submit), so their serializers
@@ -185,6 +193,42 @@ class SubmittedSerializer(serializers.Serializer[Verdict]):
         }
 
 
+class ReuseSerializer(serializers.Serializer[dict[str, Any]]):
+    lease_token = serializers.UUIDField()
+    verdict = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=(
+            "The published verdict to reuse: one on a claim matched with this task's claim "
+            "(`GET /api/v1/claims/{id}/matches/` lists them with their verdicts)."
+        ),
+    )
+
+
+class ReusedSerializer(serializers.Serializer[Verdict]):
+    id = serializers.IntegerField(read_only=True)
+    claim = serializers.IntegerField(source="claim_id", read_only=True)
+    task = serializers.IntegerField(source="task_id", read_only=True, allow_null=True)
+    status = serializers.ChoiceField(choices=VerdictStatus.choices, read_only=True)
+    rating = serializers.SerializerMethodField()
+    summary = serializers.CharField(read_only=True)
+    rationale = serializers.CharField(read_only=True)
+    citations = serializers.SerializerMethodField()
+    reused_from = serializers.IntegerField(
+        source="reused_from_id",
+        read_only=True,
+        help_text="The published verdict this draft was copied from.",
+    )
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_rating(self, verdict: Verdict) -> str | None:
+        return verdict.rating.slug if verdict.rating is not None else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.URLField()))
+    def get_citations(self, verdict: Verdict) -> list[str]:
+        return [citation.url for citation in verdict.citations.all()]
+
+
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` maps fields to messages."),
     401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
@@ -271,6 +315,36 @@ class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
         """Pass on the task with a reason; it is not offered to you again."""
         data = _lease(request, SkipSerializer)
         return self._task(request, queue.task_skip(task_id=int(pk), reviewer=_user(request), **data))
+
+    @extend_schema(
+        request=ReuseSerializer,
+        responses={
+            200: OpenApiResponse(ReusedSerializer, description="Your draft, now a copy of the verdict."),
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such task, or no such verdict."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "You do not hold this task's lease, or the verdict is not published or not on a claim "
+                    "matched with this task's claim; nothing changed."
+                ),
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reuse(self, request: Request, pk: str) -> Response:
+        """Copy a matched claim's published verdict (rating, summary, citations) into your draft on this
+        task, marked as reused from it. Submit it as usual: an editor still reviews it."""
+        payload = ReuseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        draft = verdict_reuse(
+            task_id=int(pk),
+            reviewer=_user(request),
+            lease_token=payload.validated_data["lease_token"],
+            verdict_id=payload.validated_data["verdict"],
+        )
+        draft = Verdict.objects.select_related("rating").prefetch_related("citations").get(pk=draft.pk)
+        return Response(ReusedSerializer(draft).data)
 
     @extend_schema(request=SubmitSerializer, responses={201: SubmittedSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
