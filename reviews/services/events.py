@@ -8,7 +8,6 @@ from typing import Any, Required, TypedDict, Unpack
 from django.contrib.auth.models import AnonymousUser, User
 
 from reviews.models import Article, Claim, EventAction, ReviewEvent, ReviewTask, Verdict
-from reviews.services.rows import row_insert
 
 # Who did it: a user, or None for the system (workers, sweeps). Anonymous users are recorded as None.
 Actor = User | AnonymousUser | None
@@ -29,17 +28,15 @@ class EventFields(TypedDict, total=False):
     data: dict[str, Any] | None
 
 
-def event_row(**fields: Unpack[EventFields]) -> ReviewEvent:
-    """The audit row for a change, not yet stored: `event_record` stores it at once; the queue writes it
-    in one statement with the task it moved (reviews/services/queue.py `_record_move`). The actor is
-    stored only when it is a user (anonymous callers and the system are None); the article defaults to
-    the claim's."""
+def event_record(**fields: Unpack[EventFields]) -> ReviewEvent:
+    """Store the audit row for a change. The actor is stored only when it is a user (anonymous callers
+    and the system are None); the article defaults to the claim's."""
     actor = fields.get("actor")
     claim = fields.get("claim")
     article = fields.get("article")
     if article is None and claim is not None:
         article = claim.article
-    return ReviewEvent(
+    return ReviewEvent.objects.create(
         action=fields["action"],
         actor=actor if isinstance(actor, User) else None,
         article=article,
@@ -51,9 +48,3 @@ def event_row(**fields: Unpack[EventFields]) -> ReviewEvent:
         note=fields.get("note", ""),
         data=fields.get("data") or {},
     )
-
-
-def event_record(**fields: Unpack[EventFields]) -> ReviewEvent:
-    """Store the audit row for a change (see `event_row`), with `row_insert` (reviews/services/rows.py):
-    every transition records one, and this is the same INSERT without compiling a new query each time."""
-    return row_insert(event_row(**fields))

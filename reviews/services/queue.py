@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
 from reviews.models import (
     Article,
-    Claim,
     ClaimStatus,
     EventAction,
-    RatingLabel,
     ReviewEvent,
     ReviewTask,
     TaskSkip,
@@ -38,31 +36,16 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.services.events import event_record, event_row
+from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
-from reviews.services.rows import (
-    Write,
-    attnames_of,
-    columns_of,
-    cursor,
-    insert_write,
-    row_from_db,
-    rows_write,
-    update_write,
-)
-from reviews.services.scorecards import (
-    scorecard_mark_changed,
-    scorecard_mark_changed_write,
-    scorecard_shows_task_move,
-)
+from reviews.services.scorecards import scorecard_mark_changed, scorecard_shows_task_move
 from reviews.services.verdicts import (
+    OPEN_STATUSES,
     VerdictInput,
     verdict_abandon_drafts,
     verdict_abandon_open,
     verdict_live_on_claim,
-    verdict_prepare_for_task,
-    verdict_reads_from_row,
-    verdict_reads_sql,
+    verdict_save_for_task,
     verdict_validate,
 )
 
@@ -83,62 +66,20 @@ def _clear_lease(task: ReviewTask) -> None:
     task.lease_expires_at = None
 
 
-def _lock_clause(of: str, *, skip_locked: bool = False) -> str:
-    """The row-lock clause the ORM's `select_for_update(of=..., skip_locked=...)` would write; empty on
-    databases without row locks (SQLite, the demo's, serialises writing transactions instead)."""
-    features = connection.features
-    if not features.has_select_for_update:
-        return ""
-    clause = " FOR UPDATE"
-    if features.has_select_for_update_of:
-        clause += f" OF {of}"
-    if skip_locked and features.has_select_for_update_skip_locked:
-        clause += " SKIP LOCKED"
-    return clause
-
-
-# The reviewers' queue hot path (next, submit) reads with plain SQL: the ORM spends more CPU compiling a
-# locking, joined SELECT than PostgreSQL spends running it, and these statements run once per request of
-# every reviewer. Rows become model instances through `row_from_db`, which applies the database's value
-# converters as the ORM does (cheaper than a RawQuerySet, which maps its cursor's columns on every call);
-# every transition is written by `_record_move` (`rows_write`, reviews/services/rows.py) for the same
-# reason. Table names are Django's defaults for these models.
-_TASK_ATTNAMES = attnames_of(ReviewTask)
-_TASK_COLUMNS = columns_of(ReviewTask, "t")
-
-
-def _lock_task_sql(columns: str = "", joins: str = "") -> str:
-    return (
-        f"SELECT {_TASK_COLUMNS}, c.article_id{columns} FROM reviews_reviewtask t"  # noqa: S608
-        f" JOIN reviews_claim c ON c.id = t.claim_id{joins} WHERE t.id = %s"
-    )
-
-
-_VERDICT_COLUMNS, _VERDICT_JOINS = verdict_reads_sql(task="t")
-_LOCK_TASK_SQL = _lock_task_sql()
-_LOCK_TASK_FOR_VERDICT_SQL = _lock_task_sql(f", {_VERDICT_COLUMNS}", _VERDICT_JOINS)
-
-
-def _lock_task_row(task_id: int, *, rating: str | None = None) -> tuple[ReviewTask, Sequence[Any]]:
-    """Lock the task row and return it, with its claim's `article_id` (the claim's other fields are
-    deferred: loaded on first use), and the rest of the row: when `rating` is given, the columns of
-    `verdict_reads_sql` (that label and the task's open verdict), read in the same statement."""
-    params: list[Any] = [task_id] if rating is None else [rating, task_id]
-    sql = _LOCK_TASK_SQL if rating is None else _LOCK_TASK_FOR_VERDICT_SQL
-    shared = cursor()
-    shared.execute(sql + _lock_clause("t"), params)
-    row = shared.fetchone()
-    if row is None:
-        raise NotFound(f"Task {task_id} does not exist.")
-    end = len(_TASK_ATTNAMES)
-    task = row_from_db(ReviewTask, _TASK_ATTNAMES, row[:end])
-    task.claim = Claim.from_db(connection.alias, ["id", "article_id"], [task.claim_id, row[end]])
-    return task, row[end + 1 :]
+def _locked_tasks() -> QuerySet[ReviewTask]:
+    """Task rows locked FOR NO KEY UPDATE (the task's own row only; its claim is read along, unlocked).
+    NO KEY: rows that point to the task (events, verdicts) may still check their foreign key to it, and
+    the task's writes never change its key. On SQLite (the demo) the ORM leaves the lock out; it
+    serialises writing transactions instead."""
+    return ReviewTask.objects.select_related("claim").select_for_update(of=("self",), no_key=True)
 
 
 def _lock_task(task_id: int) -> ReviewTask:
-    """Lock the task row and return it (see `_lock_task_row`)."""
-    return _lock_task_row(task_id)[0]
+    """Lock the task row and return it with its claim, or raise NotFound."""
+    task = _locked_tasks().filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(f"Task {task_id} does not exist.")
+    return task
 
 
 def _check_lease(
@@ -172,21 +113,18 @@ def _record_move(
     verdict: Verdict | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
-    before: Sequence[Write] = (),
 ) -> None:
     """Write a queue transition: the task's `changed` fields (and `updated_at`), its audit event from
     `from_status` to the task's new status and, when the move changes what the article's scorecard counts
-    (queued, in review), the article's `changed_at`, after the writes `before` (a submission's new
-    verdict and citations). On PostgreSQL that is one statement (`rows_write`) instead of three to five.
-    The task row is already locked, so the article's lock is still the last one taken, as every service
-    takes them.
+    (queued, in review), the article's `changed_at`. The task row is already locked, so the article's
+    lock is still the last one taken, as every service takes them.
 
     Queue moves send no scorecard build message: the stale-scorecard sweeper rebuilds the scorecard within
     `FACTCHECK_SCORECARD_SWEEP_SECONDS` (a minute), and until then it says it is being updated. Counts of
-    queued and in-review claims may lag that long; verdict and claim changes still build at once. A
-    message per lease cost the reviewers' hot path about 0.5 ms of web CPU and a broker round trip per
-    task (bench/queue.py, docs/benchmarks.md)."""
-    event = event_row(
+    queued and in-review claims may lag that long; verdict and claim changes still build at once. This
+    spares every lease a broker round trip."""
+    task.save(update_fields=[*changed, "updated_at"])
+    event_record(
         action=action,
         actor=actor,
         task=task,
@@ -196,10 +134,8 @@ def _record_move(
         note=note,
         data=data,
     )
-    writes = [*before, update_write(task, [*changed, "updated_at"]), insert_write([event])]
     if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
-        writes.append(scorecard_mark_changed_write(article_id=task.claim.article_id))
-    rows_write(writes)
+        scorecard_mark_changed(article=task.claim.article_id)
 
 
 def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
@@ -209,29 +145,30 @@ def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | N
     return task
 
 
-@dataclass(frozen=True, slots=True)
-class _VerdictWork:
-    task: ReviewTask
-    label: RatingLabel | None
-    verdict: Verdict
-    writes: list[Write]  # the verdict's, still to run (see `verdict_prepare_for_task`)
+def _open_verdict_id() -> Subquery:
+    """The id of the task's open verdict (draft, submitted or returned; at most one, by the partial
+    unique constraint verdict_one_open_per_task), for an annotation of a task query."""
+    return Subquery(Verdict.objects.filter(task=OuterRef("pk"), status__in=OPEN_STATUSES).values("pk")[:1])
 
 
-def _prepare_verdict(
+def _save_verdict(
     task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput, submit: bool
-) -> _VerdictWork:
-    """What saving or submitting the reviewer's verdict starts with. Locks the task and checks the lease
-    (LeaseNotHeld, 409, first), reading the rating label and the open verdict in the same statement (one
-    round trip instead of three); then validates `data` (ValidationFailed, 400; complete when
-    submitting) and prepares the verdict, whose writes the caller runs with its own."""
-    task, rest = _lock_task_row(task_id, rating=data.rating)
+) -> tuple[ReviewTask, Verdict]:
+    """Saving or submitting the reviewer's verdict. Locks the task and checks the lease (LeaseNotHeld,
+    409, first), reading the id of the task's open verdict in the same statement (a first save or
+    submission, the usual case, then reads no verdict); then validates `data` (ValidationFailed, 400;
+    complete when submitting) and stores the verdict and its citations."""
+    task = _locked_tasks().annotate(open_verdict_id=_open_verdict_id()).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(f"Task {task_id} does not exist.")
     _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=timezone.now())
-    label, open_verdict = verdict_reads_from_row(rest)
-    label = verdict_validate(data, complete=submit, label=label)
-    verdict, writes = verdict_prepare_for_task(
+    label = verdict_validate(data, complete=submit)
+    open_id = task.open_verdict_id
+    open_verdict = Verdict.objects.get(pk=open_id) if open_id is not None else None
+    verdict = verdict_save_for_task(
         task=task, reviewer=reviewer, data=data, submit=submit, label=label, open_verdict=open_verdict
     )
-    return _VerdictWork(task=task, label=label, verdict=verdict, writes=writes)
+    return task, verdict
 
 
 def _was_returned(task: ReviewTask) -> bool:
@@ -290,103 +227,110 @@ def tasks_expire_leases(*, now: dt.datetime | None = None) -> int:
             return total
 
 
-# What a reviewer holds, and two flags that decide whether the next two steps need to run at all: whether
-# any lease anywhere has run out (then it is reclaimed first, so expired work is claimable at once) and
-# whether work is reserved for this reviewer (returned to them, or assigned to them by an editor). Run
-# after the reviewer's row lock, in a snapshot that sees their previous call's commit. Parameters: now,
-# reviewer (three times), now.
-_HELD_SQL = (
-    "SELECT t.id,"
-    " EXISTS (SELECT 1 FROM reviews_reviewtask x WHERE x.status = 'leased' AND x.lease_expires_at <= %s),"
-    " EXISTS (SELECT 1 FROM reviews_reviewtask r WHERE (r.status = 'returned' AND r.reviewer_id = %s)"
-    "  OR (r.status = 'available' AND r.assignee_id = %s))"
-    " FROM (SELECT 1) AS one LEFT JOIN reviews_reviewtask t"
-    "  ON t.lease_holder_id = %s AND t.status = 'leased' AND t.lease_expires_at > %s"
-    " ORDER BY t.lease_expires_at, t.id"
-)
-
-# A candidate task with the claim and article fields the caller shows (the claim's `mentions` and
-# `created_at` and the article's other fields are deferred); only the task row is locked, and rows other
-# reviewers hold locked are passed over (the lock clause is added at run time).
-_CLAIM_FIELDS = [
-    "id",
-    "article_id",
-    "text",
-    "start",
-    "end",
-    "sentence_index",
-    "score",
-    "claim_type",
-    "status",
-]
-_ARTICLE_FIELDS = ["id", "title", "body"]
-_CANDIDATE_SELECT = (
-    f"SELECT {_TASK_COLUMNS}, {columns_of(Claim, 'c', _CLAIM_FIELDS)},"  # noqa: S608 (from the models)
-    f" {columns_of(Article, 'a', _ARTICLE_FIELDS)}"
-    " FROM reviews_reviewtask t JOIN reviews_claim c ON c.id = t.claim_id"
-    " JOIN reviews_article a ON a.id = c.article_id"
-)
-# Work reserved for the reviewer: returned to them first, then assigned to them, each in queue order.
-# Parameters: reviewer, reviewer.
-_RESERVED_SQL = (
-    _CANDIDATE_SELECT + " WHERE (t.status = 'returned' AND t.reviewer_id = %s)"
-    " OR (t.status = 'available' AND t.assignee_id = %s)"
-    " ORDER BY CASE WHEN t.status = 'returned' THEN 0 ELSE 1 END, t.priority DESC, t.article_date DESC, t.id"
-    " LIMIT 1"
-)
-# The shared queue, skipping tasks the reviewer passed on. Matches the partial index
-# reviewtask_claimable_idx: an index scan in queue order that stops at the first unlocked row, however
-# many tasks wait. Parameters: reviewer, reviewer.
-_QUEUE_SQL = (
-    _CANDIDATE_SELECT  # noqa: S608 (constants only; values are parameters)
-    + " WHERE t.status = 'available' AND (t.assignee_id IS NULL OR t.assignee_id = %s)"
-    " AND NOT EXISTS (SELECT 1 FROM reviews_taskskip s WHERE s.task_id = t.id AND s.reviewer_id = %s)"
-    " ORDER BY t.priority DESC, t.article_date DESC, t.id"
-    " LIMIT 1"
-)
-
-
 def _lock_reviewer(reviewer: User) -> None:
     """Serialise one reviewer's queue calls: their user row, locked until the transaction ends."""
-    sql = "SELECT u.id FROM auth_user u WHERE u.id = %s" + _lock_clause("u")  # noqa: S608
-    cursor().execute(sql, [reviewer.pk])
+    list(User.objects.select_for_update().filter(pk=reviewer.pk).values_list("pk", flat=True))
 
 
-def _held(*, reviewer: User, now: dt.datetime) -> tuple[list[int], bool, bool]:
-    """The ids of the tasks `reviewer` holds (soonest to expire first), whether any lease has expired, and
-    whether work is reserved for them."""
-    at = connection.ops.adapt_datetimefield_value(now)
-    shared = cursor()
-    shared.execute(_HELD_SQL, [at, reviewer.pk, reviewer.pk, reviewer.pk, at])
-    rows = shared.fetchall()
-    return [row[0] for row in rows if row[0] is not None], bool(rows[0][1]), bool(rows[0][2])
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What a reviewer holds, and two flags that decide whether more steps are needed: whether any lease
+    anywhere has run out (then it is reclaimed first, so expired work is claimable at once) and whether
+    work is reserved for this reviewer (returned to them, or assigned to them by an editor)."""
+
+    count: int
+    first_id: int | None  # the held task that expires soonest
+    expired: bool
+    reserved: bool
 
 
-def _candidate(sql: str, params: list[Any]) -> ReviewTask | None:
-    """Run a candidate query (row locked, SKIP LOCKED) and return the task with its claim and article."""
-    shared = cursor()
-    shared.execute(sql + _lock_clause("t", skip_locked=True), params)
-    row = shared.fetchone()
-    if row is None:
-        return None
-    tasks_end = len(_TASK_ATTNAMES)
-    claims_end = tasks_end + len(_CLAIM_FIELDS)
-    task = row_from_db(ReviewTask, _TASK_ATTNAMES, row[:tasks_end])
-    claim = row_from_db(Claim, _CLAIM_FIELDS, row[tasks_end:claims_end])
-    claim.article = row_from_db(Article, _ARTICLE_FIELDS, row[claims_end:])
-    task.claim = claim
-    return task
+def _held_annotations(*, reviewer: User, now: dt.datetime) -> dict[str, Any]:
+    """`_Held`'s fields as annotations: read with the candidate task, in the same statement."""
+    held = ReviewTask.objects.filter(
+        lease_holder=reviewer, status=TaskStatus.LEASED, lease_expires_at__gt=now
+    )
+    return {
+        "held_count": Subquery(
+            held.order_by().values("lease_holder").annotate(n=Count("pk")).values("n")[:1]
+        ),
+        "held_first_id": Subquery(held.order_by("lease_expires_at", "pk").values("pk")[:1]),
+        "any_expired": Exists(ReviewTask.objects.filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)),
+        "any_reserved": Exists(ReviewTask.objects.filter(_reserved_for(reviewer))),
+    }
 
 
-def _pick_candidate(*, reviewer: User, reserved: bool) -> ReviewTask | None:
-    """The best task this reviewer may take, locked. Tasks returned to them come first, then tasks an editor
-    assigned to them (looked for only when `reserved` says there are some), then the shared queue in
-    priority order (skipping tasks they passed on)."""
-    if reserved:
-        task = _candidate(_RESERVED_SQL, [reviewer.pk, reviewer.pk])
-        if task is not None:
-            return task
-    return _candidate(_QUEUE_SQL, [reviewer.pk, reviewer.pk])
+def _held_of(row: Any) -> _Held:
+    return _Held(
+        count=row.held_count or 0,
+        first_id=row.held_first_id,
+        expired=row.any_expired,
+        reserved=row.any_reserved,
+    )
+
+
+def _held(*, reviewer: User, now: dt.datetime) -> _Held:
+    """`_Held` on its own, for when no candidate row came back to carry it."""
+    row = User.objects.filter(pk=reviewer.pk).annotate(**_held_annotations(reviewer=reviewer, now=now)).get()
+    return _held_of(row)
+
+
+def _reserved_for(reviewer: User) -> Q:
+    """Work reserved for the reviewer: returned to them, or assigned to them by an editor."""
+    return Q(status=TaskStatus.RETURNED, reviewer=reviewer) | Q(
+        status=TaskStatus.AVAILABLE, assignee=reviewer
+    )
+
+
+def _candidates() -> QuerySet[ReviewTask]:
+    """Candidate tasks, locked with SKIP LOCKED (rows other reviewers hold locked are passed over), with
+    the claim and the article fields the caller shows (the claim's `mentions` and `created_at`, and the
+    article's other fields, are deferred). Only the task row is locked."""
+    return (
+        ReviewTask.objects.select_related("claim", "claim__article")
+        .defer("claim__mentions", "claim__created_at", *_ARTICLE_DEFERRED)
+        .select_for_update(skip_locked=True, of=("self",), no_key=True)
+    )
+
+
+_ARTICLE_SHOWN = {"id", "title", "body"}
+_ARTICLE_DEFERRED = [
+    f"claim__article__{field.name}"
+    for field in Article._meta.concrete_fields
+    if field.name not in _ARTICLE_SHOWN
+]
+
+
+def _queue_candidate(*, reviewer: User, now: dt.datetime) -> tuple[ReviewTask | None, _Held | None]:
+    """The first task of the shared queue this reviewer may take, locked, skipping tasks they passed on,
+    with what they hold (`_Held`, read in the same statement; None when no task came back). Matches the
+    partial index reviewtask_claimable_idx: an index scan in queue order that stops at the first unlocked
+    row, however many tasks wait."""
+    passed = TaskSkip.objects.filter(task=OuterRef("pk"), reviewer=reviewer)
+    task = (
+        _candidates()
+        .annotate(**_held_annotations(reviewer=reviewer, now=now))
+        .filter(Q(assignee__isnull=True) | Q(assignee=reviewer), status=TaskStatus.AVAILABLE)
+        .filter(~Exists(passed))
+        .order_by("-priority", "-article_date", "pk")
+        .first()
+    )
+    return task, (_held_of(task) if task is not None else None)
+
+
+def _reserved_candidate(*, reviewer: User) -> ReviewTask | None:
+    """Work reserved for the reviewer, locked: returned to them first, then assigned to them, each in
+    queue order."""
+    return (
+        _candidates()
+        .filter(_reserved_for(reviewer))
+        .order_by(
+            Case(When(status=TaskStatus.RETURNED, then=Value(0)), default=Value(1)),
+            "-priority",
+            "-article_date",
+            "pk",
+        )
+        .first()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,8 +345,8 @@ def task_claim_next(*, reviewer: User) -> NextTask | None:
     its claim and the claim's article (title and body; the article's other fields are deferred).
 
     Locks: the reviewer's user row (serialises one reviewer's calls), then one task row with SKIP LOCKED,
-    then the article's row (scorecard request). Six statements when a new task is leased. When leases have
-    expired, they are reclaimed first, in a transaction of their own.
+    then the article's row (its scorecard marked changed). When leases have expired, they are reclaimed
+    first, in a transaction of their own.
     """
     now = timezone.now()
     try:
@@ -423,14 +367,19 @@ class _ReclaimFirst(Exception):
 
 def _lease_next(*, reviewer: User, now: dt.datetime, reclaim_first: bool) -> NextTask | None:
     with transaction.atomic():
+        # The reviewer's lock comes first, in a statement of its own: the reads below then run in a
+        # snapshot that sees their previous call's commit.
         _lock_reviewer(reviewer)
-        held, expired, reserved = _held(reviewer=reviewer, now=now)
-        if len(held) >= settings.FACTCHECK_MAX_LEASES_PER_REVIEWER:
-            held_task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=held[0])
+        task, held = _queue_candidate(reviewer=reviewer, now=now)
+        if held is None:
+            held = _held(reviewer=reviewer, now=now)
+        if held.count >= settings.FACTCHECK_MAX_LEASES_PER_REVIEWER and held.first_id is not None:
+            held_task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=held.first_id)
             return NextTask(task=held_task, resumed=True)
-        if expired and reclaim_first:
+        if held.expired and reclaim_first:
             raise _ReclaimFirst
-        task = _pick_candidate(reviewer=reviewer, reserved=reserved)
+        if held.reserved:
+            task = _reserved_candidate(reviewer=reviewer) or task
         if task is None:
             return None
         from_status = task.status
@@ -517,12 +466,11 @@ def task_save_draft(
 ) -> Verdict:
     """Save the reviewer's work in progress. Checks the lease, then the fields that are filled in."""
     with transaction.atomic():
-        work = _prepare_verdict(task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=False)
-        event = event_row(
-            action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=work.task, verdict=work.verdict
+        task, verdict = _save_verdict(
+            task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=False
         )
-        rows_write([*work.writes, insert_write([event])])  # one statement on PostgreSQL
-    return work.verdict
+        event_record(action=EventAction.TASK_DRAFT_SAVED, actor=reviewer, task=task, verdict=verdict)
+    return verdict
 
 
 def task_submit(
@@ -531,8 +479,9 @@ def task_submit(
     """Submit the verdict for editor review. The lease is checked first (409, nothing changes), then the
     verdict (400, nothing changes); then verdict, citations, task and audit row are written together."""
     with transaction.atomic():
-        work = _prepare_verdict(task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=True)
-        task = work.task
+        task, verdict = _save_verdict(
+            task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=True
+        )
         task.status = TaskStatus.SUBMITTED
         task.reviewer = reviewer
         _clear_lease(task)
@@ -542,11 +491,13 @@ def task_submit(
             from_status=TaskStatus.LEASED,
             action=EventAction.VERDICT_SUBMITTED,
             actor=reviewer,
-            verdict=work.verdict,
-            data={"rating": work.label.slug if work.label else None, "citations": len(data.citations)},
-            before=work.writes,
+            verdict=verdict,
+            data={
+                "rating": verdict.rating.slug if verdict.rating else None,
+                "citations": len(data.citations),
+            },
         )
-    return work.verdict
+    return verdict
 
 
 # --------------------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -78,7 +78,6 @@ from reviews.models import (
 )
 from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-exported: verdicts uses it
 from reviews.services.dispatch import task_send
-from reviews.services.rows import Write, cursor
 
 logger = logging.getLogger(__name__)
 
@@ -144,24 +143,6 @@ def scorecard_enqueue(*, article_id: int) -> bool:
     )
 
 
-# `scorecard_mark_changed`'s UPDATE as plain SQL, for PostgreSQL (elsewhere the ORM writes the same
-# UPDATE). One statement takes the article's row lock and computes max(old + 1 µs, now) from the row as
-# locked (PostgreSQL re-reads a row changed by a concurrent transaction before updating it), so
-# `changed_at` strictly grows without a separate SELECT ... FOR UPDATE. It runs once per lease on the
-# reviewers' queue, where compiling the ORM's version cost more CPU than the statement itself
-# (bench/queue_cpu.py). Built once, quoted the standard SQL way. Parameters: now, article id.
-_CHANGED_AT_COLUMN = f'"{Article._meta.get_field("changed_at").column}"'
-_MARK_CHANGED_SQL = (
-    f'UPDATE "{Article._meta.db_table}"'  # noqa: S608 (names from the model)
-    f" SET {_CHANGED_AT_COLUMN} = GREATEST({_CHANGED_AT_COLUMN} + interval '1 microsecond', %s)"
-    f' WHERE "{Article._meta.pk.column}" = %s'
-)
-
-
-def _mark_changed_sql() -> str | None:
-    return _MARK_CHANGED_SQL if connection.vendor == "postgresql" else None
-
-
 def scorecard_mark_changed(*, article: Article | int) -> bool:
     """Record that something the article's scorecard shows has changed: move `Article.changed_at` strictly
     forward (also on the instance, so a later `article.save()` keeps it). The scorecard counts as stale
@@ -171,33 +152,15 @@ def scorecard_mark_changed(*, article: Article | int) -> bool:
     Call it inside the transaction that makes the change, preferably as its last write: it locks the
     article row until that transaction ends. Returns whether the article exists."""
     article_id = article if isinstance(article, int) else article.pk
-    now = timezone.now()
-    sql = _mark_changed_sql()
-    if sql is not None:
-        shared = cursor()
-        shared.execute(f"{sql} RETURNING {_CHANGED_AT_COLUMN}", [now, article_id])
-        row = shared.fetchone()
-        if row is not None and isinstance(article, Article):
-            article.changed_at = row[0]
-        return row is not None
+    # One statement takes the article's row lock and computes max(old + 1 µs, now) from the row as locked
+    # (PostgreSQL re-reads a row changed by a concurrent transaction before updating it), so `changed_at`
+    # strictly grows without a separate SELECT ... FOR UPDATE.
     updated = Article.objects.filter(pk=article_id).update(
-        changed_at=Greatest(F("changed_at") + _TICK, Value(now, output_field=DateTimeField()))
+        changed_at=Greatest(F("changed_at") + _TICK, Value(timezone.now(), output_field=DateTimeField()))
     )
     if updated and isinstance(article, Article):
         article.changed_at = Article.objects.filter(pk=article_id).values_list("changed_at", flat=True).get()
     return bool(updated)
-
-
-def scorecard_mark_changed_write(*, article_id: int) -> Write:
-    """`scorecard_mark_changed` as a `Write` for `rows_write`: the queue marks the article in the same
-    statement as the task and its audit event (on PostgreSQL; elsewhere it runs on its own)."""
-    statement = (_mark_changed_sql() or "", [timezone.now(), article_id])
-    return Write(
-        build=lambda refs: statement,
-        returning=_CHANGED_AT_COLUMN,
-        done=lambda changed_at: None,
-        alone=lambda: scorecard_mark_changed(article=article_id),
-    )
 
 
 def scorecard_request(*, article: Article | int) -> None:

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
@@ -36,15 +35,6 @@ from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
-from reviews.services.rows import (
-    Write,
-    attnames_of,
-    columns_of,
-    insert_write,
-    row_from_db,
-    row_get,
-    rows_insert,
-)
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.tasks import published_cache_build_task
 
@@ -60,15 +50,6 @@ CITATIONS_MAX = 50
 
 OPEN_STATUSES = [VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED]
 
-# The rating label a verdict names, in plain SQL (reviews/services/rows.py `row_get`): compiling it with
-# the ORM cost more CPU than running it. A reviewer's save or submission reads it, with the open verdict,
-# in the queue's task-locking statement instead (`verdict_reads_sql`), whose open statuses are literals
-# so that a prepared statement's generic plan can use the partial index verdict_one_open_per_task.
-_ACTIVE_LABEL_WHERE = "slug = %s AND is_active = %s"
-_OPEN_STATUSES_SQL = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
-_LABEL_ATTNAMES = attnames_of(RatingLabel)
-_VERDICT_ATTNAMES = attnames_of(Verdict)
-
 
 class Lookup(Enum):
     """Marks a value the caller did not read beforehand: the service reads it itself."""
@@ -77,31 +58,6 @@ class Lookup(Enum):
 
 
 PENDING = Lookup.PENDING
-
-
-def verdict_reads_sql(*, task: str) -> tuple[str, str]:
-    """For a statement that reads the task aliased `task` and wants what a save or submission of its
-    verdict reads too, in the same round trip: the columns to select (every field of the rating label
-    aliased `vr`, then of the open verdict aliased `vo`) and the joins to add (the label's slug is their
-    one parameter). `verdict_reads_from_row` turns the columns back into the label and the verdict."""
-    columns = f"{columns_of(RatingLabel, 'vr')}, {columns_of(Verdict, 'vo')}"
-    joins = (
-        f" LEFT JOIN {RatingLabel._meta.db_table} vr ON vr.slug = %s AND vr.is_active"
-        f" LEFT JOIN {Verdict._meta.db_table} vo"
-        f" ON vo.task_id = {task}.id AND vo.status IN ({_OPEN_STATUSES_SQL})"
-    )
-    return columns, joins
-
-
-def verdict_reads_from_row(row: Sequence[Any]) -> tuple[RatingLabel | None, Verdict | None]:
-    """The rating label (None: no active label with that slug) and the open verdict (None: there is none)
-    from the columns `verdict_reads_sql` selected."""
-    label_values, verdict_values = row[: len(_LABEL_ATTNAMES)], row[len(_LABEL_ATTNAMES) :]
-    label = row_from_db(RatingLabel, _LABEL_ATTNAMES, label_values) if label_values[0] is not None else None
-    verdict = (
-        row_from_db(Verdict, _VERDICT_ATTNAMES, verdict_values) if verdict_values[0] is not None else None
-    )
-    return label, verdict
 
 
 logger = logging.getLogger(__name__)
@@ -168,7 +124,7 @@ def verdict_validate(
             add("rating", "Choose a rating.")
     else:
         if label is PENDING:
-            label = row_get(RatingLabel, _ACTIVE_LABEL_WHERE, [data.rating, True])
+            label = RatingLabel.objects.filter(slug=data.rating, is_active=True).first()
         if label is None:
             slugs = ", ".join(RatingLabel.objects.filter(is_active=True).values_list("slug", flat=True))
             add("rating", f"Unknown rating “{data.rating}”. Choose one of: {slugs}.")
@@ -231,10 +187,10 @@ def citation_rows(*, verdict: Verdict, citations: Sequence[CitationInput]) -> li
 def citations_replace(*, verdict: Verdict, citations: Sequence[CitationInput]) -> list[Citation]:
     """Make `verdict`'s citations exactly `citations`, in order (inside the caller's transaction)."""
     verdict.citations.all().delete()
-    return rows_insert(citation_rows(verdict=verdict, citations=citations))
+    return Citation.objects.bulk_create(citation_rows(verdict=verdict, citations=citations))
 
 
-def verdict_prepare_for_task(
+def verdict_save_for_task(
     *,
     task: ReviewTask,
     reviewer: User,
@@ -242,17 +198,13 @@ def verdict_prepare_for_task(
     submit: bool,
     label: RatingLabel | None,
     open_verdict: Verdict | None,
-) -> tuple[Verdict, list[Write]]:
-    """Create or update the task's open verdict from already validated `data`: the verdict, and the
-    writes still to run.
+) -> Verdict:
+    """Create or update the task's open verdict from already validated `data`, with its citations.
 
     Called by the queue service inside its transaction, with the task row locked and the lease checked.
     A draft someone else left on the task (their lease was lost) is marked abandoned, not overwritten.
-    A new verdict (a reviewer's first save or submission, the hot path) and its citations are not stored
-    here: they come back as writes for the caller to run with its own, in one statement on PostgreSQL
-    (`rows_write`, reviews/services/rows.py). An existing open verdict is saved, and its citations
-    replaced, at once, and no writes are left. `open_verdict`: the task's open verdict (draft, submitted
-    or returned; at most one), which the caller read with the task's lock (`verdict_reads_sql`).
+    `open_verdict`: the task's open verdict (draft, submitted or returned; at most one), which the caller
+    read under the task's lock.
     """
     verdict = open_verdict
     if verdict is not None and verdict.reviewer_id != reviewer.pk:
@@ -270,13 +222,13 @@ def verdict_prepare_for_task(
     elif verdict.status != VerdictStatus.RETURNED:
         verdict.status = VerdictStatus.DRAFT
     if verdict.pk is None:
-        writes = [insert_write([verdict])]
+        verdict.save(force_insert=True)
         if data.citations:
-            writes.append(insert_write(citation_rows(verdict=verdict, citations=data.citations)))
-        return verdict, writes
+            Citation.objects.bulk_create(citation_rows(verdict=verdict, citations=data.citations))
+        return verdict
     verdict.save()
     citations_replace(verdict=verdict, citations=data.citations)
-    return verdict, []
+    return verdict
 
 
 def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:

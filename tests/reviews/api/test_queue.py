@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 from rest_framework import serializers
@@ -290,19 +289,18 @@ def test_mine_never_shows_a_task_another_reviewer_now_holds(task: ReviewTask, ed
 
 # The reviewers' hot path, pinned: every query here runs once per request of every reviewer
 # (bench/queue_cpu.py measures what they cost). Inside the test's transaction the service's own
-# transaction is a savepoint: SAVEPOINT and RELEASE SAVEPOINT are two of the counted statements.
-# On PostgreSQL a transition's writes are one statement (rows_write): the task, its event and the
-# article's mark, and for a submission the new verdict and its citations before them.
-ONE_STATEMENT = connection.vendor == "postgresql"
-# token; user's permissions; group permissions; savepoint; user lock; held; candidate;
-# lease + event + article; release
-NEXT_QUERIES = 9  # SQLite: the same count, its writes as separate statements
-# token; user's permissions; group permissions; savepoint; task lock with rating and open verdict;
-# verdict + citations + task + event; release
-SUBMIT_QUERIES = 7 if ONE_STATEMENT else 8
+# transaction is a savepoint: SAVEPOINT and RELEASE SAVEPOINT are two of the counted statements, as
+# BEGIN and COMMIT are in production. Issue 16's targets are at most 8 and 10, the token lookup included;
+# with DRF's token lookup and ModelBackend's two permission queries both are missed (docs/benchmarks.md).
+# token; user's permissions; group permissions; savepoint; user lock; candidate with what the reviewer
+# holds; task; event; article; release
+NEXT_QUERIES = 10
+# token; user's permissions; group permissions; savepoint; task lock with the open verdict's id; rating
+# label; verdict; citations; task; event; release
+SUBMIT_QUERIES = 11
 
 
-@pytest.mark.postgres  # the counts are PostgreSQL's (one statement per transition's writes)
+@pytest.mark.postgres  # the counts as PostgreSQL runs them (row locks, RETURNING)
 def test_next_and_submit_query_counts_are_pinned(
     task: ReviewTask, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:

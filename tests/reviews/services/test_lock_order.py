@@ -335,14 +335,16 @@ def test_two_editors_reextracting_one_article_at_once() -> None:
 def test_expired_leases_are_reclaimed_in_a_transaction_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
     # Reclaiming locks the freed tasks' articles in id order; the lease then locks its own task's article,
     # which in the same transaction could come out of order: two reviewers doing that deadlocked. So the
-    # reclaim must be committed before the lease transaction picks its task.
+    # reclaim must be committed before the lease transaction picks its task. (The first look at the queue
+    # finds that leases expired; its transaction ends without leasing, and the pick after the reclaim
+    # leases.)
     reviewer = _user("Reviewers")
     _, best = _claim_with_task()
     ReviewTask.objects.filter(pk=best.pk).update(priority=10_000)
     _, expired = _claim_with_task()
     _lease(expired, _user("Reviewers"), expired=True)
     seen_elsewhere: list[str] = []
-    pick = queue._pick_candidate
+    pick = queue._queue_candidate
 
     def status_seen_by_another_connection() -> None:
         seen_elsewhere.append(ReviewTask.objects.get(pk=expired.pk).status)
@@ -353,8 +355,8 @@ def test_expired_leases_are_reclaimed_in_a_transaction_of_their_own(monkeypatch:
         assert errors == []
         return pick(**kwargs)
 
-    monkeypatch.setattr(queue, "_pick_candidate", spy)
+    monkeypatch.setattr(queue, "_queue_candidate", spy)
     taken = queue.task_claim_next(reviewer=reviewer)
     assert taken is not None
     assert taken.task.pk == best.pk
-    assert seen_elsewhere == [TaskStatus.AVAILABLE]
+    assert seen_elsewhere == [TaskStatus.LEASED, TaskStatus.AVAILABLE]
