@@ -7,4 +7,7 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reviews import checks  # noqa: F401 (registers the system checks)
+        from reviews import (
+            checks,  # noqa: F401 (registers the system checks)
+            tasks,  # noqa: F401 (registers the Celery tasks the services send by name)
+        )

@@ -1,4 +1,7 @@
-"""Celery tasks: thin shells that take ids, call one service, and are safe to run twice."""
+"""Celery tasks: thin shells that take ids, call one service, and are safe to run twice.
+
+Each imports its service inside its body: the services send these tasks by name
+(reviews/services/messages.py) and never import this module, so the two do not import each other."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+
+from reviews.services import messages
 
 # Transient failures worth retrying; anything else is a bug and should surface.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -23,7 +28,7 @@ _RELIABLE: dict[str, Any] = {
 }
 
 
-@shared_task(name="reviews.article_extract", **_RELIABLE)
+@shared_task(name=messages.ARTICLE_EXTRACT, **_RELIABLE)
 def article_extract_task(article_id: int) -> None:
     from reviews.services.articles import article_extract
     from reviews.services.scorecards import scorecard_build
@@ -41,7 +46,7 @@ def articles_resend_pending_task() -> int:
     return articles_resend_pending()
 
 
-@shared_task(name="reviews.scorecard_build", **_RELIABLE)
+@shared_task(name=messages.SCORECARD_BUILD, **_RELIABLE)
 def scorecard_build_task(article_id: int) -> str:
     """Bring one article's scorecard up to date. Queued after commit by `scorecard_request`; a duplicate
     or late message finds the scorecard current and returns after two queries."""
@@ -53,7 +58,7 @@ def scorecard_build_task(article_id: int) -> str:
     return "up to date" if outcome.up_to_date else "built"
 
 
-@shared_task(name="reviews.scorecards_build_chunk", **_RELIABLE)
+@shared_task(name=messages.SCORECARDS_BUILD_CHUNK, **_RELIABLE)
 def scorecards_build_chunk_task(article_ids: list[int]) -> dict[str, int]:
     """Build a chunk of scorecards in one transaction (the fan-out unit of the sweeper and
     `manage.py rebuild_scorecards`). A transient error retries the whole chunk, which is safe: the
@@ -89,7 +94,7 @@ def published_cache_reconcile_task() -> int:
     return published_reconcile()
 
 
-@shared_task(name="reviews.published_cache_build", **_RELIABLE)
+@shared_task(name=messages.PUBLISHED_CACHE_BUILD, **_RELIABLE)
 def published_cache_build_task(verdict_ids: list[int]) -> int:
     """Render newly published verdicts into the published cache, so their first reader hits it. Safe to
     run twice or late: it renders what is published now (nothing, if it was retracted meanwhile)."""

@@ -36,7 +36,7 @@ from reviews.models import (
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
-from reviews.tasks import article_extract_task, scorecard_build_task
+from reviews.services.messages import ARTICLE_EXTRACT, SCORECARD_BUILD, task_named
 
 logger = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ def article_store(
                 },
             )
             if build_scorecard:
-                scorecard_build_task.delay_on_commit(article.pk)
+                task_named(SCORECARD_BUILD).delay_on_commit(article.pk)
     except IntegrityError:
         # Lost a race with another ingest of the same content: theirs is the article.
         existing = Article.objects.filter(content_hash=prepared.content_hash).first()
@@ -374,7 +374,7 @@ def article_extract_enqueue(*, article_id: int) -> bool:
     Never raises for a broker problem: the article stays pending and `articles_resend_pending` sends it
     again. Returns whether the message was sent."""
     return task_send(
-        article_extract_task,
+        task_named(ARTICLE_EXTRACT),
         args=(article_id,),
         what=f"Extraction of article {article_id}",
         repair="the pending-article sweep will send it again",

@@ -78,6 +78,7 @@ from reviews.models import (
 )
 from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-exported: verdicts uses it
 from reviews.services.dispatch import task_send
+from reviews.services.messages import SCORECARD_BUILD, SCORECARDS_BUILD_CHUNK, task_named
 
 logger = logging.getLogger(__name__)
 
@@ -131,10 +132,8 @@ def scorecard_enqueue(*, article_id: int) -> bool:
     """Send `reviews.scorecard_build` for the article now. Never raises for a broker problem: the change
     that asked for the build is already committed and `changed_at` marks the scorecard stale, so the
     sweeper rebuilds it when the broker is back. Returns whether the message was sent."""
-    from reviews.tasks import scorecard_build_task
-
     return task_send(
-        scorecard_build_task,
+        task_named(SCORECARD_BUILD),
         args=(article_id,),
         countdown=settings.FACTCHECK_SCORECARD_BUILD_COUNTDOWN,
         what=f"Scorecard build for article {article_id}",
@@ -608,14 +607,14 @@ def scorecards_fan_out(
     sweeper still rebuilds them. Broker errors propagate (the caller is a command or the sweeper, which
     can report or retry); nothing is lost either way.
     """
-    from reviews.tasks import scorecards_build_chunk_task
+    build_chunk = task_named(SCORECARDS_BUILD_CHUNK)
 
     sent = 0
     for chunk in _chunks(list(article_ids), chunk_size):
         with transaction.atomic():
             if mark_stale:
                 scorecards_mark_stale(article_ids=chunk)
-            transaction.on_commit(functools.partial(scorecards_build_chunk_task.delay, chunk))
+            transaction.on_commit(functools.partial(build_chunk.delay, chunk))
         sent += 1
     return sent
 

@@ -35,8 +35,8 @@ from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock, require_perm
+from reviews.services.messages import PUBLISHED_CACHE_BUILD, task_named
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
-from reviews.tasks import published_cache_build_task
 
 # Length limits, in characters. The model fields carry the same numbers.
 SUMMARY_MAX = 2000
@@ -421,7 +421,9 @@ def _enqueue_render(verdict_id: int) -> None:
     # Never fails the caller (the publication is committed): without the message, the verdict's first
     # reader renders it.
     try:
-        published_cache_build_task.apply_async(args=([verdict_id],), retry=True, retry_policy=_RETRY_POLICY)
+        task_named(PUBLISHED_CACHE_BUILD).apply_async(
+            args=([verdict_id],), retry=True, retry_policy=_RETRY_POLICY
+        )
     except BROKER_ERRORS as exc:
         logger.warning("Verdict %s was not queued for the published cache (%s).", verdict_id, exc)
 
