@@ -92,19 +92,6 @@ TEMPLATES = [
     },
 ]
 
-# psycopg 3 binds parameters on the server and prepares a statement once a connection has run it twice:
-# PostgreSQL then skips parsing and planning the hot queries (the reviewers' queue spends about half as
-# much database CPU per next + submit: bench/queue_cpu.py). Prepared statements live on one connection,
-# so set DATABASE_PREPARED_STATEMENTS=false behind a transaction-pooling PgBouncer older than 1.21 (or
-# without max_prepared_statements). The test settings use the same options.
-POSTGRES_OPTIONS: dict[str, object] = (
-    {"server_side_binding": True, "prepare_threshold": 2}
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-    else {}
-)
-# Django's PostgreSQL backend with a health check that needs no round trip and a faster timestamp loader
-# (factcheck/postgresql/base.py); the test settings use it too.
-POSTGRES_BACKEND = "factcheck.postgresql"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -118,9 +105,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"]["OPTIONS"] = POSTGRES_OPTIONS
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["ENGINE"] = POSTGRES_BACKEND
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
