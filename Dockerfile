@@ -12,4 +12,4 @@ USER app
 EXPOSE 8000
 # gunicorn reads its number of (sync) workers from WEB_CONCURRENCY; see docker-compose.yml.
 ENV WEB_CONCURRENCY=3
-CMD ["gunicorn", "--config", "python:factcheck.gunicorn", "factcheck.wsgi", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "factcheck.wsgi", "--bind", "0.0.0.0:8000"]

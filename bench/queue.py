@@ -13,7 +13,7 @@ requests import code and open database connections: without a warm-up those few 
 then --seconds measured.
 
 gunicorn runs as deployed (docker-compose.yml, Dockerfile): sync workers, 3 by default on 2 cores, with
-the project's gunicorn config, production settings and Redis as the Celery broker and as the cache
+production settings and Redis as the Celery broker and as the cache
 (rate-limit counters). `--worker-class gthread` runs threaded workers instead, with connections per
 worker capped at a fair share of the K clients (see `connections_per_worker`).
 
@@ -155,8 +155,6 @@ def start_gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
-            "--config",
-            "python:factcheck.gunicorn",
             "factcheck.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

@@ -9,8 +9,7 @@ time of its PostgreSQL backend (local server, read from /proc) and the SQL queri
 
 `--profile N` prints the N most expensive functions (cProfile, cumulative) over the measured cycles.
 The load generator of bench/queue.py and PostgreSQL are not in these figures: this is what a web worker
-spends per cycle, the number that decides how many cycles fit on the machine's cores. The heap is frozen
-before measuring, as every gunicorn worker freezes it (factcheck/gunicorn.py). The API's rate-limit
+spends per cycle, the number that decides how many cycles fit on the machine's cores. The API's rate-limit
 counters stay in the process's memory unless CACHE_URL says otherwise: set
 `CACHE_URL=redis://127.0.0.1:6379/13` to count them in Redis, as deployed and as bench/queue.py does.
 
@@ -46,7 +45,6 @@ from typing import Any
 sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import cpu_seconds, fresh_database, migrate, setup_django
-from factcheck.gunicorn import warm_up
 
 
 def backend_cpu_seconds(pid: int) -> float:
@@ -154,7 +152,6 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    warm_up()  # as every gunicorn worker does after loading the project (factcheck/gunicorn.py)
     profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall time
     pg_cpu = backend_cpu_seconds(backend)
     wall, cpu = time.perf_counter(), time.process_time()
