@@ -17,7 +17,8 @@ from django.views.decorators.http import require_safe
 
 from reviews.models import Article, Scorecard
 from reviews.payloads import page_without_bidi_controls
-from reviews.services.scorecards import ACCURACY_DEFINITION, ScorecardView, scorecard_for_article
+from reviews.selectors_scorecards import ScorecardView, scorecard_for_article
+from reviews.services.scorecards import ACCURACY_DEFINITION
 
 
 def scorecard_context(view: ScorecardView) -> dict[str, Any]:

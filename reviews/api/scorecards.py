@@ -2,7 +2,7 @@
 
 Anonymous callers and API consumers see the scorecards of articles with at least one published verdict;
 editors (`reviews.publish_verdict`) and staff see every scorecard. The rule lives in
-`reviews.services.scorecards.scorecards_visible`, shared with the HTML page. A scorecard is looked up by
+`reviews.selectors_scorecards.scorecards_visible`, shared with the HTML page. A scorecard is looked up by
 its article's id, since that is what clients hold.
 """
 
@@ -22,7 +22,8 @@ from reviews.api.conditional import ConditionalGetMixin
 from reviews.api.serializers import ErrorSerializer
 from reviews.exceptions import NotFound
 from reviews.models import Scorecard
-from reviews.services.scorecards import ACCURACY_DEFINITION, scorecards_visible
+from reviews.selectors_scorecards import scorecards_visible
+from reviews.services.scorecards import ACCURACY_DEFINITION
 
 NOT_FOUND_MESSAGE = "This article has no scorecard, or it is not public yet."
 MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist, and the database would refuse to compare them

@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
@@ -56,7 +55,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -627,53 +625,3 @@ def scorecards_sweep(*, limit: int = SWEEP_LIMIT, chunk_size: int = CHUNK_SIZE) 
         scorecards_fan_out(article_ids=stale, chunk_size=chunk_size)
         logger.info("Queued rebuilds of %s stale scorecard(s).", len(stale))
     return len(stale)
-
-
-# --------------------------------------------------------------------------------------------------
-# Reads
-# --------------------------------------------------------------------------------------------------
-
-Reader = AbstractBaseUser | AnonymousUser
-
-
-def scorecards_see_all(*, user: Reader) -> bool:
-    """Editors (and staff) see every scorecard; everyone else only those of articles with a published
-    verdict. One rule for the HTML page and the API."""
-    if not isinstance(user, AbstractUser) or not user.is_active:
-        return False
-    return user.is_staff or user.has_perm("reviews.publish_verdict")
-
-
-def _has_published_verdict(article_ref: str) -> Exists:
-    return Exists(Verdict.objects.published().filter(claim__article_id=OuterRef(article_ref)))
-
-
-def scorecards_visible(*, user: Reader) -> QuerySet[Scorecard]:
-    """Scorecards `user` may read, with their article, annotated with `is_stale`."""
-    cards = Scorecard.objects.select_related("article").annotate(
-        is_stale=Q(source_changed_at__lt=F("article__changed_at"))
-    )
-    if not scorecards_see_all(user=user):
-        cards = cards.filter(_has_published_verdict("article_id"))
-    return cards
-
-
-@dataclass(frozen=True, slots=True)
-class ScorecardView:
-    article: Article
-    scorecard: Scorecard | None
-
-    @property
-    def is_stale(self) -> bool:
-        return self.scorecard is None or self.scorecard.source_changed_at < self.article.changed_at
-
-
-def scorecard_for_article(*, user: Reader, article_id: int) -> ScorecardView | None:
-    """The article and its scorecard (None until first built) if `user` may see it, else None."""
-    articles = Article.objects.select_related("scorecard")
-    if not scorecards_see_all(user=user):
-        articles = articles.filter(_has_published_verdict("pk"))
-    article = articles.filter(pk=article_id).first()
-    if article is None:
-        return None
-    return ScorecardView(article=article, scorecard=getattr(article, "scorecard", None))

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group, User
+
+from reviews.models import Article
+from reviews.selectors_scorecards import scorecard_for_article, scorecards_see_all, scorecards_visible
+from reviews.services.scorecards import scorecard_build, scorecard_request
+from tests.reviews.scorecard_fixtures import article_with_claims, checkworthy, publish_verdict
+
+pytestmark = pytest.mark.django_db
+
+
+def _built(*, published: bool) -> Article:
+    article = article_with_claims(2)
+    if published:
+        publish_verdict(checkworthy(article)[0], "false")
+    scorecard_build(article_id=article.pk)
+    return article
+
+
+def test_editors_and_staff_see_every_scorecard_others_only_published_ones() -> None:
+    public, unpublished = _built(published=True), _built(published=False)
+    desk = User.objects.create_user("desk")  # an editor by group, not staff
+    desk.groups.add(Group.objects.get(name="Editors"))
+    staff = User.objects.create_user("staff", is_staff=True)
+    inactive = User.objects.create_user("gone", is_staff=True, is_active=False)
+    reader = User.objects.create_user("reader")
+
+    assert [scorecards_see_all(user=user) for user in (desk, staff, inactive, reader, AnonymousUser())] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert set(scorecards_visible(user=desk).values_list("article_id", flat=True)) == {
+        public.pk,
+        unpublished.pk,
+    }
+    assert list(scorecards_visible(user=AnonymousUser()).values_list("article_id", flat=True)) == [public.pk]
+
+
+def test_a_visible_scorecard_says_whether_it_is_stale(editor: User) -> None:
+    article = _built(published=True)
+    assert [vars(card)["is_stale"] for card in scorecards_visible(user=editor)] == [False]
+    view = scorecard_for_article(user=AnonymousUser(), article_id=article.pk)
+    assert view is not None
+    assert view.scorecard is not None
+    assert not view.is_stale
+
+    scorecard_request(article=article.pk)  # a change the scorecard has not been rebuilt for yet
+    assert [vars(card)["is_stale"] for card in scorecards_visible(user=editor)] == [True]
+    view = scorecard_for_article(user=AnonymousUser(), article_id=article.pk)
+    assert view is not None
+    assert view.is_stale
+
+
+def test_an_unpublished_article_is_hidden_from_readers_and_shown_to_editors_before_its_build(
+    editor: User,
+) -> None:
+    article = article_with_claims(2)
+    assert scorecard_for_article(user=AnonymousUser(), article_id=article.pk) is None
+    view = scorecard_for_article(user=editor, article_id=article.pk)
+    assert view is not None
+    assert (view.article.pk, view.scorecard, view.is_stale) == (article.pk, None, True)
+    assert scorecard_for_article(user=editor, article_id=999_999) is None
