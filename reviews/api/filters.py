@@ -313,8 +313,8 @@ class RatingFilter(django_filters.FilterSet):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """DjangoFilterBackend that builds the FilterSet (a form of a dozen fields, ~2 ms) only when the
-    request has one of its parameters: most feed requests have none."""
+    """DjangoFilterBackend that builds the FilterSet (a form of a dozen fields) only when the request has
+    one of its parameters: most feed requests have none."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
         filterset_class = self.get_filterset_class(view, queryset)

@@ -214,7 +214,7 @@ class VerdictViewSet(
         return verdicts_visible(user=self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Plain rows instead of model instances: the same verdicts at a third of the cost to load.
+        # Plain rows instead of model instances: the same verdicts, cheaper to load.
         page = self.paginate_queryset(verdict_rows(self.filter_queryset(self.get_queryset())))
         assert page is not None  # the verdict list is always paginated
         return self.get_paginated_response(self.get_serializer(with_citations(page), many=True).data)
