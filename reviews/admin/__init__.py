@@ -12,6 +12,9 @@ Changelists cost a fixed number of queries whatever the number of rows shown: ev
 comes from `list_select_related` or from annotations made in `get_queryset` (pinned in
 tests/reviews/admin/test_changelists.py with 100+ rows per list). Article bodies are deferred wherever
 articles are joined, because a list never shows them and they can be megabytes.
+
+HTML lives in templates under reviews/templates/admin/reviews/: pages, panels and read-only fields that
+are more than one link are rendered with `base.fragment`; only single links are built in Python.
 """
 
 from reviews.admin import articles, claims, events, ratings, scorecards, tasks, verdicts

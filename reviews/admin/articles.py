@@ -11,7 +11,7 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from reviews.admin.base import (
     BIG_ARTICLE_FIELDS,
@@ -20,6 +20,7 @@ from reviews.admin.base import (
     ReadOnlyAdmin,
     admin_link,
     desk_user,
+    fragment,
     subquery_count,
 )
 from reviews.admin.claims import annotate_claims, claim_review_state
@@ -221,28 +222,16 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
             .order_by("start")
             .values_list("pk", "start", "end")
         )
-        pieces: list[SafeString] = []
+        pieces: list[dict[str, Any]] = []
         cursor = 0
         for pk, start, end in claims:
             if start < cursor or end > len(body):
                 continue  # overlapping or out-of-range span: leave it unmarked rather than garble the text
-            pieces.append(format_html("{}", body[cursor:start]))
-            pieces.append(
-                format_html(
-                    '<a href="{}" style="color:inherit;text-decoration:none">'
-                    '<mark title="claim {}">{}</mark></a>',
-                    reverse("admin:reviews_claim_change", args=[pk]),
-                    pk,
-                    body[start:end],
-                )
-            )
+            pieces.append({"text": body[cursor:start]})
+            pieces.append({"text": body[start:end], "claim_id": pk})
             cursor = end
-        pieces.append(format_html("{}", body[cursor:]))
-        return format_html(
-            '<div style="white-space:pre-wrap;max-width:60rem;max-height:32rem;overflow:auto;'
-            'line-height:1.5">{}</div>',
-            mark_safe("".join(pieces)),  # noqa: S308 - every piece was escaped by format_html above
-        )
+        pieces.append({"text": body[cursor:]})
+        return fragment("admin/reviews/article/cleaned_text.html", {"pieces": pieces})
 
     def has_reextract_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(INGEST_PERM)

@@ -8,10 +8,10 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, QUEUE_PERM, ReadOnlyAdmin, desk_user, shorten
+from reviews.admin.base import BIG_ARTICLE_FIELDS, QUEUE_PERM, ReadOnlyAdmin, desk_user, fragment, shorten
 from reviews.ids import record_id
 from reviews.models import Article, Claim, ClaimStatus, ReviewTask, TaskStatus, Verdict
 from reviews.selectors import claim_context
@@ -153,46 +153,19 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
 
     @admin.display(description="in context")
     def in_context(self, claim: Claim) -> SafeString:
-        parts = claim_context(claim=claim)
-        return format_html(
-            '<div style="max-width:60rem;line-height:1.5">'
-            '…{}<mark style="font-weight:600">{}</mark>{}…</div>',
-            parts["before"],
-            parts["text"],
-            parts["after"],
-        )
+        return fragment("admin/reviews/claim_in_context.html", {"parts": claim_context(claim=claim)})
 
     @admin.display(description="tasks and verdicts")
     def review_work(self, claim: Claim) -> SafeString:
-        tasks = format_html_join(
-            "",
-            '<li><a href="{}">Task {}</a>: {}</li>',
-            (
-                (reverse("admin:reviews_reviewtask_change", args=[t.pk]), t.pk, t.get_status_display())
-                for t in claim.tasks.order_by("-created_at")
-            ),
+        return fragment(
+            "admin/reviews/claim/review_work.html",
+            {
+                "claim": claim,
+                "tasks": claim.tasks.order_by("-created_at"),
+                "verdicts": claim.verdicts.order_by("-created_at"),
+                "may_write": claim.status == ClaimStatus.CLAIM,
+            },
         )
-        verdicts = format_html_join(
-            "",
-            '<li><a href="{}">Verdict {} (v{})</a>: {}</li>',
-            (
-                (
-                    reverse("admin:reviews_verdict_change", args=[v.pk]),
-                    v.pk,
-                    v.version,
-                    v.get_status_display(),
-                )
-                for v in claim.verdicts.order_by("-created_at")
-            ),
-        )
-        write = ""
-        if claim.status == ClaimStatus.CLAIM:
-            write = format_html(
-                '<p><a class="button" href="{}?claim={}">Write a verdict yourself</a></p>',
-                reverse("admin:reviews_verdict_add"),
-                claim.pk,
-            )
-        return format_html("<ul>{}{}</ul>{}", tasks, verdicts, write)
 
     def has_promote_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(QUEUE_PERM)

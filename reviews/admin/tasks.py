@@ -9,12 +9,18 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, QUEUE_PERM, ReadOnlyAdmin, admin_link, desk_user, shorten
+from reviews.admin.base import (
+    BIG_ARTICLE_FIELDS,
+    QUEUE_PERM,
+    ReadOnlyAdmin,
+    admin_link,
+    desk_user,
+    fragment,
+    shorten,
+)
 from reviews.admin.forms import AssignForm
 from reviews.models import ReviewTask, TaskStatus
 from reviews.services import queue
@@ -111,10 +117,9 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
 
     @admin.display(description="claim (article)", ordering="claim__text")
     def claim_text(self, task: ReviewTask) -> SafeString:
-        return format_html(
-            '{}<br><span style="color:var(--body-quiet-color)">{}</span>',
-            shorten(task.claim.text, 100),
-            shorten(str(task.claim.article), 60),
+        return fragment(
+            "admin/reviews/claim_cell.html",
+            {"text": shorten(task.claim.text, 100), "article": shorten(str(task.claim.article), 60)},
         )
 
     @admin.display(description="lease", ordering="lease_expires_at")
@@ -129,21 +134,14 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
         return admin_link("admin:reviews_claim_change", task.claim_id, task.claim.text)
 
     @admin.display(description="skipped by")
-    def skips(self, task: ReviewTask) -> SafeString | str:
-        rows = task.skips.select_related("reviewer").order_by("created_at")
-        return format_html_join("", "<p>{}: {}</p>", ((s.reviewer, s.reason) for s in rows)) or "-"
+    def skips(self, task: ReviewTask) -> SafeString:
+        skips = task.skips.select_related("reviewer").order_by("created_at")
+        return fragment("admin/reviews/reviewtask/skips.html", {"skips": skips})
 
     @admin.display(description="verdicts")
     def verdicts(self, task: ReviewTask) -> SafeString:
-        rows = task.verdicts.order_by("-created_at")
-        return format_html_join(
-            "",
-            '<p><a href="{}">Verdict {}</a>: {}</p>',
-            (
-                (reverse("admin:reviews_verdict_change", args=[v.pk]), v.pk, v.get_status_display())
-                for v in rows
-            ),
-        ) or SafeString("-")
+        verdicts = task.verdicts.order_by("-created_at")
+        return fragment("admin/reviews/reviewtask/verdicts.html", {"verdicts": verdicts})
 
     def has_manage_queue_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(QUEUE_PERM)

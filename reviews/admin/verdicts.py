@@ -8,14 +8,13 @@ from django.contrib import admin
 from django.db.models import OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, EDITOR_PERM, admin_link, shorten, subquery_count
+from reviews.admin.base import BIG_ARTICLE_FIELDS, EDITOR_PERM, admin_link, fragment, shorten, subquery_count
 from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, VerdictAdminForm
 from reviews.admin.verdict_transitions import VerdictTransitionsMixin
 from reviews.exceptions import ApplicationError, ValidationFailed
-from reviews.models import Citation, ReviewEvent, Verdict, VerdictStatus
+from reviews.models import PUBLISHED_LINEAGE, Citation, ReviewEvent, Verdict, VerdictStatus
 from reviews.selectors import claim_context
 from reviews.services.verdicts import verdict_create_by_editor, verdict_edit
 
@@ -100,10 +99,9 @@ class VerdictAdmin(VerdictTransitionsMixin):
 
     @admin.display(description="claim (article)", ordering="claim__text")
     def claim_text(self, verdict: Verdict) -> SafeString:
-        return format_html(
-            '{}<br><span style="color:var(--body-quiet-color)">{}</span>',
-            shorten(verdict.claim.text, 90),
-            shorten(str(verdict.claim.article), 60),
+        return fragment(
+            "admin/reviews/claim_cell.html",
+            {"text": shorten(verdict.claim.text, 90), "article": shorten(str(verdict.claim.article), 60)},
         )
 
     def view_on_site(self, verdict: Verdict) -> str | None:
@@ -198,14 +196,9 @@ class VerdictAdmin(VerdictTransitionsMixin):
 
     @admin.display(description="in its article")
     def claim_in_context(self, verdict: Verdict) -> SafeString:
-        parts = claim_context(claim=verdict.claim)
-        return format_html(
-            '<div style="max-width:60rem;line-height:1.5">'
-            '{} · …{}<mark style="font-weight:600">{}</mark>{}…</div>',
-            admin_link("admin:reviews_article_change", verdict.claim.article_id, verdict.claim.article),
-            parts["before"],
-            parts["text"],
-            parts["after"],
+        return fragment(
+            "admin/reviews/claim_in_context.html",
+            {"parts": claim_context(claim=verdict.claim), "article": verdict.claim.article},
         )
 
     @admin.display(description="review task")
@@ -214,43 +207,15 @@ class VerdictAdmin(VerdictTransitionsMixin):
             return "-"
         return admin_link("admin:reviews_reviewtask_change", verdict.task_id, f"Task {verdict.task_id}")
 
-    @admin.display(description="versions of this claim's verdict")
-    def version_history(self, verdict: Verdict) -> SafeString:
-        rows = (
+    def _history(self, verdict: Verdict) -> dict[str, Any]:
+        """The version history and audit trail of the verdict's claim, shown under the citations."""
+        versions = (
             Verdict.objects.filter(claim_id=verdict.claim_id)
             .exclude(status=VerdictStatus.ABANDONED)
             .select_related("rating", "editor")
             .order_by("-version", "-created_at")
         )
-        body = format_html_join(
-            "",
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    mark_safe(' style="font-weight:600"') if v.pk == verdict.pk else "",
-                    admin_link("admin:reviews_verdict_change", v.pk, f"Version {v.version}")
-                    if v.status
-                    in (VerdictStatus.PUBLISHED, VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED)
-                    else admin_link("admin:reviews_verdict_change", v.pk, f"Verdict {v.pk}"),
-                    v.get_status_display(),
-                    v.rating.name if v.rating else "-",
-                    shorten(v.summary, 80),
-                    v.published_at.strftime("%Y-%m-%d %H:%M") if v.published_at else "-",
-                    v.editor or "-",
-                    v.correction_note or v.retraction_note or v.editor_note or "",
-                )
-                for v in rows
-            ),
-        )
-        return format_html(
-            '<table class="desk-versions"><thead><tr><th>Version</th><th>Status</th><th>Rating</th>'
-            "<th>Summary</th><th>Published</th><th>Editor</th><th>Note</th></tr></thead><tbody>{}</tbody></table>",
-            body,
-        )
-
-    @admin.display(description="audit rows")
-    def audit_trail(self, verdict: Verdict) -> SafeString:
-        rows = (
+        events = (
             ReviewEvent.objects.filter(
                 Q(verdict__claim_id=verdict.claim_id)
                 | Q(claim_id=verdict.claim_id)
@@ -259,29 +224,19 @@ class VerdictAdmin(VerdictTransitionsMixin):
             .select_related("actor")
             .order_by("-created_at", "-id")[:50]
         )
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    e.get_action_display(),
-                    e.actor or "system",
-                    f"Verdict {e.verdict_id}" if e.verdict_id else "",
-                    e.note,
-                )
-                for e in rows
-            ),
-        )
-        log_url = reverse("admin:reviews_reviewevent_changelist")
-        return format_html(
-            '<table class="desk-audit"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Verdict</th>'
-            '<th>Note</th></tr></thead><tbody>{}</tbody></table><p><a href="{}?claim={}">'
-            "Open in the audit log</a></p>",
-            body,
-            log_url,
-            verdict.claim_id,
-        )
+        return {
+            "claim_id": verdict.claim_id,
+            "versions": [
+                {
+                    "verdict": v,
+                    "current": v.pk == verdict.pk,
+                    # Versions readers saw are named by their number; drafts and reviews by their id.
+                    "label": f"Version {v.version}" if v.status in PUBLISHED_LINEAGE else f"Verdict {v.pk}",
+                }
+                for v in versions
+            ],
+            "events": events,
+        }
 
     def change_view(
         self,
@@ -295,10 +250,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
         if verdict is not None:
             context["desk_buttons"] = self._buttons(request, verdict)
             # Shown under the citations (after the form's inlines), not inside the form.
-            context["desk_panels"] = [
-                {"title": "Version history", "html": self.version_history(verdict)},
-                {"title": "Audit trail", "html": self.audit_trail(verdict)},
-            ]
+            context["desk_history"] = self._history(verdict)
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def _buttons(self, request: HttpRequest, verdict: Verdict) -> list[dict[str, str]]:

@@ -53,3 +53,22 @@ def test_claim_filters_and_context(editor: User, reviewer: User, desk: Client) -
     page = desk.get(reverse("admin:reviews_claim_change", args=[claim.pk])).content.decode()
     assert '<mark style="font-weight:600">The GDP grew 3% in 2019.</mark>' in page
     assert "Published: Mostly false" in page_text(desk.get(url, {"published": "yes"}))
+
+
+def test_the_claim_page_lists_its_tasks_and_verdicts(reviewer: User, desk: Client) -> None:
+    verdict = submitted_verdict(reviewer)
+    task = ReviewTask.objects.get(verdicts=verdict)
+    html = desk.get(reverse("admin:reviews_claim_change", args=[verdict.claim_id])).content.decode()
+    task_url = reverse("admin:reviews_reviewtask_change", args=[task.pk])
+    verdict_url = reverse("admin:reviews_verdict_change", args=[verdict.pk])
+    assert (
+        f'<ul><li><a href="{task_url}">Task {task.pk}</a>: {task.get_status_display()}</li>'
+        f'<li><a href="{verdict_url}">Verdict {verdict.pk} (v{verdict.version})</a>: '
+        "Submitted for editor review</li></ul>"
+    ) in html
+    write = f'<a class="button" href="{reverse("admin:reviews_verdict_add")}?claim={verdict.claim_id}">'
+    assert write in html
+    # A plain sentence is not reviewed: no verdict to write from its page.
+    sentence = ClaimFactory.create(status=ClaimStatus.SENTENCE)
+    sentence_page = desk.get(reverse("admin:reviews_claim_change", args=[sentence.pk])).content.decode()
+    assert "Write a verdict yourself" not in sentence_page

@@ -15,7 +15,7 @@ from reviews.models import ReviewTask, TaskStatus
 from reviews.services import queue
 from reviews.services.verdicts import verdict_publish
 from tests.factories import ReviewTaskFactory
-from tests.reviews.admin.desk import messages_of, submitted_verdict
+from tests.reviews.admin.desk import SUBMITTED, make_reviewer, messages_of, submitted_verdict
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,27 @@ def test_task_filters(reviewer: User, desk: Client) -> None:
     assert [t.pk for t in desk.get(url, {"priority": "raised"}).context["cl"].result_list] == [expired.pk]
     assert desk.get(url, {"priority": "low"}).context["cl"].result_count == 1
     assert desk.get(url, {"status__exact": "leased"}).context["cl"].result_count == 1
+
+
+def test_the_task_page_lists_who_skipped_it_and_its_verdicts(reviewer: User, desk: Client) -> None:
+    task = ReviewTaskFactory.create()
+    other = make_reviewer("rev2")
+    skipped = queue.task_claim_next(reviewer=other)
+    assert skipped is not None
+    queue.task_skip(
+        task_id=task.pk, reviewer=other, lease_token=skipped.task.lease_token, reason="Outside my <beat>"
+    )
+    outcome = queue.task_claim_next(reviewer=reviewer)
+    assert outcome is not None
+    verdict = queue.task_submit(
+        task_id=task.pk, reviewer=reviewer, lease_token=outcome.task.lease_token, data=SUBMITTED
+    )
+    html = desk.get(reverse("admin:reviews_reviewtask_change", args=[task.pk])).content.decode()
+    assert "<p>rev2: Outside my &lt;beat&gt;</p>" in html
+    verdict_url = reverse("admin:reviews_verdict_change", args=[verdict.pk])
+    assert f'<p><a href="{verdict_url}">Verdict {verdict.pk}</a>: Submitted for editor review</p>' in html
+    listing = desk.get(reverse("admin:reviews_reviewtask_changelist")).content.decode()
+    claim_cell = (
+        f'{task.claim.text}<br><span style="color:var(--body-quiet-color)">{task.claim.article}</span>'
+    )
+    assert claim_cell in listing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -217,3 +219,20 @@ def test_the_add_page_still_shows_a_preset_claim(desk: Client) -> None:
     claim = ClaimFactory.create(text="The GDP grew 3% in 2019.")
     page = page_text(desk.get("/admin/reviews/verdict/add/", {"claim": claim.pk}))
     assert "The GDP grew 3% in 2019." in page
+
+
+def test_the_verdict_page_shows_the_claims_versions_and_audit_trail(
+    editor: User, reviewer: User, desk: Client
+) -> None:
+    verdict = verdict_publish(verdict_id=submitted_verdict(reviewer).pk, editor=editor)
+    url = reverse("admin:reviews_verdict_change", args=[verdict.pk])
+    html = desk.get(url).content.decode()
+    versions = re.sub(r"\s+", " ", html[html.index('<table class="desk-versions">') :])
+    assert (
+        f'<tr style="font-weight:600"> <td><a href="{url}">'
+        "Version 1</a></td> <td>Published</td> <td>Mostly false</td> "
+        "<td>The figure is from 2012, not 2016.</td>"
+    ) in versions
+    audit = page_text(desk.get(url))
+    audit = audit[audit.index("Audit trail") :]
+    assert re.search(r"Verdict published ed Verdict \d+ .*Verdict submitted rev .*Task leased rev", audit)
