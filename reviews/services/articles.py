@@ -477,12 +477,12 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     (primary-key order, the order the verdict and claim services use), then the article.
     """
     # Imported here: this function was added at the end of the module by the editors' desk (issue 5).
-    from reviews.exceptions import InvalidTransition, NotAllowed, NotFound
+    from reviews.exceptions import InvalidTransition, NotFound
     from reviews.models import ReviewEvent
+    from reviews.roles import require_editor
     from reviews.services.scorecards import scorecard_request
 
-    if not isinstance(actor, User) or not actor.is_active or not actor.has_perm("reviews.ingest_article"):
-        raise NotAllowed("Only editors can re-extract articles.")
+    require_editor(actor, "re-extract articles")
 
     def refuse_if_reviewed(article: Article) -> None:
         # A stuck pending article (its message lost) is re-extracted here and now; a fresh one is left to

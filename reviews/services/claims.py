@@ -26,18 +26,18 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.roles import require_editor
 from reviews.services.articles import task_article_date, task_base_priority
 from reviews.services.events import Actor, event_record
-from reviews.services.locks import claim_lock, require_perm
+from reviews.services.locks import claim_lock
 from reviews.services.scorecards import scorecard_request
+from reviews.workflow import Role, check
 
-# The same permission the queue controls need: promoting and demoting adds or cancels review tasks.
-CLAIM_PERM = "reviews.manage_queue"
 REASON_MAX = 2000
 
 
 def _require_editor(actor: Actor, verb: str) -> User:
-    return require_perm(actor, CLAIM_PERM, verb)
+    return require_editor(actor, verb)
 
 
 _lock_claim = claim_lock
@@ -99,11 +99,8 @@ def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
         if claim.status != ClaimStatus.CLAIM:
             raise InvalidTransition(f"Sentence {claim.pk} is not a claim; there is nothing to demote.")
         task = _open_task(claim)
-        if task is not None and task.status != TaskStatus.AVAILABLE:
-            raise InvalidTransition(
-                f"Claim {claim.pk} cannot be demoted: its review task {task.pk} is "
-                f"{task.get_status_display().lower()}. Only claims nobody has worked on can be demoted."
-            )
+        if task is not None:
+            check("task.cancel_with_claim", task, role=Role.EDITOR, claim=claim.pk)
         verdict = (
             Verdict.objects.filter(claim=claim)
             .exclude(status=VerdictStatus.ABANDONED)

@@ -1,4 +1,4 @@
-"""Row locks and permission checks shared by the services.
+"""Row locks shared by the services.
 
 Lock order everywhere: claim, then its review task, then the verdict, then the article (last, inside
 `scorecard_request`). Taking rows in one order is what keeps concurrent editors from deadlocking.
@@ -14,18 +14,8 @@ claim lock and update, and lets the key check through. No service changes a clai
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser, User
-
-from reviews.exceptions import NotAllowed, NotFound
+from reviews.exceptions import NotFound
 from reviews.models import Claim
-
-
-def require_perm(actor: User | AnonymousUser | None, perm: str, verb: str) -> User:
-    """The acting user, if active and holding `perm`; else `NotAllowed("Only editors can <verb>.")`.
-    Interfaces check permissions too; this is defence in depth for every caller."""
-    if not isinstance(actor, User) or not actor.is_active or not actor.has_perm(perm):
-        raise NotAllowed(f"Only editors can {verb}.")
-    return actor
 
 
 def claim_lock(claim_id: int) -> Claim:

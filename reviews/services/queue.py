@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
+from reviews.exceptions import NotFound, ValidationFailed
 from reviews.models import (
     Article,
     ClaimStatus,
@@ -36,6 +36,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.roles import is_reviewer
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
 from reviews.services.scorecards import scorecard_mark_changed, scorecard_shows_task_move
@@ -48,6 +49,7 @@ from reviews.services.verdicts import (
     verdict_save_for_task,
     verdict_validate,
 )
+from reviews.workflow import Role, check, refuse, require_editor
 
 SKIP_REASON_MAX = 500
 
@@ -83,24 +85,18 @@ def _lock_task(task_id: int) -> ReviewTask:
 
 
 def _check_lease(
-    task: ReviewTask, *, reviewer: User, lease_token: uuid.UUID | str | None, now: dt.datetime
+    action: str, task: ReviewTask, *, reviewer: User, lease_token: uuid.UUID | str | None, now: dt.datetime
 ) -> None:
-    if task.status != TaskStatus.LEASED or task.lease_holder_id != reviewer.pk:
-        raise LeaseNotHeld(
-            f"You do not hold task {task.pk}: it was released, expired or taken by someone else. "
-            "Nothing was changed; take the next task to continue."
-        )
+    """The workflow's refusal (LeaseNotHeld, 409) unless `reviewer` holds the task's lease, with
+    `lease_token`, unexpired: checked in that order."""
+    check(action, task, role=Role.REVIEWER)
+    if task.lease_holder_id != reviewer.pk:
+        raise refuse(action, "not_held", obj=task)
     if lease_token is None or str(task.lease_token) != str(lease_token):
-        raise LeaseNotHeld(
-            f"The lease token does not match your current lease on task {task.pk} "
-            "(it was taken again since). Nothing was changed."
-        )
+        raise refuse(action, "token_mismatch", obj=task)
     assert task.lease_expires_at is not None
     if task.lease_expires_at <= now:
-        raise LeaseNotHeld(
-            f"Your lease on task {task.pk} expired at {task.lease_expires_at:%H:%M:%S} UTC. "
-            "Nothing was changed; take the next task to continue."
-        )
+        raise refuse(action, "lease_expired", obj=task, expired_at=task.lease_expires_at)
 
 
 def _record_move(
@@ -138,10 +134,12 @@ def _record_move(
         scorecard_mark_changed(article=task.claim.article_id)
 
 
-def _lock_held(task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
+def _lock_held(
+    action: str, task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None
+) -> ReviewTask:
     """Lock the task and check that `reviewer` holds its lease with `lease_token` (else LeaseNotHeld)."""
     task = _lock_task(task_id)
-    _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=timezone.now())
+    _check_lease(action, task, reviewer=reviewer, lease_token=lease_token, now=timezone.now())
     return task
 
 
@@ -161,10 +159,13 @@ def _save_verdict(
     task = _locked_tasks().annotate(open_verdict_id=_open_verdict_id()).filter(pk=task_id).first()
     if task is None:
         raise NotFound(f"Task {task_id} does not exist.")
-    _check_lease(task, reviewer=reviewer, lease_token=lease_token, now=timezone.now())
+    action = "submit" if submit else "save_draft"
+    _check_lease(f"task.{action}", task, reviewer=reviewer, lease_token=lease_token, now=timezone.now())
     label = verdict_validate(data, complete=submit)
     open_id = task.open_verdict_id
     open_verdict = Verdict.objects.get(pk=open_id) if open_id is not None else None
+    if open_verdict is not None and open_verdict.reviewer_id == reviewer.pk:
+        check(f"verdict.{action}", open_verdict, role=Role.REVIEWER)
     verdict = verdict_save_for_task(
         task=task, reviewer=reviewer, data=data, submit=submit, label=label, open_verdict=open_verdict
     )
@@ -403,7 +404,7 @@ def task_heartbeat(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str
     """Extend the reviewer's lease by the full lease length from now."""
     now = timezone.now()
     with transaction.atomic():
-        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
+        task = _lock_held("task.heartbeat", task_id, reviewer=reviewer, lease_token=lease_token)
         task.lease_expires_at = now + _lease_length()
         task.save(update_fields=["lease_expires_at", "updated_at"])
     return task
@@ -412,7 +413,7 @@ def task_heartbeat(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str
 def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str | None) -> ReviewTask:
     """Give the task back to the queue; the reviewer's unsent draft is closed (abandoned)."""
     with transaction.atomic():
-        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
+        task = _lock_held("task.release", task_id, reviewer=reviewer, lease_token=lease_token)
         verdict_abandon_drafts(task=task, reviewer=reviewer)
         task.status = _after_lease_ends(task)
         _clear_lease(task)
@@ -439,11 +440,9 @@ def task_skip(
         message = f"At most {SKIP_REASON_MAX} characters (got {len(reason)})."
         raise ValidationFailed(f"reason: {message}", field_errors={"reason": [message]})
     with transaction.atomic():
-        task = _lock_held(task_id, reviewer=reviewer, lease_token=lease_token)
+        task = _lock_held("task.skip", task_id, reviewer=reviewer, lease_token=lease_token)
         if _was_returned(task):
-            raise InvalidTransition(
-                f"Task {task.pk} was returned to you by an editor; release it instead of skipping it."
-            )
+            raise refuse("task.skip", "returned", obj=task)
         TaskSkip.objects.create(task=task, reviewer=reviewer, reason=reason)
         verdict_abandon_drafts(task=task, reviewer=reviewer)
         task.status = TaskStatus.AVAILABLE
@@ -504,15 +503,6 @@ def task_submit(
 # Editors
 # --------------------------------------------------------------------------------------------------
 
-_EDITABLE = [TaskStatus.AVAILABLE, TaskStatus.LEASED, TaskStatus.RETURNED]
-
-
-def _editor_transition(task: ReviewTask, *, allowed: list[TaskStatus], verb: str) -> None:
-    if task.status not in allowed:
-        raise InvalidTransition(
-            f"Task {task.pk} is {task.get_status_display().lower()}; it cannot be {verb}."
-        )
-
 
 def _drop_lease(task: ReviewTask) -> int | None:
     holder = task.lease_holder_id
@@ -533,14 +523,15 @@ def _end_reviewer_work(task: ReviewTask) -> dict[str, Any] | None:
 
 def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
     """Reserve the task for `reviewer` (assign or reassign). A lease someone else holds is ended."""
-    if not reviewer.has_perm("reviews.work_queue"):
+    editor = require_editor("task.assign", editor)
+    if not is_reviewer(reviewer):
         raise ValidationFailed(
             f"{reviewer.get_username()} is not a reviewer.",
             field_errors={"reviewer": ["Not in the Reviewers group."]},
         )
     with transaction.atomic():
         task = _lock_task(task_id)
-        _editor_transition(task, allowed=[TaskStatus.AVAILABLE, TaskStatus.LEASED], verb="assigned")
+        check("task.assign", task, role=Role.EDITOR)
         from_status = task.status
         previous = task.assignee_id
         if task.status == TaskStatus.LEASED and task.lease_holder_id != reviewer.pk:
@@ -561,9 +552,10 @@ def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
 
 def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
     """End the current lease; the task goes back to the queue (or to the reviewer it was returned to)."""
+    editor = require_editor("task.release_by_editor", editor)
     with transaction.atomic():
         task = _lock_task(task_id)
-        _editor_transition(task, allowed=[TaskStatus.LEASED], verb="released")
+        check("task.release_by_editor", task, role=Role.EDITOR)
         holder = _drop_lease(task)
         task.status = _after_lease_ends(task)
         _record_move(
@@ -584,25 +576,25 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
     verdict from outside this task in progress or published (an editor's own): a second review would
     give the claim two. Locks the claim, then the task, as the other claim-level actions do, so it waits
     for a promotion, demotion or editor's verdict on the same claim instead of racing it."""
+    editor = require_editor("task.requeue", editor)
     claim_id = ReviewTask.objects.filter(pk=task_id).values_list("claim_id", flat=True).first()
     if claim_id is None:
         raise NotFound(f"Task {task_id} does not exist.")
     with transaction.atomic():
         claim = claim_lock(claim_id)
         task = _lock_task(task_id)
-        _editor_transition(
-            task, allowed=[TaskStatus.CANCELLED, TaskStatus.LEASED, TaskStatus.RETURNED], verb="requeued"
-        )
+        check("task.requeue", task, role=Role.EDITOR)
         if claim.status != ClaimStatus.CLAIM:
-            raise InvalidTransition(
-                f"Task {task.pk} cannot be requeued: its claim {claim.pk} was demoted to a scored "
-                "sentence. Promote the sentence to queue it again."
-            )
+            raise refuse("task.requeue", "claim_demoted", obj=task, claim=claim.pk)
         other = verdict_live_on_claim(claim_id=claim.pk, except_task_id=task.pk)
         if other is not None:
-            raise InvalidTransition(
-                f"Task {task.pk} cannot be requeued: claim {claim.pk} already has verdict {other.pk} "
-                f"({other.get_status_display().lower()}); a second review would give it two."
+            raise refuse(
+                "task.requeue",
+                "claim_has_verdict",
+                obj=task,
+                claim=claim.pk,
+                verdict=other.pk,
+                verdict_state=other.get_status_display().lower(),
             )
         from_status = task.status
         closed = _end_reviewer_work(task)
@@ -620,16 +612,15 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
                     data=closed,
                 )
         except IntegrityError:
-            raise InvalidTransition(
-                f"Task {task.pk} cannot be requeued: its claim already has another open task."
-            ) from None
+            raise refuse("task.requeue", "claim_has_open_task", obj=task) from None
     return task
 
 
 def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
+    editor = require_editor("task.cancel", editor)
     with transaction.atomic():
         task = _lock_task(task_id)
-        _editor_transition(task, allowed=_EDITABLE, verb="cancelled")
+        check("task.cancel", task, role=Role.EDITOR)
         from_status = task.status
         closed = _end_reviewer_work(task)
         task.status = TaskStatus.CANCELLED
@@ -651,9 +642,10 @@ def task_raise_priority(*, task_id: int, editor: User, by: int = 1000) -> Review
         raise ValidationFailed(
             "by: Raise the priority by a positive amount.", field_errors={"by": ["Must be positive."]}
         )
+    editor = require_editor("task.raise_priority", editor)
     with transaction.atomic():
         task = _lock_task(task_id)
-        _editor_transition(task, allowed=_EDITABLE, verb="reprioritised")
+        check("task.raise_priority", task, role=Role.EDITOR)
         before = task.priority
         task.priority = before + by
         task.save(update_fields=["priority", "updated_at"])

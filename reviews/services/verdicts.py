@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from reviews.exceptions import InvalidTransition, NotFound, ValidationFailed
+from reviews.exceptions import NotFound, ValidationFailed
 from reviews.links import web_link
 from reviews.models import (
     PUBLISHED_LINEAGE,
@@ -34,9 +34,18 @@ from reviews.models import (
 from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
-from reviews.services.locks import claim_lock, require_perm
+from reviews.services.locks import claim_lock
 from reviews.services.messages import PUBLISHED_CACHE_BUILD, task_named
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
+from reviews.workflow import (
+    VERDICT_IN_PROGRESS,
+    VERDICT_PHRASES,
+    Role,
+    check,
+    refuse,
+    require_editor,
+    states_allowing,
+)
 
 # Length limits, in characters. The model fields carry the same numbers.
 SUMMARY_MAX = 2000
@@ -48,7 +57,7 @@ CITATION_PUBLISHER_MAX = 300
 CITATION_EXCERPT_MAX = 5000
 CITATIONS_MAX = 50
 
-OPEN_STATUSES = [VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED]
+OPEN_STATUSES = list(VERDICT_IN_PROGRESS)
 
 
 class Lookup(Enum):
@@ -233,9 +242,9 @@ def verdict_save_for_task(
 
 def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:
     """Close the reviewer's draft on a task they gave up (release, skip). A returned verdict stays theirs."""
-    return Verdict.objects.filter(task=task, reviewer=reviewer, status=VerdictStatus.DRAFT).update(
-        status=VerdictStatus.ABANDONED, updated_at=timezone.now()
-    )
+    return Verdict.objects.filter(
+        task=task, reviewer=reviewer, status__in=states_allowing("verdict.abandon_draft")
+    ).update(status=VerdictStatus.ABANDONED, updated_at=timezone.now())
 
 
 def verdict_live_on_claim(*, claim_id: int, except_task_id: int | None = None) -> Verdict | None:
@@ -253,7 +262,7 @@ def verdict_abandon_open(*, task: ReviewTask) -> list[int]:
     open verdict would keep editors from writing the claim's verdict themselves. Returns their ids, for
     the task's event. The caller holds the task's lock."""
     open_ids = list(
-        Verdict.objects.filter(task=task, status__in=[VerdictStatus.DRAFT, VerdictStatus.RETURNED])
+        Verdict.objects.filter(task=task, status__in=states_allowing("verdict.abandon_open"))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -277,30 +286,14 @@ def verdict_abandon_open(*, task: ReviewTask) -> list[int]:
 #   numbers a claim's published versions, so "version = highest published version + 1" cannot race.
 # - A refused call changes nothing: state is checked first (InvalidTransition, HTTP 409), then input
 #   (ValidationFailed, 400), then everything is written with its ReviewEvent in one transaction.
-# - Interfaces check `reviews.publish_verdict`; the services check it again (NotAllowed, 403).
+# - Who may take which action from which state, and the refusal's words, are reviews.workflow's table;
+#   interfaces check that the user is an editor (reviews.roles), and the services check again (403).
 
-EDITOR_PERM = "reviews.publish_verdict"
 Editor = User | AnonymousUser
-
-# How each state reads in a refusal: "Verdict 7 is <phrase>; it cannot be <verb>."
-_STATE_PHRASES: dict[str, str] = {
-    VerdictStatus.DRAFT: "a draft its reviewer has not submitted",
-    VerdictStatus.SUBMITTED: "submitted for review",
-    VerdictStatus.RETURNED: "returned to its reviewer",
-    VerdictStatus.PUBLISHED: "published",
-    VerdictStatus.SUPERSEDED: "superseded by a correction",
-    VerdictStatus.RETRACTED: "retracted",
-    VerdictStatus.ABANDONED: "an abandoned draft",
-}
-FROZEN_HINT = "A published verdict is frozen: correct or retract it instead."
 
 RETURN_NOTE_MISSING = "Say what the reviewer should change."
 CORRECTION_NOTE_MISSING = "Say what the correction changes; readers see this note."
 RETRACTION_NOTE_MISSING = "Say why the verdict is retracted; readers who follow a link to it see this note."
-
-
-def _require_editor(editor: Editor, verb: str) -> User:
-    return require_perm(editor, EDITOR_PERM, verb)
 
 
 _lock_claim = claim_lock
@@ -327,18 +320,15 @@ def _latest_version(verdict: Verdict) -> Verdict | None:
     )
 
 
-def _refusal(verdict: Verdict, verb: str, hint: str = "") -> InvalidTransition:
-    message = f"Verdict {verdict.pk} is {_STATE_PHRASES[verdict.status]}; it cannot be {verb}."
-    if not hint and verdict.status == VerdictStatus.SUPERSEDED:
-        latest = _latest_version(verdict)
-        if latest is not None:
-            hint = f"Act on the latest version (verdict {latest.pk}) instead."
-    return InvalidTransition(f"{message} {hint}".strip(), status=verdict.status)
+def _check(action: str, verdict: Verdict) -> None:
+    """The workflow's refusal of `action` on `verdict` (409), if any; a superseded version's names the
+    latest one."""
 
+    def latest() -> int | None:
+        found = _latest_version(verdict)
+        return found.pk if found is not None else None
 
-def _require_state(verdict: Verdict, allowed: Sequence[str], verb: str, hints: dict[str, str]) -> None:
-    if verdict.status not in allowed:
-        raise _refusal(verdict, verb, hints.get(verdict.status, ""))
+    check(action, verdict, role=Role.EDITOR, latest=latest)
 
 
 def _note(note: str, *, missing: str, name: str = "note") -> str:
@@ -434,25 +424,18 @@ def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
 
     Locks claim, task, verdict, then the article (scorecard). Not idempotent: publishing twice is a 409.
     """
-    user = _require_editor(editor, "publish verdicts")
+    user = require_editor("verdict.publish", editor)
     with transaction.atomic():
         verdict, task = _lock_verdict(verdict_id)
-        _require_state(
-            verdict,
-            [VerdictStatus.SUBMITTED],
-            "published",
-            {
-                VerdictStatus.PUBLISHED: "It is already published.",
-                VerdictStatus.RETURNED: "Its reviewer must resubmit it first.",
-                VerdictStatus.DRAFT: "Its reviewer must submit it first.",
-            },
-        )
+        _check("verdict.publish", verdict)
         current = Verdict.objects.published().filter(claim_id=verdict.claim_id).exclude(pk=verdict.pk).first()
         if current is not None:
-            raise InvalidTransition(
-                f"Claim {verdict.claim_id} already has a published verdict (verdict {current.pk}); "
-                "correct that one instead.",
-                status=verdict.status,
+            raise refuse(
+                "verdict.publish",
+                "claim_has_published",
+                obj=verdict,
+                claim=verdict.claim_id,
+                current=current.pk,
             )
         label = verdict_validate(verdict_input_of(verdict), complete=True)
         now = timezone.now()
@@ -486,21 +469,11 @@ def verdict_return(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
 
     Locks claim, task, verdict. The scorecard is untouched (the claim stays "in review").
     """
-    user = _require_editor(editor, "return verdicts")
+    user = require_editor("verdict.return", editor)
     with transaction.atomic():
         verdict, task = _lock_verdict(verdict_id)
-        _require_state(
-            verdict,
-            [VerdictStatus.SUBMITTED],
-            "returned",
-            {VerdictStatus.PUBLISHED: FROZEN_HINT, VerdictStatus.RETURNED: "It was already returned."},
-        )
-        if verdict.reviewer_id is None or task is None:
-            raise InvalidTransition(
-                f"Verdict {verdict.pk} was written by an editor, not a reviewer; there is nobody to return "
-                "it to. Edit it instead.",
-                status=verdict.status,
-            )
+        _check("verdict.return", verdict)  # a verdict an editor wrote has nobody to return it to
+        assert task is not None  # the workflow refuses a verdict without a task
         text = _note(note, missing=RETURN_NOTE_MISSING)
         verdict.status = VerdictStatus.RETURNED
         verdict.editor_note = text
@@ -533,18 +506,10 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
 
     Locks claim, task, verdict, then the article (scorecard).
     """
-    user = _require_editor(editor, "correct verdicts")
+    user = require_editor("verdict.correct", editor)
     with transaction.atomic():
         old, task = _lock_verdict(verdict_id)
-        _require_state(
-            old,
-            [VerdictStatus.PUBLISHED],
-            "corrected",
-            {
-                VerdictStatus.SUBMITTED: "Edit it or publish it; only published verdicts are corrected.",
-                VerdictStatus.RETURNED: "Edit it instead; only published verdicts are corrected.",
-            },
-        )
+        _check("verdict.correct", old)
         text = _note(note, missing=CORRECTION_NOTE_MISSING)
         label = verdict_validate(data, complete=True)
         now = timezone.now()
@@ -597,15 +562,10 @@ def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
 
     Locks claim, task, verdict, then the article (scorecard).
     """
-    user = _require_editor(editor, "retract verdicts")
+    user = require_editor("verdict.retract", editor)
     with transaction.atomic():
         verdict, task = _lock_verdict(verdict_id)
-        _require_state(
-            verdict,
-            [VerdictStatus.PUBLISHED],
-            "retracted",
-            {VerdictStatus.SUBMITTED: "Only published verdicts are retracted; return it instead."},
-        )
+        _check("verdict.retract", verdict)
         text = _note(note, missing=RETRACTION_NOTE_MISSING)
         verdict.status = VerdictStatus.RETRACTED
         verdict.retracted_at = timezone.now()
@@ -636,15 +596,10 @@ def verdict_edit(*, verdict_id: int, editor: Editor, data: VerdictInput | Verdic
 
     Locks claim, task, verdict. The scorecard is untouched (only published verdicts count).
     """
-    user = _require_editor(editor, "edit verdicts")
+    user = require_editor("verdict.edit", editor)
     with transaction.atomic():
         verdict, task = _lock_verdict(verdict_id)
-        _require_state(
-            verdict,
-            [VerdictStatus.SUBMITTED, VerdictStatus.RETURNED],
-            "edited",
-            {VerdictStatus.PUBLISHED: FROZEN_HINT},
-        )
+        _check("verdict.edit", verdict)
         before = verdict_input_of(verdict)
         if isinstance(data, VerdictPatch):
             data = data.apply(before)
@@ -682,13 +637,11 @@ def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInpu
     Refused while the claim is only a sentence, has a published verdict or one in progress, or its task
     is leased to a reviewer. Locks claim, task, then the article (scorecard, when a task left the queue).
     """
-    user = _require_editor(editor, "write verdicts")
+    user = require_editor("verdict.write", editor)
     with transaction.atomic():
         claim = _lock_claim(claim_id)
         if claim.status != ClaimStatus.CLAIM:
-            raise InvalidTransition(
-                f"Claim {claim.pk} is a scored sentence, not a check-worthy claim; promote it first."
-            )
+            raise refuse("verdict.write", "claim_is_sentence", claim=claim.pk)
         task = (
             ReviewTask.objects.select_for_update(of=("self",))
             .filter(claim=claim)
@@ -698,21 +651,18 @@ def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInpu
         )
         existing = verdict_live_on_claim(claim_id=claim.pk)
         if existing is not None and existing.status == VerdictStatus.PUBLISHED:
-            raise InvalidTransition(
-                f"Claim {claim.pk} already has a published verdict (verdict {existing.pk}); "
-                "correct that one instead."
-            )
+            raise refuse("verdict.write", "claim_has_published", claim=claim.pk, verdict=existing.pk)
         if existing is not None:
-            raise InvalidTransition(
-                f"Claim {claim.pk} already has a verdict in progress (verdict {existing.pk}, "
-                f"{_STATE_PHRASES[existing.status]}); edit that one instead."
+            raise refuse(
+                "verdict.write",
+                "claim_has_open",
+                claim=claim.pk,
+                verdict=existing.pk,
+                phrase=VERDICT_PHRASES[existing.status],
             )
         if task is not None and task.status == TaskStatus.LEASED:
             holder = task.lease_holder.get_username() if task.lease_holder else "a reviewer"
-            raise InvalidTransition(
-                f"Task {task.pk} on claim {claim.pk} is leased to {holder}; release it before writing "
-                "the verdict yourself."
-            )
+            raise refuse("verdict.write", "task_leased", task=task.pk, claim=claim.pk, holder=holder)
         label = verdict_validate(data, complete=True)
         took_task = task is not None and task.status != TaskStatus.DONE
         if task is not None and took_task:

@@ -318,7 +318,7 @@ def test_returned_task_comes_back_to_its_reviewer_first() -> None:
 def test_editor_assign_reserves_the_task_for_one_reviewer() -> None:
     task = make_task(100)
     make_task(900)
-    editor = UserFactory.create(username="ed")
+    editor = make_editor()
     alice, bob = make_reviewer("alice"), make_reviewer("bob")
     holder = next_task(bob)
     assert holder.pk != task.pk
@@ -330,7 +330,7 @@ def test_editor_assign_reserves_the_task_for_one_reviewer() -> None:
 
 def test_editor_assign_takes_the_task_from_its_holder() -> None:
     task = make_task()
-    editor = UserFactory.create(username="ed")
+    editor = make_editor()
     alice, bob = make_reviewer("alice"), make_reviewer("bob")
     leased = next_task(alice)
     queue.task_assign(task_id=task.pk, editor=editor, reviewer=bob)
@@ -343,7 +343,7 @@ def test_editor_assign_takes_the_task_from_its_holder() -> None:
 
 def test_editor_release_requeue_cancel_and_raise_priority() -> None:
     task = make_task(100)
-    editor = UserFactory.create(username="ed")
+    editor = make_editor()
     alice = make_reviewer("alice")
     next_task(alice)
     released = queue.task_release_by_editor(task_id=task.pk, editor=editor)
@@ -370,7 +370,7 @@ def test_editor_release_requeue_cancel_and_raise_priority() -> None:
 
 def test_requeue_refused_when_the_claim_has_another_open_task() -> None:
     task = make_task()
-    editor = UserFactory.create(username="ed")
+    editor = make_editor()
     queue.task_cancel(task_id=task.pk, editor=editor)
     ReviewTaskFactory.create(claim=task.claim)
     with pytest.raises(InvalidTransition) as excinfo:

@@ -1,0 +1,369 @@
+"""The review workflow in one table: every action on a review task or a verdict, who may take it, from
+which states, where it leads, and the reason given when it is refused.
+
+The states themselves are the models' `TaskStatus` and `VerdictStatus` (reviews.models); the groups of
+them the rules speak of (a verdict "in progress", "open" for its reviewer) are named here once.
+
+The services enforce the table: they call `check` (the actor's role, the state, and the conditions the
+object alone decides) before they change anything, and `refuse` for the conditions only the database can
+answer (another published verdict on the claim, say), so a refusal reads the same on every surface. The
+admin's buttons and the reviewer pages ask `actions_for` / `allowed` what to offer; the API's error bodies
+are these refusals as raised (reviews.api.errors). Nothing else restates which state allows what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from reviews import roles
+from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
+from reviews.models import ReviewTask, TaskStatus, Verdict, VerdictStatus
+
+
+class Role(StrEnum):
+    REVIEWER = "reviewer"  # works the queue; acts only on a task whose lease they hold
+    EDITOR = "editor"  # reviews.roles.is_editor
+    SYSTEM = "system"  # the periodic sweeps (expired leases), acting for nobody
+
+
+class Kind(StrEnum):
+    TASK = "task"
+    VERDICT = "verdict"
+
+
+# Verdicts a reviewer or editor is still working on: at most one per task (verdict_one_open_per_task), and
+# while one exists on a claim nobody else writes or reviews the claim's verdict.
+VERDICT_IN_PROGRESS = (VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+# How each verdict state reads in a refusal: "Verdict 7 is <phrase>; it cannot be <verb>."
+VERDICT_PHRASES: Mapping[str, str] = {
+    VerdictStatus.DRAFT: "a draft its reviewer has not submitted",
+    VerdictStatus.SUBMITTED: "submitted for review",
+    VerdictStatus.RETURNED: "returned to its reviewer",
+    VerdictStatus.PUBLISHED: "published",
+    VerdictStatus.SUPERSEDED: "superseded by a correction",
+    VerdictStatus.RETRACTED: "retracted",
+    VerdictStatus.ABANDONED: "an abandoned draft",
+}
+# The hint every verdict refusal on a superseded version gets unless its action says otherwise.
+LATEST_VERSION_HINT = "Act on the latest version (verdict {latest}) instead."
+FROZEN_HINT = "A published verdict is frozen: correct or retract it instead."
+
+# A reviewer's calls on a task they hold; the lease is checked in this order (holder, token, expiry).
+_NOT_HELD = (
+    "You do not hold task {pk}: it was released, expired or taken by someone else. "
+    "Nothing was changed; take the next task to continue."
+)
+LEASE_CONDITIONS: Mapping[str, str] = {
+    "not_held": _NOT_HELD,
+    "token_mismatch": (
+        "The lease token does not match your current lease on task {pk} (it was taken again since). "
+        "Nothing was changed."
+    ),
+    "lease_expired": (
+        "Your lease on task {pk} expired at {expired_at:%H:%M:%S} UTC. "
+        "Nothing was changed; take the next task to continue."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A further reason to refuse an action the state allows. `refuses`, when given, decides it from the
+    object alone (so `check` and `actions_for` apply it); otherwise the service asks the database and
+    raises `refuse(action, name, ...)`. `message` is formatted with the object's `pk` and the service's
+    keyword arguments."""
+
+    message: str
+    refuses: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # "verdict.publish"
+    kind: Kind
+    roles: frozenset[Role]
+    from_states: frozenset[str]
+    to_state: str | None  # None: the state stays, or the service picks among `to_states`
+    verb: str  # "Verdict 7 is published; it cannot be <verb>."
+    label: str  # what a button offering it says
+    # "Only editors can <editor_phrase>." when someone else tries (editors' actions only).
+    editor_phrase: str = ""
+    # Where the service may send it when `to_state` is None and the state changes.
+    to_states: frozenset[str] = frozenset()
+    # A sentence added to the state refusal, per refused state.
+    hints: Mapping[str, str] = field(default_factory=dict)
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    # The whole refusal when the state does not allow it, if not the kind's usual sentence.
+    reason: str = ""
+    refusal: type[ApplicationError] = InvalidTransition
+
+    def state_reason(self) -> str:
+        if self.reason:
+            return self.reason
+        if self.kind is Kind.VERDICT:
+            return "Verdict {pk} is {phrase}; it cannot be " + self.verb + "."
+        return "Task {pk} is {phrase}; it cannot be " + self.verb + "."
+
+
+def _lease_conditions(**more: Condition) -> dict[str, Condition]:
+    return {name: Condition(message) for name, message in LEASE_CONDITIONS.items()} | more
+
+
+def _task(
+    name: str, *, by: Collection[Role], start: Collection[str], to: str | None = None, **fields: Any
+) -> Action:
+    """One row of the table for a review task."""
+    return Action(f"task.{name}", Kind.TASK, frozenset(by), frozenset(start), to, **fields)
+
+
+def _verdict(
+    name: str, *, by: Collection[Role], start: Collection[str], to: str | None = None, **fields: Any
+) -> Action:
+    """One row of the table for a verdict."""
+    return Action(f"verdict.{name}", Kind.VERDICT, frozenset(by), frozenset(start), to, **fields)
+
+
+T, V = TaskStatus, VerdictStatus
+R, E, S = Role.REVIEWER, Role.EDITOR, Role.SYSTEM
+# A reviewer's calls on a task they hold: refused as "not held" (LeaseNotHeld, 409) from any other state.
+_HELD: dict[str, Any] = {"reason": _NOT_HELD, "refusal": LeaseNotHeld}
+_ENDS_LEASE = frozenset({T.AVAILABLE, T.RETURNED})  # returned work goes back to its reviewer
+_MANAGED = {T.AVAILABLE, T.LEASED, T.RETURNED}  # tasks an editor may still cancel or reprioritise
+
+# `by`: the roles that may act; `start`: the states it may start from; `to`: the state it leads to.
+ACTIONS: Mapping[str, Action] = {
+    action.name: action
+    for action in (
+        # --- review tasks: reviewers ------------------------------------------------------------------
+        # Taking work: an available task (in queue order, or assigned to them), one returned to them, or
+        # one whose lease ran out. Never refused: the queue offers only what may be taken.
+        _task("lease", by={R}, start={T.AVAILABLE, T.RETURNED, T.LEASED}, to=T.LEASED, verb="leased",
+              label="Next claim"),
+        _task("heartbeat", by={R}, start={T.LEASED}, verb="extended", label="Extend lease",
+              conditions=_lease_conditions(), **_HELD),
+        _task("save_draft", by={R}, start={T.LEASED}, verb="saved", label="Save draft",
+              conditions=_lease_conditions(), **_HELD),
+        _task("submit", by={R}, start={T.LEASED}, to=T.SUBMITTED, verb="submitted",
+              label="Submit for editor review", conditions=_lease_conditions(), **_HELD),
+        _task("release", by={R}, start={T.LEASED}, to_states=_ENDS_LEASE, verb="released",
+              label="Release task", conditions=_lease_conditions(), **_HELD),
+        _task("skip", by={R}, start={T.LEASED}, to=T.AVAILABLE, verb="skipped", label="Skip task",
+              conditions=_lease_conditions(returned=Condition(
+                  "Task {pk} was returned to you by an editor; release it instead of skipping it."
+              )), **_HELD),
+        # --- review tasks: the sweeper ------------------------------------------------------------------
+        _task("expire", by={S}, start={T.LEASED}, to_states=_ENDS_LEASE, verb="expired",
+              label="Expire lease"),
+        # --- review tasks: editors ----------------------------------------------------------------------
+        _task("assign", by={E}, start={T.AVAILABLE, T.LEASED}, to=T.AVAILABLE, verb="assigned",
+              label="Assign to a reviewer…", editor_phrase="assign tasks"),
+        _task("release_by_editor", by={E}, start={T.LEASED}, to_states=_ENDS_LEASE, verb="released",
+              label="Release the lease (back to the queue)", editor_phrase="release tasks"),
+        _task("requeue", by={E}, start={T.CANCELLED, T.LEASED, T.RETURNED}, to=T.AVAILABLE,
+              verb="requeued", label="Requeue (unassigned, back to the shared queue)",
+              editor_phrase="requeue tasks", conditions={
+                  "claim_demoted": Condition(
+                      "Task {pk} cannot be requeued: its claim {claim} was demoted to a scored sentence. "
+                      "Promote the sentence to queue it again."
+                  ),
+                  "claim_has_verdict": Condition(
+                      "Task {pk} cannot be requeued: claim {claim} already has verdict {verdict} "
+                      "({verdict_state}); a second review would give it two."
+                  ),
+                  "claim_has_open_task": Condition(
+                      "Task {pk} cannot be requeued: its claim already has another open task."
+                  ),
+              }),
+        _task("cancel", by={E}, start=_MANAGED, to=T.CANCELLED, verb="cancelled", label="Cancel",
+              editor_phrase="cancel tasks"),
+        _task("raise_priority", by={E}, start=_MANAGED, verb="reprioritised",
+              label="Raise priority (+1000: ahead of every unraised task)",
+              editor_phrase="reprioritise tasks"),
+        # Demoting a claim cancels its task, only while nobody has worked on it (reviews.services.claims).
+        _task("cancel_with_claim", by={E}, start={T.AVAILABLE}, to=T.CANCELLED, verb="cancelled",
+              label="Demote to sentence", editor_phrase="demote claims",
+              reason="Claim {claim} cannot be demoted: its review task {pk} is {phrase}. "
+              "Only claims nobody has worked on can be demoted."),
+        # --- verdicts: reviewers (through their task's lease) ----------------------------------------
+        # A reviewer's first save creates the draft; a returned verdict stays returned until resubmitted.
+        _verdict("save_draft", by={R}, start={V.DRAFT, V.RETURNED}, verb="saved", label="Save draft",
+                 to_states=frozenset({V.DRAFT, V.RETURNED})),
+        _verdict("submit", by={R}, start={V.DRAFT, V.RETURNED}, to=V.SUBMITTED, verb="submitted",
+                 label="Submit for editor review"),
+        # A reviewer gave up the task (release, skip) or lost its lease to another: their draft closes; a
+        # verdict an editor returned to them stays theirs.
+        _verdict("abandon_draft", by={R, S}, start={V.DRAFT}, to=V.ABANDONED, verb="abandoned",
+                 label="Discard draft"),
+        # An editor ended the reviewers' part in the task (cancel, requeue): nobody could resubmit these.
+        _verdict("abandon_open", by={E}, start={V.DRAFT, V.RETURNED}, to=V.ABANDONED, verb="abandoned",
+                 label="Abandon", editor_phrase="end a reviewer's work"),
+        # --- verdicts: editors ------------------------------------------------------------------------
+        _verdict("publish", by={E}, start={V.SUBMITTED}, to=V.PUBLISHED, verb="published", label="Publish",
+                 editor_phrase="publish verdicts", hints={
+                     V.PUBLISHED: "It is already published.",
+                     V.RETURNED: "Its reviewer must resubmit it first.",
+                     V.DRAFT: "Its reviewer must submit it first.",
+                 }, conditions={
+                     "claim_has_published": Condition(
+                         "Claim {claim} already has a published verdict (verdict {current}); "
+                         "correct that one instead."
+                     )
+                 }),
+        _verdict("return", by={E}, start={V.SUBMITTED}, to=V.RETURNED, verb="returned",
+                 label="Return to reviewer", editor_phrase="return verdicts",
+                 hints={V.PUBLISHED: FROZEN_HINT, V.RETURNED: "It was already returned."},
+                 conditions={
+                     "written_by_editor": Condition(
+                         "Verdict {pk} was written by an editor, not a reviewer; there is nobody to "
+                         "return it to. Edit it instead.",
+                         refuses=lambda verdict: verdict.reviewer_id is None or verdict.task_id is None,
+                     )
+                 }),
+        # The published version becomes superseded; the correction is a new published version.
+        _verdict("correct", by={E}, start={V.PUBLISHED}, to=V.SUPERSEDED, verb="corrected",
+                 label="Correct", editor_phrase="correct verdicts", hints={
+                     V.SUBMITTED: "Edit it or publish it; only published verdicts are corrected.",
+                     V.RETURNED: "Edit it instead; only published verdicts are corrected.",
+                 }),
+        _verdict("retract", by={E}, start={V.PUBLISHED}, to=V.RETRACTED, verb="retracted",
+                 label="Retract", editor_phrase="retract verdicts",
+                 hints={V.SUBMITTED: "Only published verdicts are retracted; return it instead."}),
+        _verdict("edit", by={E}, start={V.SUBMITTED, V.RETURNED}, verb="edited", label="Save",
+                 editor_phrase="edit verdicts", hints={V.PUBLISHED: FROZEN_HINT}),
+        # An editor writes a claim's verdict: a new one, stored as submitted, taking over the claim's task.
+        # It acts on a claim, not on a verdict, so it has no start state; its refusals are conditions.
+        _verdict("write", by={E}, start=set(), to=V.SUBMITTED, verb="written", label="Write the verdict",
+                 editor_phrase="write verdicts", conditions={
+                     "claim_is_sentence": Condition(
+                         "Claim {claim} is a scored sentence, not a check-worthy claim; promote it first."
+                     ),
+                     "claim_has_published": Condition(
+                         "Claim {claim} already has a published verdict (verdict {verdict}); "
+                         "correct that one instead."
+                     ),
+                     "claim_has_open": Condition(
+                         "Claim {claim} already has a verdict in progress (verdict {verdict}, {phrase}); "
+                         "edit that one instead."
+                     ),
+                     "task_leased": Condition(
+                         "Task {task} on claim {claim} is leased to {holder}; release it before writing "
+                         "the verdict yourself."
+                     ),
+                 }),
+    )
+}  # fmt: skip
+
+
+def action(name: str) -> Action:
+    return ACTIONS[name]
+
+
+def require_editor(name: str, user: Any) -> User:
+    """The acting user if an editor (reviews.roles.is_editor); else the action's refusal for everybody
+    else, `NotAllowed("Only editors can <editor_phrase>.")` (403)."""
+    act = ACTIONS[name]
+    assert act.editor_phrase, f"{name} is not an editor's action"
+    return roles.require_editor(user, act.editor_phrase)
+
+
+def _phrase(kind: Kind, obj: Any) -> str:
+    if kind is Kind.VERDICT:
+        return VERDICT_PHRASES[obj.status]
+    return str(TaskStatus(obj.status).label).lower()
+
+
+def _role_refusal(act: Action, role: Role) -> ApplicationError | None:
+    if role in act.roles:
+        return None
+    if act.editor_phrase:
+        return NotAllowed(f"Only editors can {act.editor_phrase}.")
+    return NotAllowed(f"You cannot take the action “{act.label}”.")
+
+
+def refusal(
+    name: str,
+    obj: ReviewTask | Verdict,
+    *,
+    role: Role,
+    latest: Callable[[], int | None] | None = None,
+    **context: Any,
+) -> ApplicationError | None:
+    """Why `role` may not take action `name` on `obj` now (role, state, then the conditions decided by
+    the object alone), or None. `latest` gives the id of a superseded verdict's latest version, asked
+    only to word that refusal; `context` fills the reason's other blanks."""
+    act = ACTIONS[name]
+    if (problem := _role_refusal(act, role)) is not None:
+        return problem
+    if obj.status not in act.from_states:
+        message = act.state_reason().format(pk=obj.pk, phrase=_phrase(act.kind, obj), **context)
+        hint = act.hints.get(obj.status, "")
+        if not hint and act.kind is Kind.VERDICT and obj.status == VerdictStatus.SUPERSEDED and latest:
+            latest_id = latest()
+            hint = LATEST_VERSION_HINT.format(latest=latest_id) if latest_id is not None else ""
+        message = f"{message} {hint}".strip()
+        if act.kind is Kind.VERDICT:
+            return act.refusal(message, status=obj.status)
+        return act.refusal(message)
+    for condition_name, condition in act.conditions.items():
+        if condition.refuses is not None and condition.refuses(obj):
+            return refuse(name, condition_name, obj=obj, **context)
+    return None
+
+
+def check(
+    name: str,
+    obj: ReviewTask | Verdict,
+    *,
+    role: Role,
+    latest: Callable[[], int | None] | None = None,
+    **context: Any,
+) -> None:
+    """Raise the refusal `refusal` finds, if any (InvalidTransition 409, LeaseNotHeld 409, NotAllowed 403)."""
+    problem = refusal(name, obj, role=role, latest=latest, **context)
+    if problem is not None:
+        raise problem
+
+
+def allowed(name: str, obj: ReviewTask | Verdict, *, role: Role) -> bool:
+    """Whether `check` would let `role` take action `name` on `obj`, as far as the object alone says
+    (conditions only the database can decide are left to the service)."""
+    act = ACTIONS[name]
+    return (
+        role in act.roles
+        and obj.status in act.from_states
+        and not any(c.refuses is not None and c.refuses(obj) for c in act.conditions.values())
+    )
+
+
+def refuse(
+    name: str, condition: str, *, obj: ReviewTask | Verdict | None = None, **context: Any
+) -> ApplicationError:
+    """The refusal for one of action `name`'s conditions, for the service to raise: its message with
+    `obj.pk` and `context` filled in. Verdict refusals carry the verdict's state (the API shows it)."""
+    act = ACTIONS[name]
+    values = dict(context)
+    if obj is not None:
+        values.setdefault("pk", obj.pk)
+    message = act.conditions[condition].message.format(**values)
+    if act.kind is Kind.VERDICT and isinstance(obj, Verdict):
+        return act.refusal(message, status=obj.status)
+    return act.refusal(message)
+
+
+def actions_for(obj: ReviewTask | Verdict, *, role: Role) -> list[Action]:
+    """The actions of `obj`'s kind that `role` may take on it now, in the table's order: what buttons
+    to offer. Conditions only the database can decide are left to the service."""
+    kind = Kind.VERDICT if isinstance(obj, Verdict) else Kind.TASK
+    return [act for act in ACTIONS.values() if act.kind is kind and allowed(act.name, obj, role=role)]
+
+
+def states_allowing(name: str) -> list[str]:
+    """The states action `name` may start from, in the models' order (for queries and filters)."""
+    act = ACTIONS[name]
+    choices = VerdictStatus if act.kind is Kind.VERDICT else TaskStatus
+    return [state.value for state in choices if state in act.from_states]

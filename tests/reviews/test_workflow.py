@@ -1,0 +1,332 @@
+"""The workflow table (reviews.workflow) and the services that enforce it.
+
+The table is checked for completeness, then every row is run against its service from every state: the
+service refuses exactly the states the table refuses, with the table's words, and lets the others
+through (a refusal for another reason, such as a missing note, is not a state refusal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group, User
+from django.utils import timezone
+
+from reviews import workflow
+from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
+from reviews.models import Citation, ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.roles import is_editor, is_reviewer, reviewers
+from reviews.services import queue, verdicts
+from reviews.services.verdicts import CitationInput, VerdictInput
+from reviews.workflow import ACTIONS, Kind, Role
+from tests.factories import ReviewTaskFactory, UserFactory, rating
+
+GOOD = VerdictInput(
+    rating="mostly-false",
+    summary="The figure is from 2012, not 2016.",
+    citations=(CitationInput(url="https://example.org/report", title="Report"),),
+)
+
+
+# --- the table --------------------------------------------------------------------------------------
+
+
+def _blanks(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_every_action_is_complete(name: str) -> None:
+    act = ACTIONS[name]
+    states = {s.value for s in (VerdictStatus if act.kind is Kind.VERDICT else TaskStatus)}
+    assert act.name.startswith(f"{act.kind.value}.")
+    assert act.roles, "somebody must be able to take it"
+    assert act.verb
+    assert act.label
+    assert act.from_states <= states
+    assert act.to_state is None or act.to_state in states
+    assert act.to_states <= states
+    assert set(act.hints) <= states - act.from_states, "hints are for refused states only"
+    # Every action has a refusal for each state it does not start from, and a sentence for each condition.
+    assert act.state_reason().strip()
+    assert _blanks(act.state_reason()) <= {"pk", "phrase", "claim"}
+    for condition in act.conditions.values():
+        assert condition.message.strip()
+    if Role.EDITOR in act.roles:
+        assert act.editor_phrase, "an editor's action says who may take it when refused"
+
+
+def test_every_verdict_state_reads_in_a_refusal() -> None:
+    assert set(workflow.VERDICT_PHRASES) == {s.value for s in VerdictStatus}
+
+
+def test_states_allowing_follows_the_models_order() -> None:
+    assert workflow.states_allowing("task.cancel") == ["available", "leased", "returned"]
+    assert workflow.states_allowing("verdict.edit") == ["submitted", "returned"]
+
+
+# --- objects in every state -------------------------------------------------------------------------
+
+
+def _user(name: str, group: str | None = None, **fields: Any) -> User:
+    user = UserFactory.create(username=name, **fields)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def task_in(status: str, *, holder: User) -> ReviewTask:
+    """A task in `status`, its lease (when leased) held by `holder`, unexpired."""
+    fields: dict[str, Any] = {"status": status}
+    if status == TaskStatus.LEASED:
+        fields |= {
+            "lease_holder": holder,
+            "lease_token": uuid.uuid4(),
+            "lease_expires_at": timezone.now() + dt.timedelta(minutes=10),
+        }
+    if status in (TaskStatus.SUBMITTED, TaskStatus.RETURNED, TaskStatus.DONE):
+        fields["reviewer"] = holder
+    return ReviewTaskFactory.create(**fields)
+
+
+def verdict_in(status: str, *, reviewer: User) -> Verdict:
+    """A verdict in `status` on a claim of its own, rated and cited as publication needs, with a task."""
+    task_statuses: dict[str, str] = {
+        VerdictStatus.DRAFT: TaskStatus.LEASED,
+        VerdictStatus.SUBMITTED: TaskStatus.SUBMITTED,
+        VerdictStatus.RETURNED: TaskStatus.RETURNED,
+        VerdictStatus.ABANDONED: TaskStatus.AVAILABLE,
+    }
+    task_status = task_statuses.get(status, TaskStatus.DONE)
+    task = task_in(task_status, holder=reviewer)
+    now = timezone.now()
+    fields: dict[str, Any] = {}
+    if status in (VerdictStatus.PUBLISHED, VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED):
+        fields["published_at"] = now
+    if status == VerdictStatus.RETRACTED:
+        fields["retracted_at"] = now
+    verdict = Verdict.objects.create(
+        claim=task.claim,
+        task=task,
+        reviewer=reviewer,
+        rating=rating("mostly-false"),
+        summary="The figure is from 2012.",
+        status=status,
+        **fields,
+    )
+    Citation.objects.create(verdict=verdict, url="https://example.org/report")
+    return verdict
+
+
+# --- every row against its service, from every state -------------------------------------------------
+
+Call = Callable[[Any, User, User], object]
+
+TASK_CALLS: dict[str, Call] = {
+    "task.heartbeat": lambda t, ed, rev: queue.task_heartbeat(
+        task_id=t.pk, reviewer=rev, lease_token=t.lease_token
+    ),
+    "task.save_draft": lambda t, ed, rev: queue.task_save_draft(
+        task_id=t.pk, reviewer=rev, lease_token=t.lease_token, data=GOOD
+    ),
+    "task.submit": lambda t, ed, rev: queue.task_submit(
+        task_id=t.pk, reviewer=rev, lease_token=t.lease_token, data=GOOD
+    ),
+    "task.release": lambda t, ed, rev: queue.task_release(
+        task_id=t.pk, reviewer=rev, lease_token=t.lease_token
+    ),
+    "task.skip": lambda t, ed, rev: queue.task_skip(
+        task_id=t.pk, reviewer=rev, lease_token=t.lease_token, reason="Not my field."
+    ),
+    "task.assign": lambda t, ed, rev: queue.task_assign(task_id=t.pk, editor=ed, reviewer=rev),
+    "task.release_by_editor": lambda t, ed, rev: queue.task_release_by_editor(task_id=t.pk, editor=ed),
+    "task.requeue": lambda t, ed, rev: queue.task_requeue(task_id=t.pk, editor=ed),
+    "task.cancel": lambda t, ed, rev: queue.task_cancel(task_id=t.pk, editor=ed),
+    "task.raise_priority": lambda t, ed, rev: queue.task_raise_priority(task_id=t.pk, editor=ed),
+}
+VERDICT_CALLS: dict[str, Call] = {
+    "verdict.publish": lambda v, ed, rev: verdicts.verdict_publish(verdict_id=v.pk, editor=ed),
+    "verdict.return": lambda v, ed, rev: verdicts.verdict_return(verdict_id=v.pk, editor=ed, note="Redo."),
+    "verdict.correct": lambda v, ed, rev: verdicts.verdict_correct(
+        verdict_id=v.pk, editor=ed, data=GOOD, note="A newer figure."
+    ),
+    "verdict.retract": lambda v, ed, rev: verdicts.verdict_retract(
+        verdict_id=v.pk, editor=ed, note="The source was withdrawn."
+    ),
+    "verdict.edit": lambda v, ed, rev: verdicts.verdict_edit(
+        verdict_id=v.pk,
+        editor=ed,
+        data=VerdictInput(rating="false", summary="Edited.", citations=GOOD.citations),
+    ),
+}
+
+
+def test_every_service_backed_action_is_run_below() -> None:
+    # The rows the services below do not implement one-to-one: taking work (the queue's own query), the
+    # sweep, the claim's demotion, the verdict side of a reviewer's save/submit (run through the task),
+    # the abandoning of drafts (a side effect of other moves) and an editor's new verdict (on a claim).
+    elsewhere = {
+        "task.lease",
+        "task.expire",
+        "task.cancel_with_claim",
+        "verdict.save_draft",
+        "verdict.submit",
+        "verdict.abandon_draft",
+        "verdict.abandon_open",
+        "verdict.write",
+    }
+    assert set(TASK_CALLS) | set(VERDICT_CALLS) | elsewhere == set(ACTIONS)
+
+
+def _run(call: Call, obj: Any, editor: User, reviewer: User) -> ApplicationError | None:
+    try:
+        call(obj, editor, reviewer)
+    except ApplicationError as exc:
+        return exc
+    return None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "state"), [(name, state.value) for name in TASK_CALLS for state in TaskStatus]
+)
+def test_task_services_refuse_exactly_what_the_table_refuses(name: str, state: str) -> None:
+    editor, reviewer = _user("ed", "Editors"), _user("rev", "Reviewers")
+    task = task_in(state, holder=reviewer)
+    act = ACTIONS[name]
+    role = Role.EDITOR if Role.EDITOR in act.roles else Role.REVIEWER
+    expected = workflow.refusal(name, task, role=role)
+    error = _run(TASK_CALLS[name], task, editor, reviewer)
+    if state in act.from_states:
+        assert expected is None
+        assert error is None, error.message if error else ""
+        return
+    assert expected is not None
+    assert error is not None, f"{name} from {state} went through"
+    assert (type(error), error.message) == (type(expected), expected.message)
+    assert error.message.startswith(f"Task {task.pk} is " if role is Role.EDITOR else "You do not hold task")
+    fresh = ReviewTask.objects.get(pk=task.pk)
+    assert (fresh.status, fresh.priority) == (task.status, task.priority), "a refusal changes nothing"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "state"), [(name, state.value) for name in VERDICT_CALLS for state in VerdictStatus]
+)
+def test_verdict_services_refuse_exactly_what_the_table_refuses(name: str, state: str) -> None:
+    editor, reviewer = _user("ed", "Editors"), _user("rev", "Reviewers")
+    verdict = verdict_in(state, reviewer=reviewer)
+    act = ACTIONS[name]
+    expected = workflow.refusal(name, verdict, role=Role.EDITOR, latest=lambda: verdict.pk)
+    error = _run(VERDICT_CALLS[name], verdict, editor, reviewer)
+    if state in act.from_states:
+        assert expected is None
+        assert error is None, error.message if error else ""
+        return
+    assert expected is not None
+    assert isinstance(error, InvalidTransition), f"{name} from {state} went through"
+    assert (error.message, error.extra) == (expected.message, {"status": state})
+    assert error.message.startswith(f"Verdict {verdict.pk} is {workflow.VERDICT_PHRASES[state]}; ")
+    assert Verdict.objects.get(pk=verdict.pk).status == state, "a refusal changes nothing"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", [n for n in [*TASK_CALLS, *VERDICT_CALLS] if Role.EDITOR in ACTIONS[n].roles]
+)
+def test_editors_actions_refuse_everybody_else(name: str) -> None:
+    reviewer = _user("rev", "Reviewers")
+    obj: Any = task_in(TaskStatus.LEASED, holder=reviewer) if name.startswith("task.") else None
+    if obj is None:
+        obj = verdict_in(VerdictStatus.SUBMITTED, reviewer=reviewer)
+    call = (TASK_CALLS | VERDICT_CALLS)[name]
+    staff_only = _user("staff", is_staff=True)
+    for outsider in (reviewer, staff_only):
+        error = _run(call, obj, outsider, reviewer)
+        assert isinstance(error, NotAllowed)
+        assert error.message == f"Only editors can {ACTIONS[name].editor_phrase}."
+
+
+# --- conditions, lease checks and buttons --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reviewer_lease_conditions_are_the_tables_words() -> None:
+    reviewer, other = _user("rev", "Reviewers"), _user("other", "Reviewers")
+    task = task_in(TaskStatus.LEASED, holder=reviewer)
+    with pytest.raises(LeaseNotHeld) as foreign:
+        queue.task_heartbeat(task_id=task.pk, reviewer=other, lease_token=task.lease_token)
+    assert foreign.value.message == workflow.LEASE_CONDITIONS["not_held"].format(pk=task.pk)
+    with pytest.raises(LeaseNotHeld) as wrong_token:
+        queue.task_heartbeat(task_id=task.pk, reviewer=reviewer, lease_token=uuid.uuid4())
+    assert wrong_token.value.message == workflow.LEASE_CONDITIONS["token_mismatch"].format(pk=task.pk)
+    ReviewTask.objects.filter(pk=task.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    task.refresh_from_db()
+    with pytest.raises(LeaseNotHeld) as expired:
+        queue.task_heartbeat(task_id=task.pk, reviewer=reviewer, lease_token=task.lease_token)
+    assert expired.value.message == (
+        f"Your lease on task {task.pk} expired at {task.lease_expires_at:%H:%M:%S} UTC. "
+        "Nothing was changed; take the next task to continue."
+    )
+
+
+@pytest.mark.django_db
+def test_actions_for_offers_the_buttons_the_table_allows() -> None:
+    reviewer = _user("rev", "Reviewers")
+    submitted = verdict_in(VerdictStatus.SUBMITTED, reviewer=reviewer)
+    names = [a.name for a in workflow.actions_for(submitted, role=Role.EDITOR)]
+    assert names == ["verdict.publish", "verdict.return", "verdict.edit"]
+    # Written by an editor: nobody to return it to (a condition the verdict alone decides).
+    Verdict.objects.filter(pk=submitted.pk).update(reviewer=None)
+    submitted.refresh_from_db()
+    names = [a.name for a in workflow.actions_for(submitted, role=Role.EDITOR)]
+    assert names == ["verdict.publish", "verdict.edit"]
+    published = verdict_in(VerdictStatus.PUBLISHED, reviewer=reviewer)
+    assert [a.name for a in workflow.actions_for(published, role=Role.EDITOR)] == [
+        "verdict.correct",
+        "verdict.retract",
+    ]
+    assert workflow.actions_for(published, role=Role.REVIEWER) == []
+    leased = task_in(TaskStatus.LEASED, holder=reviewer)
+    assert [a.name for a in workflow.actions_for(leased, role=Role.EDITOR)] == [
+        "task.assign",
+        "task.release_by_editor",
+        "task.requeue",
+        "task.cancel",
+        "task.raise_priority",
+    ]
+    assert not workflow.allowed("task.cancel", task_in(TaskStatus.DONE, holder=reviewer), role=Role.EDITOR)
+
+
+# --- one definition of "editor" ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_editor_is_whoever_holds_publish_verdict_and_nobody_else() -> None:
+    editor = _user("ed", "Editors")
+    superuser = _user("root", is_superuser=True)
+    assert is_editor(editor)
+    assert is_editor(superuser)
+    not_editors = [
+        _user("rev", "Reviewers"),
+        _user("staff", is_staff=True),
+        _user("gone", "Editors", is_active=False),
+        AnonymousUser(),
+        None,
+    ]
+    assert not any(is_editor(user) for user in not_editors)
+
+
+@pytest.mark.django_db
+def test_reviewers_are_whoever_may_work_the_queue() -> None:
+    alice, bob = _user("alice", "Reviewers"), _user("bob", "Reviewers")
+    _user("gone", "Reviewers", is_active=False)
+    _user("ed", "Editors")
+    assert list(reviewers()) == [alice, bob]
+    assert is_reviewer(alice)
+    assert not is_reviewer(AnonymousUser())
