@@ -1,6 +1,6 @@
 """Reads behind the public API and the public verdict pages.
 
-Who sees what is decided here and nowhere else: holders of `reviews.publish_verdict` (Editors) see all
+Who sees what is decided here and nowhere else: editors (reviews.roles.is_editor) see all
 work in every state; everybody else (API consumers, reviewers, anonymous callers) sees published verdicts
 only, and only the claims and articles those verdicts belong to. Each selector returns a queryset with its
 joins and prefetches in place, so the number of queries a page costs does not grow with its size.
@@ -14,13 +14,13 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch,
 from django.db.models.functions import Coalesce
 
 from reviews.models import Article, Citation, Claim, ClaimStatus, RatingLabel, Verdict, VerdictStatus
-
-EDITOR_PERM = "reviews.publish_verdict"
+from reviews.roles import is_editor
 
 
 def sees_unpublished(user: Any) -> bool:
-    """Whether `user` may read work that is not published (drafts, submissions, superseded versions)."""
-    return bool(user is not None and user.is_authenticated and user.has_perm(EDITOR_PERM))
+    """Whether `user` may read work that is not published (drafts, submissions, superseded versions):
+    editors only (reviews.roles)."""
+    return is_editor(user)
 
 
 def _published_verdicts() -> QuerySet[Verdict]:

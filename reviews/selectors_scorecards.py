@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from reviews.models import Article, Scorecard, Verdict
+from reviews.roles import is_editor
 
 Reader = AbstractBaseUser | AnonymousUser
 
 
 def scorecards_see_all(*, user: Reader) -> bool:
-    """Editors (and staff) see every scorecard; everyone else only those of articles with a published
-    verdict. One rule for the HTML page and the API."""
-    if not isinstance(user, AbstractUser) or not user.is_active:
-        return False
-    return user.is_staff or user.has_perm("reviews.publish_verdict")
+    """Editors (reviews.roles) see every scorecard; everyone else only those of articles with a
+    published verdict. One rule for the HTML page and the API."""
+    return is_editor(user)
 
 
 def _has_published_verdict(article_ref: str) -> Exists:

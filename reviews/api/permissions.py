@@ -1,35 +1,37 @@
-"""API permissions, expressed as the model permissions the Editors and Reviewers groups hold."""
+"""API permissions: the roles of reviews.roles (who is an editor, who a reviewer), nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from reviews.roles import is_editor, is_reviewer
 
-class HasPerm(BasePermission):
-    """Authenticated, with one Django permission (class attribute `perm`)."""
 
-    perm = ""
+class HasRole(BasePermission):
+    """Authenticated, with one role (class attribute `role`, a predicate of reviews.roles)."""
+
+    role: Callable[[Any], bool] = staticmethod(lambda user: False)
     message = "You do not have permission to perform this action."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        user: Any = request.user
-        return bool(user and user.is_authenticated and user.has_perm(self.perm))
+        return self.role(request.user)
 
 
-class CanIngest(HasPerm):
-    perm = "reviews.ingest_article"
+class CanIngest(HasRole):
+    role = staticmethod(is_editor)
     message = "Only editors can submit articles."
 
 
-class CanWorkQueue(HasPerm):
-    perm = "reviews.work_queue"
+class CanWorkQueue(HasRole):
+    role = staticmethod(is_reviewer)
     message = "Only reviewers can take tasks from the queue."
 
 
-class CanPublish(HasPerm):
-    perm = "reviews.publish_verdict"
+class CanPublish(HasRole):
+    role = staticmethod(is_editor)
     message = "Only editors can do this."

@@ -1,7 +1,7 @@
 """`/api/v1/scorecards/`: per-article scorecards as JSON, read-only.
 
 Anonymous callers and API consumers see the scorecards of articles with at least one published verdict;
-editors (`reviews.publish_verdict`) and staff see every scorecard. The rule lives in
+editors (`reviews.roles.is_editor`) see every scorecard. The rule lives in
 `reviews.selectors_scorecards.scorecards_visible`, shared with the HTML page. A scorecard is looked up by
 its article's id, since that is what clients hold.
 """
