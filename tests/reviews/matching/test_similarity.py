@@ -46,11 +46,11 @@ def test_agreeing_facts_raise_and_disagreeing_ones_lower_the_score() -> None:
     same = fact_agreement(
         facts_of("It cost $4.2 billion in 2013."), facts_of("It cost 4.2 billion USD in 2013.")
     )
-    assert same == (2, 0)
+    assert same == (2, 0, 1)
     one_off = facts_of("It cost $4.2 billion in 2012."), facts_of("It cost 4.2 billion USD in 2013.")
-    assert fact_agreement(*one_off) == (1, 1)
+    assert fact_agreement(*one_off) == (1, 1, 1)
     all_off = facts_of("It cost $4.2 billion in 2012."), facts_of("It cost $9 billion in 2013.")
-    assert fact_agreement(*all_off) == (0, 2)
+    assert fact_agreement(*all_off) == (0, 2, 0)
     assert (
         fact_adjustment(*all_off)
         < fact_adjustment(*one_off)
