@@ -181,6 +181,12 @@ class SeedClaim:
     vector: np.ndarray
 
 
+#: The claims of different seed articles that are the same claim (by reading them; rule 1 of
+#: docs/matching.md): the four-way intelligence-sharing deal, and the arms deal (001's "arms supply
+#: agreement" sentence and the "worth 4.2 billion USD" sentence after it, against 004's 2013 sentence).
+SEED_SAME = (("four-way intelligence sharing", "intelligence-sharing deal with Iran"),
+             ("Iraq signed an arms supply agreement", "In 2013, former Prime Minister"),
+             ("The arms deal was worth", "In 2013, former Prime Minister"))  # fmt: skip
 #: The conflicts the seeds really hold (by reading them): the arms deal, signed in 2012 in one report and
 #: in 2013 in another. Any other conflict reported on the seeds is a false one.
 SEED_CONFLICTS = (("Iraq signed an arms supply agreement", "In 2013, former Prime Minister", "year"),
@@ -218,11 +224,13 @@ def seed_report(claims: list[SeedClaim], threshold: float) -> dict[str, Any]:
     false_conflicts: list[str] = []
     true_conflicts: list[str] = []
     for a, b in itertools.combinations(claims, 2):
+        if a.article == b.article:
+            continue  # matching compares a claim with the claims of every OTHER article
         score = similarity(a.vector, a.facts, b.vector, b.facts)
         if score < threshold:
             continue
         found = conflicts_between(a.facts, b.facts)
-        matches.append({"a": a, "b": b, "similarity": score, "conflicts": found})
+        matches.append({"a": a, "b": b, "similarity": score, "conflicts": found, "same": _seed_same(a, b)})
         for conflict in found:
             where = f"{a.article} #{a.index} / {b.article} #{b.index}"
             line = f"{conflict.kind}: {conflict.value} / {conflict.other_value} ({where})"
@@ -235,7 +243,20 @@ def seed_report(claims: list[SeedClaim], threshold: float) -> dict[str, Any]:
                 for x, y, kind in SEED_CONFLICTS
             )
             (true_conflicts if expected else false_conflicts).append(line)
-    return {"claims": len(claims), "matches": matches, "true": true_conflicts, "false": false_conflicts}
+    same_pairs = sum(
+        1 for a, b in itertools.combinations(claims, 2) if a.article != b.article and _seed_same(a, b)
+    )
+    return {
+        "claims": len(claims),
+        "matches": matches,
+        "same_pairs": same_pairs,
+        "true": true_conflicts,
+        "false": false_conflicts,
+    }
+
+
+def _seed_same(a: SeedClaim, b: SeedClaim) -> bool:
+    return any((x in a.text and y in b.text) or (x in b.text and y in a.text) for x, y in SEED_SAME)
 
 
 # ------------------------------------------------------------------------------------------------ report
@@ -282,9 +303,11 @@ def evaluate(embed: Embed, seed_dir: Path | None, path: Path = DATA) -> dict[str
                     "a_text": m["a"].text,
                     "b_text": m["b"].text,
                     "conflicts": [c.kind for c in m["conflicts"]],
+                    "same": m["same"],
                 }
                 for m in seeds["matches"]
             ],
+            "same_pairs": seeds["same_pairs"],
             "true_conflicts": seeds["true"],
             "false_conflicts": seeds["false"],
         }
@@ -342,16 +365,19 @@ def format_report(result: dict[str, Any], command: str) -> str:
     if seeds:
         lines += [
             "",
-            f"Seeds (`seeds/`, five reports on one story): {seeds['claims']} check-worthy claims, "
-            f"{len(seeds['matches'])} matched pairs, conflicts: {len(seeds['true_conflicts'])} true, "
+            f"Seeds (`seeds/`, five reports on one story), claims of different articles compared: "
+            f"{seeds['claims']} check-worthy claims, {len(seeds['matches'])} matched pairs, of which "
+            f"{sum(m['same'] for m in seeds['matches'])} are the same claim (of {seeds['same_pairs']} such "
+            f"pairs, `evaluation.SEED_SAME`); conflicts: {len(seeds['true_conflicts'])} true, "
             f"**{len(seeds['false_conflicts'])} false**.",
             "",
-            "| claims | similarity | conflicts | sentences |",
-            "|---|---|---|---|",
+            "| claims | similarity | same claim | conflicts | sentences |",
+            "|---|---|---|---|---|",
         ]
         for m in seeds["matches"]:
             lines.append(
-                f"| {m['a']} / {m['b']} | {m['similarity']:.3f} | {', '.join(m['conflicts']) or '-'} | "
+                f"| {m['a']} / {m['b']} | {m['similarity']:.3f} | {'yes' if m['same'] else 'no'} | "
+                f"{', '.join(m['conflicts']) or '-'} | "
                 f"{_short(m['a_text'], 70)} / {_short(m['b_text'], 70)} |"
             )
         if seeds["false_conflicts"]:
