@@ -1,7 +1,8 @@
 """Property-based fuzzing of the whole API against its live OpenAPI schema (schemathesis, in-process WSGI).
 
 Every operation of /api/schema/ is called with generated input, valid and invalid (schemathesis's
-positive and negative modes), as an anonymous caller, an API consumer and an editor, on PostgreSQL.
+positive and negative modes), as an anonymous caller, an API consumer, a reviewer and an editor, on
+PostgreSQL.
 Checks: no 5xx; every status code, content type, header and body as the schema describes them.
 Detail operations are also called with the ids of real rows, so their 200 bodies are validated too.
 
@@ -32,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from reviews.models import VerdictStatus
 from reviews.services.scorecards import scorecard_build
-from tests.factories import ArticleFactory, UserFactory
+from tests.factories import ArticleFactory, ReviewTaskFactory, UserFactory
 from tests.reviews.api.public_data import make_verdict
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -44,7 +45,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-ROLES = ["anonymous", "consumer", "editor"]
+ROLES = ["anonymous", "consumer", "reviewer", "editor"]
 
 
 @pytest.fixture(params=ROLES)
@@ -62,7 +63,10 @@ def rows(db: None) -> dict[str, Any]:
     draft = make_verdict(status=VerdictStatus.DRAFT, rating_slug=None, citations=[])
     for article_id in (public.pk, draft.claim.article_id):
         scorecard_build(article_id=article_id)
+    # A queued task, so the reviewers' task actions are also called with an id that exists.
+    task = ReviewTaskFactory.create()
     return {
+        "/api/v1/tasks/": task.pk,
         "/api/v1/verdicts/": published.pk,
         "/api/v1/claims/": published.claim_id,
         "/api/v1/articles/": public.pk,
@@ -73,10 +77,11 @@ def rows(db: None) -> dict[str, Any]:
 
 
 @pytest.fixture
-def auth_headers(role: str, editor) -> dict[str, str]:
+def auth_headers(role: str, editor, reviewer) -> dict[str, str]:
     if role == "anonymous":
         return {}
-    user = editor if role == "editor" else UserFactory.create(username="fuzz-partner")
+    users = {"editor": editor, "reviewer": reviewer}
+    user = users.get(role) or UserFactory.create(username="fuzz-partner")
     return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
 
 
