@@ -55,3 +55,16 @@ class LeaseNotHeld(Conflict):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class ServiceUnavailable(ApplicationError):
+    """A service the request needs (the database, the task broker) cannot be reached now (HTTP 503,
+    with `Retry-After: retry_after`). Work that can wait is recorded and sent later instead; this is
+    for what cannot."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 10) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -6,18 +6,24 @@ Domain errors (`reviews.exceptions`) map to their status codes here and nowhere 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
+from kombu.exceptions import KombuError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from reviews.exceptions import ApplicationError
+from reviews.exceptions import ApplicationError, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -53,11 +59,27 @@ def _summary(errors: dict[str, list[str]]) -> str:
     return text + (f" (and {len(parts) - 3} more)" if len(parts) > 3 else "")
 
 
+def _unavailable(exc: Exception) -> ServiceUnavailable | None:
+    """The 503 for a service that could not be reached, or None. A database or broker connection lost
+    mid-request is no bug of the caller's: an answer they can retry on, not a 500 HTML page."""
+    if isinstance(exc, KombuError):
+        logger.warning("The task broker is unreachable: %s", exc)
+        return ServiceUnavailable("The task queue is unavailable right now; nothing was changed. Try again.")
+    if isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        logger.warning("The database is unreachable or refused the transaction: %s", exc)
+        return ServiceUnavailable("The database is unavailable right now; try again.", retry_after=5)
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _unavailable(exc) or exc
     if isinstance(exc, ApplicationError):
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code, "errors": exc.field_errors}
         body.update(exc.extra)
-        return Response(body, status=exc.status_code)
+        answer = Response(body, status=exc.status_code)
+        if isinstance(exc, ServiceUnavailable):
+            answer["Retry-After"] = str(exc.retry_after)
+        return answer
     if isinstance(exc, RequestDataTooBig):
         # Raised by Django when the view first reads the body (DATA_UPLOAD_MAX_MEMORY_SIZE); left to Django,
         # it was an HTML 400 page.

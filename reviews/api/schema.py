@@ -4,7 +4,8 @@
 that response, with the status codes the operation can actually produce, to each operation that does not
 describe the code itself (an `@extend_schema(responses={409: ...})` on an action wins):
 
-- 401 and 429 everywhere: a bad token is refused on any endpoint, and every endpoint is throttled;
+- 401, 429 and 503 everywhere: a bad token is refused on any endpoint, every endpoint is throttled,
+  and a database or broker that cannot be reached is a 503 with `Retry-After` (reviews.api.errors);
 - 400 where the operation takes query parameters or a body; 404 where it has a path parameter or
   numbered pages; 403 where the permission is not AllowAny, and on every unsafe method (CSRF).
 
@@ -25,12 +26,14 @@ ERROR_DESCRIPTIONS = {
     "403": "Permission denied: your account may not do this.",
     "404": "Not found, or not visible to you (unpublished work is visible to editors only).",
     "429": "Too many requests for this token (or address, without one); retry after `Retry-After` s.",
+    "503": "A service this needs (the database, or the task queue) is unreachable; retry after "
+    "`Retry-After` s.",
 }
 
 
 class ApiSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
-        codes = ["401", "429"]
+        codes = ["401", "429", "503"]
         has_query = bool(self._get_filter_parameters() or self._get_pagination_parameters())
         has_body = self.method in ("POST", "PUT", "PATCH")
         if has_query or has_body:
