@@ -104,3 +104,31 @@ def published_cache_build_task(verdict_ids: list[int]) -> int:
     if not enabled():
         return 0
     return len(fragments_build(verdict_ids))
+
+
+@shared_task(name="reviews.article_match", **{**_RELIABLE, "soft_time_limit": 120, "time_limit": 150})
+def article_match_task(article_id: int) -> str:
+    """Match one article's claims against every other article's (reviews.services.matching). Safe to run
+    twice or late: it recomputes from the database and upserts. A failure other than a transient one is
+    recorded on the article, which the sweep retries later, and then raised so the worker logs it."""
+    from reviews.services.matching import article_matching_failed
+    from reviews.services.matching_run import article_match
+
+    try:
+        outcome = article_match(article_id=article_id)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        article_matching_failed(article_id=article_id, error=exc)
+        raise
+    if outcome is None:
+        return "article gone"
+    return f"{outcome.matches} match(es), {outcome.conflicts} conflict(s)"
+
+
+@shared_task(name="reviews.matching_sweep", **_RELIABLE)
+def matching_sweep_task() -> int:
+    """Periodic repair (beat): send matching again for articles whose run was lost or failed."""
+    from reviews.services.matching import matching_sweep
+
+    return matching_sweep()

@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # A sweep still queued when the next is due is pointless: let it expire instead of piling up.
         "options": {"expires": FACTCHECK_SCORECARD_SWEEP_SECONDS},
     },
+    # Sends claim matching again for articles whose run was lost or failed (reviews/services/matching.py).
+    "matching-sweep": {"task": "reviews.matching_sweep", "schedule": 60.0, "options": {"expires": 60.0}},
 }
 
 # --- factcheck -------------------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+"""Matching claims across articles: link the same claim in two articles, and record where they disagree.
+
+Guarantees:
+- **Never blocks or fails an ingest.** Storing an article's claims only marks the article's matching
+  pending (`matching_request`, inside the ingest's transaction) and sends `reviews.article_match` after
+  commit. The embedding, the search and the links happen in that task (`article_match`). A task lost to a
+  broker outage or a killed worker, or one that failed, is found by the beat sweep (`matching_sweep`)
+  from the article's `matching_status`, which PostgreSQL holds.
+- **Idempotent.** `article_match` recomputes from the database and upserts: running it twice, late or
+  concurrently changes nothing more. Matches and conflicts are written with `INSERT ... ON CONFLICT`
+  on their unique constraints (`claimmatch_one_per_pair`, `claimconflict_unique_per_values`), in a fixed
+  order, so two workers matching two articles that share a claim at the same time leave one link and no
+  duplicate conflict, and never deadlock on each other.
+- **Both sides find each other.** A task stores its article's embeddings and commits before it searches,
+  and every search first catches up on what was committed (`reviews.services.vector_index`): of two
+  articles matched at the same time, the one that searches second sees the other.
+- **Re-ingesting and re-extracting keep the links right.** Re-ingesting the same content is a no-op;
+  re-extraction deletes the old claims (their matches and conflicts cascade) and requests matching of
+  the new ones; an editor demoting or promoting a claim requests it again (the run itself is
+  `reviews.services.matching_run.article_match`). A run also re-scores the
+  article's existing suggested matches from the stored vectors and drops those no longer above the
+  threshold. Editors' decisions (confirmed or rejected matches, resolved conflicts) are kept.
+- Conflicts are computed only for matched pairs (`reviews.matching.conflicts_between`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from reviews.exceptions import InvalidTransition, NotFound
+from reviews.models import Article, ClaimMatch, EventAction, MatchingStatus, MatchStatus
+from reviews.services.events import Actor, event_record
+from reviews.services.locks import require_perm
+from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
+
+logger = logging.getLogger(__name__)
+
+# A pending article whose task has not finished this long after the request is presumed lost.
+LOST_AFTER = dt.timedelta(minutes=10)
+# A failed article is retried after this, times its attempts so far (capped), so a persistent failure
+# costs a few runs an hour, not one a minute.
+RETRY_AFTER = dt.timedelta(minutes=2)
+RETRY_AFTER_MAX = dt.timedelta(hours=1)
+SWEEP_LIMIT = 500
+
+
+def matching_request(*, article: Article) -> None:
+    """Inside the caller's transaction: mark the article's matching pending and send
+    `reviews.article_match` after commit. Never fails the caller for a broker problem: the article stays
+    pending and the sweep sends it again."""
+    now = timezone.now()
+    Article.objects.filter(pk=article.pk).update(
+        matching_status=MatchingStatus.PENDING, matching_changed_at=now, matching_error=""
+    )
+    article.matching_status, article.matching_changed_at, article.matching_error = (
+        MatchingStatus.PENDING,
+        now,
+        "",
+    )
+    article_id = article.pk
+    # robust: whatever sending raises (with eager tasks, the run itself) is logged and never reaches the
+    # caller, whose change is committed; the sweep sends the article again.
+    transaction.on_commit(lambda: matching_enqueue(article_ids=[article_id]), robust=True)
+
+
+def matching_enqueue(*, article_ids: Sequence[int]) -> int:
+    """Send `reviews.article_match` for each article now; returns how many were sent. A broker error is
+    logged, not raised: the articles stay pending and the sweep sends them again."""
+    from reviews.tasks import article_match_task
+
+    sent = 0
+    for article_id in article_ids:
+        try:
+            article_match_task.apply_async(
+                args=(article_id,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0}
+            )
+        except BROKER_ERRORS as exc:
+            logger.warning("Matching of article %s was not queued (%s); the sweep will.", article_id, exc)
+            break
+        sent += 1
+    return sent
+
+
+def article_matching_failed(*, article_id: int, error: BaseException) -> None:
+    """Record that matching the article failed (the sweep retries it later); never raises for a gone
+    article."""
+    Article.objects.filter(pk=article_id).exclude(matching_status=MatchingStatus.DONE).update(
+        matching_status=MatchingStatus.FAILED,
+        matching_changed_at=timezone.now(),
+        matching_error=f"{type(error).__name__}: {error}"[:2000],
+    )
+
+
+def matching_due_ids(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
+    """Extracted articles whose matching was lost (pending for `LOST_AFTER`) or failed long enough ago to
+    retry (`RETRY_AFTER` times the attempts so far, at most `RETRY_AFTER_MAX`), oldest first."""
+    now = now or timezone.now()
+    todo = (
+        Article.objects.ready().exclude(matching_status=MatchingStatus.DONE).order_by("matching_changed_at")
+    )
+    due: list[int] = []
+    for pk, status, changed_at, attempts in todo.values_list(
+        "pk", "matching_status", "matching_changed_at", "matching_attempts"
+    )[: limit * 4]:
+        wait = (
+            LOST_AFTER
+            if status == MatchingStatus.PENDING
+            else min(RETRY_AFTER * max(attempts, 1), RETRY_AFTER_MAX)
+        )
+        if changed_at <= now - wait:
+            due.append(pk)
+        if len(due) >= limit:
+            break
+    return due
+
+
+def matching_sweep(*, limit: int = SWEEP_LIMIT) -> int:
+    """The periodic repair (beat): send matching again for every article whose run was lost or failed.
+    Counts an attempt and restarts the article's clock, so each is sent once per wait."""
+    due = matching_due_ids(limit=limit)
+    if not due:
+        return 0
+    Article.objects.filter(pk__in=due).update(
+        matching_attempts=F("matching_attempts") + 1, matching_changed_at=timezone.now()
+    )
+    sent = matching_enqueue(article_ids=due)
+    logger.info("Matching sweep sent %s of %s article(s) due.", sent, len(due))
+    return sent
+
+
+# --------------------------------------------------------------------------------------------------
+# Editors' decisions on matches
+# --------------------------------------------------------------------------------------------------
+
+# Editors judge matches like verdicts: the permission that lets them publish.
+MATCH_PERM = "reviews.publish_verdict"
+
+
+def _decide(*, match_id: int, editor: Actor, status: MatchStatus, verb: str) -> ClaimMatch:
+    user = require_perm(editor, MATCH_PERM, verb)
+    with transaction.atomic():
+        match = (
+            ClaimMatch.objects.select_for_update(of=("self",))
+            .select_related("claim", "other_claim")
+            .filter(pk=match_id)
+            .first()
+        )
+        if match is None:
+            raise NotFound(f"Match {match_id} does not exist.")
+        if match.status == status:
+            raise InvalidTransition(f"Match {match.pk} is already {match.get_status_display().lower()}.")
+        from_status = match.status
+        match.status, match.decided_by, match.decided_at = status, user, timezone.now()
+        match.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        if status == MatchStatus.REJECTED:
+            # They compared two different claims: no longer conflicts, resolved or not.
+            match.conflicts.all().delete()
+        event_record(
+            action=EventAction.MATCH_CONFIRMED
+            if status == MatchStatus.CONFIRMED
+            else EventAction.MATCH_REJECTED,
+            actor=user,
+            claim=match.claim,
+            from_status=from_status,
+            to_status=status,
+            data={"match": match.pk, "other_claim": match.other_claim_id, "similarity": match.similarity},
+        )
+        for article_id in sorted({match.claim.article_id, match.other_claim.article_id}):
+            scorecard_request(article=article_id)
+    return match
+
+
+def match_confirm(*, match_id: int, editor: Actor) -> ClaimMatch:
+    """An editor confirms that two matched claims are the same claim; re-matching keeps it linked.
+    Locks the match, then the two articles (scorecards) in id order. 409 if already confirmed."""
+    return _decide(match_id=match_id, editor=editor, status=MatchStatus.CONFIRMED, verb="confirm matches")
+
+
+def match_reject(*, match_id: int, editor: Actor) -> ClaimMatch:
+    """An editor rejects a match: the claims are different claims. The pair stays recorded (so matching
+    does not suggest it again) and its conflicts are deleted. Locks as `match_confirm`; 409 if already
+    rejected."""
+    return _decide(match_id=match_id, editor=editor, status=MatchStatus.REJECTED, verb="reject matches")

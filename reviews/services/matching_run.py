@@ -1,0 +1,246 @@
+"""Running the matching of one article (the body of `reviews.article_match`); see
+`reviews.services.matching` for what is guaranteed. Imports the matching library (ONNX model, vector
+index), so only the worker that runs the task loads it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from reviews import matching
+from reviews.extraction.types import SentenceSpan
+from reviews.matching.facts import Facts, previous_in_paragraph
+from reviews.models import (
+    Article,
+    ArticleStatus,
+    Claim,
+    ClaimConflict,
+    ClaimMatch,
+    ClaimStatus,
+    MatchingStatus,
+    MatchStatus,
+)
+from reviews.services.vector_index import claims_index, claims_index_add
+
+# Neighbours asked of the index per claim: the same claim is rarely told in more than a few articles,
+# and every candidate is re-scored from the stored vectors before it is linked.
+CANDIDATES = 10
+VALUE_MAX = ClaimConflict._meta.get_field("value").max_length or 200
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    article: Article
+    embedded: int
+    matches: int
+    conflicts: int
+
+
+def article_match(*, article_id: int) -> MatchOutcome | None:
+    """Match the article's check-worthy claims against every other article's (the task's body).
+
+    Returns None when the article is gone, and leaves an article still waiting for extraction alone
+    (extraction requests matching when it stores the claims). Embeds the claims that have no vector yet
+    (stored in their own short transaction first, see the module docstring), searches the index, and
+    upserts the links and conflicts of this article's claims in one transaction. Marks the article
+    matched unless someone requested matching again meanwhile (then that request's task does it).
+    """
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return None
+    requested_at = article.matching_changed_at
+    if article.status != ArticleStatus.READY:
+        return MatchOutcome(article=article, embedded=0, matches=0, conflicts=0)
+    embedded = _embed_article(article)
+    claims = list(
+        Claim.objects.checkworthy()
+        .filter(article_id=article_id, embedding__isnull=False)
+        .only("pk", "article_id", "embedding", "facts")
+        .order_by("pk")
+    )
+    own = {claim.pk: claim for claim in claims}
+    found = _search(own)
+    with transaction.atomic():
+        pairs = _link(article_id=article_id, own=own, found=found)
+        conflicts = _record_conflicts(pairs)
+        Article.objects.filter(pk=article_id, matching_changed_at=requested_at).update(
+            matching_status=MatchingStatus.DONE, matching_changed_at=timezone.now(), matching_error=""
+        )
+        _request_scorecards(article_id=article_id, pairs=pairs)
+    article.refresh_from_db()
+    return MatchOutcome(article=article, embedded=embedded, matches=len(pairs), conflicts=conflicts)
+
+
+def _embed_article(article: Article) -> int:
+    """Store the facts and embedding of every check-worthy claim of `article` that has none yet (or facts
+    read by an older version of the library). Committed before searching; returns how many."""
+    rows = list(
+        Claim.objects.filter(article=article)
+        .only("pk", "text", "start", "end", "sentence_index", "status", "embedding", "facts")
+        .order_by("sentence_index")
+    )
+    spans = [SentenceSpan(index=c.sentence_index, start=c.start, end=c.end, text=c.text) for c in rows]
+    todo = [
+        (position, claim)
+        for position, claim in enumerate(rows)
+        if claim.status == ClaimStatus.CLAIM
+        and (claim.embedding is None or claim.facts.get("version") != matching.FACTS_VERSION)
+    ]
+    if not todo:
+        return 0
+    vectors = matching.embed([claim.text for _, claim in todo], batch_size=16)
+    now = timezone.now()
+    for (position, claim), vector in zip(todo, vectors, strict=True):
+        claim.facts = dict(
+            matching.facts_of(claim.text, previous_in_paragraph(article.body, spans, position))
+        )
+        claim.embedding = matching.to_bytes(vector)
+        claim.embedded_at = now
+    changed = [claim for _, claim in todo]
+    with transaction.atomic():
+        # A claim deleted meanwhile (re-extraction) is simply not updated.
+        Claim.objects.bulk_update(changed, ["facts", "embedding", "embedded_at"])
+    claims_index_add(vectors={claim.pk: bytes(claim.embedding) for claim in changed if claim.embedding})
+    return len(changed)
+
+
+def _search(own: dict[int, Claim]) -> dict[tuple[int, int], float]:
+    """Every (lower id, higher id) pair of one of `own` with a check-worthy claim of another article whose
+    similarity reaches the threshold, computed from the stored vectors and facts."""
+    if not own:
+        return {}
+    index = claims_index()
+    vectors = {pk: matching.from_bytes(claim.embedding) for pk, claim in own.items() if claim.embedding}
+    candidates: dict[int, set[int]] = {
+        pk: {hit for hit, _ in index.search(vector, k=CANDIDATES, exclude=own)}
+        for pk, vector in vectors.items()
+    }
+    every = set().union(*candidates.values()) if candidates else set()
+    others = {
+        claim.pk: claim
+        for claim in Claim.objects.checkworthy()
+        .filter(pk__in=every, embedding__isnull=False)
+        .exclude(article_id=next(iter(own.values())).article_id)
+        .only("pk", "embedding", "facts")
+    }
+    found: dict[tuple[int, int], float] = {}
+    for pk, hits in candidates.items():
+        for hit in hits:
+            other = others.get(hit)
+            if other is None or other.embedding is None:
+                continue
+            score = _similarity(vectors[pk], own[pk], matching.from_bytes(other.embedding), other)
+            if score >= matching.MATCH_THRESHOLD:
+                found[(min(pk, hit), max(pk, hit))] = score
+    return found
+
+
+def _similarity(vector_a: np.ndarray, a: Claim, vector_b: np.ndarray, b: Claim) -> float:
+    score = float(matching.similarity(vector_a, cast(Facts, a.facts), vector_b, cast(Facts, b.facts)))
+    return min(1.0, max(0.0, score))
+
+
+def _link(*, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int], float]) -> list[ClaimMatch]:
+    """Upsert the links found and re-score the article's existing ones; returns the live matches of the
+    article's claims. Suggested matches no longer above the threshold (or whose claim is no longer
+    check-worthy) go; editors' decisions stay."""
+    existing = list(
+        ClaimMatch.objects.filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
+        .select_related("claim", "other_claim")
+        .only(
+            "pk", "status", "similarity", "claim_id", "other_claim_id",
+            "claim__status", "claim__embedding", "claim__facts",
+            "other_claim__status", "other_claim__embedding", "other_claim__facts",
+        )
+    )  # fmt: skip
+    stale: list[int] = []
+    for match in existing:
+        key = (match.claim_id, match.other_claim_id)
+        if key in found:
+            continue
+        a, b = match.claim, match.other_claim
+        live = a.status == ClaimStatus.CLAIM and b.status == ClaimStatus.CLAIM
+        score = (
+            _similarity(matching.from_bytes(a.embedding), a, matching.from_bytes(b.embedding), b)
+            if live and a.embedding is not None and b.embedding is not None
+            else 0.0
+        )
+        if score >= matching.MATCH_THRESHOLD:
+            found[key] = score
+        elif match.status == MatchStatus.SUGGESTED:
+            stale.append(match.pk)
+        else:
+            found[key] = score
+    if stale:
+        ClaimMatch.objects.filter(pk__in=stale, status=MatchStatus.SUGGESTED).delete()
+    now = timezone.now()
+    # Sorted, so two transactions upserting overlapping pairs take their row locks in the same order.
+    ClaimMatch.objects.bulk_create(
+        [
+            ClaimMatch(claim_id=low, other_claim_id=high, similarity=score, created_at=now, updated_at=now)
+            for (low, high), score in sorted(found.items())
+        ],
+        update_conflicts=True,
+        unique_fields=["claim", "other_claim"],
+        update_fields=["similarity", "updated_at"],
+    )
+    return list(
+        ClaimMatch.objects.live()
+        .filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
+        .select_related("claim", "other_claim")
+        .order_by("claim_id", "other_claim_id")
+    )
+
+
+def _record_conflicts(pairs: Iterable[ClaimMatch]) -> int:
+    """Upsert the conflicts of each live match and drop the open ones no longer found (resolved ones are
+    an editor's work and stay). Returns how many conflicts the matches have now."""
+    rows: list[ClaimConflict] = []
+    for match in pairs:
+        for conflict in matching.conflicts_between(
+            cast(Facts, match.claim.facts), cast(Facts, match.other_claim.facts)
+        ):
+            value, other = conflict.value[:VALUE_MAX], conflict.other_value[:VALUE_MAX]
+            if value == other:
+                continue
+            rows.append(
+                ClaimConflict(
+                    match=match,
+                    kind=conflict.kind,
+                    value=value,
+                    other_value=other,
+                    sentence=conflict.sentence,
+                    other_sentence=conflict.other_sentence,
+                )
+            )
+    keep: dict[int, set[tuple[str, str, str]]] = {match.pk: set() for match in pairs}
+    for row in rows:
+        keep[row.match_id].add((row.kind, row.value, row.other_value))
+    if keep:
+        gone = [
+            pk
+            for pk, match_id, kind, value, other in ClaimConflict.objects.filter(
+                match_id__in=keep, resolved=False
+            ).values_list("pk", "match_id", "kind", "value", "other_value")
+            if (kind, value, other) not in keep[match_id]
+        ]
+        if gone:
+            ClaimConflict.objects.filter(pk__in=gone, resolved=False).delete()
+    rows.sort(key=lambda row: (row.match_id, row.kind, row.value, row.other_value))
+    ClaimConflict.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _request_scorecards(*, article_id: int, pairs: Sequence[ClaimMatch]) -> None:
+    """The scorecards of this article and of every article it is matched with count open conflicts."""
+    from reviews.services.scorecards import scorecard_request
+
+    ids = {article_id} | {m.claim.article_id for m in pairs} | {m.other_claim.article_id for m in pairs}
+    for pk in sorted(ids):
+        scorecard_request(article=pk)

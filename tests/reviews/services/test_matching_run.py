@@ -1,0 +1,266 @@
+"""Matching an article's claims against other articles' (reviews/services/matching_run.py), with the real
+matching library (embedding model, facts, conflicts, vector index) on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import timezone
+
+from reviews import matching
+from reviews.models import (
+    Article,
+    Claim,
+    ClaimConflict,
+    ClaimMatch,
+    ClaimStatus,
+    ConflictKind,
+    MatchingStatus,
+    MatchStatus,
+)
+from reviews.services.matching_run import article_match
+from reviews.services.vector_index import claims_index_reset
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FELL = "The unemployment rate fell to 4.1% in March, the lowest in a decade."
+DROPPED = "Unemployment dropped to 4.1 percent in March, its lowest level in ten years."
+OTHER_FIGURE = "Unemployment fell to 4.6% in March, the lowest level in a decade."
+UNRELATED = "The city council approved a new budget for the parks on Tuesday."
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index() -> Iterator[None]:
+    claims_index_reset()
+    yield
+    claims_index_reset()
+
+
+def make_article(*paragraphs: list[str], checkworthy: bool = True) -> Article:
+    """An extracted article whose sentences are `paragraphs` (blank line between paragraphs), every one a
+    check-worthy claim unless told otherwise."""
+    body, spans = "", []
+    for number, sentences in enumerate(paragraphs):
+        if number:
+            body += "\n\n"
+        for position, sentence in enumerate(sentences):
+            if position:
+                body += " "
+            spans.append((len(body), sentence))
+            body += sentence
+    article = ArticleFactory.create(body=body, raw_text=body)
+    Claim.objects.bulk_create(
+        Claim(
+            article=article,
+            text=text,
+            start=start,
+            end=start + len(text),
+            sentence_index=index,
+            score=0.9,
+            status=ClaimStatus.CLAIM if checkworthy else ClaimStatus.SENTENCE,
+        )
+        for index, (start, text) in enumerate(spans)
+    )
+    return article
+
+
+def claim(article: Article, text: str) -> Claim:
+    return Claim.objects.get(article=article, text=text)
+
+
+def pair(a: Claim, b: Claim) -> ClaimMatch:
+    return ClaimMatch.objects.get(claim_id=min(a.pk, b.pk), other_claim_id=max(a.pk, b.pk))
+
+
+def test_the_same_claim_in_two_articles_is_linked_once() -> None:
+    first = make_article([FELL, UNRELATED])
+    second = make_article([DROPPED])
+    article_match(article_id=first.pk)
+    outcome = article_match(article_id=second.pk)
+    assert outcome is not None
+    assert outcome.matches == 1
+    match = pair(claim(first, FELL), claim(second, DROPPED))
+    assert matching.MATCH_THRESHOLD <= match.similarity <= 1.0
+    assert match.status == MatchStatus.SUGGESTED
+    assert ClaimMatch.objects.count() == 1
+    assert not ClaimConflict.objects.exists(), "the two state the same figure"
+    assert set(Article.objects.values_list("matching_status", flat=True)) == {MatchingStatus.DONE}
+
+
+def test_matching_stores_embedding_and_facts_in_postgresql() -> None:
+    article = make_article([FELL])
+    article_match(article_id=article.pk)
+    stored = claim(article, FELL)
+    assert stored.embedding is not None
+    assert stored.embedded_at is not None
+    assert matching.from_bytes(stored.embedding).shape == (matching.DIMENSIONS,)
+    assert stored.facts["version"] == matching.FACTS_VERSION
+    assert stored.facts["sentence"] == FELL
+
+
+def test_a_fact_is_read_with_the_sentence_before_it_in_the_same_paragraph_only() -> None:
+    before = "In 2012, Iraq signed an arms deal with Russia for attack helicopters."
+    worth = "The arms deal was worth a total of 4.2 billion USD."
+    joined = make_article([before, worth])
+    split = make_article([before], [worth])
+    article_match(article_id=joined.pk)
+    article_match(article_id=split.pk)
+    assert claim(joined, worth).facts["previous"] == before
+    assert claim(split, worth).facts["previous"] is None
+
+
+def test_matched_claims_that_disagree_record_a_conflict_with_its_sentences() -> None:
+    first = make_article([FELL])
+    second = make_article([OTHER_FIGURE])
+    article_match(article_id=first.pk)
+    article_match(article_id=second.pk)
+    match = pair(claim(first, FELL), claim(second, OTHER_FIGURE))
+    (conflict,) = ClaimConflict.objects.filter(match=match)
+    assert conflict.kind == ConflictKind.PERCENT
+    assert (conflict.value, conflict.other_value) == ("4.1%", "4.6%")
+    assert (conflict.sentence, conflict.other_sentence) == (FELL, OTHER_FIGURE)
+    assert not conflict.resolved
+
+
+def test_claims_of_one_article_are_not_matched_with_each_other() -> None:
+    article = make_article([FELL], [DROPPED])
+    article_match(article_id=article.pk)
+    assert not ClaimMatch.objects.exists()
+
+
+def test_unmatched_claims_get_no_link_and_no_conflict() -> None:
+    first = make_article([FELL])
+    second = make_article([UNRELATED, "Turkey bought 100 tanks from Germany in 2019."])
+    article_match(article_id=first.pk)
+    article_match(article_id=second.pk)
+    assert not ClaimMatch.objects.exists()
+    assert not ClaimConflict.objects.exists()
+
+
+def test_plain_sentences_are_not_matched() -> None:
+    first = make_article([FELL])
+    second = make_article([DROPPED], checkworthy=False)
+    article_match(article_id=first.pk)
+    article_match(article_id=second.pk)
+    assert not ClaimMatch.objects.exists()
+    assert claim(second, DROPPED).embedding is None
+
+
+def test_running_again_changes_nothing_and_keeps_editors_work() -> None:
+    first = make_article([FELL])
+    second = make_article([OTHER_FIGURE])
+    article_match(article_id=first.pk)
+    article_match(article_id=second.pk)
+    editor = UserFactory.create()
+    match = ClaimMatch.objects.get()
+    ClaimMatch.objects.filter(pk=match.pk).update(
+        status=MatchStatus.CONFIRMED, decided_by=editor, decided_at=timezone.now()
+    )
+    ClaimConflict.objects.update(
+        resolved=True, resolved_by=editor, resolved_at=timezone.now(), resolution_note="4.1% per the bureau."
+    )
+    before = list(ClaimMatch.objects.values_list("pk", "claim_id", "other_claim_id", "status"))
+    conflicts = list(ClaimConflict.objects.values_list("pk", "kind", "value", "other_value", "resolved"))
+    for article in (first, second, first):
+        article_match(article_id=article.pk)
+    assert list(ClaimMatch.objects.values_list("pk", "claim_id", "other_claim_id", "status")) == before
+    assert (
+        list(ClaimConflict.objects.values_list("pk", "kind", "value", "other_value", "resolved")) == conflicts
+    )
+
+
+def test_a_fresh_process_finds_claims_embedded_earlier() -> None:
+    """The index is rebuilt from PostgreSQL: a process that never saw the first article's claims (a
+    restarted or another worker) still matches against them."""
+    first = make_article([FELL])
+    article_match(article_id=first.pk)
+    claims_index_reset()
+    second = make_article([DROPPED])
+    article_match(article_id=second.pk)
+    assert ClaimMatch.objects.count() == 1
+
+
+def test_a_claim_embedded_late_with_a_low_id_is_still_found() -> None:
+    """An id watermark would skip a claim embedded after claims with higher ids (matching retried, a
+    sentence promoted); the index catches up by embedding time."""
+    early = make_article([FELL])  # lower claim ids, matched last
+    later = make_article([UNRELATED])
+    article_match(article_id=later.pk)  # the index now holds a higher id
+    article_match(article_id=early.pk)
+    third = make_article([DROPPED])
+    article_match(article_id=third.pk)
+    assert ClaimMatch.objects.filter(claim=claim(early, FELL), other_claim=claim(third, DROPPED)).exists()
+
+
+def test_a_match_that_no_longer_holds_is_dropped_on_the_next_run() -> None:
+    first = make_article([FELL])
+    second = make_article([DROPPED])
+    article_match(article_id=first.pk)
+    article_match(article_id=second.pk)
+    # The other claim was demoted meanwhile (a plain sentence is matched with nothing).
+    Claim.objects.filter(article=second).update(status=ClaimStatus.SENTENCE)
+    article_match(article_id=first.pk)
+    assert not ClaimMatch.objects.exists()
+
+
+def test_a_rejected_match_stays_rejected() -> None:
+    first = make_article([FELL])
+    second = make_article([DROPPED])
+    article_match(article_id=first.pk)
+    article_match(article_id=second.pk)
+    ClaimMatch.objects.update(
+        status=MatchStatus.REJECTED, decided_by=UserFactory.create(), decided_at=timezone.now()
+    )
+    article_match(article_id=second.pk)
+    assert list(ClaimMatch.objects.values_list("status", flat=True)) == [MatchStatus.REJECTED]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " ",
+        "x" * 200_000,
+        "Officials welcomed the decision and said more talks would follow.",
+        "\u200b\u200b",
+    ],
+    ids=["blank", "huge", "no-numbers", "zero-width"],
+)
+def test_bad_input_is_matched_without_crashing(text: str) -> None:
+    first = make_article([text])
+    second = make_article([text, FELL])
+    assert article_match(article_id=first.pk) is not None
+    outcome = article_match(article_id=second.pk)
+    assert outcome is not None
+    assert outcome.article.matching_status == MatchingStatus.DONE
+    assert not ClaimConflict.objects.exists()
+
+
+def test_a_gone_article_is_none_and_a_pending_one_is_left_alone() -> None:
+    assert article_match(article_id=987654321) is None
+    pending = ArticleFactory.create(status="pending")
+    outcome = article_match(article_id=pending.pk)
+    assert outcome is not None
+    assert outcome.article.matching_status == MatchingStatus.PENDING
+
+
+def test_a_request_made_during_a_run_leaves_the_article_pending() -> None:
+    """Someone asked for matching again while it ran (a claim promoted): that request's task marks it."""
+    article = make_article([FELL])
+    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now())
+    original = Article.objects.filter
+    seen: list[int] = []
+
+    def later_request(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if kwargs.get("matching_changed_at") is not None and not seen:
+            seen.append(1)
+            Article.objects.all().update(matching_changed_at=timezone.now())
+        return original(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Article.objects, "filter", later_request)
+        article_match(article_id=article.pk)
+    article.refresh_from_db()
+    assert seen
+    assert article.matching_status == MatchingStatus.PENDING
