@@ -6,7 +6,10 @@ replaced without touching the services that store its output.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -120,10 +123,46 @@ def extract_articles(
         results.append(
             ExtractionResult(
                 article=article,
-                sentences=sentences,
+                sentences=mark_repeats(sentences),
                 threshold=cut,
                 scorer_version=scorer.version,
                 refused=refused,
             )
         )
     return results
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def repeat_key(text: str) -> str:
+    """What makes two sentences of one article the same sentence: the same words, whatever the case,
+    spacing or Unicode form."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def mark_repeats(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """Point every sentence that repeats an earlier one at its first occurrence and make it no claim: the
+    first occurrence is the claim (a claim if any occurrence scored as one), the repeats keep their
+    positions."""
+    first: dict[str, ScoredSentence] = {}
+    claimed: set[int] = set()
+    marked: list[ScoredSentence] = []
+    for sentence in sentences:
+        original = first.setdefault(repeat_key(sentence.span.text), sentence)
+        if original is sentence:
+            marked.append(sentence)
+            continue
+        if sentence.is_claim:
+            claimed.add(original.span.index)
+        marked.append(dataclasses.replace(sentence, is_claim=False, repeat_of=original.span.index))
+    return [
+        dataclasses.replace(s, is_claim=True, score=max(s.score, _score_of_repeats(marked, s)))
+        if s.span.index in claimed and not s.is_claim
+        else s
+        for s in marked
+    ]
+
+
+def _score_of_repeats(sentences: Sequence[ScoredSentence], original: ScoredSentence) -> float:
+    return max(s.score for s in sentences if s.repeat_of == original.span.index)

@@ -58,6 +58,9 @@ class ScoredSentence:
     kind: ClaimKind = ClaimKind.OTHER
     # JSON-serialisable: {"entities": [...], "numbers": [...], "dates": [...]}; see annotate.py.
     mentions: dict[str, Any] = field(default_factory=dict)
+    # The index of the earlier sentence of the same article this one repeats word for word (a caption
+    # printed twice, a pull quote): one claim, reviewed once, so a repeat is never a claim itself.
+    repeat_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from reviews.exceptions import ArticleRejected
 from reviews.extraction.pipeline import extract_article, get_sentence_scorer
-from reviews.extraction.types import ExtractionResult
+from reviews.extraction.types import ExtractionResult, ScoredSentence
 from reviews.links import web_link
 from reviews.models import (
     Article,
@@ -36,6 +36,7 @@ from reviews.models import (
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
+from reviews.services.matching import matching_request
 from reviews.services.messages import ARTICLE_EXTRACT, SCORECARD_BUILD, task_named
 
 logger = logging.getLogger(__name__)
@@ -188,8 +189,11 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
     article.claim_threshold = result.threshold
     article.changed_at = timezone.now()
     article.save()
-    claims = Claim.objects.bulk_create(
-        Claim(
+    # Matching against other articles runs after commit, in a task: it never blocks or fails the ingest.
+    matching_request(article=article)
+
+    def row(sentence: ScoredSentence, repeat_of: Claim | None = None) -> Claim:
+        return Claim(
             article=article,
             text=sentence.span.text,
             start=sentence.span.start,
@@ -199,9 +203,16 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
             claim_type=ClaimType(sentence.kind.value),
             status=ClaimStatus.CLAIM if sentence.is_claim else ClaimStatus.SENTENCE,
             mentions=sentence.mentions,
+            repeat_of=repeat_of,
         )
-        for sentence in result.sentences
-    )
+
+    # A repeated sentence is stored after the sentence it repeats, pointing at its row: one claim, one
+    # task, and every position it was printed at.
+    claims = Claim.objects.bulk_create(row(s) for s in result.sentences if s.repeat_of is None)
+    by_index = {claim.sentence_index: claim for claim in claims}
+    repeats = [row(s, by_index[s.repeat_of]) for s in result.sentences if s.repeat_of is not None]
+    if repeats:
+        Claim.objects.bulk_create(repeats)
     article_date = task_article_date(article)
     tasks = ReviewTask.objects.bulk_create(
         ReviewTask(claim=claim, priority=task_base_priority(claim.score), article_date=article_date)

@@ -429,3 +429,19 @@ def test_bidirectional_controls_are_removed_at_ingest(django_capture_on_commit_c
     assert article.content_hash == article_content_hash(
         ARTICLE + tricked.replace("\u202e", "").replace("\u202c", "")
     )
+
+
+CAPTION = "Russian President Vladimir Putin shakes hands with Iraq's prime minister in Moscow in 2015."
+
+
+def test_a_repeated_sentence_is_one_claim_with_one_task_and_its_repeat_recorded() -> None:
+    text = f"Talks in Moscow\n\n{CAPTION}\n\nIraq bought 40 helicopters in 2012.\n\n{CAPTION}\n"
+    article = article_ingest(data=text, name="caption.txt").article
+    first, repeat = Claim.objects.filter(article=article, text=CAPTION).order_by("sentence_index")
+    assert first.repeat_of_id is None
+    assert repeat.repeat_of_id == first.pk
+    assert repeat.status == ClaimStatus.SENTENCE
+    assert article.body[repeat.start : repeat.end] == CAPTION
+    assert list(first.repeats.all()) == [repeat]
+    assert ReviewTask.objects.filter(claim__text=CAPTION).count() == (first.status == ClaimStatus.CLAIM)
+    assert not ReviewTask.objects.filter(claim=repeat).exists()
