@@ -8,7 +8,10 @@ Guarantees:
 - Promoting queues exactly one review task (reviewtask_one_open_per_claim); demoting cancels the claim's
   task only while nobody has worked on it, and is refused once a verdict exists, so no review work is
   ever thrown away.
-- Each call writes its ReviewEvent(s) in the same transaction and asks for a scorecard rebuild.
+- Each call writes its ReviewEvent(s) in the same transaction and asks for a scorecard rebuild and for
+  the article's claims to be matched again (`services.matching`).
+- A repeat of another sentence of the article (`Claim.repeat_of`) is never promoted: the sentence it
+  repeats is the claim.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from reviews.roles import require_editor
 from reviews.services.articles import task_article_date, task_base_priority
 from reviews.services.events import Actor, event_record
 from reviews.services.locks import claim_lock
+from reviews.services.matching import matching_request
 from reviews.services.scorecards import scorecard_request
 from reviews.workflow import Role, check
 
@@ -63,6 +67,11 @@ def claim_promote(*, claim_id: int, editor: Actor) -> Claim:
         claim = _lock_claim(claim_id)
         if claim.status == ClaimStatus.CLAIM:
             raise InvalidTransition(f"Sentence {claim.pk} is already a check-worthy claim.")
+        if claim.repeat_of_id is not None:
+            raise InvalidTransition(
+                f"Sentence {claim.pk} repeats sentence {claim.repeat_of_id} of the same article, which is "
+                "reviewed once for both: promote that one instead."
+            )
         claim.status = ClaimStatus.CLAIM
         claim.save(update_fields=["status"])
         task = _open_task(claim)
@@ -82,6 +91,7 @@ def claim_promote(*, claim_id: int, editor: Actor) -> Claim:
             to_status=ClaimStatus.CLAIM,
             data={"score": claim.score, "priority": task.priority},
         )
+        matching_request(article=claim.article)
         scorecard_request(article=claim.article)
     return claim
 
@@ -137,5 +147,6 @@ def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
             to_status=ClaimStatus.SENTENCE,
             note=note,
         )
+        matching_request(article=claim.article)
         scorecard_request(article=claim.article)
     return claim

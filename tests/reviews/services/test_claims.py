@@ -262,3 +262,13 @@ def test_reextract_other_refusals(editor: User, reviewer: User) -> None:
         article_reextract(article_id=empty.pk, actor=editor)
     assert info.value.message == "blank.txt: no sentences found after cleaning (nothing to review)."
     assert Claim.objects.filter(pk=old.pk).exists()  # nothing changed
+
+
+def test_a_repeat_is_not_promoted(editor: User) -> None:
+    first = ClaimFactory.create(status=ClaimStatus.SENTENCE)
+    repeat = ClaimFactory.create(article=first.article, status=ClaimStatus.SENTENCE, repeat_of=first)
+    assert refused(InvalidTransition, lambda: claim_promote(claim_id=repeat.pk, editor=editor)) == (
+        f"Sentence {repeat.pk} repeats sentence {first.pk} of the same article, which is reviewed once "
+        "for both: promote that one instead."
+    )
+    assert Claim.objects.get(pk=repeat.pk).status == ClaimStatus.SENTENCE
