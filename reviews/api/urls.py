@@ -24,6 +24,7 @@ router.register("claimreview", views.ClaimReviewViewSet, basename="claimreview")
 router.register("queue", queue.QueueViewSet, basename="queue")
 router.register("tasks", queue.TaskViewSet, basename="task")
 router.register("scorecards", scorecards.ScorecardViewSet, basename="scorecard")
+router.register("conflicts", views.ConflictViewSet, basename="conflict")
 
 # The reviewers' queue routes first: they serve most requests, and Django tries the patterns in order
 # (the routes' prefixes differ, so the order changes no match; the API root keeps the registry's order).

@@ -36,6 +36,7 @@ from reviews.api.filters import (
     StrictOrderingFilter,
     VerdictFilter,
 )
+from reviews.api.matching import ClaimMatchesMixin, ConflictFilter, ConflictSerializer
 from reviews.api.pagination import KeysetCursorPagination, PagePagination
 from reviews.api.permissions import CanIngest, CanPublish
 from reviews.api.serializers import (
@@ -48,7 +49,8 @@ from reviews.api.serializers import (
     RatingSerializer,
     VerdictSerializer,
 )
-from reviews.models import Article, Claim, RatingLabel, Verdict
+from reviews.models import Article, Claim, ClaimConflict, RatingLabel, Verdict
+from reviews.selectors_matching import conflicts_visible
 from reviews.selectors_public import (
     articles_visible,
     claimreviews_published,
@@ -164,7 +166,9 @@ class ArticleViewSet(
     ),
     retrieve=extend_schema(summary="One claim, with its latest published verdict"),
 )
-class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicReadViewSet[Claim]):
+class ClaimViewSet(
+    ClaimMatchesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicReadViewSet[Claim]
+):
     not_found_message = "No claim with this id (or not visible to you)."
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
@@ -285,6 +289,26 @@ class ClaimReviewViewSet(mixins.ListModelMixin, PublicReadViewSet[Verdict]):
 
     def get_queryset(self) -> QuerySet[Verdict]:
         return claimreviews_published()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List conflicts between matched claims",
+        description=(
+            "Facts that two matched claims of different articles disagree on (`value` is `claim`'s, "
+            "`other_value` is `other_claim`'s), newest first. Editors see all; a reviewer those of the "
+            "claims they hold; everybody else none (an empty list)."
+        ),
+    )
+)
+class ConflictViewSet(mixins.ListModelMixin, PublicReadViewSet[ClaimConflict]):
+    serializer_class = ConflictSerializer
+    filterset_class = ConflictFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[ClaimConflict]:
+        return conflicts_visible(user=self.request.user)
 
 
 @csrf_exempt  # any method may land here; the answer is the same 404 and nothing changes
