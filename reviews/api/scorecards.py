@@ -106,6 +106,14 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
         allow_null=True,
         help_text="Median time from a claim's first review task to its first publication.",
     )
+    open_conflicts = serializers.IntegerField(
+        source="data.open_conflicts",
+        default=0,
+        help_text=(
+            "Facts this article's claims and matched claims of other articles disagree on, not yet "
+            "resolved by an editor (a count only: the conflicts themselves are for editors and reviewers)."
+        ),
+    )
 
     class Meta:
         model = Scorecard
@@ -123,6 +131,7 @@ class ScorecardSerializer(serializers.ModelSerializer[Scorecard]):
             "top_publishers",
             "worst_rated",
             "median_seconds_to_publication",
+            "open_conflicts",
         ]
         read_only_fields = fields
 

@@ -55,6 +55,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -66,7 +67,9 @@ from reviews.models import (
     Article,
     Citation,
     Claim,
+    ClaimConflict,
     ClaimStatus,
+    MatchStatus,
     RatingLabel,
     ReviewTask,
     Scorecard,
@@ -82,7 +85,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped whenever what a scorecard contains or how it is computed changes: scorecards built by an older
 # definition count as stale, so the sweeper rebuilds them after a deploy without anyone running a command.
-DATA_FORMAT = 2
+DATA_FORMAT = 3
 
 ACCURACY_DEFINITION = (
     "Accuracy score: the mean of the published verdicts' ratings, each normalised to 0-100 between its "
@@ -238,6 +241,8 @@ def _empty_data() -> dict[str, Any]:
         "top_publishers": [],
         "worst_rated": [],
         "median_seconds_to_publication": None,
+        # Facts this article's claims and matched claims of other articles disagree on, not yet resolved.
+        "open_conflicts": 0,
     }
 
 
@@ -250,10 +255,10 @@ def scorecards_data(*, article_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 def _compute(ids: list[int]) -> dict[int, dict[str, Any]]:
     """The scorecard content of the articles `ids`, which must exist.
 
-    Set-based: four queries for the whole batch (claims by review state, the rating scale, the published
-    verdicts, their citations), whatever the number of articles and claims, so a build costs the same
-    round trips for 5 claims or 5,000 and a chunk of 250 articles no more than one. Only check-worthy
-    claims count; a published verdict on a claim later demoted is not part of the scorecard.
+    Set-based: five queries for the whole batch (claims by review state, the rating scale, the published
+    verdicts, their citations, open conflicts), whatever the number of articles and claims, so a build
+    costs the same round trips for 5 claims or 5,000 and a chunk of 250 articles no more than one. Only
+    check-worthy claims count; a published verdict on a claim later demoted is not part of the scorecard.
     """
     data: dict[int, dict[str, Any]] = {article_id: _empty_data() for article_id in ids}
     # Claims grouped by the state of their open review task (at most one, by the partial unique constraint
@@ -357,6 +362,9 @@ def _compute(ids: list[int]) -> dict[int, dict[str, Any]]:
             if publisher.strip():
                 publishers[article_id][publisher.strip()] += 1
 
+    for article_id, count in _open_conflicts(ids).items():
+        data[article_id]["open_conflicts"] = count
+
     for article_id, entry in data.items():
         found = entry["claims_found"]
         entry["not_in_review"] = found - entry["published"] - entry["in_review"] - entry["queued"]
@@ -370,6 +378,25 @@ def _compute(ids: list[int]) -> dict[int, dict[str, Any]]:
         if waits[article_id]:
             entry["median_seconds_to_publication"] = round(statistics.median(waits[article_id]), 1)
     return data
+
+
+def _open_conflicts(ids: list[int]) -> Counter[int]:
+    """Open conflicts per article among `ids`, a conflict counting for both articles of its match: one
+    query grouped by the match's two articles, whatever the number of articles."""
+    counts: Counter[int] = Counter()
+    wanted = set(ids)
+    pairs = (
+        ClaimConflict.objects.open()
+        .exclude(match__status=MatchStatus.REJECTED)
+        .filter(Q(match__claim__article_id__in=ids) | Q(match__other_claim__article_id__in=ids))
+        .values_list("match__claim__article_id", "match__other_claim__article_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for first, second, count in pairs:
+        for article_id in {first, second} & wanted:
+            counts[article_id] += count
+    return counts
 
 
 def _verdict_mix(labels: dict[int, RatingLabel], counts: Counter[int]) -> list[dict[str, Any]]:

@@ -80,6 +80,7 @@ def test_scorecard_by_article_id_has_the_whole_content_and_version(api_client) -
             }
         ],
         "median_seconds_to_publication": card.data["median_seconds_to_publication"],
+        "open_conflicts": 0,
     }
     assert [row["rating"] for row in body["verdict_mix"]][:2] == ["true", "mostly-true"]
 

@@ -11,7 +11,16 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from reviews import tasks
-from reviews.models import Article, ArticleStatus, RatingLabel, Scorecard, TaskStatus
+from reviews.models import (
+    Article,
+    ArticleStatus,
+    ClaimConflict,
+    ClaimMatch,
+    MatchStatus,
+    RatingLabel,
+    Scorecard,
+    TaskStatus,
+)
 from reviews.services import scorecards as scorecard_service
 from reviews.services.scorecards import (
     ACCURACY_DEFINITION,
@@ -22,12 +31,13 @@ from reviews.services.scorecards import (
     scorecard_mark_changed,
     scorecard_request,
     scorecards_build,
+    scorecards_data,
     scorecards_fan_out,
     scorecards_stale_count,
     scorecards_stale_ids,
     scorecards_sweep,
 )
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 from tests.reviews.scorecard_fixtures import (
     article_with_claims,
     checkworthy,
@@ -41,8 +51,8 @@ from tests.reviews.scorecard_fixtures import (
 pytestmark = pytest.mark.django_db
 
 # A full build: savepoint, lock scorecards, read articles, claims by state, ratings, published verdicts,
-# citations, write, release savepoint. Nothing depends on the number of claims.
-FULL_BUILD_QUERIES = 9
+# citations, open conflicts, write, release savepoint. Nothing depends on the number of claims.
+FULL_BUILD_QUERIES = 10
 # A build that finds the scorecard current: savepoint, lock scorecard, read article, release.
 UP_TO_DATE_QUERIES = 4
 
@@ -625,3 +635,34 @@ def test_a_change_committed_during_a_build_leaves_the_scorecard_stale_not_wrong(
     rebuilt = _build_now(article)
     assert (rebuilt.version, rebuilt.data) == (card.version, card.data)
     assert scorecards_stale_ids() == []
+
+
+def test_the_scorecard_counts_open_conflicts_for_both_articles_of_a_match() -> None:
+    first, second, third = (ClaimFactory.create(article=ArticleFactory.create()) for _ in range(3))
+    match = ClaimMatch.objects.create(claim=first, other_claim=second, similarity=0.9)
+    rejected = ClaimMatch.objects.create(
+        claim=first,
+        other_claim=third,
+        similarity=0.8,
+        status=MatchStatus.REJECTED,
+        decided_by=UserFactory.create(),
+        decided_at=timezone.now(),
+    )
+    for other_value, resolved in (("2013", False), ("2011", False), ("2010", True)):
+        ClaimConflict.objects.create(
+            match=match,
+            kind="year",
+            value="2012",
+            other_value=other_value,
+            sentence="a",
+            other_sentence="b",
+            resolved=resolved,
+            resolved_by=UserFactory.create() if resolved else None,
+            resolved_at=timezone.now() if resolved else None,
+            resolution_note="2012." if resolved else "",
+        )
+    ClaimConflict.objects.create(
+        match=rejected, kind="year", value="2012", other_value="2014", sentence="a", other_sentence="b"
+    )
+    data = scorecards_data(article_ids=[first.article_id, second.article_id, third.article_id])
+    assert [data[c.article_id]["open_conflicts"] for c in (first, second, third)] == [2, 2, 0]
