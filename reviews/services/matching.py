@@ -35,9 +35,11 @@ from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, NotFound
 from reviews.models import Article, ClaimMatch, EventAction, MatchingStatus, MatchStatus
+from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.locks import require_perm
-from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
+from reviews.services.messages import ARTICLE_MATCH, task_named
+from reviews.services.scorecards import scorecard_request
 
 logger = logging.getLogger(__name__)
 
@@ -71,17 +73,16 @@ def matching_request(*, article: Article) -> None:
 
 def matching_enqueue(*, article_ids: Sequence[int]) -> int:
     """Send `reviews.article_match` for each article now; returns how many were sent. A broker error is
-    logged, not raised: the articles stay pending and the sweep sends them again."""
-    from reviews.tasks import article_match_task
-
+    logged, not raised (`task_send`): the articles stay pending and the sweep sends them again."""
     sent = 0
     for article_id in article_ids:
-        try:
-            article_match_task.apply_async(
-                args=(article_id,), retry=True, retry_policy={"max_retries": 1, "interval_start": 0}
-            )
-        except BROKER_ERRORS as exc:
-            logger.warning("Matching of article %s was not queued (%s); the sweep will.", article_id, exc)
+        if not task_send(
+            task_named(ARTICLE_MATCH),
+            args=[article_id],
+            what=f"Matching of article {article_id}",
+            repair="the matching sweep will send it again",
+            log=logger,
+        ):
             break
         sent += 1
     return sent

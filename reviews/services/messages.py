@@ -17,6 +17,7 @@ ARTICLE_EXTRACT = "reviews.article_extract"
 SCORECARD_BUILD = "reviews.scorecard_build"
 SCORECARDS_BUILD_CHUNK = "reviews.scorecards_build_chunk"
 PUBLISHED_CACHE_BUILD = "reviews.published_cache_build"
+ARTICLE_MATCH = "reviews.article_match"
 
 
 def task_named(name: str) -> DjangoTask[Any, Any]:
