@@ -67,12 +67,12 @@ def article_match(*, article_id: int) -> MatchOutcome | None:
     own = {claim.pk: claim for claim in claims}
     found = _search(own)
     with transaction.atomic():
-        pairs = _link(article_id=article_id, own=own, found=found)
-        conflicts = _record_conflicts(pairs)
+        pairs, dropped = _link(article_id=article_id, own=own, found=found)
+        conflicts, changed = _record_conflicts(pairs)
         Article.objects.filter(pk=article_id, matching_changed_at=requested_at).update(
             matching_status=MatchingStatus.DONE, matching_changed_at=timezone.now(), matching_error=""
         )
-        _request_scorecards(article_id=article_id, pairs=pairs)
+        _request_scorecards(article_ids=changed | dropped)
     article.refresh_from_db()
     return MatchOutcome(article=article, embedded=embedded, matches=len(pairs), conflicts=conflicts)
 
@@ -146,10 +146,13 @@ def _similarity(vector_a: np.ndarray, a: Claim, vector_b: np.ndarray, b: Claim) 
     return min(1.0, max(0.0, score))
 
 
-def _link(*, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int], float]) -> list[ClaimMatch]:
+def _link(
+    *, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int], float]
+) -> tuple[list[ClaimMatch], set[int]]:
     """Upsert the links found and re-score the article's existing ones; returns the live matches of the
-    article's claims. Suggested matches no longer above the threshold (or whose claim is no longer
-    check-worthy) go; editors' decisions stay."""
+    article's claims, and the articles of the matches dropped that had open conflicts. Suggested matches
+    no longer above the threshold (or whose claim is no longer check-worthy) go; editors' decisions
+    stay."""
     existing = list(
         ClaimMatch.objects.filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
         .select_related("claim", "other_claim")
@@ -177,7 +180,12 @@ def _link(*, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int]
             stale.append(match.pk)
         else:
             found[key] = score
+    dropped: set[int] = set()
     if stale:
+        for first, second in ClaimMatch.objects.filter(pk__in=stale, conflicts__resolved=False).values_list(
+            "claim__article_id", "other_claim__article_id"
+        ):
+            dropped |= {first, second}
         ClaimMatch.objects.filter(pk__in=stale, status=MatchStatus.SUGGESTED).delete()
     now = timezone.now()
     # Sorted, so two transactions upserting overlapping pairs take their row locks in the same order.
@@ -190,17 +198,19 @@ def _link(*, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int]
         unique_fields=["claim", "other_claim"],
         update_fields=["similarity", "updated_at"],
     )
-    return list(
+    current = list(
         ClaimMatch.objects.live()
         .filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
         .select_related("claim", "other_claim")
         .order_by("claim_id", "other_claim_id")
     )
+    return current, dropped
 
 
-def _record_conflicts(pairs: Iterable[ClaimMatch]) -> int:
+def _record_conflicts(pairs: Sequence[ClaimMatch]) -> tuple[int, set[int]]:
     """Upsert the conflicts of each live match and drop the open ones no longer found (resolved ones are
-    an editor's work and stay). Returns how many conflicts the matches have now."""
+    an editor's work and stay). Returns how many conflicts the matches have now, and the articles whose
+    open conflicts changed (their scorecards count them)."""
     rows: list[ClaimConflict] = []
     for match in pairs:
         for conflict in matching.conflicts_between(
@@ -219,28 +229,30 @@ def _record_conflicts(pairs: Iterable[ClaimMatch]) -> int:
                     other_sentence=conflict.other_sentence,
                 )
             )
-    keep: dict[int, set[tuple[str, str, str]]] = {match.pk: set() for match in pairs}
-    for row in rows:
-        keep[row.match_id].add((row.kind, row.value, row.other_value))
-    if keep:
-        gone = [
-            pk
-            for pk, match_id, kind, value, other in ClaimConflict.objects.filter(
-                match_id__in=keep, resolved=False
-            ).values_list("pk", "match_id", "kind", "value", "other_value")
-            if (kind, value, other) not in keep[match_id]
-        ]
-        if gone:
-            ClaimConflict.objects.filter(pk__in=gone, resolved=False).delete()
-    rows.sort(key=lambda row: (row.match_id, row.kind, row.value, row.other_value))
-    ClaimConflict.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    by_id = {match.pk: match for match in pairs}
+    found = {(row.match_id, row.kind, row.value, row.other_value) for row in rows}
+    stored = {
+        (match_id, kind, value, other): (pk, resolved)
+        for pk, match_id, kind, value, other, resolved in ClaimConflict.objects.filter(
+            match_id__in=by_id
+        ).values_list("pk", "match_id", "kind", "value", "other_value", "resolved")
+    }
+    gone = {key: pk for key, (pk, resolved) in stored.items() if not resolved and key not in found}
+    if gone:
+        ClaimConflict.objects.filter(pk__in=gone.values(), resolved=False).delete()
+    new = [row for row in rows if (row.match_id, row.kind, row.value, row.other_value) not in stored]
+    # Sorted, so two transactions inserting the same conflicts take the unique index's locks in one order.
+    new.sort(key=lambda row: (row.match_id, row.kind, row.value, row.other_value))
+    ClaimConflict.objects.bulk_create(new, ignore_conflicts=True)
+    changed = {key[0] for key in gone} | {row.match_id for row in new}
+    articles = {by_id[pk].claim.article_id for pk in changed}
+    articles |= {by_id[pk].other_claim.article_id for pk in changed}
+    return len(rows), articles
 
 
-def _request_scorecards(*, article_id: int, pairs: Sequence[ClaimMatch]) -> None:
-    """The scorecards of this article and of every article it is matched with count open conflicts."""
+def _request_scorecards(*, article_ids: Iterable[int]) -> None:
+    """Scorecards count open conflicts: those of the articles whose conflicts changed are rebuilt."""
     from reviews.services.scorecards import scorecard_request
 
-    ids = {article_id} | {m.claim.article_id for m in pairs} | {m.other_claim.article_id for m in pairs}
-    for pk in sorted(ids):
+    for pk in sorted(article_ids):
         scorecard_request(article=pk)

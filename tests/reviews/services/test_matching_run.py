@@ -4,6 +4,7 @@ matching library (embedding model, facts, conflicts, vector index) on PostgreSQL
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -20,6 +21,7 @@ from reviews.models import (
     MatchStatus,
 )
 from reviews.services.matching_run import article_match
+from reviews.services.scorecards import _EnqueueBuild
 from reviews.services.vector_index import claims_index_reset
 from tests.factories import ArticleFactory, UserFactory
 
@@ -264,3 +266,18 @@ def test_a_request_made_during_a_run_leaves_the_article_pending() -> None:
     article.refresh_from_db()
     assert seen
     assert article.matching_status == MatchingStatus.PENDING
+
+
+def test_scorecards_are_rebuilt_only_when_open_conflicts_change(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    first = make_article([FELL])
+    second = make_article([OTHER_FIGURE])
+    article_match(article_id=first.pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        article_match(article_id=second.pk)
+    assert sorted(c.article_id for c in callbacks if isinstance(c, _EnqueueBuild)) == [first.pk, second.pk]
+    with django_capture_on_commit_callbacks() as callbacks:
+        article_match(article_id=first.pk)
+        article_match(article_id=second.pk)
+    assert not [c for c in callbacks if isinstance(c, _EnqueueBuild)], "nothing changed"
