@@ -8,6 +8,7 @@ verdict, its task leased to the reviewer) and D (article 4, no verdict, nobody h
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +79,7 @@ def world(reviewer: User) -> World:
         status=TaskStatus.LEASED,
         lease_holder=reviewer,
         lease_token="00000000-0000-0000-0000-000000000001",
-        lease_expires_at=timezone.now() + timezone.timedelta(minutes=30),
+        lease_expires_at=timezone.now() + dt.timedelta(minutes=30),
     )
     ReviewTask.objects.create(claim=d)
     ab, ac, bd = link(a, b, 0.93), link(a, c, 0.81), link(b, d, 0.77)

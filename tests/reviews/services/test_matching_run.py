@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -20,6 +21,7 @@ from reviews.models import (
     MatchingStatus,
     MatchStatus,
 )
+from reviews.services import matching_run
 from reviews.services.matching_run import article_match
 from reviews.services.scorecards import _EnqueueBuild
 from reviews.services.vector_index import claims_index_reset
@@ -250,22 +252,20 @@ def test_a_gone_article_is_none_and_a_pending_one_is_left_alone() -> None:
 def test_a_request_made_during_a_run_leaves_the_article_pending() -> None:
     """Someone asked for matching again while it ran (a claim promoted): that request's task marks it."""
     article = make_article([FELL])
-    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now())
-    original = Article.objects.filter
-    seen: list[int] = []
+    embed = matching_run._embed_article
 
-    def later_request(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        if kwargs.get("matching_changed_at") is not None and not seen:
-            seen.append(1)
-            Article.objects.all().update(matching_changed_at=timezone.now())
-        return original(*args, **kwargs)
+    def embed_then_request(target: Article) -> int:
+        done = embed(target)
+        Article.objects.filter(pk=target.pk).update(matching_changed_at=timezone.now())
+        return done
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Article.objects, "filter", later_request)
+    with mock.patch.object(matching_run, "_embed_article", embed_then_request):
         article_match(article_id=article.pk)
     article.refresh_from_db()
-    assert seen
     assert article.matching_status == MatchingStatus.PENDING
+    article_match(article_id=article.pk)
+    article.refresh_from_db()
+    assert article.matching_status == MatchingStatus.DONE
 
 
 def test_scorecards_are_rebuilt_only_when_open_conflicts_change(
