@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, NotFound, ValidationFailed
 from reviews.models import ClaimConflict, EventAction
+from reviews.roles import require_editor
 from reviews.services.events import Actor, event_record
-from reviews.services.locks import require_perm
-from reviews.services.matching import MATCH_PERM
 from reviews.services.scorecards import scorecard_request
 
 NOTE_MAX = 2000
@@ -22,7 +21,7 @@ NOTE_MAX = 2000
 def conflict_resolve(*, conflict_id: int, editor: Actor, note: str) -> ClaimConflict:
     """Mark a conflict resolved with the editor's note (required). Locks the conflict, then the two
     articles (their scorecards count open conflicts) in id order. 409 if already resolved."""
-    user = require_perm(editor, MATCH_PERM, "resolve conflicts")
+    user = require_editor(editor, "resolve conflicts")
     text = note.strip()
     if not text:
         raise ValidationFailed(

@@ -35,9 +35,9 @@ from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, NotFound
 from reviews.models import Article, ClaimMatch, EventAction, MatchingStatus, MatchStatus
+from reviews.roles import require_editor
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
-from reviews.services.locks import require_perm
 from reviews.services.messages import ARTICLE_MATCH, task_named
 from reviews.services.scorecards import scorecard_request
 
@@ -139,12 +139,9 @@ def matching_sweep(*, limit: int = SWEEP_LIMIT) -> int:
 # Editors' decisions on matches
 # --------------------------------------------------------------------------------------------------
 
-# Editors judge matches like verdicts: the permission that lets them publish.
-MATCH_PERM = "reviews.publish_verdict"
-
 
 def _decide(*, match_id: int, editor: Actor, status: MatchStatus, verb: str) -> ClaimMatch:
-    user = require_perm(editor, MATCH_PERM, verb)
+    user = require_editor(editor, verb)
     with transaction.atomic():
         match = (
             ClaimMatch.objects.select_for_update(of=("self",))
