@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, Model, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -104,6 +104,15 @@ class DeskAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, valid, attr)
 
 
+class ServiceRefused(Exception):
+    """Carries a service's refusal out of a change form's save (`save_model`, `save_related`), so the
+    admin's transaction rolls back; `DeskAdminMixin.changeform_view` shows it."""
+
+    def __init__(self, error: ApplicationError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 class DeskAdminMixin(admin.ModelAdmin[_M]):
     """Runs services for admin views and actions, and turns their refusals (`ApplicationError`) into
     messages. Each call is the service's own transaction: in a bulk action, rows that succeed stay done
@@ -133,6 +142,34 @@ class DeskAdminMixin(admin.ModelAdmin[_M]):
 
     def desk_refused(self, request: HttpRequest, exc: ApplicationError) -> None:
         self.message_user(request, exc.message, messages.ERROR)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            return self.desk_save_refused(request, refused.error, object_id, form_url, extra_context)
+
+    def desk_save_refused(
+        self,
+        request: HttpRequest,
+        error: ApplicationError,
+        object_id: str | None,
+        form_url: str,
+        extra_context: dict[str, Any] | None,
+    ) -> HttpResponse:
+        """The service refused a change form's save and the admin's transaction rolled back: say why and
+        show the object as it now is (the list, for a new one)."""
+        self.desk_refused(request, error)
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        if object_id is None:
+            return HttpResponseRedirect(reverse(f"{name}_changelist"))
+        return HttpResponseRedirect(reverse(f"{name}_change", args=[object_id]))
 
     def desk_bulk(
         self,

@@ -6,11 +6,19 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, EDITOR_PERM, admin_link, fragment, shorten, subquery_count
+from reviews.admin.base import (
+    BIG_ARTICLE_FIELDS,
+    EDITOR_PERM,
+    ServiceRefused,
+    admin_link,
+    fragment,
+    shorten,
+    subquery_count,
+)
 from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, VerdictAdminForm
 from reviews.admin.verdict_transitions import VerdictTransitionsMixin
 from reviews.exceptions import ApplicationError, ValidationFailed
@@ -19,14 +27,6 @@ from reviews.selectors import claim_context
 from reviews.services.verdicts import verdict_create_by_editor, verdict_edit
 
 EDITABLE = (VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
-
-
-class _ServiceRefused(Exception):
-    """Carries a service's refusal out of `save_related`, so the admin's transaction rolls back."""
-
-    def __init__(self, error: ApplicationError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 class CitationInline(admin.TabularInline[Citation, Verdict]):
@@ -280,26 +280,20 @@ class VerdictAdmin(VerdictTransitionsMixin):
 
     # ---- saving through the services -----------------------------------------------------------
 
-    def changeform_view(
+    def desk_save_refused(
         self,
         request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
+        error: ApplicationError,
+        object_id: str | None,
+        form_url: str,
+        extra_context: dict[str, Any] | None,
     ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _ServiceRefused as refused:
-            # The service refused the save and the admin's transaction rolled back. Invalid input: show the
-            # same form again with the service's messages on the fields they name. Anything else (the
-            # verdict was published meanwhile, ...): say so and show the verdict as it now is.
-            if not isinstance(refused.error, ValidationFailed):
-                self.desk_refused(request, refused.error)
-                if object_id is None:
-                    return HttpResponseRedirect(reverse("admin:reviews_verdict_changelist"))
-                return HttpResponseRedirect(reverse("admin:reviews_verdict_change", args=[object_id]))
-            request._desk_refusal = refused.error  # type: ignore[attr-defined]
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        # Invalid input: show the same form again with the service's messages on the fields they name.
+        # Anything else (the verdict was published meanwhile, ...): say so and show it as it now is.
+        if not isinstance(error, ValidationFailed):
+            return super().desk_save_refused(request, error, object_id, form_url, extra_context)
+        request._desk_refusal = error  # type: ignore[attr-defined]
+        return self.changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Verdict, form: Any, change: bool) -> None:
         """Nothing is saved here: `save_related` hands the verdict and its citations to the service at once,
@@ -317,7 +311,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
                     claim_id=form.cleaned_data["claim"].pk, editor=request.user, data=data
                 )
         except ApplicationError as exc:
-            raise _ServiceRefused(exc) from exc
+            raise ServiceRefused(exc) from exc
         # The admin goes on with `obj` (messages, history, redirect): make it the saved row.
         for model_field in Verdict._meta.concrete_fields:
             setattr(obj, model_field.attname, getattr(saved, model_field.attname))
