@@ -624,6 +624,7 @@ class EventAction(models.TextChoices):
     MATCH_CONFIRMED = "match.confirmed", "Claim match confirmed"
     MATCH_REJECTED = "match.rejected", "Claim match rejected"
     CONFLICT_RESOLVED = "conflict.resolved", "Conflict resolved"
+    RATING_LABEL_CHANGED = "rating_label.changed", "Rating label changed"
 
 
 class ReviewEvent(models.Model):

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin, admin_link, shorten
 from reviews.ids import record_id
-from reviews.models import Claim, ReviewEvent
+from reviews.models import Claim, EventAction, ReviewEvent
 
 
 class EventClaimFilter(admin.SimpleListFilter):
@@ -80,6 +80,11 @@ class ReviewEventAdmin(ReadOnlyAdmin[ReviewEvent]):
         if event.article_id:
             return admin_link(
                 "admin:reviews_article_change", event.article_id, shorten(str(event.article), 50)
+            )
+        label_id = record_id(event.data.get("rating_label", ""))
+        if event.action == EventAction.RATING_LABEL_CHANGED and label_id is not None:
+            return admin_link(
+                "admin:reviews_ratinglabel_change", label_id, f"Rating {event.data.get('slug')}"
             )
         return "-"
 

@@ -7,15 +7,17 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from reviews.admin.base import DeskAdminMixin
+from reviews.admin.base import DeskAdminMixin, ServiceRefused
+from reviews.exceptions import ApplicationError
 from reviews.models import RatingLabel
-from reviews.services.ratings import rating_label_changed
+from reviews.services.ratings import rating_label_update
 
 
 @admin.register(RatingLabel)
 class RatingLabelAdmin(DeskAdminMixin[RatingLabel]):
-    """The rating scale. Configuration, edited in place; a change to how a rating scores marks the
-    scorecards that use it stale, so the sweeper rebuilds them."""
+    """The rating scale. Configuration, edited in place through `rating_label_update`, which records the
+    change in the audit log; a change to how a rating scores marks the scorecards that use it stale, so
+    the sweeper rebuilds them."""
 
     list_display = (
         "name",
@@ -49,6 +51,16 @@ class RatingLabelAdmin(DeskAdminMixin[RatingLabel]):
         return f"{label.rating_value} (scale {label.worst_rating} to {label.best_rating})"
 
     def save_model(self, request: HttpRequest, obj: RatingLabel, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change:
-            rating_label_changed(label=obj, changed_fields=form.changed_data)
+        if not change:
+            # A new step of the scale: nothing published carries it yet, so nothing else changes.
+            super().save_model(request, obj, form, change)
+            return
+        # An edit goes through the service: the audit row, the published cache and the scorecards.
+        try:
+            rating_label_update(
+                label_id=obj.pk,
+                editor=request.user,
+                changes={name: form.cleaned_data[name] for name in form.changed_data},
+            )
+        except ApplicationError as exc:
+            raise ServiceRefused(exc) from exc

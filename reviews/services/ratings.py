@@ -1,13 +1,20 @@
-"""Rating labels: what an editor's change to one means for what was already published with it."""
+"""Rating labels: an editor's change to one, its audit row, and what it means for what was already
+published with it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from reviews.models import RatingLabel, Verdict
+from reviews import roles
+from reviews.exceptions import NotFound, ValidationFailed
+from reviews.models import EventAction, RatingLabel, Verdict
 from reviews.published_cache import published_changed_on_commit
+from reviews.services.events import event_record
 from reviews.services.scorecards import scorecards_mark_stale
 
 # The fields a scorecard's verdict mix and accuracy score are computed from.
@@ -27,3 +34,59 @@ def rating_label_changed(*, label: RatingLabel, changed_fields: Iterable[str]) -
         if changed & SCORING_FIELDS:
             articles = published.values_list("claim__article_id", flat=True).distinct()
             scorecards_mark_stale(article_ids=list(articles))
+
+
+# What an editor may change on a label; its id is fixed.
+EDITABLE_FIELDS = frozenset(
+    field.name for field in RatingLabel._meta.concrete_fields if not field.primary_key
+)
+
+
+@transaction.atomic
+def rating_label_update(
+    *, label_id: int, editor: User | AnonymousUser | None, changes: Mapping[str, Any]
+) -> RatingLabel:
+    """Apply `changes` (field name to new value) to rating label `label_id`, validated as the model
+    validates (its field rules and constraints), and record one `rating_label.changed` audit row with
+    each changed field's old and new value, in this transaction. After commit the published verdicts
+    carrying the label leave the published cache, and scorecards that count it are marked stale when a
+    field they are computed from changed (`rating_label_changed`).
+
+    Locks the label row. Idempotent: values equal to the stored ones change nothing and record nothing.
+    Refusals: NotAllowed for anyone but an editor (reviews.roles), NotFound, ValidationFailed (per field).
+    """
+    user = roles.require_editor(editor, "edit rating labels")
+    unknown = sorted(set(changes) - EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            f"Rating labels have no editable field {', '.join(unknown)}.",
+            field_errors={name: ["Not an editable field of a rating label."] for name in unknown},
+        )
+    label = RatingLabel.objects.select_for_update().filter(pk=label_id).first()
+    if label is None:
+        raise NotFound(f"Rating label {label_id} does not exist.")
+    before = {name: getattr(label, name) for name in changes}
+    changed = [name for name, value in changes.items() if before[name] != value]
+    if not changed:
+        return label
+    for name in changed:
+        setattr(label, name, changes[name])
+    try:
+        label.full_clean()
+    except ValidationError as exc:
+        errors = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+        raise ValidationFailed(summary, field_errors=errors) from exc
+    label.save(update_fields=changed)
+    event_record(
+        action=EventAction.RATING_LABEL_CHANGED,
+        actor=user,
+        note=f"Rating label {label.slug!r}: changed {', '.join(changed)}.",
+        data={
+            "rating_label": label.pk,
+            "slug": label.slug,
+            "changes": {name: [before[name], getattr(label, name)] for name in changed},
+        },
+    )
+    rating_label_changed(label=label, changed_fields=changed)
+    return label

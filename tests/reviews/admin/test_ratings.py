@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from reviews.models import RatingLabel
+from reviews.admin import ratings as admin_ratings
+from reviews.exceptions import Conflict
+from reviews.models import EventAction, RatingLabel, ReviewEvent
 from tests.factories import rating
+from tests.reviews.admin.desk import messages_of
 
 pytestmark = pytest.mark.django_db
+
+
+def form_as_shown(desk: Client, url: str) -> dict[str, Any]:
+    """What the change form would send back untouched (unchecked boxes are left out, as browsers do)."""
+    form = desk.get(url).context["adminform"].form
+    shown = {name: form.initial.get(name) for name in form.fields}
+    return {
+        name: "on" if value is True else value for name, value in shown.items() if value not in (None, False)
+    }
 
 
 def test_rating_labels_are_editable(desk: Client) -> None:
@@ -36,3 +51,34 @@ def test_rating_labels_are_editable(desk: Client) -> None:
     label.refresh_from_db()
     assert label.alternate_name == "Misleading (out of context)"
     assert RatingLabel.objects.filter(slug="misleading").count() == 1
+
+
+def test_an_edit_goes_through_the_service_and_shows_in_the_audit_log(editor: User, desk: Client) -> None:
+    label = rating("misleading")
+    url = reverse("admin:reviews_ratinglabel_change", args=[label.pk])
+    data = form_as_shown(desk, url)
+    response = desk.post(url, {**data, "alternate_name": "Out of context"}, follow=True)
+    assert "was changed successfully" in " ".join(messages_of(response))
+    event = ReviewEvent.objects.get(action=EventAction.RATING_LABEL_CHANGED)
+    assert (event.actor, event.data["changes"]) == (
+        editor,
+        {"alternate_name": [label.alternate_name, "Out of context"]},
+    )
+    log = desk.get(reverse("admin:reviews_reviewevent_changelist")).content.decode()
+    assert f'<a href="{url}">Rating misleading</a>' in log
+
+
+def test_a_refused_edit_is_a_message_and_changes_nothing(
+    desk: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(**kwargs: Any) -> RatingLabel:
+        raise Conflict("Rating label 5 was changed meanwhile; reload it.")
+
+    monkeypatch.setattr(admin_ratings, "rating_label_update", refuse)
+    label = rating("misleading")
+    url = reverse("admin:reviews_ratinglabel_change", args=[label.pk])
+    data = form_as_shown(desk, url)
+    response = desk.post(url, {**data, "name": "Renamed"})
+    assert (response.status_code, response["Location"]) == (302, url)
+    assert messages_of(desk.get(url)) == ["Rating label 5 was changed meanwhile; reload it."]
+    assert RatingLabel.objects.get(pk=label.pk).name == label.name

@@ -1,16 +1,19 @@
-"""rating_label_changed: what an edit to a rating label means for published verdicts carrying it."""
+"""rating_label_update and rating_label_changed: an editor's edit to a rating label, its audit row, and what
+it means for published verdicts carrying the label."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from reviews import published_cache
 from reviews.api.published_render import fragments_build
-from reviews.models import Article, RatingLabel
-from reviews.services.ratings import rating_label_changed
+from reviews.exceptions import NotAllowed, NotFound, ValidationFailed
+from reviews.models import Article, EventAction, RatingLabel, ReviewEvent
+from reviews.services.ratings import rating_label_changed, rating_label_update
 from tests.reviews.api.public_data import make_verdict
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +56,86 @@ def test_a_display_field_leaves_scorecards_alone_and_no_change_does_nothing(
     assert published_cache.fragments_get([verdict.pk]) == {}
     assert _changed_at(verdict.claim.article_id) == before
     cache.clear()
+
+
+def test_an_edit_is_stored_with_its_audit_row_and_outdates_what_shows_the_label(
+    editor: User, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.FACTCHECK_PUBLISHED_CACHE = True
+    cache.clear()
+    verdict = make_verdict(rating_slug="false")
+    fragments_build([verdict.pk])
+    before = _changed_at(verdict.claim.article_id)
+    label = RatingLabel.objects.get(slug="false")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        saved = rating_label_update(
+            label_id=label.pk, editor=editor, changes={"name": "Wrong", "rating_value": label.rating_value}
+        )
+        # The cache is emptied only once the change commits.
+        assert published_cache.fragments_get([verdict.pk]) != {}
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert saved.name == "Wrong"
+    assert RatingLabel.objects.get(pk=label.pk).name == "Wrong"
+    event = ReviewEvent.objects.get(action=EventAction.RATING_LABEL_CHANGED)
+    assert event.actor == editor
+    assert event.note == "Rating label 'false': changed name."
+    assert event.data == {"rating_label": label.pk, "slug": "false", "changes": {"name": ["False", "Wrong"]}}
+    assert published_cache.fragments_get([verdict.pk]) == {}
+    assert _changed_at(verdict.claim.article_id) > before  # "name" shows on scorecards: marked stale
+    cache.clear()
+
+
+def test_an_edit_that_changes_nothing_records_nothing(
+    editor: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    label = RatingLabel.objects.get(slug="false")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rating_label_update(label_id=label.pk, editor=editor, changes={"name": label.name})
+    assert callbacks == []
+    assert not ReviewEvent.objects.filter(action=EventAction.RATING_LABEL_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message", "field_errors"),
+    [
+        (
+            {"rating_value": 9},
+            "__all__: Constraint “ratinglabel_value_in_scale” is violated.",
+            {"__all__": ["Constraint “ratinglabel_value_in_scale” is violated."]},
+        ),
+        (
+            {"slug": "true"},
+            "slug: Rating label with this Slug already exists.",
+            {"slug": ["Rating label with this Slug already exists."]},
+        ),
+        (
+            {"id": 99},
+            "Rating labels have no editable field id.",
+            {"id": ["Not an editable field of a rating label."]},
+        ),
+    ],
+)
+def test_an_invalid_edit_is_refused_and_stores_nothing(
+    editor: User, changes: dict[str, Any], message: str, field_errors: dict[str, list[str]]
+) -> None:
+    label = RatingLabel.objects.get(slug="false")
+    with pytest.raises(ValidationFailed) as refused:
+        rating_label_update(label_id=label.pk, editor=editor, changes=changes)
+    assert refused.value.message == message
+    assert refused.value.field_errors == field_errors
+    stored = RatingLabel.objects.get(pk=label.pk)
+    assert (stored.slug, stored.rating_value) == ("false", label.rating_value)
+    assert not ReviewEvent.objects.filter(action=EventAction.RATING_LABEL_CHANGED).exists()
+
+
+def test_only_editors_edit_labels_and_only_labels_that_exist(editor: User, reviewer: User) -> None:
+    label = RatingLabel.objects.get(slug="false")
+    with pytest.raises(NotAllowed) as refused:
+        rating_label_update(label_id=label.pk, editor=reviewer, changes={"name": "Wrong"})
+    assert refused.value.message == "Only editors can edit rating labels."
+    with pytest.raises(NotFound) as missing:
+        rating_label_update(label_id=987654, editor=editor, changes={"name": "Wrong"})
+    assert missing.value.message == "Rating label 987654 does not exist."
+    assert RatingLabel.objects.get(pk=label.pk).name == "False"
