@@ -80,16 +80,17 @@ def fill_queue(target: int, claims_per_article: int = 10) -> None:
         cur.execute(
             "INSERT INTO reviews_article (title, author, publisher, origin, content_type, raw_text, body,"
             " content_hash, status, failure_reason, extractor_version, created_at, updated_at, changed_at,"
-            " source_url) SELECT 'bench', '', '', %s, 'text/plain', 'x', %s, md5(%s || g::text) ||"
-            " md5(random()::text), 'ready', '', 'bench', now(), now(), now(), ''"
+            " source_url, matching_status, matching_changed_at, matching_attempts, matching_error)"
+            " SELECT 'bench', '', '', %s, 'text/plain', 'x', %s, md5(%s || g::text) ||"
+            " md5(random()::text), 'ready', '', 'bench', now(), now(), now(), '', 'done', now(), 0, ''"
             " FROM generate_series(1, %s) g",
             [batch, "The ministry said exports rose 4% in 2020. " * 20, batch, articles],
         )
         cur.execute(
             'INSERT INTO reviews_claim (article_id, text, start, "end", sentence_index, score, claim_type,'
-            " status, mentions, created_at)"
+            " status, mentions, facts, created_at)"
             " SELECT a.id, 'The ministry said exports rose 4%% in 2020.', 0, 42, s,"
-            " random(), 'statistic', 'claim', '{}', now()"
+            " random(), 'statistic', 'claim', '{}', '{}', now()"
             " FROM reviews_article a CROSS JOIN generate_series(1, %s) s WHERE a.origin = %s",
             [claims_per_article, batch],
         )
