@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from reviews.exceptions import NotFound, ValidationFailed
@@ -239,31 +239,32 @@ class _Held:
     anywhere has run out (then it is reclaimed first, so expired work is claimable at once) and whether
     work is reserved for this reviewer (returned to them, or assigned to them by an editor)."""
 
-    count: int
-    first_id: int | None  # the held task that expires soonest
+    at_limit: bool  # they hold FACTCHECK_MAX_LEASES_PER_REVIEWER leases (or more)
     expired: bool
     reserved: bool
 
 
 def _held_annotations(*, reviewer: User, now: dt.datetime) -> dict[str, Any]:
     """`_Held`'s fields as annotations: read with the candidate task, in the same statement."""
-    held = ReviewTask.objects.filter(
-        lease_holder=reviewer, status=TaskStatus.LEASED, lease_expires_at__gt=now
-    )
+    limit = max(1, settings.FACTCHECK_MAX_LEASES_PER_REVIEWER)
     return {
-        "held_count": Subquery(
-            held.order_by().values("lease_holder").annotate(n=Count("pk")).values("n")[:1]
-        ),
-        "held_first_id": Subquery(held.order_by("lease_expires_at", "pk").values("pk")[:1]),
+        # Whether they hold a limit-th lease (OFFSET limit - 1): at the limit, or past it.
+        "held_at_limit": Exists(_held_by(reviewer, now=now)[limit - 1 : limit]),
         "any_expired": Exists(ReviewTask.objects.filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)),
         "any_reserved": Exists(ReviewTask.objects.filter(_reserved_for(reviewer))),
     }
 
 
+def _held_by(reviewer: User, *, now: dt.datetime) -> QuerySet[ReviewTask]:
+    """The leases `reviewer` holds, soonest to expire first."""
+    return ReviewTask.objects.filter(
+        lease_holder_id=reviewer.pk, status=TaskStatus.LEASED, lease_expires_at__gt=now
+    ).order_by("lease_expires_at", "pk")
+
+
 def _held_of(row: Any) -> _Held:
     return _Held(
-        count=row.held_count or 0,
-        first_id=row.held_first_id,
+        at_limit=row.held_at_limit,
         expired=row.any_expired,
         reserved=row.any_reserved,
     )
@@ -277,8 +278,8 @@ def _held(*, reviewer: User, now: dt.datetime) -> _Held:
 
 def _reserved_for(reviewer: User) -> Q:
     """Work reserved for the reviewer: returned to them, or assigned to them by an editor."""
-    return Q(status=TaskStatus.RETURNED, reviewer=reviewer) | Q(
-        status=TaskStatus.AVAILABLE, assignee=reviewer
+    return Q(status=TaskStatus.RETURNED, reviewer_id=reviewer.pk) | Q(
+        status=TaskStatus.AVAILABLE, assignee_id=reviewer.pk
     )
 
 
@@ -306,11 +307,11 @@ def _queue_candidate(*, reviewer: User, now: dt.datetime) -> tuple[ReviewTask | 
     with what they hold (`_Held`, read in the same statement; None when no task came back). Matches the
     partial index reviewtask_claimable_idx: an index scan in queue order that stops at the first unlocked
     row, however many tasks wait."""
-    passed = TaskSkip.objects.filter(task=OuterRef("pk"), reviewer=reviewer)
+    passed = TaskSkip.objects.filter(task_id=OuterRef("pk"), reviewer_id=reviewer.pk)
     task = (
         _candidates()
         .annotate(**_held_annotations(reviewer=reviewer, now=now))
-        .filter(Q(assignee__isnull=True) | Q(assignee=reviewer), status=TaskStatus.AVAILABLE)
+        .filter(Q(assignee_id__isnull=True) | Q(assignee_id=reviewer.pk), status=TaskStatus.AVAILABLE)
         .filter(~Exists(passed))
         .order_by("-priority", "-article_date", "pk")
         .first()
@@ -374,9 +375,10 @@ def _lease_next(*, reviewer: User, now: dt.datetime, reclaim_first: bool) -> Nex
         task, held = _queue_candidate(reviewer=reviewer, now=now)
         if held is None:
             held = _held(reviewer=reviewer, now=now)
-        if held.count >= settings.FACTCHECK_MAX_LEASES_PER_REVIEWER and held.first_id is not None:
-            held_task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=held.first_id)
-            return NextTask(task=held_task, resumed=True)
+        if held.at_limit:
+            held_task = _held_by(reviewer, now=now).select_related("claim", "claim__article").first()
+            if held_task is not None:
+                return NextTask(task=held_task, resumed=True)
         if held.expired and reclaim_first:
             raise _ReclaimFirst
         if held.reserved:
