@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,33 +29,6 @@ from reviews.services import queue
 from reviews.services.reuse import verdict_reuse
 from reviews.services.verdicts import CitationInput, VerdictInput
 
-# The task and verdict responses are the reviewers' queue hot path (next, submit), so their serializers
-# are cheap: fields declared (a ModelSerializer introspects its model and builds its fields again for
-# every response), with types, help texts, defaults and nullability spelled as the model would give them,
-# so the OpenAPI schema is unchanged; and `to_representation` builds the same dict directly, because DRF
-# would deep-copy and bind every declared field per response, which cost more CPU than the rest of the
-# response. tests/reviews/api/test_queue.py checks the output equals what the declared fields give.
-_DATETIME = serializers.DateTimeField()
-
-
-def _datetime(value: dt.datetime | None) -> str | None:
-    return _DATETIME.to_representation(value) if value is not None else None
-
-
-def _claim_data(claim: Claim) -> dict[str, Any]:
-    """QueueClaimSerializer's output."""
-    return {
-        "id": int(claim.pk),
-        "text": str(claim.text),
-        "article": int(claim.article_id),
-        "article_title": str(claim.article.title),
-        "start": int(claim.start),
-        "end": int(claim.end),
-        "score": float(claim.score),
-        "claim_type": str(claim.claim_type),
-        "context": claim_context(claim=claim),
-    }
-
 
 class QueueClaimSerializer(serializers.Serializer[Claim]):
     id = serializers.IntegerField(read_only=True)
@@ -72,9 +43,6 @@ class QueueClaimSerializer(serializers.Serializer[Claim]):
 
     def get_context(self, claim: Claim) -> dict[str, str]:
         return claim_context(claim=claim)
-
-    def to_representation(self, instance: Claim) -> dict[str, Any]:
-        return _claim_data(instance)
 
 
 class TaskSerializer(serializers.Serializer[ReviewTask]):
@@ -95,41 +63,8 @@ class TaskSerializer(serializers.Serializer[ReviewTask]):
             return str(task.lease_token)
         return None
 
-    def to_representation(self, instance: ReviewTask) -> dict[str, Any]:
-        return {
-            "id": int(instance.pk),
-            "status": str(instance.status),
-            "priority": int(instance.priority),
-            "lease_token": self.get_lease_token(instance),
-            "lease_expires_at": _datetime(instance.lease_expires_at),
-            "attempts": int(instance.attempts),
-            "claim": _claim_data(instance.claim),
-        }
 
-
-class CopiedFieldsMixin:
-    """A serializer whose plain declared fields are shallow copies, made per instance, of the declared ones.
-
-    DRF gives every serializer instance a deep copy of its declared fields, and deep-copying a field
-    builds it again from its constructor arguments: for SubmitSerializer, eleven fields on every
-    submission, about 3% of the instructions of a reviewer's next + submit cycle (bench/queue_cpu.py
-    --callgrind). A copy of the built field's attributes gives the same field: `bind` then sets what
-    belongs to this instance (parent, field name, source) on the copy, and nothing mutates the
-    attributes the copies share (validators, error messages, choices) after construction. Nested
-    serializers (here `citations`) are still deep-copied: their own fields are bound to them.
-    tests/reviews/api/test_queue.py checks that validation gives what DRF's copies give.
-    """
-
-    _declared_fields: dict[str, serializers.Field[Any, Any, Any, Any]]
-
-    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
-        return {
-            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
-            for name, field in self._declared_fields.items()
-        }
-
-
-class LeaseSerializer(CopiedFieldsMixin, serializers.Serializer[dict[str, Any]]):
+class LeaseSerializer(serializers.Serializer[dict[str, Any]]):
     lease_token = serializers.UUIDField()
 
 
@@ -137,7 +72,7 @@ class SkipSerializer(LeaseSerializer):
     reason = serializers.CharField(max_length=queue.SKIP_REASON_MAX)
 
 
-class CitationInputSerializer(CopiedFieldsMixin, serializers.Serializer[dict[str, Any]]):
+class CitationInputSerializer(serializers.Serializer[dict[str, Any]]):
     url = serializers.CharField(allow_blank=True, trim_whitespace=True)
     title = serializers.CharField(required=False, allow_blank=True, default="")
     publisher = serializers.CharField(required=False, allow_blank=True, default="")
@@ -180,17 +115,6 @@ class SubmittedSerializer(serializers.Serializer[Verdict]):
     @extend_schema_field(OpenApiTypes.STR)
     def get_rating(self, verdict: Verdict) -> str | None:
         return verdict.rating.slug if verdict.rating is not None else None
-
-    def to_representation(self, instance: Verdict) -> dict[str, Any]:
-        return {
-            "id": int(instance.pk),
-            "claim": int(instance.claim_id),
-            "task": int(instance.task_id) if instance.task_id is not None else None,
-            "status": str(instance.status),
-            "rating": self.get_rating(instance),
-            "summary": str(instance.summary),
-            "submitted_at": _datetime(instance.submitted_at),
-        }
 
 
 class ReuseSerializer(serializers.Serializer[dict[str, Any]]):
