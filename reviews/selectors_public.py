@@ -64,83 +64,12 @@ def verdicts_visible(*, user: Any) -> QuerySet[Verdict]:
     return _verdicts_with_relations(base)
 
 
-# The columns a verdict shows, as `.values()` names: the list loads plain rows rather than four model
-# instances per verdict (a page of 50 costs a third as much), and VerdictSerializer renders either.
-VERDICT_ROW_COLUMNS = (
-    "id",
-    "status",
-    "version",
-    "previous_id",
-    "superseded_by_id",
-    "summary",
-    "rationale",
-    "correction_note",
-    "retraction_note",
-    "created_at",
-    "updated_at",
-    "published_at",
-    "retracted_at",
-    "claim_id",
-    "claim__text",
-    "claim__claim_type",
-    "claim__score",
-    "claim__article_id",
-    "claim__article__title",
-    "claim__article__author",
-    "claim__article__publisher",
-    "claim__article__published_on",
-    "claim__article__source_url",
-    "rating__slug",
-    "rating__name",
-    "rating__rating_value",
-    "rating__best_rating",
-    "rating__worst_rating",
-    "rating__alternate_name",
-)
-CITATION_ROW_COLUMNS = ("url", "title", "publisher", "published", "excerpt")
-
-
-def verdict_rows(queryset: QuerySet[Verdict]) -> QuerySet[Any]:
-    """`queryset` (from verdicts_visible, filtered and ordered as the caller likes) as plain rows."""
-    return queryset.prefetch_related(None).values(*VERDICT_ROW_COLUMNS)
-
-
-def with_citations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add each row's `citations` (rows too, in order), with one query for the whole page."""
-    by_verdict: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
-    citations = (
-        Citation.objects.filter(verdict_id__in=list(by_verdict))
-        .order_by("verdict_id", "position", "id")
-        .values("verdict_id", *CITATION_ROW_COLUMNS)
-    )
-    for citation in citations:
-        by_verdict[citation.pop("verdict_id")].append(citation)
-    for row in rows:
-        row["citations"] = by_verdict[row["id"]]
-    return rows
-
-
-def verdict_row(verdict: Verdict) -> dict[str, Any]:
-    """The row `verdict_rows` would load for a verdict already in memory (with its citations)."""
-    claim, rating = verdict.claim, verdict.rating
-    article = claim.article
-    own = [name for name in VERDICT_ROW_COLUMNS if "__" not in name and name != "superseded_by_id"]
-    row: dict[str, Any] = {name: getattr(verdict, name) for name in own}
-    if "superseded_by_id" in verdict.__dict__:  # annotated by _verdicts_with_relations
-        row["superseded_by_id"] = verdict.__dict__["superseded_by_id"]
-    else:  # a verdict from elsewhere (a service's return value)
-        row["superseded_by_id"] = (
-            Verdict.objects.filter(previous=verdict).values_list("id", flat=True).first()
-        )
-    for name in ("text", "claim_type", "score"):
-        row[f"claim__{name}"] = getattr(claim, name)
-    row["claim__article_id"] = article.pk
-    for name in ("title", "author", "publisher", "published_on", "source_url"):
-        row[f"claim__article__{name}"] = getattr(article, name)
-    for name in ("slug", "name", "rating_value", "best_rating", "worst_rating", "alternate_name"):
-        row[f"rating__{name}"] = None if rating is None else getattr(rating, name)
-    row["citations"] = [{n: getattr(c, n) for n in CITATION_ROW_COLUMNS} for c in citations_of(verdict)]
-    return row
+def superseded_by_id(verdict: Verdict) -> int | None:
+    """The id of the correction that replaced `verdict`: annotated by these selectors, else one query."""
+    if "superseded_by_id" in verdict.__dict__:
+        annotated: int | None = verdict.__dict__["superseded_by_id"]
+        return annotated
+    return Verdict.objects.filter(previous=verdict).values_list("id", flat=True).first()
 
 
 def verdicts_published() -> QuerySet[Verdict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -19,7 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from reviews.api.claimreview import Publisher, SiteUrls
 from reviews.api.serializers import ClaimReviewSerializer, VerdictSerializer
 from reviews.published_cache import Fragment, Part, fragments_store, generation
-from reviews.selectors_public import claimreviews_published, verdict_rows, verdicts_published, with_citations
+from reviews.selectors_public import verdicts_published
 
 PAGE_SLOT = "page"
 SITE_SLOT = "site"
@@ -60,22 +60,16 @@ def _parts(data: Any) -> tuple[Part, ...]:
 
 
 def fragments_render(verdict_ids: Sequence[int]) -> dict[int, Fragment]:
-    """The fragments of those of `verdict_ids` that are published (three queries for any number)."""
-    ids = list(verdict_ids)
+    """The fragments of those of `verdict_ids` that are published (two queries for any number)."""
     context = {"site_urls": _placeholder_urls()}
-    rows = with_citations(list(verdict_rows(verdicts_published().filter(pk__in=ids))))
-    documents = {verdict.pk: verdict for verdict in claimreviews_published().filter(pk__in=ids)}
-    fragments: dict[int, Fragment] = {}
-    for row in rows:
-        verdict = documents.get(row["id"])
-        if verdict is None:  # unpublished between the two reads: left for the next reader
-            continue
-        fragments[row["id"]] = Fragment(
-            verdict_id=row["id"],
-            detail=_parts(VerdictSerializer(cast(Any, row), context=context).data),
+    return {
+        verdict.pk: Fragment(
+            verdict_id=verdict.pk,
+            detail=_parts(VerdictSerializer(verdict, context=context).data),
             claimreview=_parts(ClaimReviewSerializer(verdict, context=context).data),
         )
-    return fragments
+        for verdict in verdicts_published().filter(pk__in=list(verdict_ids))
+    }
 
 
 def fragments_build(verdict_ids: Sequence[int]) -> dict[int, Fragment]:

@@ -6,17 +6,15 @@ they never query on their own for a list.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviews.api.claimreview import SiteUrls
 from reviews.links import web_link
 from reviews.models import Article, Citation, Claim, RatingLabel, Verdict, VerdictStatus
-from reviews.selectors_public import verdict_row
+from reviews.selectors_public import citations_of, superseded_by_id
 
 # --- errors ----------------------------------------------------------------------------------------
 
@@ -186,12 +184,16 @@ def _public_url(serializer: serializers.Serializer[Any], verdict: Verdict) -> st
 
 
 class VerdictSerializer(serializers.ModelSerializer[Verdict]):
-    """A verdict, one version of it: corrections are new versions that point at the one they replace."""
+    """A verdict, one version of it: corrections are new versions that point at the one they replace.
+
+    Expects the verdicts of `reviews.selectors_public` (claim, article and rating joined, citations
+    prefetched, the correction's id annotated); any other verdict costs a query or two more.
+    """
 
     claim = ClaimSummarySerializer(read_only=True)
     article = ArticleSummarySerializer(source="claim.article", read_only=True)
     rating = RatingSummarySerializer(read_only=True, allow_null=True)
-    citations = CitationSerializer(many=True, read_only=True)
+    citations = serializers.SerializerMethodField()
     previous = serializers.IntegerField(
         source="previous_id",
         read_only=True,
@@ -225,79 +227,17 @@ class VerdictSerializer(serializers.ModelSerializer[Verdict]):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance: Verdict | dict[str, Any]) -> dict[str, Any]:
-        # Written out by hand from a row (reviews.selectors_public.verdict_rows, or verdict_row for a
-        # model instance): the feed's hot path, where DRF's field-by-field rendering of model instances
-        # costs several times more. The fields declared above still describe it (the schema), and a
-        # test checks both renderings agree, field for field.
-        row = instance if isinstance(instance, dict) else verdict_row(instance)
-        return {
-            "id": row["id"],
-            "status": row["status"],
-            "version": row["version"],
-            "previous": row["previous_id"],
-            "superseded_by": row["superseded_by_id"],
-            "claim": {
-                "id": row["claim_id"],
-                "text": row["claim__text"],
-                "claim_type": row["claim__claim_type"],
-                "score": row["claim__score"],
-            },
-            "article": {
-                "id": row["claim__article_id"],
-                "title": row["claim__article__title"],
-                "author": row["claim__article__author"],
-                "publisher": row["claim__article__publisher"],
-                "published_on": _date(row["claim__article__published_on"]),
-                "source_url": row["claim__article__source_url"],
-            },
-            "rating": None
-            if row["rating__slug"] is None
-            else {
-                "slug": row["rating__slug"],
-                "name": row["rating__name"],
-                "rating_value": row["rating__rating_value"],
-                "best_rating": row["rating__best_rating"],
-                "worst_rating": row["rating__worst_rating"],
-                "alternate_name": row["rating__alternate_name"],
-            },
-            "summary": row["summary"],
-            "rationale": row["rationale"],
-            "citations": [
-                {**citation, "published": _date(citation["published"])} for citation in row["citations"]
-            ],
-            "correction_note": row["correction_note"],
-            "retraction_note": row["retraction_note"],
-            "created_at": _datetime(row["created_at"]),
-            "updated_at": _datetime(row["updated_at"]),
-            "published_at": _datetime(row["published_at"]),
-            "retracted_at": _datetime(row["retracted_at"]),
-            "public_url": site_urls(self).page(row["id"])
-            if row["status"] == VerdictStatus.PUBLISHED
-            else None,
-        }
+    @extend_schema_field(CitationSerializer(many=True))
+    def get_citations(self, verdict: Verdict) -> list[dict[str, Any]]:
+        return list(CitationSerializer(citations_of(verdict), many=True).data)
 
-    # For the schema only (to_representation above does the work).
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_superseded_by(self, verdict: Verdict) -> int | None:
-        superseded: int | None = verdict_row(verdict)["superseded_by_id"]
-        return superseded
+        return superseded_by_id(verdict)
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_public_url(self, verdict: Verdict) -> str | None:
         return _public_url(self, verdict)
-
-
-def _datetime(value: dt.datetime | None) -> str | None:
-    """As DRF renders a DateTimeField: ISO 8601 in the current time zone, UTC as `Z`."""
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _date(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 class PublishedVerdictSummarySerializer(serializers.ModelSerializer[Verdict]):

@@ -56,9 +56,7 @@ from reviews.selectors_public import (
     claimreviews_published,
     claims_visible,
     ratings_list,
-    verdict_rows,
     verdicts_visible,
-    with_citations,
 )
 from reviews.services.articles import article_submit
 
@@ -216,12 +214,6 @@ class VerdictViewSet(
         if self.action == "claimreview":
             return claimreviews_published()
         return verdicts_visible(user=self.request.user)
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Plain rows instead of model instances: the same verdicts, cheaper to load.
-        page = self.paginate_queryset(verdict_rows(self.filter_queryset(self.get_queryset())))
-        assert page is not None  # the verdict list is always paginated
-        return self.get_paginated_response(self.get_serializer(with_citations(page), many=True).data)
 
     @extend_schema(
         summary="One published verdict as schema.org ClaimReview (JSON-LD)",
