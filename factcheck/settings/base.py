@@ -161,11 +161,12 @@ REST_FRAMEWORK = {
         "reviews.api.parsers.FormParser",
         "reviews.api.parsers.MultiPartParser",
     ],
-    # Per token (a user has one) and, without a token, per client address; fixed windows counted in
-    # the default cache (reviews.api.throttling): set CACHE_URL to Redis so every worker shares them.
+    # Per account (a user has one token) and, anonymously, per client address: DRF's throttles on the
+    # default cache, letting requests through while it is down (reviews.api.throttling). Set CACHE_URL
+    # to Redis so every worker shares the counters.
     "DEFAULT_THROTTLE_CLASSES": [
         "reviews.api.throttling.AnonThrottle",
-        "reviews.api.throttling.TokenThrottle",
+        "reviews.api.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("FACTCHECK_THROTTLE_ANON", default="60/minute"),
@@ -177,8 +178,11 @@ REST_FRAMEWORK = {
 }
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same, reusing its redis-py clients instead of making one per cache call (reviews/cache_backends.py).
-    CACHES["default"]["BACKEND"] = "reviews.cache_backends.RedisCache"
+    # A Redis that stops answering (not only one that refuses connections) must not hold requests: the
+    # API's rate limits and published reads fail open after this long (reviews/cache_outage.py).
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
 # The cache of rendered published verdicts and feed pages (reviews/published_cache.py). On by default
 # only with a cache every process shares: a per-process cache could not be invalidated everywhere.
 FACTCHECK_PUBLISHED_CACHE = env.bool(

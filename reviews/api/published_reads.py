@@ -38,7 +38,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from reviews import published_cache
 from reviews.api.authentication import TokenAuthentication
-from reviews.api.throttling import AnonThrottle, TokenThrottle
+from reviews.api.throttling import AnonThrottle, UserThrottle
 from reviews.selectors_public import sees_unpublished
 
 # The routes of reviews/api/urls.py these serve (a test checks they still match what the router makes).
@@ -169,7 +169,7 @@ class PublishedReadMiddleware:
         # The views' own throttle classes and counters, so a caller's requests count once whichever path
         # answers them: counted here only when answered here (a miss is counted by the view). Over the
         # limit, the view counts the request again and answers 429 as it always does.
-        throttle = TokenThrottle() if caller.user.is_authenticated else AnonThrottle()
+        throttle = UserThrottle() if caller.user.is_authenticated else AnonThrottle()
         return throttle.allow_request(cast(Any, caller), cast(Any, None))
 
     def _document(self, request: HttpRequest, pk: int, *, claimreview: bool) -> HttpResponseBase | None:

@@ -457,7 +457,7 @@ def test_cached_answers_count_against_the_anonymous_rate(
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
     throttled = client.get("/api/v1/verdicts/")
     assert throttled.status_code == 429
-    assert throttled["Retry-After"] == "20"
+    assert throttled["Retry-After"] == "60"  # DRF's sliding window: the oldest request counted leaves then
     assert throttled.json()["code"] == "throttled"
 
 
