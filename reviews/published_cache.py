@@ -12,8 +12,8 @@ edited. Two kinds of entries, both in the default cache (Redis in production, sh
   response from before the change is never served again.
 
 Visibility: entries only ever hold what `reviews.selectors_public` shows to somebody who cannot see
-unpublished work, and only such callers are answered from them (reviews.api.published_reads): anonymous
-requests and API consumers' tokens; editors (and browser sessions) always go through the API views.
+unpublished work, and only such callers are answered from them (reviews.api.cached_reads, in the API
+views): anonymous requests and API consumers' tokens; editors always get the database's answer.
 
 No stale entry survives a change: `published_changed` runs after the change committed; it bumps the
 generation first and then deletes the fragments. A reader that rendered from the database before the
@@ -201,18 +201,19 @@ def assemble(parts: Sequence[Part], slots: Mapping[str, bytes]) -> bytes:
     return b"".join(part if isinstance(part, bytes) else slots[part] for part in parts)
 
 
-# --- whole responses ------------------------------------------------------------------------------
+# --- feed answers ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
+    """A feed's rendered answer, and the generation it was rendered at."""
+
     generation: int
     content: bytes
-    headers: tuple[tuple[str, str], ...]
 
 
-def response_get(signature: str) -> tuple[StoredResponse | None, int]:
-    """The response stored for `signature` if it is from the current generation, and that generation.
+def response_get(signature: str) -> tuple[bytes | None, int]:
+    """The body stored for `signature` if it is from the current generation, and that generation.
 
     One round trip to the cache for both.
     """
@@ -223,9 +224,10 @@ def response_get(signature: str) -> tuple[StoredResponse | None, int]:
     current = int(found[GENERATION_KEY])
     stored = found.get(key)
     if isinstance(stored, StoredResponse) and stored.generation == current:
-        return stored, current
+        return stored.content, current
     return None, current
 
 
-def response_store(signature: str, response: StoredResponse) -> None:
-    cache.set(response_key(signature), response, timeout=_timeout())
+def response_store(signature: str, *, generation: int, content: bytes) -> None:
+    """Store a feed's body rendered from the database after `response_get` returned `generation`."""
+    cache.set(response_key(signature), StoredResponse(generation, content), timeout=_timeout())

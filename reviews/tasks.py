@@ -99,11 +99,16 @@ def published_cache_build_task(verdict_ids: list[int]) -> int:
     """Render newly published verdicts into the published cache, so their first reader hits it. Safe to
     run twice or late: it renders what is published now (nothing, if it was retracted meanwhile)."""
     from reviews.api.published_render import fragments_build
+    from reviews.cache_outage import CACHE_ERRORS, cache_outage
     from reviews.published_cache import enabled
 
     if not enabled():
         return 0
-    return len(fragments_build(verdict_ids))
+    try:
+        return len(fragments_build(verdict_ids))
+    except CACHE_ERRORS as error:  # the cache is down: their first readers render them
+        cache_outage.failed(error)
+        return 0
 
 
 @shared_task(name="reviews.article_match", **{**_RELIABLE, "soft_time_limit": 120, "time_limit": 150})

@@ -50,10 +50,6 @@ MIDDLEWARE = [
     "factcheck.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous reads of published verdicts, answered from the published cache before the session,
-    # CSRF, auth, messages and axes middleware run (none of them applies to such a request); anything
-    # else passes through. reviews/api/published_reads.py.
-    "reviews.api.published_reads.PublishedReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

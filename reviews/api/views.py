@@ -20,11 +20,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.permissions import AllowAny, BasePermission
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from reviews.api.cached_reads import CachedDocumentMixin, CachedFeedMixin, JSONLDRenderer, JSONRenderer
 from reviews.api.conditional import ConditionalGetMixin
 from reviews.api.editorial import VerdictEditorialMixin
 from reviews.api.filters import (
@@ -61,13 +62,6 @@ from reviews.selectors_public import (
 from reviews.services.articles import article_submit
 
 _M = TypeVar("_M", bound=Model)
-
-
-class JSONLDRenderer(JSONRenderer):
-    """The ClaimReview documents as `application/ld+json`, for clients that ask for JSON-LD by name."""
-
-    media_type = "application/ld+json"
-    format = "jsonld"
 
 
 #: For editors' actions that the current state does not allow (services raise InvalidTransition).
@@ -191,15 +185,23 @@ class ClaimViewSet(
     ),
 )
 class VerdictViewSet(
-    VerdictEditorialMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicReadViewSet[Verdict]
+    CachedFeedMixin,
+    CachedDocumentMixin,
+    VerdictEditorialMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    PublicReadViewSet[Verdict],
 ):
     """Verdicts: read by everybody (published only, except for editors); the editors' desk acts on them.
 
     Editors' actions (issue 5: PATCH, publish, return, correct, retract) belong at the end of this class.
     They are closed to everybody but editors by default (`write_permission_classes`), `get_object()`
     finds any verdict in any state for an editor, and errors from the services map to HTTP in
-    reviews.api.errors (InvalidTransition -> 409).
+    reviews.api.errors (InvalidTransition -> 409). Callers who see published work only are answered
+    from the published cache where it has the answer (reviews.api.cached_reads).
     """
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
 
     read_actions: ClassVar[frozenset[str]] = frozenset({"list", "retrieve", "claimreview"})
     write_permission_classes: ClassVar[list[type[BasePermission]]] = [CanPublish]
@@ -234,7 +236,8 @@ class VerdictViewSet(
         pagination_class=None,
     )
     def claimreview(self, request: Request, pk: str | None = None) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
+        cached = self.cached_document(request, pk, claimreview=True)
+        return cached if cached is not None else Response(self.get_serializer(self.get_object()).data)
 
     # ----------------------------------------------------------------------------------------------
     # Editors' actions (issue 5) go below. Each one: parse input with its own serializer, call the
@@ -271,7 +274,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicRead
         ),
     )
 )
-class ClaimReviewViewSet(mixins.ListModelMixin, PublicReadViewSet[Verdict]):
+class ClaimReviewViewSet(CachedFeedMixin, mixins.ListModelMixin, PublicReadViewSet[Verdict]):
     serializer_class: type[BaseSerializer[Any]] = ClaimReviewSerializer
     renderer_classes = [JSONRenderer, JSONLDRenderer]
     filterset_class = PublishedVerdictFilter
