@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from reviews import roles
 from reviews.admin.base import (
     BIG_ARTICLE_FIELDS,
-    EDITOR_PERM,
     INGEST_PERM,
     ReadOnlyAdmin,
     admin_link,
@@ -237,7 +237,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
         return request.user.has_perm(INGEST_PERM)
 
     def has_rebuild_scorecard_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(INGEST_PERM) or request.user.has_perm(EDITOR_PERM)
+        return request.user.has_perm(INGEST_PERM) or roles.is_editor(request.user)
 
     @admin.action(description="Re-extract claims from the article text", permissions=["reextract"])
     def reextract(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

@@ -34,9 +34,9 @@ admin.site.index_title = "Fact-checking desk"
 # The desk's lists are wide (claim text, statuses, people); the app sidebar would squeeze them.
 admin.site.enable_nav_sidebar = False
 
-EDITOR_PERM = "reviews.publish_verdict"
 RETURN_NOTE_HELP = "The reviewer sees this note with the verdict, first in their queue."
 RETRACTION_NOTE_HELP = "Readers see this note with the retracted verdict."
+# Who is an editor is reviews.roles.is_editor; these two are the admin actions' own permissions.
 QUEUE_PERM = "reviews.manage_queue"
 INGEST_PERM = "reviews.ingest_article"
 

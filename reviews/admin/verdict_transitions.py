@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from reviews.admin.base import EDITOR_PERM, RETRACTION_NOTE_HELP, RETURN_NOTE_HELP, DeskAdminMixin, desk_user
+from reviews import roles
+from reviews.admin.base import RETRACTION_NOTE_HELP, RETURN_NOTE_HELP, DeskAdminMixin, desk_user
 from reviews.admin.forms import CitationFormSet, CorrectionForm, NoteForm
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.ids import record_id
@@ -39,7 +40,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
         ]
 
     def _transition_target(self, request: HttpRequest, object_id: str) -> Verdict:
-        if not (self.has_view_permission(request) and request.user.has_perm(EDITOR_PERM)):
+        if not (self.has_view_permission(request) and roles.is_editor(request.user)):
             raise PermissionDenied
         verdict_id = record_id(object_id)
         verdict = (
@@ -217,7 +218,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
     # ---- changelist actions --------------------------------------------------------------------
 
     def has_publish_verdict_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(EDITOR_PERM)
+        return roles.is_editor(request.user)
 
     @admin.action(description="Publish selected verdicts…", permissions=["publish_verdict"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Verdict]) -> TemplateResponse | None:

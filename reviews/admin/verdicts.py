@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from reviews import roles
 from reviews.admin.base import (
     BIG_ARTICLE_FIELDS,
-    EDITOR_PERM,
     ServiceRefused,
     admin_link,
     fragment,
@@ -46,7 +46,7 @@ class CitationInline(admin.TabularInline[Citation, Verdict]):
         return type(formset.__name__, (formset,), {"refusal": refusal}) if refusal else formset
 
     def _editable(self, request: HttpRequest, obj: Any) -> bool:
-        return request.user.has_perm(EDITOR_PERM) and (obj is None or obj.status in EDITABLE)
+        return roles.is_editor(request.user) and (obj is None or obj.status in EDITABLE)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._editable(request, obj)
@@ -179,10 +179,10 @@ class VerdictAdmin(VerdictTransitionsMixin):
         return type(form.__name__, (form,), {"refusal": refusal}) if refusal else form
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and request.user.has_perm(EDITOR_PERM)
+        return super().has_add_permission(request) and roles.is_editor(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Verdict | None = None) -> bool:
-        allowed = super().has_change_permission(request, obj) and request.user.has_perm(EDITOR_PERM)
+        allowed = super().has_change_permission(request, obj) and roles.is_editor(request.user)
         # Only a verdict under review is edited in place; anything published is frozen (corrections are
         # new versions), so its page is read-only with the desk's buttons.
         return allowed and (obj is None or obj.status in EDITABLE)
@@ -254,7 +254,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def _buttons(self, request: HttpRequest, verdict: Verdict) -> list[dict[str, str]]:
-        if not request.user.has_perm(EDITOR_PERM):
+        if not roles.is_editor(request.user):
             return []
         buttons = []
         for name, label, statuses in (
