@@ -21,7 +21,22 @@ from reviews.admin.forms import CitationFormSet, CorrectionForm, NoteForm
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.ids import record_id
 from reviews.models import Verdict
-from reviews.services.verdicts import verdict_correct, verdict_publish, verdict_retract, verdict_return
+from reviews.services.verdicts import (
+    verdict_action_refusal,
+    verdict_correct,
+    verdict_publish,
+    verdict_retract,
+    verdict_return,
+)
+
+# The desk's transition pages by the workflow action each takes (reviews.workflow.ACTIONS): the verdict
+# page offers those the table allows, under the table's labels.
+TRANSITION_PAGES = {
+    "verdict.publish": "publish",
+    "verdict.return": "return",
+    "verdict.correct": "correct",
+    "verdict.retract": "retract",
+}
 
 
 class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
@@ -51,6 +66,18 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
         if verdict is None:
             raise Http404(f"Verdict {object_id} does not exist.")
         return verdict
+
+    def _not_offered(self, request: HttpRequest, verdict: Verdict, action: str) -> HttpResponse | None:
+        """Opening the page of an action the workflow table refuses for the verdict as it stands (an old
+        link, another editor's change since): the refusal as a message, and the verdict's page. A POST
+        goes to the service, which refuses in the same words and also asks the database."""
+        if request.method == "POST":
+            return None
+        problem = verdict_action_refusal(action=action, verdict=verdict)
+        if problem is None:
+            return None
+        self.desk_refused(request, problem)
+        return HttpResponseRedirect(reverse("admin:reviews_verdict_change", args=[verdict.pk]))
 
     def _render_transition(
         self,
@@ -88,6 +115,8 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
 
     def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         verdict = self._transition_target(request, object_id)
+        if (refused := self._not_offered(request, verdict, "verdict.publish")) is not None:
+            return refused
         if request.method == "POST":
             try:
                 published = verdict_publish(verdict_id=verdict.pk, editor=request.user)
@@ -111,6 +140,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
         request: HttpRequest,
         object_id: str,
         *,
+        action: str,
         service: Callable[..., Verdict],
         title: str,
         intro: str,
@@ -121,6 +151,8 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
         danger: bool = False,
     ) -> HttpResponse:
         verdict = self._transition_target(request, object_id)
+        if (refused := self._not_offered(request, verdict, action)) is not None:
+            return refused
         form = NoteForm(request.POST or None, label=label, help_text=help_text)
         if request.method == "POST" and form.is_valid():
             try:
@@ -140,6 +172,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
         return self._note_view(
             request,
             object_id,
+            action="verdict.return",
             service=verdict_return,
             title="Return verdict to its reviewer",
             intro="The verdict goes back to the reviewer who wrote it, first in their queue, with your note.",
@@ -153,6 +186,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
         return self._note_view(
             request,
             object_id,
+            action="verdict.retract",
             service=verdict_retract,
             title="Retract verdict",
             intro="The verdict is withdrawn from readers and kept, marked retracted, with your note.",
@@ -165,6 +199,8 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
 
     def correct_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         verdict = self._transition_target(request, object_id)
+        if (refused := self._not_offered(request, verdict, "verdict.correct")) is not None:
+            return refused
         initial_citations = [
             {name: getattr(c, name) for name in ("url", "title", "publisher", "published", "excerpt")}
             for c in verdict.citations.order_by("position", "id")

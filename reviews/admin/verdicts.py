@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from reviews import roles
+from reviews import roles, workflow
 from reviews.admin.base import (
     BIG_ARTICLE_FIELDS,
     ServiceRefused,
@@ -20,13 +20,17 @@ from reviews.admin.base import (
     subquery_count,
 )
 from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, VerdictAdminForm
-from reviews.admin.verdict_transitions import VerdictTransitionsMixin
+from reviews.admin.verdict_transitions import TRANSITION_PAGES, VerdictTransitionsMixin
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.models import PUBLISHED_LINEAGE, Citation, ReviewEvent, Verdict, VerdictStatus
 from reviews.selectors import claim_context
 from reviews.services.verdicts import verdict_create_by_editor, verdict_edit
+from reviews.workflow import Role
 
-EDITABLE = (VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+
+def _editable_in_place(verdict: Verdict) -> bool:
+    """Whether the workflow table lets an editor edit the verdict in place (under review, not frozen)."""
+    return workflow.allowed("verdict.edit", verdict, role=Role.EDITOR)
 
 
 class CitationInline(admin.TabularInline[Citation, Verdict]):
@@ -46,7 +50,7 @@ class CitationInline(admin.TabularInline[Citation, Verdict]):
         return type(formset.__name__, (formset,), {"refusal": refusal}) if refusal else formset
 
     def _editable(self, request: HttpRequest, obj: Any) -> bool:
-        return roles.is_editor(request.user) and (obj is None or obj.status in EDITABLE)
+        return roles.is_editor(request.user) and (obj is None or _editable_in_place(obj))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._editable(request, obj)
@@ -185,7 +189,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
         allowed = super().has_change_permission(request, obj) and roles.is_editor(request.user)
         # Only a verdict under review is edited in place; anything published is frozen (corrections are
         # new versions), so its page is read-only with the desk's buttons.
-        return allowed and (obj is None or obj.status in EDITABLE)
+        return allowed and (obj is None or _editable_in_place(obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: Verdict | None = None) -> bool:
         return False
@@ -256,17 +260,15 @@ class VerdictAdmin(VerdictTransitionsMixin):
     def _buttons(self, request: HttpRequest, verdict: Verdict) -> list[dict[str, str]]:
         if not roles.is_editor(request.user):
             return []
-        buttons = []
-        for name, label, statuses in (
-            ("publish", "Publish", (VerdictStatus.SUBMITTED,)),
-            ("return", "Return to reviewer", (VerdictStatus.SUBMITTED,)),
-            ("correct", "Correct", (VerdictStatus.PUBLISHED,)),
-            ("retract", "Retract", (VerdictStatus.PUBLISHED,)),
-        ):
-            if verdict.status in statuses and not (name == "return" and verdict.reviewer_id is None):
-                buttons.append(
-                    {"label": label, "url": reverse(f"admin:reviews_verdict_{name}", args=[verdict.pk])}
-                )
+        # What the workflow table lets an editor do with the verdict as it stands, in the table's order.
+        buttons = [
+            {
+                "label": act.label,
+                "url": reverse(f"admin:reviews_verdict_{TRANSITION_PAGES[act.name]}", args=[verdict.pk]),
+            }
+            for act in workflow.actions_for(verdict, role=Role.EDITOR)
+            if act.name in TRANSITION_PAGES
+        ]
         if verdict.status == VerdictStatus.SUPERSEDED:
             latest = Verdict.objects.filter(claim_id=verdict.claim_id, status=VerdictStatus.PUBLISHED).first()
             if latest is not None:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from reviews.exceptions import NotFound, ValidationFailed
+from reviews.exceptions import ApplicationError, NotFound, ValidationFailed
 from reviews.links import web_link
 from reviews.models import (
     PUBLISHED_LINEAGE,
@@ -41,7 +41,7 @@ from reviews.workflow import (
     VERDICT_IN_PROGRESS,
     VERDICT_PHRASES,
     Role,
-    check,
+    refusal,
     refuse,
     require_editor,
     states_allowing,
@@ -320,15 +320,24 @@ def _latest_version(verdict: Verdict) -> Verdict | None:
     )
 
 
-def _check(action: str, verdict: Verdict) -> None:
-    """The workflow's refusal of `action` on `verdict` (409), if any; a superseded version's names the
-    latest one."""
+def verdict_action_refusal(*, action: str, verdict: Verdict) -> ApplicationError | None:
+    """Why an editor may not take `action` ("verdict.publish", ...) on `verdict` as it stands: the
+    workflow table's refusal (a superseded version's names the latest one), or None. For interfaces
+    deciding what to offer; the action's service checks again under its locks, with what only the
+    database can answer."""
 
     def latest() -> int | None:
         found = _latest_version(verdict)
         return found.pk if found is not None else None
 
-    check(action, verdict, role=Role.EDITOR, latest=latest)
+    return refusal(action, verdict, role=Role.EDITOR, latest=latest)
+
+
+def _check(action: str, verdict: Verdict) -> None:
+    """Raise the workflow's refusal of `action` on `verdict` (409), if any."""
+    problem = verdict_action_refusal(action=action, verdict=verdict)
+    if problem is not None:
+        raise problem
 
 
 def _note(note: str, *, missing: str, name: str = "note") -> str:

@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from reviews.models import Verdict, VerdictStatus
-from reviews.services.verdicts import verdict_publish
-from tests.factories import UserFactory, rating
+from reviews.services.verdicts import verdict_correct, verdict_create_by_editor, verdict_publish
+from tests.factories import ClaimFactory, UserFactory, rating
 from tests.reviews.admin.desk import (
+    SUBMITTED,
     client_for,
     inline_data,
     make_reviewer,
@@ -149,3 +150,62 @@ def test_the_desk_pages_of_an_unknown_verdict_are_404(desk: Client, action: str,
     # "²" and "٣" pass str.isdigit(); int("²") raised (a 500) and int("٣") read 3.
     assert desk.get(f"/admin/reviews/verdict/{object_id}/{action}/").status_code == 404
     assert desk.post(f"/admin/reviews/verdict/{object_id}/{action}/", {"note": "x"}).status_code == 404
+
+
+def _buttons(desk: Client, verdict: Verdict) -> list[str]:
+    """The desk buttons on the verdict's page, by the page each opens."""
+    html = desk.get(reverse("admin:reviews_verdict_change", args=[verdict.pk])).content.decode()
+    names = ("publish", "return", "correct", "retract")
+    return [name for name in names if reverse(f"admin:reviews_verdict_{name}", args=[verdict.pk]) in html]
+
+
+def test_the_verdict_page_offers_what_the_workflow_table_allows(
+    editor: User, reviewer: User, desk: Client
+) -> None:
+    submitted = submitted_verdict(reviewer)
+    assert _buttons(desk, submitted) == ["publish", "return"]
+    written = verdict_create_by_editor(claim_id=ClaimFactory.create().pk, editor=editor, data=SUBMITTED)
+    assert _buttons(desk, written) == ["publish"]  # nobody to return it to
+    published = verdict_publish(verdict_id=submitted.pk, editor=editor)
+    assert _buttons(desk, published) == ["correct", "retract"]
+    correction = verdict_correct(verdict_id=published.pk, editor=editor, data=SUBMITTED, note="Fixed.")
+    assert _buttons(desk, Verdict.objects.get(pk=published.pk)) == []
+    page = desk.get(reverse("admin:reviews_verdict_change", args=[published.pk])).content.decode()
+    assert f'href="{reverse("admin:reviews_verdict_change", args=[correction.pk])}"' in page
+    assert "Latest version" in page
+
+
+def test_a_transition_page_the_workflow_refuses_says_why(editor: User, reviewer: User, desk: Client) -> None:
+    published = verdict_publish(verdict_id=submitted_verdict(reviewer).pk, editor=editor)
+    written = verdict_create_by_editor(claim_id=ClaimFactory.create().pk, editor=editor, data=SUBMITTED)
+    for action, verdict, message in (
+        (
+            "publish",
+            published,
+            f"Verdict {published.pk} is published; it cannot be published. It is already published.",
+        ),
+        (
+            "return",
+            written,
+            f"Verdict {written.pk} was written by an editor, not a reviewer; there is nobody to return it "
+            "to. Edit it instead.",
+        ),
+        (
+            "correct",
+            written,
+            f"Verdict {written.pk} is submitted for review; it cannot be corrected. Edit it or publish it; "
+            "only published verdicts are corrected.",
+        ),
+    ):
+        page = reverse(f"admin:reviews_verdict_{action}", args=[verdict.pk])
+        response = desk.get(page)
+        change = reverse("admin:reviews_verdict_change", args=[verdict.pk])
+        assert (response.status_code, response["Location"]) == (302, change), action
+        assert messages_of(desk.get(change)) == [message]
+    correction = verdict_correct(verdict_id=published.pk, editor=editor, data=SUBMITTED, note="Fixed.")
+    retract = desk.get(reverse("admin:reviews_verdict_retract", args=[published.pk]), follow=True)
+    assert messages_of(retract) == [
+        f"Verdict {published.pk} is superseded by a correction; it cannot be retracted. "
+        f"Act on the latest version (verdict {correction.pk}) instead."
+    ]
+    assert Verdict.objects.get(pk=published.pk).status == VerdictStatus.SUPERSEDED
