@@ -136,6 +136,6 @@ def test_the_action_is_in_the_schema() -> None:
     paths = [path for path in schema["paths"] if "reuse" in path]
     assert paths == ["/api/v1/tasks/{id}/reuse/"]
     operation = schema["paths"][paths[0]]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "409", "429"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "409", "429", "503"}
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][body]["required"]) == {"lease_token", "verdict"}
