@@ -9,12 +9,14 @@ Three workloads, anonymous by default (`--as-consumer`: with an API consumer's t
 published id per request) and the ClaimReview feed (`/api/v1/claimreview/`, 50 documents). Reports
 requests/s and p50/p99 latency. Throttling stays on (counters in Redis db 13, as in production) with rates
 the load cannot reach.
-Targets (issue 7): >= 300 req/s on the list, >= 1,000 req/s on a detail, p99 < 100 ms.
+Targets (issue 16): >= 300 req/s on the list, >= 500 req/s on a detail, p99 < 100 ms, anonymous and as an
+API consumer.
 
 The seeded verdicts are bulk-created, not published through `verdict_publish`, so the run renders them
 into the published cache (docs/architecture.md, "Caches") with `manage.py published_cache_build`, as a
-deploy would after a cache flush; anonymous requests are then answered from it. `--no-published-cache`
-turns it off, every request going through the API views, for comparison.
+deploy would after a cache flush; the verdict views then answer anonymous and consumer reads from it
+(reviews/api/cached_reads.py). `--no-published-cache` turns it off, every request read from the database,
+for comparison.
 """
 
 from __future__ import annotations
