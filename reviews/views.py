@@ -42,6 +42,7 @@ from reviews.services.queue import (
     task_submit,
 )
 from reviews.services.reuse import verdict_reuse
+from reviews.workflow import Role, actions_for
 
 NOTHING_TO_REVIEW = "Nothing to review right now."
 ALREADY_HOLDING = "You already hold this task. Finish it, or release it to take another one."
@@ -246,6 +247,12 @@ def _render(
     # Only web links become links: the services store only those, but the database constraint checks just
     # the scheme, so a row written around them could hold a malformed one.
     source_url = web_link(task.claim.article.source_url) or ""
+    can_work = workspace.held and not lease_lost
+    # The buttons on a task the reviewer holds are the actions the workflow lets a reviewer take from its
+    # state (reviews.workflow), by short name ("submit", "save_draft", ...), labels included.
+    offer = (
+        {a.name.removeprefix("task."): a for a in actions_for(task, role=Role.REVIEWER)} if can_work else {}
+    )
     context: dict[str, Any] = {
         "task": task,
         "claim": task.claim,
@@ -256,7 +263,8 @@ def _render(
         "ratings": ratings,
         # What the page offers: the form with its buttons (held), the form without them and an explanation
         # (lease lost), or the returned verdict to read and a way to take it back (returned, not held).
-        "can_work": workspace.held and not lease_lost,
+        "can_work": can_work,
+        "offer": offer,
         "lease_lost": lease_lost,
         "returned_only": not workspace.held and not lease_lost and task.status == TaskStatus.RETURNED,
         "returned_verdict": verdict if verdict and verdict.status == VerdictStatus.RETURNED else None,

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews import views
+from reviews import views, workflow
 from reviews.extraction.annotate import extract_mentions
 from reviews.models import (
     Article,
@@ -329,6 +329,24 @@ def test_task_page_shows_the_claim_in_its_article(reviewer: User, django_assert_
     assert 'name="citations-0-DELETE"' in page
     assert "This task is yours until" in page
     assert 'data-seconds-left="' in page
+
+
+def test_task_page_offers_the_buttons_the_workflow_table_allows(reviewer: User) -> None:
+    make_task()
+    task = lease(reviewer)
+    page = html(login(reviewer).get(task_url(task)))
+    offered = workflow.actions_for(task, role=workflow.Role.REVIEWER)
+    for name, value in (
+        ("task.submit", "submit"),
+        ("task.save_draft", "save"),
+        ("task.skip", "skip"),
+        ("task.release", "release"),
+        ("task.heartbeat", "extend"),
+    ):
+        assert workflow.action(name) in offered
+        assert re.search(
+            rf'name="action" value="{value}"[^>]*>{re.escape(workflow.action(name).label)}<', page
+        )
 
 
 @pytest.mark.parametrize("source_url", ["https://[::1", "https://exa mple.org/"])
