@@ -16,7 +16,6 @@ from django.utils.safestring import SafeString
 from reviews import roles
 from reviews.admin.base import (
     BIG_ARTICLE_FIELDS,
-    INGEST_PERM,
     ReadOnlyAdmin,
     admin_link,
     desk_user,
@@ -234,10 +233,10 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
         return fragment("admin/reviews/article/cleaned_text.html", {"pieces": pieces})
 
     def has_reextract_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(INGEST_PERM)
+        return roles.is_editor(request.user)
 
     def has_rebuild_scorecard_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(INGEST_PERM) or roles.is_editor(request.user)
+        return roles.is_editor(request.user)
 
     @admin.action(description="Re-extract claims from the article text", permissions=["reextract"])
     def reextract(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

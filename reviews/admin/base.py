@@ -37,8 +37,6 @@ admin.site.enable_nav_sidebar = False
 RETURN_NOTE_HELP = "The reviewer sees this note with the verdict, first in their queue."
 RETRACTION_NOTE_HELP = "Readers see this note with the retracted verdict."
 # Who is an editor is reviews.roles.is_editor; these two are the admin actions' own permissions.
-QUEUE_PERM = "reviews.manage_queue"
-INGEST_PERM = "reviews.ingest_article"
 
 # Article columns a list never shows; joined articles leave them out of the SELECT.
 BIG_ARTICLE_FIELDS = ("raw_text", "body")

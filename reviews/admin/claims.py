@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, QUEUE_PERM, ReadOnlyAdmin, desk_user, fragment, shorten
+from reviews import roles
+from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin, desk_user, fragment, shorten
 from reviews.ids import record_id
 from reviews.models import Article, Claim, ClaimStatus, ReviewTask, TaskStatus, Verdict
 from reviews.selectors import claim_context
@@ -168,7 +169,7 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
         )
 
     def has_promote_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(QUEUE_PERM)
+        return roles.is_editor(request.user)
 
     has_demote_permission = has_promote_permission
 

@@ -21,6 +21,7 @@ from django.forms.models import construct_instance
 
 from reviews.exceptions import ApplicationError
 from reviews.models import Citation, RatingLabel, Verdict
+from reviews.roles import reviewers
 from reviews.services import verdicts as rules
 from reviews.services.verdicts import CitationInput, VerdictInput
 
@@ -286,10 +287,9 @@ class CorrectionForm(forms.Form):
 
 class AssignForm(forms.Form):
     reviewer = forms.ModelChoiceField(
-        queryset=User.objects.none(), label="Reviewer", help_text="Only members of the Reviewers group."
+        queryset=User.objects.none(), label="Reviewer", help_text="Only reviewers (who may work the queue)."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        reviewers = User.objects.filter(groups__name="Reviewers", is_active=True).order_by("username")
-        self.fields["reviewer"].queryset = reviewers  # type: ignore[attr-defined]
+        self.fields["reviewer"].queryset = reviewers()  # type: ignore[attr-defined]

@@ -12,9 +12,9 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from reviews import roles
 from reviews.admin.base import (
     BIG_ARTICLE_FIELDS,
-    QUEUE_PERM,
     ReadOnlyAdmin,
     admin_link,
     desk_user,
@@ -24,6 +24,7 @@ from reviews.admin.base import (
 from reviews.admin.forms import AssignForm
 from reviews.models import ReviewTask, TaskStatus
 from reviews.services import queue
+from reviews.workflow import action
 
 
 class LeaseExpiredFilter(admin.SimpleListFilter):
@@ -144,7 +145,7 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
         return fragment("admin/reviews/reviewtask/verdicts.html", {"verdicts": verdicts})
 
     def has_manage_queue_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(QUEUE_PERM)
+        return roles.is_editor(request.user)
 
     def _each(
         self,
@@ -160,7 +161,7 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
             lambda n: f"{verb} {n} task{'s' if n != 1 else ''}.",
         )
 
-    @admin.action(description="Assign to a reviewer…", permissions=["manage_queue"])
+    @admin.action(description=action("task.assign").label, permissions=["manage_queue"])
     def assign(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> TemplateResponse | None:
         form = AssignForm(request.POST if self.desk_confirmed(request) else None)
         if self.desk_confirmed(request) and form.is_valid():
@@ -184,26 +185,24 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
             form=form,
         )
 
-    @admin.action(description="Release the lease (back to the queue)", permissions=["manage_queue"])
+    @admin.action(description=action("task.release_by_editor").label, permissions=["manage_queue"])
     def release(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
         editor = desk_user(request)
         self._each(
             request, queryset, lambda t: queue.task_release_by_editor(task_id=t.pk, editor=editor), "Released"
         )
 
-    @admin.action(description="Requeue (unassigned, back to the shared queue)", permissions=["manage_queue"])
+    @admin.action(description=action("task.requeue").label, permissions=["manage_queue"])
     def requeue(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
         editor = desk_user(request)
         self._each(request, queryset, lambda t: queue.task_requeue(task_id=t.pk, editor=editor), "Requeued")
 
-    @admin.action(description="Cancel", permissions=["manage_queue"])
+    @admin.action(description=action("task.cancel").label, permissions=["manage_queue"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
         editor = desk_user(request)
         self._each(request, queryset, lambda t: queue.task_cancel(task_id=t.pk, editor=editor), "Cancelled")
 
-    @admin.action(
-        description="Raise priority (+1000: ahead of every unraised task)", permissions=["manage_queue"]
-    )
+    @admin.action(description=action("task.raise_priority").label, permissions=["manage_queue"])
     def raise_priority(self, request: HttpRequest, queryset: QuerySet[ReviewTask]) -> None:
         editor = desk_user(request)
         self._each(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from reviews.models import ReviewTask, TaskStatus
 from reviews.services import queue
 from reviews.services.verdicts import verdict_publish
-from tests.factories import ReviewTaskFactory
+from tests.factories import ReviewTaskFactory, UserFactory
 from tests.reviews.admin.desk import SUBMITTED, make_reviewer, messages_of, submitted_verdict
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,20 @@ def test_assign_a_task_to_a_reviewer(editor: User, reviewer: User, desk: Client)
     )
     assert "Assigned to rev: 1 task." in messages_of(done)
     assert ReviewTask.objects.get(pk=task.pk).assignee == reviewer
+
+
+def test_the_assign_form_lists_whoever_may_work_the_queue(reviewer: User, desk: Client) -> None:
+    # reviews.roles.reviewers: the work_queue permission, however granted; inactive users are left out.
+    direct = UserFactory.create(username="direct")
+    direct.user_permissions.add(Permission.objects.get(codename="work_queue"))
+    UserFactory.create(username="gone", is_active=False).groups.add(Group.objects.get(name="Reviewers"))
+    task = ReviewTaskFactory.create()
+    page = desk.post(
+        reverse("admin:reviews_reviewtask_changelist"),
+        {"action": "assign", "_selected_action": [task.pk], "index": "0"},
+    ).content.decode()
+    options = re.findall(r'<option value="\d+">(\w+)</option>', page)
+    assert options == ["direct", "rev"]
 
 
 @pytest.mark.parametrize(
