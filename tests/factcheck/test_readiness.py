@@ -25,7 +25,7 @@ def _redis(settings: Any) -> str:
 
 
 def _redis_cache(url: str) -> dict[str, dict[str, str]]:
-    return {"default": {"BACKEND": "reviews.cache_backends.RedisCache", "LOCATION": url}}
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
 
 
 def test_ready_when_everything_answers(settings: Any) -> None:
