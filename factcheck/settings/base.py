@@ -284,6 +284,8 @@ CELERY_TASK_TIME_LIMIT = 180
 FACTCHECK_SCORECARD_BUILD_COUNTDOWN = env.float("FACTCHECK_SCORECARD_BUILD_COUNTDOWN", default=0.25)
 FACTCHECK_SCORECARD_SWEEP_SECONDS = env.float("FACTCHECK_SCORECARD_SWEEP_SECONDS", default=60.0)
 FACTCHECK_SCORECARD_TEST_DELAY = env.float("FACTCHECK_SCORECARD_TEST_DELAY", default=0.0)
+# How often beat looks for articles stuck pending (reviews.services.articles.articles_resend_pending).
+FACTCHECK_EXTRACT_SWEEP_SECONDS = env.float("FACTCHECK_EXTRACT_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tasks-expire-leases": {"task": "reviews.tasks_expire_leases", "schedule": 60.0},
     # Repairs a lost published-cache invalidation within a minute (reviews/published_cache.py).
@@ -296,8 +298,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # killed worker): reviews.services.articles.articles_resend_pending.
     "articles-resend-pending": {
         "task": "reviews.articles_resend_pending",
-        "schedule": 60.0,
-        "options": {"expires": 60.0},
+        "schedule": FACTCHECK_EXTRACT_SWEEP_SECONDS,
+        "options": {"expires": FACTCHECK_EXTRACT_SWEEP_SECONDS},
     },
     "scorecards-sweep-stale": {
         "task": "reviews.scorecards_sweep_stale",
