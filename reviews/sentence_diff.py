@@ -64,8 +64,14 @@ def _key(token: str) -> str:
 
 
 def _merge(pieces: list[Piece]) -> list[Piece]:
-    merged: list[Piece] = []
+    """Join neighbours of one kind; a changed piece's trailing spaces are not part of the change (a page
+    would strike or underline them)."""
+    split: list[Piece] = []
     for piece in pieces:
+        text = piece.text.rstrip() if piece.kind == "changed" else piece.text
+        split += [Piece(text, piece.kind), Piece(piece.text[len(text) :], "same")]
+    merged: list[Piece] = []
+    for piece in split:
         if piece.text and merged and merged[-1].kind == piece.kind:
             merged[-1] = Piece(merged[-1].text + piece.text, piece.kind)
         elif piece.text:

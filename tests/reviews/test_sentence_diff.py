@@ -23,6 +23,8 @@ def test_marks_the_words_that_differ_and_keeps_both_sentences_whole() -> None:
     assert _changed(diff.new) == ["2013", "former Prime Minister Nouri al-Maliki"]
     assert not diff.identical
     assert not diff.truncated
+    # The spaces after a change are not part of it.
+    assert [p for p in diff.old if p.changed] == [Piece("2012", "changed"), Piece("Iraq", "changed")]
 
 
 def test_case_and_curly_apostrophes_are_not_differences() -> None:

@@ -51,9 +51,9 @@ def test_the_task_page_shows_the_matched_claims_published_verdict_first(
     assert "https://archive.example.org/deal" in section
     # What differs between the two sentences, each side marked.
     assert "<del>2012</del>" in section
-    assert "<del>Iraq </del>" in section
+    assert "<del>Iraq</del> signed" in section
     assert "<ins>2013</ins>" in section
-    assert "<ins>former Prime Minister Nouri al-Maliki </ins>" in section
+    assert "<ins>former Prime Minister Nouri al-Maliki</ins> signed" in section
     assert "They disagree on year (2012 there, 2013 here)." in section
     assert (
         f'<button type="submit" form="verdict-form" name="reuse" value="{pair.source.pk}" class="secondary">'
