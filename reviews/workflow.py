@@ -202,6 +202,17 @@ ACTIONS: Mapping[str, Action] = {
         # An editor ended the reviewers' part in the task (cancel, requeue): nobody could resubmit these.
         _verdict("abandon_open", by={E}, start={V.DRAFT, V.RETURNED}, to=V.ABANDONED, verb="abandoned",
                  label="Abandon", editor_phrase="end a reviewer's work"),
+        # A reviewer copies a matched claim's published verdict into their own draft on the task they hold
+        # (reviews.services.reuse; the draft is then saved and submitted as usual, `save_draft` above). The
+        # object is the verdict copied: only its published version can be, on a claim matched with theirs.
+        _verdict("reuse", by={R}, start={V.PUBLISHED}, verb="reused", label="Reuse this verdict",
+                 reason="Verdict {pk} is {phrase}; only a published verdict can be reused.",
+                 conditions={
+                     "not_matched": Condition(
+                         "Verdict {pk} is on claim {claim}, which is not matched with your claim {own}; "
+                         "only a verdict on a matched claim can be reused."
+                     ),
+                 }),
         # --- verdicts: editors ------------------------------------------------------------------------
         _verdict("publish", by={E}, start={V.SUBMITTED}, to=V.PUBLISHED, verb="published", label="Publish",
                  editor_phrase="publish verdicts", hints={

@@ -9,34 +9,27 @@ with a link to the original for the editor.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from reviews.exceptions import InvalidTransition, NotFound
-from reviews.models import ClaimMatch, EventAction, ReviewTask, Verdict, VerdictStatus
+from reviews.exceptions import NotFound
+from reviews.models import ClaimMatch, EventAction, ReviewTask, Verdict
 from reviews.services.events import event_record
 from reviews.services.queue import task_save_draft
 from reviews.services.verdicts import OPEN_STATUSES, VerdictInput, verdict_input_of
-
-_STATE_PHRASES: dict[str, str] = {
-    VerdictStatus.SUPERSEDED: "superseded by a correction",
-    VerdictStatus.RETRACTED: "retracted",
-}
+from reviews.workflow import Role, check, refuse
 
 
-def _not_published(verdict: Verdict) -> InvalidTransition:
-    state = _STATE_PHRASES.get(verdict.status, "not published")
-    hint = ""
-    if verdict.status == VerdictStatus.SUPERSEDED:
-        latest = Verdict.objects.published().filter(claim_id=verdict.claim_id).values_list("pk", flat=True)
-        if latest:
-            hint = f" Reuse the claim's current version (verdict {latest[0]}) instead."
-    return InvalidTransition(
-        f"Verdict {verdict.pk} is {state}; only a published verdict can be reused.{hint}",
-        status=verdict.status,
-    )
+def _latest(verdict: Verdict) -> Callable[[], int | None]:
+    def latest() -> int | None:
+        return (
+            Verdict.objects.published().filter(claim_id=verdict.claim_id).values_list("pk", flat=True).first()
+        )
+
+    return latest
 
 
 def _matched(claim_id: int, other_id: int) -> bool:
@@ -94,14 +87,10 @@ def verdict_reuse(
         if source is None or locked is None:
             raise NotFound(f"Verdict {verdict_id} does not exist.")
         source.status = locked
-        if source.status != VerdictStatus.PUBLISHED:
-            raise _not_published(source)
+        check("verdict.reuse", source, role=Role.REVIEWER, latest=_latest(source))
         task = ReviewTask.objects.select_related("claim__article").get(pk=task_id)
         if source.claim_id == task.claim_id or not _matched(task.claim_id, source.claim_id):
-            raise InvalidTransition(
-                f"Verdict {verdict_id} is on claim {source.claim_id}, which is not matched with your "
-                f"claim {task.claim_id}; only a verdict on a matched claim can be reused."
-            )
+            raise refuse("verdict.reuse", "not_matched", obj=source, claim=source.claim_id, own=task.claim_id)
         draft.reused_from = source
         Verdict.objects.filter(pk=draft.pk).update(reused_from=source, updated_at=timezone.now())
         event_record(

@@ -169,7 +169,9 @@ VERDICT_CALLS: dict[str, Call] = {
 def test_every_service_backed_action_is_run_below() -> None:
     # The rows the services below do not implement one-to-one: taking work (the queue's own query), the
     # sweep, the claim's demotion, the verdict side of a reviewer's save/submit (run through the task),
-    # the abandoning of drafts (a side effect of other moves) and an editor's new verdict (on a claim).
+    # the abandoning of drafts (a side effect of other moves), an editor's new verdict (on a claim), and a
+    # reviewer's reuse of a matched claim's verdict (needs a match: tests/reviews/services/test_reuse.py
+    # runs it from every state against this table).
     elsewhere = {
         "task.lease",
         "task.expire",
@@ -179,6 +181,7 @@ def test_every_service_backed_action_is_run_below() -> None:
         "verdict.abandon_draft",
         "verdict.abandon_open",
         "verdict.write",
+        "verdict.reuse",
     }
     assert set(TASK_CALLS) | set(VERDICT_CALLS) | elsewhere == set(ACTIONS)
 
@@ -291,7 +294,8 @@ def test_actions_for_offers_the_buttons_the_table_allows() -> None:
         "verdict.correct",
         "verdict.retract",
     ]
-    assert workflow.actions_for(published, role=Role.REVIEWER) == []
+    # A reviewer may reuse a published verdict (on a claim matched with theirs: the service checks that).
+    assert [a.name for a in workflow.actions_for(published, role=Role.REVIEWER)] == ["verdict.reuse"]
     leased = task_in(TaskStatus.LEASED, holder=reviewer)
     assert [a.name for a in workflow.actions_for(leased, role=Role.EDITOR)] == [
         "task.assign",

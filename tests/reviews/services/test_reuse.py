@@ -9,9 +9,12 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
-from reviews.exceptions import InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
+from reviews import workflow
+from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotFound, ValidationFailed
 from reviews.models import (
+    Citation,
     EventAction,
     MatchStatus,
     RatingLabel,
@@ -32,7 +35,8 @@ from reviews.services.verdicts import (
     verdict_retract,
     verdict_return,
 )
-from tests.factories import UserFactory
+from reviews.workflow import Role
+from tests.factories import UserFactory, rating
 from tests.reviews.matching_fixtures import (
     PUBLISHED,
     Pair,
@@ -269,7 +273,7 @@ def test_refused_when_the_matched_verdict_is_not_published(editor: User, reviewe
     with pytest.raises(InvalidTransition) as refused:
         _reuse(Pair(source=submitted, task=pair.task, match=pair.match), reviewer)
     assert refused.value.message == (
-        f"Verdict {submitted.pk} is not published; only a published verdict can be reused."
+        f"Verdict {submitted.pk} is submitted for review; only a published verdict can be reused."
     )
     assert refused.value.status_code == 409
     _nothing_changed(pair)
@@ -287,7 +291,7 @@ def test_refused_for_a_superseded_version_with_the_current_one_named(
         _reuse(pair, reviewer)
     assert refused.value.message == (
         f"Verdict {pair.source.pk} is superseded by a correction; only a published verdict can be reused. "
-        f"Reuse the claim's current version (verdict {current.pk}) instead."
+        f"Act on the latest version (verdict {current.pk}) instead."
     )
     _nothing_changed(pair)
     # The current version is reusable.
@@ -349,4 +353,38 @@ def test_a_matched_verdict_whose_rating_was_retired_is_refused_with_the_reason(
 
     with pytest.raises(ValidationFailed, match="Unknown rating “mostly-true”"):
         _reuse(pair, reviewer)
+    _nothing_changed(pair)
+
+
+@pytest.mark.parametrize("state", [state.value for state in VerdictStatus])
+def test_reuse_refuses_exactly_what_the_workflow_table_refuses(
+    editor: User, reviewer: User, state: str
+) -> None:
+    pair = matched_pair(editor=editor, reviewer=reviewer, published=False)
+    now = timezone.now()
+    lineage = state in (VerdictStatus.PUBLISHED, VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED)
+    verdict = Verdict.objects.create(
+        claim_id=pair.match.other_side(pair.task.claim_id),
+        rating=rating("mostly-false"),
+        summary="The figure is from 2012.",
+        status=state,
+        published_at=now if lineage else None,
+        retracted_at=now if state == VerdictStatus.RETRACTED else None,
+    )
+    Citation.objects.create(verdict=verdict, url="https://example.org/report")
+    expected = workflow.refusal("verdict.reuse", verdict, role=Role.REVIEWER, latest=lambda: None)
+
+    try:
+        _reuse(Pair(source=verdict, task=pair.task, match=pair.match), reviewer)
+        error = None
+    except ApplicationError as exc:
+        error = exc
+
+    if state in workflow.action("verdict.reuse").from_states:
+        assert expected is None
+        assert error is None, error.message if error else ""
+        return
+    assert expected is not None
+    assert error is not None, f"reuse of a {state} verdict went through"
+    assert (type(error), error.message, error.extra) == (type(expected), expected.message, {"status": state})
     _nothing_changed(pair)
