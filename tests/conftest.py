@@ -34,10 +34,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def seed_reference_data() -> None:
-    """The rating scale and groups the data migration creates (idempotent)."""
+    """The rating scale and groups the data migrations create (idempotent)."""
     from django.apps import apps
 
     import_module("reviews.migrations.0002_default_ratings_and_groups").seed(apps, None)
+    import_module("reviews.migrations.0010_editors_see_matches").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from reviews import roles
 from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin, desk_user, fragment, shorten
+from reviews.admin.matching import ConflictFilter, PublishedMatchFilter, claim_matching_panel
 from reviews.ids import record_id
 from reviews.models import Article, Claim, ClaimStatus, ReviewTask, TaskStatus, Verdict
 from reviews.selectors import claim_context
@@ -102,7 +103,15 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
         "status",
         "review",
     )
-    list_filter = ("status", "claim_type", ScoreRangeFilter, PublishedVerdictFilter, ArticleFilter)
+    list_filter = (
+        "status",
+        "claim_type",
+        ScoreRangeFilter,
+        PublishedVerdictFilter,
+        PublishedMatchFilter,
+        ConflictFilter,
+        ArticleFilter,
+    )
     search_fields = ("text", "article__title")
     list_select_related = ("article",)
     ordering = ("-article__created_at", "article_id", "sentence_index")
@@ -118,6 +127,7 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
         "status",
         "review",
         "review_work",
+        "matching",
         "mentions",
     )
     readonly_fields = fields
@@ -155,6 +165,10 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
     @admin.display(description="in context")
     def in_context(self, claim: Claim) -> SafeString:
         return fragment("admin/reviews/claim_in_context.html", {"parts": claim_context(claim=claim)})
+
+    @admin.display(description="matches and conflicts")
+    def matching(self, claim: Claim) -> SafeString:
+        return claim_matching_panel(claim)
 
     @admin.display(description="tasks and verdicts")
     def review_work(self, claim: Claim) -> SafeString:

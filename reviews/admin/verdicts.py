@@ -132,6 +132,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
                         "claim_link",
                         "claim_in_context",
                         "status",
+                        *(["reused_from_link"] if obj.reused_from_id else []),
                         "version",
                         "rating",
                         "summary",
@@ -164,6 +165,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
             "claim_link",
             "claim_in_context",
             "status",
+            "reused_from_link",
             "version",
             "editor_note",
             "correction_note",
@@ -210,6 +212,13 @@ class VerdictAdmin(VerdictTransitionsMixin):
         if verdict.task_id is None:
             return "-"
         return admin_link("admin:reviews_reviewtask_change", verdict.task_id, f"Task {verdict.task_id}")
+
+    @admin.display(description="reused from")
+    def reused_from_link(self, verdict: Verdict) -> SafeString | str:
+        """The published verdict on a matched claim that the reviewer copied into this one."""
+        if verdict.reused_from_id is None:
+            return "-"
+        return fragment("admin/reviews/verdict/reused_from.html", {"verdict_id": verdict.reused_from_id})
 
     def _history(self, verdict: Verdict) -> dict[str, Any]:
         """The version history and audit trail of the verdict's claim, shown under the citations."""
