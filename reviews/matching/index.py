@@ -96,7 +96,7 @@ class VectorIndex:
             if held.any():
                 self._index.remove(keys[held])
             if live.any():
-                self._index.add(keys[live], matrix[live])
+                self._index.add(keys[live], matrix[live], threads=1)
             self.watermark = max(self.watermark, int(keys.max()))
 
     def remove(self, ids: Iterable[int]) -> None:
