@@ -35,15 +35,29 @@ class SentenceScorer(Protocol):
     def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]: ...
 
 
-def _threads_from_env() -> int:
-    raw = os.environ.get(THREADS_ENV, "1").strip() or "1"
+def threads_from_env(name: str = THREADS_ENV) -> int:
+    """The thread count the environment variable `name` sets (default 1); anything but a whole number
+    of at least 1 is refused."""
+    raw = os.environ.get(name, "1").strip() or "1"
     try:
         threads = int(raw)
     except ValueError as exc:
-        raise ValueError(f"{THREADS_ENV} must be a whole number, not {raw!r}") from exc
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from exc
     if threads < 1:
-        raise ValueError(f"{THREADS_ENV} must be at least 1, not {threads}")
+        raise ValueError(f"{name} must be at least 1, not {threads}")
     return threads
+
+
+def onnx_cpu_session(model_path: Path, *, threads: int) -> ort.InferenceSession:
+    """An onnxruntime session on the CPU with `threads` intra-op threads, sequential execution and every
+    graph optimisation: the one way the project's ONNX models (this scorer, the claim embedder) are loaded."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
 class Scorer:
@@ -66,14 +80,8 @@ class Scorer:
         self._tokenizer = WordPieceTokenizer(model_dir / "tokenizer.json", max_len=self.max_len)
         self._pad_id = self._tokenizer.vocab.get(str(self.meta.get("pad_token", "[PAD]")), 0)
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads if threads is not None else _threads_from_env()
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model_dir / "model.onnx"), sess_options=options, providers=["CPUExecutionProvider"]
+        self._session = onnx_cpu_session(
+            model_dir / "model.onnx", threads=threads if threads is not None else threads_from_env()
         )
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._output_name = self._session.get_outputs()[0].name

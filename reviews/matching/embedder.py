@@ -12,14 +12,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
+from reviews.extraction.scorer import onnx_cpu_session, threads_from_env
 from reviews.extraction.wordpiece import WordPieceTokenizer
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -55,14 +54,8 @@ class Embedder:
         self.version = str(self.meta["version"])
         self.max_len = int(self.meta["max_len"])
         self._tokenizer = WordPieceTokenizer(tokenizer_json, max_len=self.max_len)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or int(os.environ.get(THREADS_ENV, "1") or "1")
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model_dir / "model.onnx"), sess_options=options, providers=["CPUExecutionProvider"]
+        self._session = onnx_cpu_session(
+            model_dir / "model.onnx", threads=threads or threads_from_env(THREADS_ENV)
         )
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 1) -> np.ndarray:
