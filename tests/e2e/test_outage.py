@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import signal
 import subprocess
@@ -38,6 +39,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
+from reviews.cache_outage import cache_outage
 from reviews.models import Article, ArticleStatus, Scorecard, Verdict, VerdictStatus
 from reviews.services.scorecards import scorecard_build, scorecard_data, scorecards_stale_ids
 from tests.e2e.conftest import ROOT, _database_url, wait_for
@@ -263,18 +265,30 @@ def _errors(answers: list[Answer]) -> list[Answer]:
 
 @pytest.fixture
 def web_on_private_redis(stack: Stack) -> Iterator[None]:
-    """This process's settings for the drill. The web side's cache stays per-process for now: the rate
-    limits and published reads that fail open while Redis is down are the web helper's branch (issue
-    18), not on main yet; with them, point CACHES at `_cache_url(stack)` as production does."""
-    with override_settings(FACTCHECK_EXTRACT_RESEND_SECONDS=3):
+    """This process is the web side: its default cache (the API's rate limits and the published cache)
+    is the private Redis, as CACHE_URL makes it in production, and so is its broker (`stack`). Stopping
+    Redis then takes away the throttles' counters, the published cache and the broker at once."""
+    cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _cache_url(stack),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    cache_outage.down = False
+    with override_settings(
+        CACHES={"default": cache}, FACTCHECK_PUBLISHED_CACHE=True, FACTCHECK_EXTRACT_RESEND_SECONDS=3
+    ):
         yield
+    cache_outage.down = False
 
 
 @pytest.mark.usefixtures("web_on_private_redis")
-def test_an_outage_of_redis_and_the_worker_loses_nothing_and_heals(stack: Stack, capsys) -> None:
+def test_an_outage_of_redis_and_the_worker_loses_nothing_and_heals(
+    stack: Stack, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     supervisor, pidfile = _start_supervised_worker(stack)
     try:
-        _drill(stack, pidfile, capsys)
+        _drill(stack, pidfile, capsys, caplog)
     finally:
         _stop(supervisor, pidfile)
 
@@ -291,7 +305,9 @@ def _stop(supervisor: subprocess.Popen[bytes], pidfile: Path) -> None:
         os.kill(int(pidfile.read_text()), signal.SIGKILL)
 
 
-def _drill(stack: Stack, pidfile: Path, capsys: Any) -> None:
+def _drill(
+    stack: Stack, pidfile: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     articles = [article_with_claims(12) for _ in range(3)]
     for article in articles:
         scorecard_build(article_id=article.pk)
@@ -347,6 +363,20 @@ def _drill(stack: Stack, pidfile: Path, capsys: Any) -> None:
     for card in Scorecard.objects.all():
         expected = scorecard_data(article=card.article_id)
         assert {**card.data, "open_conflicts": None} == {**expected, "open_conflicts": None}, card.article_id
+
+    # The web side's cache failed open and said so once, not per request, and came back; the broker's
+    # refusals were logged with what redoes the work.
+    outage_log = [r.getMessage() for r in caplog.records if r.name == "reviews.cache_outage"]
+    assert [m.split(" (")[0] for m in outage_log] == [
+        "The cache is unreachable",
+        "The cache answers again: rate limits and the published cache are back in use.",
+    ], outage_log
+    assert any("was not queued" in r.getMessage() for r in caplog.records), "the broker was down"
+    # The published cache serves what the database says once Redis is back.
+    for path in ("/api/v1/verdicts/", "/api/v1/claimreview/"):
+        cached = [Client().get(path).content for _ in range(2)]
+        with override_settings(FACTCHECK_PUBLISHED_CACHE=False):
+            assert cached == [Client().get(path).content] * 2, path
 
     # No 5xx but documented 503s; the worker was restarted by keep-running and reported.
     assert _errors(ledger.answers) == []
