@@ -64,6 +64,10 @@ class Article(models.Model):
     )
     status = models.CharField(max_length=20, choices=ArticleStatus.choices, default=ArticleStatus.PENDING)
     failure_reason = models.TextField(blank=True)
+    # Extraction runs started on this article (reviews.services.articles.article_extract): a text that
+    # kills or stalls its worker every time is failed after FACTCHECK_EXTRACT_MAX_ATTEMPTS, not re-sent
+    # for ever. An editor's retry starts the count again.
+    extract_attempts = models.PositiveIntegerField(default=0)
     extractor_version = models.CharField(max_length=100, blank=True)
     claim_threshold = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -603,6 +607,7 @@ class EventAction(models.TextChoices):
     ARTICLE_EXTRACTED = "article.extracted", "Article extracted"
     ARTICLE_FAILED = "article.failed", "Article extraction failed"
     ARTICLE_REEXTRACTED = "article.reextracted", "Article re-extracted"
+    ARTICLE_RETRIED = "article.retried", "Article extraction retried"
     CLAIM_PROMOTED = "claim.promoted", "Sentence promoted to claim"
     CLAIM_DEMOTED = "claim.demoted", "Claim demoted to sentence"
     TASK_LEASED = "task.leased", "Task leased"

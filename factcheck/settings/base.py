@@ -329,6 +329,9 @@ FACTCHECK_CLAIM_THRESHOLD: float | None = env.float("FACTCHECK_CLAIM_THRESHOLD",
 # beat sweep, a repeated submission, or an editor's re-extract). Above the extraction task's hard time
 # limit (reviews/tasks.py), so a running extraction is not duplicated.
 FACTCHECK_EXTRACT_RESEND_SECONDS = env.int("FACTCHECK_EXTRACT_RESEND_SECONDS", default=120)
+# Extraction runs an article gets before it is marked failed (a text that kills or stalls its worker
+# each time, a poison message); an editor may retry it (admin action, API `articles/<id>/retry`).
+FACTCHECK_EXTRACT_MAX_ATTEMPTS = env.int("FACTCHECK_EXTRACT_MAX_ATTEMPTS", default=3)
 # How long a reviewer holds a task before it is claimable again, and how many they may hold at once.
 FACTCHECK_LEASE_SECONDS = env.int("FACTCHECK_LEASE_SECONDS", default=20 * 60)
 FACTCHECK_MAX_LEASES_PER_REVIEWER = env.int("FACTCHECK_MAX_LEASES_PER_REVIEWER", default=1)

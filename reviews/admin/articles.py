@@ -25,7 +25,7 @@ from reviews.admin.base import (
 from reviews.admin.claims import annotate_claims, claim_review_state
 from reviews.models import Article, ArticleStatus, Claim, ClaimStatus, VerdictStatus
 from reviews.scorecard_views import scorecard_admin_html
-from reviews.services.articles import article_reextract
+from reviews.services.articles import article_extract_retry, article_reextract
 from reviews.services.scorecards import scorecards_build, scorecards_mark_stale
 
 
@@ -109,7 +109,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
     date_hierarchy = "published_on"
     ordering = ("-created_at", "-id")
     list_per_page = 100
-    actions = ["reextract", "rebuild_scorecard"]
+    actions = ["reextract", "retry_extraction", "rebuild_scorecard"]
     inlines = [ArticleClaimInline]
 
     def view_on_site(self, article: Article) -> str:
@@ -118,7 +118,12 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
     fieldsets = (
         (
             None,
-            {"fields": ("title", "author", "publisher", "published_on", "source_url", "status", "sentences")},
+            {
+                "fields": (
+                    *("title", "author", "publisher", "published_on", "source_url"),
+                    *("status", "failure_reason", "sentences"),
+                )
+            },
         ),
         (None, {"fields": ("scorecard_panel",)}),
         ("Cleaned text (check-worthy claims highlighted)", {"fields": ("cleaned_text",)}),
@@ -129,7 +134,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
                 "fields": (
                     "origin",
                     "content_type",
-                    "failure_reason",
+                    "extract_attempts",
                     "extractor_version",
                     "claim_threshold",
                     "content_hash",
@@ -153,6 +158,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
         "origin",
         "content_type",
         "failure_reason",
+        "extract_attempts",
         "extractor_version",
         "claim_threshold",
         "content_hash",
@@ -235,6 +241,9 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
     def has_reextract_permission(self, request: HttpRequest) -> bool:
         return roles.is_editor(request.user)
 
+    def has_retry_extraction_permission(self, request: HttpRequest) -> bool:
+        return roles.is_editor(request.user)
+
     def has_rebuild_scorecard_permission(self, request: HttpRequest) -> bool:
         return roles.is_editor(request.user)
 
@@ -246,6 +255,16 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
             queryset.order_by("pk"),
             lambda article: article_reextract(article_id=article.pk, actor=user),
             lambda n: f"Re-extracted {n} article{'s' if n != 1 else ''}.",
+        )
+
+    @admin.action(description="Retry a failed extraction on a worker", permissions=["retry_extraction"])
+    def retry_extraction(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        user = desk_user(request)
+        self.desk_bulk(
+            request,
+            queryset.order_by("pk"),
+            lambda article: article_extract_retry(article_id=article.pk, actor=user),
+            lambda n: f"Sent the extraction of {n} article{'s' if n != 1 else ''} again.",
         )
 
     @admin.action(description="Rebuild the scorecard now", permissions=["rebuild_scorecard"])

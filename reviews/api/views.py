@@ -27,6 +27,7 @@ from rest_framework.serializers import BaseSerializer
 
 from reviews.api.cached_reads import CachedDocumentMixin, CachedFeedMixin, JSONLDRenderer, JSONRenderer
 from reviews.api.conditional import ConditionalGetMixin
+from reviews.api.editorial import ERRORS as EDITORIAL_ERRORS
 from reviews.api.editorial import VerdictEditorialMixin
 from reviews.api.filters import (
     ArticleFilter,
@@ -50,6 +51,7 @@ from reviews.api.serializers import (
     RatingSerializer,
     VerdictSerializer,
 )
+from reviews.ids import record_id
 from reviews.models import Article, Claim, ClaimConflict, RatingLabel, Verdict
 from reviews.selectors_matching import conflicts_visible
 from reviews.selectors_public import (
@@ -59,7 +61,7 @@ from reviews.selectors_public import (
     ratings_list,
     verdicts_visible,
 )
-from reviews.services.articles import article_submit
+from reviews.services.articles import article_extract_retry, article_submit
 
 _M = TypeVar("_M", bound=Model)
 
@@ -122,6 +124,11 @@ class ArticleViewSet(
     def get_queryset(self) -> QuerySet[Article]:
         return articles_visible(user=self.request.user)
 
+    def get_permissions(self) -> list[BasePermission]:
+        if self.action == "retry":
+            return [CanPublish()]
+        return super().get_permissions()
+
     @extend_schema(
         summary="Submit an article (editors)",
         request=ArticleSubmitSerializer,
@@ -149,6 +156,29 @@ class ArticleViewSet(
         location = request.build_absolute_uri(reverse("article-detail", args=[article.pk]).rstrip("/") + "/")
         code = status.HTTP_202_ACCEPTED if outcome.created else status.HTTP_200_OK
         return Response(body, status=code, headers={"Location": location})
+
+    @extend_schema(
+        summary="Retry a failed extraction (editors)",
+        description=(
+            "Puts a failed article back to `pending` with its attempts counted from zero and queues its "
+            "extraction on a worker (an article whose extraction kept stopping its worker is failed after "
+            "FACTCHECK_EXTRACT_MAX_ATTEMPTS runs, with the reason in `failure_reason`). 409 unless failed."
+        ),
+        request=None,
+        responses={
+            202: OpenApiResponse(ArticleSerializer, description="Accepted; extraction is queued."),
+            **{code: EDITORIAL_ERRORS[code] for code in (401, 403, 409)},
+            404: OpenApiResponse(ErrorSerializer, description="No such article."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        article_id = record_id(str(pk))
+        if article_id is None:
+            raise NotFound(self.not_found_message)
+        article_extract_retry(article_id=article_id, actor=request.user)
+        fresh = self.get_queryset().get(pk=article_id)
+        return Response(ArticleSerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(

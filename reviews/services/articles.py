@@ -419,6 +419,10 @@ def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int 
         ids = list(
             stuck.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:limit]
         )
+        # Those whose runs are used up are failed here rather than sent again (a poison message).
+        for article in Article.objects.filter(pk__in=ids, extract_attempts__gte=_max_attempts()):
+            _fail_exhausted(article)
+            ids.remove(article.pk)
         if not ids:
             return 0
         Article.objects.filter(pk__in=ids).update(updated_at=timezone.now())
@@ -428,13 +432,56 @@ def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int 
     return len(ids)
 
 
+def _max_attempts() -> int:
+    return int(settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS)
+
+
+def _fail_exhausted(article: Article) -> None:
+    """Mark a pending article (locked by the caller) failed: its extraction runs are used up."""
+    attempts = article.extract_attempts
+    article.status = ArticleStatus.FAILED
+    article.failure_reason = (
+        f"Extraction did not finish in {attempts} attempt{'s' if attempts != 1 else ''}: the worker "
+        "stopped or ran out of time each time, so the text may be too large or malformed for the "
+        "extractor. An editor can retry it."
+    )
+    article.save(update_fields=["status", "failure_reason", "updated_at"])
+    event_record(
+        action=EventAction.ARTICLE_FAILED,
+        article=article,
+        from_status=ArticleStatus.PENDING,
+        to_status=ArticleStatus.FAILED,
+        note=article.failure_reason,
+        data={"attempts": attempts},
+    )
+    logger.error("Article %s failed: %s", article.pk, article.failure_reason)
+
+
+def _extract_attempt_begin(article_id: int) -> tuple[Article | None, bool]:
+    """Count one more extraction run on a pending article, committed before the run starts (so a run
+    that kills its worker is counted), or fail the article when its runs are used up. Returns the article
+    (None when gone) and whether to extract it."""
+    with transaction.atomic():
+        article = Article.objects.select_for_update().filter(pk=article_id).first()
+        if article is None or article.status != ArticleStatus.PENDING:
+            return article, False
+        if article.extract_attempts >= _max_attempts():
+            _fail_exhausted(article)
+            return article, False
+        article.extract_attempts += 1
+        article.save(update_fields=["extract_attempts"])
+    return article, True
+
+
 def article_extract(*, article_id: int) -> Article | None:
     """Extract a pending article (the Celery task's body). Safe to run twice: an article that is no
     longer pending is returned untouched, and the row lock serialises two workers on the same article.
-    Returns None when the article is gone. An article without sentences is marked failed, with the reason.
+    Returns None when the article is gone. An article without sentences is marked failed, with the reason,
+    and so is one whose FACTCHECK_EXTRACT_MAX_ATTEMPTS runs all ended without a result (its worker killed
+    or timed out each time: a poison message, which would otherwise be delivered again for ever).
     """
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None or article.status != ArticleStatus.PENDING:
+    article, proceed = _extract_attempt_begin(article_id)
+    if article is None or not proceed:
         return article
     try:
         result: ExtractionResult | None = _extract(
@@ -500,6 +547,12 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         # its worker.
         if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
             raise InvalidTransition(f"Article {article.pk} is still waiting for extraction.")
+        if article.status == ArticleStatus.FAILED and article.extract_attempts >= _max_attempts():
+            # Its text stopped a worker each time: run it on a worker again, never in a web request.
+            raise InvalidTransition(
+                f"Article {article.pk} cannot be re-extracted here: its extraction never finished on a "
+                "worker. Retry its extraction instead."
+            )
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:
             raise InvalidTransition(
@@ -568,4 +621,39 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
             },
         )
         scorecard_request(article=article)
+    return article
+
+
+def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
+    """An editor's retry of a failed article's extraction: back to pending with its attempts counted
+    from zero, and `reviews.article_extract` sent after commit (on a worker, as a new submission is; the
+    pending-article sweep sends it again if the broker is down). Refused (409) unless the article failed.
+    Locks the article."""
+    from reviews.exceptions import InvalidTransition, NotFound
+    from reviews.roles import require_editor
+
+    require_editor(actor, "retry extractions")
+    with transaction.atomic():
+        article = Article.objects.select_for_update().filter(pk=article_id).first()
+        if article is None:
+            raise NotFound(f"Article {article_id} does not exist.")
+        if article.status != ArticleStatus.FAILED:
+            raise InvalidTransition(
+                f"Article {article.pk} is {article.get_status_display().lower()}; only a failed "
+                "extraction can be retried."
+            )
+        previous = article.failure_reason
+        article.status = ArticleStatus.PENDING
+        article.failure_reason = ""
+        article.extract_attempts = 0
+        article.save(update_fields=["status", "failure_reason", "extract_attempts", "updated_at"])
+        event_record(
+            action=EventAction.ARTICLE_RETRIED,
+            actor=actor,
+            article=article,
+            from_status=ArticleStatus.FAILED,
+            to_status=ArticleStatus.PENDING,
+            data={"previous_reason": previous},
+        )
+        transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article.pk))
     return article

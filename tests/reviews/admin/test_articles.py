@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -81,4 +82,40 @@ def test_reextract_action(editor: User, reviewer: User, desk: Client) -> None:
     assert messages_of(refused) == [
         f"Article {article.pk} cannot be re-extracted: "
         "review work has started on its claims (see its audit log)."
+    ]
+
+
+REASON = (
+    "Extraction did not finish in 3 attempts: the worker stopped or ran out of time each time, so the "
+    "text may be too large or malformed for the extractor. An editor can retry it."
+)
+
+
+def test_a_failed_extraction_shows_its_reason_and_is_retried(
+    editor: User, desk: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    text = "The unemployment rate fell to 4.1% in March 2023, the statistics office said."
+    article = ArticleFactory.create(
+        raw_text=text, status=ArticleStatus.FAILED, failure_reason=REASON, extract_attempts=3
+    )
+    page = desk.get(reverse("admin:reviews_article_change", args=[article.pk]))
+    assert REASON in page_text(page)
+
+    url = reverse("admin:reviews_article_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = desk.post(
+            url, {"action": "retry_extraction", "_selected_action": [article.pk], "index": "0"}, follow=True
+        )
+    assert messages_of(done) == ["Sent the extraction of 1 article again."]
+    article.refresh_from_db()
+    assert (article.status, article.failure_reason) == (ArticleStatus.READY, "")
+    assert ReviewEvent.objects.filter(
+        article=article, action=EventAction.ARTICLE_RETRIED, actor=editor
+    ).exists()
+
+    refused = desk.post(
+        url, {"action": "retry_extraction", "_selected_action": [article.pk], "index": "0"}, follow=True
+    )
+    assert messages_of(refused) == [
+        f"Article {article.pk} is extracted; only a failed extraction can be retried."
     ]

@@ -118,3 +118,39 @@ def test_a_lone_surrogate_in_the_content_type_is_a_400(api_client, editor) -> No
     assert response.status_code == 400
     assert response.json()["detail"] == "Invalid input. content_type: Choose text/plain or text/html."
     assert not Article.objects.exists()
+
+
+def test_an_editor_retries_a_failed_extraction(
+    api_client, editor, reviewer, django_capture_on_commit_callbacks
+) -> None:
+    reason = "Extraction did not finish in 3 attempts."
+    article = Article.objects.create(
+        raw_text=TEXT,
+        content_hash="h",
+        status=ArticleStatus.FAILED,
+        failure_reason=reason,
+        extract_attempts=3,
+    )
+    detail = _auth(api_client, editor).get(f"/api/v1/articles/{article.pk}/")
+    assert (detail.data["status"], detail.data["failure_reason"]) == ("failed", reason)
+
+    refused = _auth(APIClient(), reviewer).post(f"/api/v1/articles/{article.pk}/retry")
+    assert (refused.status_code, refused.json()["detail"]) == (403, "Only editors can do this.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = _auth(api_client, editor).post(f"/api/v1/articles/{article.pk}/retry")
+    assert retried.status_code == 202, retried.content
+    assert (retried.data["status"], retried.data["failure_reason"]) == ("pending", "")
+    assert Article.objects.get(pk=article.pk).status == ArticleStatus.READY
+
+    again = api_client.post(f"/api/v1/articles/{article.pk}/retry")
+    assert (again.status_code, again.json()) == (
+        409,
+        {
+            "detail": f"Article {article.pk} is extracted; only a failed extraction can be retried.",
+            "code": "invalid_transition",
+            "errors": {},
+        },
+    )
+    missing = api_client.post("/api/v1/articles/999999/retry")
+    assert missing.status_code == 404

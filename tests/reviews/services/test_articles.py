@@ -16,7 +16,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from reviews import tasks
-from reviews.exceptions import ArticleRejected
+from reviews.exceptions import ArticleRejected, InvalidTransition, NotAllowed
 from reviews.links import web_link
 from reviews.models import (
     Article,
@@ -32,6 +32,7 @@ from reviews.services.articles import (
     article_content_hash,
     article_decode,
     article_extract,
+    article_extract_retry,
     article_ingest,
     article_reextract,
     article_submit,
@@ -353,6 +354,117 @@ def test_an_editor_re_extracts_a_stuck_pending_article(editor) -> None:
     assert article.claims.exists()
     event = ReviewEvent.objects.get(article=article, action=EventAction.ARTICLE_REEXTRACTED)
     assert (event.from_status, event.to_status) == (ArticleStatus.PENDING, ArticleStatus.READY)
+
+
+# --- a poison message: an extraction that kills its worker every time --------------------------------
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying mid-extraction (SIGKILL, out of memory): nothing after the
+    extraction call runs, and the message is delivered again (acks_late, reject_on_worker_lost)."""
+
+
+def _kills_the_worker(*args: object, **kwargs: object) -> None:
+    raise WorkerKilled()
+
+
+EXHAUSTED = (
+    "Extraction did not finish in 3 attempts: the worker stopped or ran out of time each time, so the "
+    "text may be too large or malformed for the extractor. An editor can retry it."
+)
+
+
+def _poisoned(monkeypatch: pytest.MonkeyPatch) -> Article:
+    monkeypatch.setattr("reviews.services.articles.extract_article", _kills_the_worker)
+    with mock.patch.object(tasks.article_extract_task, "apply_async"):
+        return article_submit(data=ARTICLE, name="api").article
+
+
+def test_an_extraction_that_kills_its_worker_is_failed_after_the_allowed_attempts(
+    settings, monkeypatch, caplog
+) -> None:
+    settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS = 3
+    article = _poisoned(monkeypatch)
+    for attempt in (1, 2, 3):
+        with pytest.raises(WorkerKilled):
+            article_extract(article_id=article.pk)
+        # Counted before the run, so the run that killed the worker is counted.
+        assert Article.objects.get(pk=article.pk).extract_attempts == attempt
+
+    extract = mock.Mock(side_effect=_kills_the_worker)
+    monkeypatch.setattr("reviews.services.articles.extract_article", extract)
+    with caplog.at_level(logging.ERROR, logger="reviews.services.articles"):
+        failed = article_extract(article_id=article.pk)  # the message delivered a fourth time
+    assert failed is not None
+    assert not extract.called, "not run again"
+    assert (failed.status, failed.failure_reason) == (ArticleStatus.FAILED, EXHAUSTED)
+    event = ReviewEvent.objects.get(article=article, action=EventAction.ARTICLE_FAILED)
+    assert (event.note, event.data) == (EXHAUSTED, {"attempts": 3})
+    assert caplog.messages == [f"Article {article.pk} failed: {EXHAUSTED}"]
+
+
+def test_the_sweep_fails_an_exhausted_article_instead_of_sending_it_again(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS = 3
+    article = _poisoned(monkeypatch)
+    Article.objects.filter(pk=article.pk).update(extract_attempts=3)
+    _age(article, 3600)
+    with (
+        mock.patch.object(tasks.article_extract_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert articles_resend_pending() == 0
+    assert not send.called
+    article.refresh_from_db()
+    assert (article.status, article.failure_reason) == (ArticleStatus.FAILED, EXHAUSTED)
+
+
+def test_an_editor_retries_a_failed_extraction_on_a_worker(
+    settings, editor, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS = 3
+    article = _poisoned(monkeypatch)
+    Article.objects.filter(pk=article.pk).update(extract_attempts=3)
+    article_extract(article_id=article.pk)
+    monkeypatch.undo()  # the extractor is fixed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = article_extract_retry(article_id=article.pk, actor=editor)
+        assert (retried.status, retried.failure_reason, retried.extract_attempts) == (
+            ArticleStatus.PENDING,
+            "",
+            0,
+        )
+    article.refresh_from_db()
+    assert (article.status, article.extract_attempts) == (ArticleStatus.READY, 1), "sent and extracted"
+    event = ReviewEvent.objects.get(article=article, action=EventAction.ARTICLE_RETRIED)
+    assert (event.actor, event.from_status, event.to_status) == (editor, "failed", "pending")
+    assert event.data == {"previous_reason": EXHAUSTED}
+
+
+def test_only_an_editor_retries_and_only_a_failed_extraction(editor, reviewer) -> None:
+    article = article_ingest(data=ARTICLE, name="a.txt").article
+    with pytest.raises(NotAllowed, match=r"^Only editors can retry extractions\.$"):
+        article_extract_retry(article_id=article.pk, actor=reviewer)
+    with pytest.raises(InvalidTransition) as refused:
+        article_extract_retry(article_id=article.pk, actor=editor)
+    assert refused.value.message == (
+        f"Article {article.pk} is extracted; only a failed extraction can be retried."
+    )
+
+
+def test_an_exhausted_article_is_not_re_extracted_in_the_request(settings, editor, monkeypatch) -> None:
+    settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS = 3
+    article = _poisoned(monkeypatch)
+    Article.objects.filter(pk=article.pk).update(extract_attempts=3)
+    article_extract(article_id=article.pk)
+    with pytest.raises(InvalidTransition) as refused:
+        article_reextract(article_id=article.pk, actor=editor)
+    assert refused.value.message == (
+        f"Article {article.pk} cannot be re-extracted here: its extraction never finished on a worker. "
+        "Retry its extraction instead."
+    )
 
 
 # --- bad text -------------------------------------------------------------------------------------
