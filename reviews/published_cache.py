@@ -144,22 +144,26 @@ def published_reconcile(*, now: dt.datetime | None = None) -> int:
 def published_changed_on_commit(*, verdict_ids: Sequence[int]) -> None:
     """Call `published_changed` once the current transaction commits (never if it rolls back).
 
-    A cache that cannot be reached then does not fail the caller, whose change is committed: it is
-    logged as an error, and entries it could not outdate expire within FACTCHECK_PUBLISHED_CACHE_SECONDS.
+    A cache that cannot be reached then does not fail the caller, whose change is committed: the outage
+    is logged once (reviews.cache_outage), not per change, and the reconcile sweep outdates the entries
+    once the cache is back. Any other error is logged with its traceback.
     """
     from django.db import transaction
+
+    from reviews.cache_outage import CACHE_ERRORS, cache_outage
 
     ids = list(verdict_ids)
 
     def invalidate() -> None:
         try:
             published_changed(verdict_ids=ids)
+        except CACHE_ERRORS as error:
+            cache_outage.failed(error)
         except Exception:
             log.exception(
-                "The published cache could not be invalidated for verdicts %s; their cached copies and the "
-                "cached feeds expire within %s s.",
+                "The published cache could not be invalidated for verdicts %s; the reconcile sweep "
+                "tries again.",
                 ids,
-                _timeout(),
             )
 
     transaction.on_commit(invalidate)

@@ -23,6 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from reviews import published_cache
 from reviews.api import published_render
 from reviews.api.published_render import fragments_build, fragments_render
+from reviews.cache_outage import cache_outage
 from reviews.models import RatingLabel, Verdict, VerdictStatus
 from reviews.services.verdicts import (
     CitationInput,
@@ -448,16 +449,45 @@ def test_cached_answers_count_against_the_anonymous_rate(
 def test_an_unreachable_cache_after_commit_does_not_fail_the_change(
     cache_on: None, commit: Any, editor: User, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:
-    verdict = make_verdict()
+    verdicts = [make_verdict(), make_verdict()]
 
     def unreachable(**kwargs: Any) -> None:
         raise ConnectionError("Redis is down")
 
     monkeypatch.setattr(published_cache, "published_changed", unreachable)
+    cache_outage.down = False
+    try:
+        for verdict in verdicts:
+            with commit():
+                verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")
+    finally:
+        cache_outage.down = False
+    assert [v.status for v in Verdict.objects.filter(pk__in=[v.pk for v in verdicts])] == [
+        VerdictStatus.RETRACTED
+    ] * 2
+    # Logged once for the outage, not once per change.
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "The cache is unreachable (Redis is down): rate limits are not counted and published reads come "
+        "from the database until it is back."
+    ]
+
+
+def test_another_error_while_invalidating_is_logged_with_the_verdicts(
+    cache_on: None, commit: Any, editor: User, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    verdict = make_verdict()
+
+    def broken(**kwargs: Any) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(published_cache, "published_changed", broken)
     with commit():
         verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")
     assert Verdict.objects.get(pk=verdict.pk).status == VerdictStatus.RETRACTED
-    assert f"could not be invalidated for verdicts [{verdict.pk}]" in caplog.text
+    assert (
+        f"The published cache could not be invalidated for verdicts [{verdict.pk}]; the reconcile sweep "
+        "tries again." in caplog.messages
+    )
 
 
 def test_filtered_or_unknown_parameters_are_not_stored(
