@@ -117,6 +117,9 @@ class Article(models.Model):
             ),
         ]
         indexes = [
+            # The pending-article sweep (articles_resend_pending) reads only pending articles, by how long
+            # they have waited, however long that is: a partial index keeps it off the extracted ones.
+            models.Index("updated_at", condition=Q(status=ArticleStatus.PENDING), name="article_pending_idx"),
             # The matching sweep reads only the articles still to match: a partial index keeps that a
             # small scan however many articles are done.
             models.Index(
@@ -491,6 +494,10 @@ class Verdict(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
+    # Set in the transaction of a change to what readers see of it (publish, correct, retract, its label
+    # edited) while the published cache is on; cleared once the cache was invalidated for it. A verdict
+    # still marked had its invalidation lost: the reconcile sweep finds it however long ago that was.
+    cache_stale_since = models.DateTimeField(null=True, blank=True)
 
     objects = models.Manager.from_queryset(VerdictQuerySet)()
 
@@ -542,6 +549,13 @@ class Verdict(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="verdict_version_positive"),
         ]
         indexes = [
+            # The reconcile sweep reads only the marked verdicts, nearly always none: a partial index keeps
+            # that one small scan however many verdicts there are.
+            models.Index(
+                fields=["cache_stale_since"],
+                condition=Q(cache_stale_since__isnull=False),
+                name="verdict_cache_stale_idx",
+            ),
             models.Index(fields=["status", "-published_at"], name="verdict_status_published_idx"),
             models.Index(fields=["reviewer", "status"], name="verdict_reviewer_status_idx"),
             # The published cache's reconcile sweep reads the verdicts changed in the last minutes.

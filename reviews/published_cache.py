@@ -24,8 +24,10 @@ commit checks the generation again after storing its fragment and deletes it if 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
+import operator
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,16 +35,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 
 log = logging.getLogger(__name__)
 
 #: Bump when the stored format or a rendering changes: entries of the old format are then never read.
 FORMAT_VERSION = 1
 GENERATION_KEY = "published:generation"
-# How far back `published_reconcile` (beat, every RECONCILE_SECONDS) looks for changed verdicts: several
-# sweeps, so one sweep that did not run (worker restart) is covered by the next.
+# How often beat runs `published_reconcile`, and the most verdicts one run outdates (more wait for the
+# next run, oldest first).
 RECONCILE_SECONDS = 60.0
-RECONCILE_WINDOW = dt.timedelta(minutes=10)
+RECONCILE_BATCH = 500
 _DELETE_CHUNK = 1000
 
 #: A part of a stored document: literal JSON bytes, or the name of a slot filled per request
@@ -119,44 +122,80 @@ def published_changed(*, verdict_ids: Iterable[int] = ()) -> None:
         cache.delete_many(keys[start : start + _DELETE_CHUNK])
 
 
-def published_reconcile(*, now: dt.datetime | None = None) -> int:
-    """The beat sweep: `published_changed` again for every verdict changed in the last RECONCILE_WINDOW.
+def published_reconcile(*, limit: int = RECONCILE_BATCH) -> int:
+    """The beat sweep: `published_changed` again for the verdicts whose invalidation was lost.
 
-    An invalidation can be lost (the process killed between a commit and its on-commit callback, or the
-    cache unreachable just then); this repairs it within a sweep instead of at expiry, so a retraction or
-    correction shows everywhere within about a minute even then. Idempotent; while changes are recent it
-    costs every stored feed response a re-render per sweep. Rating label edits are not covered (labels
-    have no change time); they are rare and editors make them in the admin, whose invalidation runs in
-    the same request. Returns how many verdicts were invalidated."""
-    from django.utils import timezone
-
+    `published_changed_on_commit` marks the verdicts it invalidates (`Verdict.cache_stale_since`) in the
+    caller's transaction and clears the mark once the cache took the invalidation; a mark left behind
+    means it never did (the process killed between the commit and its callback, or the cache unreachable
+    just then). The sweep outdates up to `limit` of them, oldest mark first, however long ago that was,
+    and clears each mark unless it was set again meanwhile. Reading the marks is one scan of a partial
+    index that holds only them. Idempotent; with the cache unreachable, the marks wait for the next run.
+    Returns how many verdicts were invalidated."""
+    from reviews.cache_outage import CACHE_ERRORS, cache_outage
     from reviews.models import Verdict
 
     if not enabled():
         return 0
-    since = (now or timezone.now()) - RECONCILE_WINDOW
-    ids = list(Verdict.objects.filter(updated_at__gte=since).values_list("id", flat=True))
-    if ids:
-        published_changed(verdict_ids=ids)
-    return len(ids)
+    marked = Verdict.objects.filter(cache_stale_since__isnull=False).order_by("cache_stale_since", "pk")
+    rows = marked.values_list("pk", "cache_stale_since")[:limit]
+    marks = {pk: at for pk, at in rows if at is not None}
+    if not marks:
+        return 0
+    try:
+        published_changed(verdict_ids=list(marks))
+    except CACHE_ERRORS as error:
+        cache_outage.failed(error)
+        return 0
+    _marks_clear(marks)
+    return len(marks)
+
+
+def _marks_set(verdict_ids: Sequence[int]) -> dt.datetime:
+    """Mark `verdict_ids` as changed for the cache (rows locked in primary-key order, the services' order)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from reviews.models import Verdict
+
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        locked = Verdict.objects.select_for_update().filter(pk__in=verdict_ids).order_by("pk")
+        Verdict.objects.filter(pk__in=list(locked.values_list("pk", flat=True))).update(cache_stale_since=now)
+    return now
+
+
+def _marks_clear(marks: Mapping[int, dt.datetime]) -> None:
+    """Clear the marks that are still the ones given (a verdict changed again meanwhile keeps its own)."""
+    from reviews.models import Verdict
+
+    same = functools.reduce(operator.or_, (Q(pk=pk, cache_stale_since=at) for pk, at in marks.items()))
+    Verdict.objects.filter(same).update(cache_stale_since=None)
 
 
 def published_changed_on_commit(*, verdict_ids: Sequence[int]) -> None:
     """Call `published_changed` once the current transaction commits (never if it rolls back).
 
-    A cache that cannot be reached then does not fail the caller, whose change is committed: the outage
-    is logged once (reviews.cache_outage), not per change, and the reconcile sweep outdates the entries
-    once the cache is back. Any other error is logged with its traceback.
+    The verdicts are marked in the current transaction and the marks cleared once the cache took the
+    invalidation, so a lost one is found by `published_reconcile`. A cache that cannot be reached does
+    not fail the caller, whose change is committed: the outage is logged once (reviews.cache_outage), not
+    per change, and the reconcile sweep outdates the entries once the cache is back. Any other error is
+    logged with its traceback.
     """
     from django.db import transaction
 
     from reviews.cache_outage import CACHE_ERRORS, cache_outage
 
     ids = list(verdict_ids)
+    if not enabled():
+        return
+    marked_at = _marks_set(ids) if ids else None
 
     def invalidate() -> None:
         try:
             published_changed(verdict_ids=ids)
+            if marked_at is not None:
+                _marks_clear(dict.fromkeys(ids, marked_at))
         except CACHE_ERRORS as error:
             cache_outage.failed(error)
         except Exception:

@@ -2,7 +2,7 @@
 
 Every message the services send does work a sweep would also find: the state that needs it is committed
 in PostgreSQL first (an article `pending`, an `Article.changed_at` newer than its scorecard, a verdict's
-`updated_at`), and a beat sweep finds it again (`articles_resend_pending`, `scorecards_sweep`,
+`cache_stale_since`), and a beat sweep finds it again (`articles_resend_pending`, `scorecards_sweep`,
 `published_reconcile`). So a message that cannot be sent is only late: `task_send` logs the failure with
 what will redo the work, and returns False instead of raising into a request whose change is committed.
 """

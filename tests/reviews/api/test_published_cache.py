@@ -297,30 +297,89 @@ def test_a_retraction_hides_the_verdict_at_once(cache_on: None, commit: Any, edi
     assert anonymous().get("/api/v1/verdicts/", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
-def test_a_lost_invalidation_is_repaired_by_the_reconcile_sweep(cache_on: None, editor: User) -> None:
-    """The retraction commits but its on-commit invalidation never runs (a killed process): the cached
-    copies are served until the sweep runs, then never again."""
+def test_a_lost_invalidation_is_repaired_by_the_reconcile_sweep_however_old(
+    cache_on: None, editor: User
+) -> None:
+    """The retraction commits but its on-commit invalidation never runs (a killed process), and the sweep
+    first runs a day later: the cached copies are served until it runs, then never again."""
     verdict = make_verdict()
     untouched = make_verdict()
-    long_ago = timezone.now() - 2 * published_cache.RECONCILE_WINDOW
-    Verdict.objects.filter(pk__in=[verdict.pk, untouched.pk]).update(updated_at=long_ago)
     for path in (f"/api/v1/verdicts/{verdict.pk}/", "/api/v1/verdicts/"):
         assert anonymous().get(path).status_code == 200
     fragments_build([untouched.pk])
     verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")  # on-commit callbacks dropped
+    a_day_ago = timezone.now() - dt.timedelta(days=1)
+    Verdict.objects.filter(pk=verdict.pk).update(updated_at=a_day_ago, cache_stale_since=a_day_ago)
     assert anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").status_code == 200  # stale, for now
     assert published_cache.published_reconcile() == 1
     assert anonymous().get(f"/api/v1/verdicts/{verdict.pk}/").status_code == 404
     assert ids(anonymous().get("/api/v1/verdicts/")) == [untouched.pk]
     assert set(published_cache.fragments_get([untouched.pk])) == {untouched.pk}  # left alone
+    assert published_cache.published_reconcile() == 0, "the mark is cleared"
 
 
-def test_the_reconcile_sweep_looks_back_a_window_only(cache_on: None) -> None:
+def test_an_invalidation_that_went_through_leaves_no_mark(cache_on: None, commit: Any, editor: User) -> None:
     verdict = make_verdict()
-    later = timezone.now() + published_cache.RECONCILE_WINDOW + dt.timedelta(seconds=1)
-    assert published_cache.published_reconcile(now=later) == 0
+    with commit():
+        verdict_retract(verdict_id=verdict.pk, editor=editor, note="Wrong.")
+    assert Verdict.objects.get(pk=verdict.pk).cache_stale_since is None
+    assert published_cache.published_reconcile() == 0
+
+
+def test_the_reconcile_sweep_takes_a_bounded_batch_oldest_first(cache_on: None) -> None:
+    verdicts = [make_verdict() for _ in range(3)]
+    now = timezone.now()
+    for age, verdict in zip((1, 30, 2), verdicts, strict=True):
+        Verdict.objects.filter(pk=verdict.pk).update(cache_stale_since=now - dt.timedelta(days=age))
+    assert published_cache.published_reconcile(limit=2) == 2
+    left = Verdict.objects.filter(cache_stale_since__isnull=False).values_list("pk", flat=True)
+    assert list(left) == [verdicts[0].pk], "the two oldest marks went first"
+    assert published_cache.published_reconcile(limit=2) == 1
+
+
+def test_a_mark_set_again_while_the_sweep_ran_is_kept(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdict = make_verdict()
+    first = timezone.now() - dt.timedelta(hours=1)
+    Verdict.objects.filter(pk=verdict.pk).update(cache_stale_since=first)
+    changed = published_cache.published_changed
+
+    def changed_again_meanwhile(**kwargs: Any) -> None:
+        changed(**kwargs)
+        Verdict.objects.filter(pk=verdict.pk).update(cache_stale_since=timezone.now())
+
+    monkeypatch.setattr(published_cache, "published_changed", changed_again_meanwhile)
     assert published_cache.published_reconcile() == 1
-    assert verdict.pk in Verdict.objects.values_list("id", flat=True)
+    assert Verdict.objects.get(pk=verdict.pk).cache_stale_since is not None
+
+
+def test_with_the_cache_unreachable_the_marks_wait_for_the_next_sweep(
+    cache_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdict = make_verdict()
+    Verdict.objects.filter(pk=verdict.pk).update(cache_stale_since=timezone.now())
+
+    def unreachable(**kwargs: Any) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(published_cache, "published_changed", unreachable)
+    cache_outage.down = False
+    try:
+        assert published_cache.published_reconcile() == 0
+    finally:
+        cache_outage.down = False
+    assert Verdict.objects.get(pk=verdict.pk).cache_stale_since is not None
+
+
+@pytest.mark.postgres
+def test_the_reconcile_sweep_reads_the_marks_through_their_partial_index(cache_on: None) -> None:
+    make_verdict()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        marked = Verdict.objects.filter(cache_stale_since__isnull=False).order_by("cache_stale_since", "pk")
+        plan = marked.values_list("pk", "cache_stale_since")[:500].explain()
+    assert "verdict_cache_stale_idx" in plan, plan
 
 
 def test_a_rating_label_edited_in_the_admin_shows_at_once(
