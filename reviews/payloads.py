@@ -54,6 +54,21 @@ def utf8_problem(data: bytes) -> str | None:
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+# The same characters as they appear in UTF-8 JSON (the API renders them unescaped: UNICODE_JSON). UTF-8
+# is self-synchronising, so these byte sequences only ever occur as these characters.
+_BIDI_CONTROLS_UTF8 = re.compile(
+    b"|".join(
+        re.escape(chr(code).encode())
+        for code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    )
+)
+
+
+def json_without_bidi_controls(rendered: bytes) -> bytes:
+    """UTF-8 JSON (as the API renders it) without bidirectional control characters in its strings."""
+    return _BIDI_CONTROLS_UTF8.sub(b"", rendered) if _BIDI_CONTROLS_UTF8.search(rendered) else rendered
+
+
 def bidi_controls_removed(text: str) -> str:
     """`text` without bidirectional control characters (`BIDI_CONTROLS`)."""
     return BIDI_CONTROLS.sub("", text) if BIDI_CONTROLS.search(text) else text

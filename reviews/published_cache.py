@@ -40,7 +40,7 @@ from django.db.models import Q
 log = logging.getLogger(__name__)
 
 #: Bump when the stored format or a rendering changes: entries of the old format are then never read.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GENERATION_KEY = "published:generation"
 # How often beat runs `published_reconcile`, and the most verdicts one run outdates (more wait for the
 # next run, oldest first).

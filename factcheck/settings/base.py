@@ -150,6 +150,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # Adds the error responses each operation can give (JSON of reviews.api.errors) to the schema.
     "DEFAULT_SCHEMA_CLASS": "reviews.api.schema.ApiSchema",
+    # DRF's, with the JSON renderer that keeps bidirectional controls out of every answer.
+    "DEFAULT_RENDERER_CLASSES": [
+        "reviews.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "reviews.api.errors.exception_handler",
     # DRF's parsers, with JSON nested too deeply for Python a 400 (reviews.api.parsers).
     "DEFAULT_PARSER_CLASSES": [

@@ -22,39 +22,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rest_framework import renderers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reviews import published_cache
+from reviews.api.renderers import JSONRenderer, RenderedJSON
 from reviews.cache_outage import CACHE_ERRORS, cache_outage
 from reviews.ids import record_id
 from reviews.selectors_public import sees_unpublished
 
 FEED_PARAMETERS = frozenset({"cursor", "page_size", "ordering"})
-
-
-class RenderedJSON(bytes):
-    """A body the JSON renderer rendered earlier (kept in the published cache)."""
-
-
-class JSONRenderer(renderers.JSONRenderer):
-    """DRF's JSON renderer; a body it rendered earlier (RenderedJSON) is passed through as it is."""
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        if isinstance(data, RenderedJSON):
-            return bytes(data)
-        rendered: bytes = super().render(data, accepted_media_type, renderer_context)
-        return rendered
-
-
-class JSONLDRenderer(JSONRenderer):
-    """The ClaimReview documents as `application/ld+json`, for clients that ask for JSON-LD by name."""
-
-    media_type = "application/ld+json"
-    format = "jsonld"
 
 
 def _applies(request: Request) -> bool:

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from rest_framework.renderers import JSONRenderer
 
 from reviews.api.claimreview import Publisher, SiteUrls
+from reviews.api.renderers import JSONRenderer
 from reviews.api.serializers import ClaimReviewSerializer, VerdictSerializer
 from reviews.published_cache import Fragment, Part, fragments_store, generation
 from reviews.selectors_public import verdicts_published

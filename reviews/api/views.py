@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from reviews.api.cached_reads import CachedDocumentMixin, CachedFeedMixin, JSONLDRenderer, JSONRenderer
+from reviews.api.cached_reads import CachedDocumentMixin, CachedFeedMixin
 from reviews.api.conditional import ConditionalGetMixin
 from reviews.api.editorial import ERRORS as EDITORIAL_ERRORS
 from reviews.api.editorial import VerdictEditorialMixin
@@ -41,6 +41,7 @@ from reviews.api.filters import (
 from reviews.api.matching import ClaimMatchesMixin, ConflictFilter, ConflictSerializer
 from reviews.api.pagination import KeysetCursorPagination, PagePagination
 from reviews.api.permissions import CanIngest, CanPublish
+from reviews.api.renderers import JSONLDRenderer, JSONRenderer
 from reviews.api.serializers import (
     ArticleSerializer,
     ArticleSubmitSerializer,
