@@ -13,6 +13,7 @@ from django.db import transaction
 from reviews import roles
 from reviews.exceptions import NotFound, ValidationFailed
 from reviews.models import EventAction, RatingLabel, Verdict
+from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.scorecards import scorecards_mark_stale
@@ -62,6 +63,16 @@ def rating_label_update(
             f"Rating labels have no editable field {', '.join(unknown)}.",
             field_errors={name: ["Not an editable field of a rating label."] for name in unknown},
         )
+    # Readers see these strings on every verdict with the label (pages, API, ClaimReview): refused with
+    # a bidirectional control, as verdict text is.
+    hidden = {
+        name: [f"This {name.replace('_', ' ')} {problem}."]
+        for name in sorted(changes)
+        if isinstance(changes[name], str) and (problem := bidi_control_problem(changes[name]))
+    }
+    if hidden:
+        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in hidden.items())
+        raise ValidationFailed(summary, field_errors=hidden)
     label = RatingLabel.objects.select_for_update().filter(pk=label_id).first()
     if label is None:
         raise NotFound(f"Rating label {label_id} does not exist.")

@@ -139,3 +139,24 @@ def test_only_editors_edit_labels_and_only_labels_that_exist(editor: User, revie
         rating_label_update(label_id=987654, editor=editor, changes={"name": "Wrong"})
     assert missing.value.message == "Rating label 987654 does not exist."
     assert RatingLabel.objects.get(pk=label.pk).name == "False"
+
+
+def test_a_label_text_with_a_bidirectional_control_is_refused(editor: User) -> None:
+    label = RatingLabel.objects.get(slug="false")
+    with pytest.raises(ValidationFailed) as refused:
+        rating_label_update(
+            label_id=label.pk, editor=editor, changes={"name": "Fal\u202ese", "alternate_name": "Not\u2067"}
+        )
+    problem = (
+        "contains the invisible bidirectional control character U+{}, which can make the text display as "
+        "something other than what it says; remove it."
+    )
+    assert refused.value.field_errors == {
+        "alternate_name": [f"This alternate name {problem.format('2067')}"],
+        "name": [f"This name {problem.format('202E')}"],
+    }
+    assert refused.value.message == (
+        f"alternate_name: This alternate name {problem.format('2067')}; "
+        f"name: This name {problem.format('202E')}"
+    )
+    assert RatingLabel.objects.get(pk=label.pk).name == label.name
