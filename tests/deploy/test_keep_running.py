@@ -95,3 +95,30 @@ def test_the_units_are_documented() -> None:
     guide = (ROOT / "docs" / "deploy.md").read_text()
     assert "sudo cp deploy/systemd/factcheck-*.service /etc/systemd/system/" in guide
     assert "`Restart=always`" in guide
+
+
+def test_a_killed_command_is_started_again_and_what_it_left_is_stopped(tmp_path: Path) -> None:
+    """As when the worker is SIGKILLed (out of memory, the outage drill): reported with the signal's
+    status, started again, and a child it left behind (a worker's embedded beat) stopped first."""
+    pids, log = tmp_path / "pids", tmp_path / "worker.log"
+    script = f"sleep 300 & echo $$ $! >> {pids}; wait"
+    supervisor = subprocess.Popen(
+        [str(KEEP_RUNNING), "--log", str(log), "--", "sh", "-c", script], stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(lambda: pids.exists() and len(pids.read_text().splitlines()) == 1)
+        first, left_behind = map(int, pids.read_text().split())
+        os.kill(first, signal.SIGKILL)
+        _wait_for(lambda: len(pids.read_text().splitlines()) == 2)
+        second = int(pids.read_text().splitlines()[1].split()[0])
+        assert second != first
+        assert _alive(second)
+        _wait_for(lambda: not _alive(left_behind), timeout=5)
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        supervisor.communicate(timeout=10)
+    assert (
+        log.read_text()
+        .splitlines()[0]
+        .endswith("keep-running: 'sh' exited with status 137; starting it again in 1 s")
+    )
