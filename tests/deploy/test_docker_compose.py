@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+
+from tests.reviews.private_redis import private_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,3 +84,47 @@ def test_the_worker_health_check_pings_its_own_node() -> None:
     # $$ is compose's escape for a literal $: the shell in the container expands its own host name.
     assert "-d celery@$$HOSTNAME" in command
     assert check["retries"] >= 1
+
+
+@pytest.mark.broker
+def test_the_worker_health_check_tells_a_live_worker_from_a_deaf_one(tmp_path: Path) -> None:
+    """The compose worker's own command, on a private Redis, checked by the health check's own command:
+    healthy while the worker answers, unhealthy once it stops answering (SIGSTOP: up but deaf)."""
+    worker_command = _compose()["services"]["worker"]["command"]
+    check = _compose()["services"]["worker"]["healthcheck"]["test"][1].replace("$$", "$")
+    host = socket.gethostname()  # the container's $HOSTNAME, which Celery names its node after
+    with private_redis() as redis:
+        env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOSTNAME": host,
+            "DJANGO_SETTINGS_MODULE": "factcheck.settings.local",
+            "CELERY_BROKER_URL": redis.url,
+            "FACTCHECK_VAR_DIR": str(tmp_path),
+        }
+        log = tmp_path / "worker.log"
+        worker = subprocess.Popen(
+            [*worker_command, "--logfile", str(log)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "ready." not in (log.read_text() if log.exists() else ""):
+                assert time.monotonic() < deadline, "the worker did not start"
+                time.sleep(0.2)
+
+            def healthy() -> bool:
+                done = subprocess.run(["sh", "-c", check], cwd=ROOT, env=env, capture_output=True, timeout=60)
+                return done.returncode == 0
+
+            assert healthy()
+            worker.send_signal(signal.SIGSTOP)
+            try:
+                assert not healthy()
+            finally:
+                worker.send_signal(signal.SIGCONT)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
