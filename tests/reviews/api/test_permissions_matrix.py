@@ -56,6 +56,12 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/api/v1/articles/{Ap}/", _everyone(200)),
     ("GET", "/api/v1/articles/{Ad}/", EDITORS_ONLY),
     ("POST", "/api/v1/articles/", {"anonymous": 401, "consumer": 403, "reviewer": 403, "editor": 202}),
+    # Retrying an extraction: editors only; Ap is extracted, so the editor is refused by its state.
+    (
+        "POST",
+        "/api/v1/articles/{Ap}/retry",
+        {"anonymous": 401, "consumer": 403, "reviewer": 403, "editor": 409},
+    ),
     ("GET", "/api/v1/claims/", _everyone(200)),
     ("GET", "/api/v1/claims/{Cp}/", _everyone(200)),
     ("GET", "/api/v1/claims/{Cd}/", EDITORS_ONLY),
