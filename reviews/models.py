@@ -75,6 +75,9 @@ class Article(models.Model):
     # Latest change that affects the article's scorecard (claims promoted, verdicts published, ...);
     # a scorecard built from an older state is stale and the sweeper rebuilds it.
     changed_at = models.DateTimeField(default=timezone.now)
+    # Set with every move of `changed_at`, cleared by the stale-scorecard sweep once it found the scorecard
+    # current: the sweep reads only the set ones (a partial index), not every article.
+    scorecard_stale = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -120,6 +123,12 @@ class Article(models.Model):
             # The pending-article sweep (articles_resend_pending) reads only pending articles, by how long
             # they have waited, however long that is: a partial index keeps it off the extracted ones.
             models.Index("updated_at", condition=Q(status=ArticleStatus.PENDING), name="article_pending_idx"),
+            # The stale-scorecard sweep reads only the flagged extracted articles, lowest id first.
+            models.Index(
+                "id",
+                condition=Q(status=ArticleStatus.READY, scorecard_stale=True),
+                name="article_scorecard_stale_idx",
+            ),
             # The matching sweep reads only the articles still to match: a partial index keeps that a
             # small scan however many articles are done.
             models.Index(

@@ -188,6 +188,7 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
     article.extractor_version = result.scorer_version
     article.claim_threshold = result.threshold
     article.changed_at = timezone.now()
+    article.scorecard_stale = True
     article.save()
     # Matching against other articles runs after commit, in a task: it never blocks or fails the ingest.
     matching_request(article=article)

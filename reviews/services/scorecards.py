@@ -155,7 +155,8 @@ def scorecard_mark_changed(*, article: Article | int) -> bool:
     # (PostgreSQL re-reads a row changed by a concurrent transaction before updating it), so `changed_at`
     # strictly grows without a separate SELECT ... FOR UPDATE.
     updated = Article.objects.filter(pk=article_id).update(
-        changed_at=Greatest(F("changed_at") + _TICK, Value(timezone.now(), output_field=DateTimeField()))
+        changed_at=Greatest(F("changed_at") + _TICK, Value(timezone.now(), output_field=DateTimeField())),
+        scorecard_stale=True,
     )
     if updated and isinstance(article, Article):
         article.changed_at = Article.objects.filter(pk=article_id).values_list("changed_at", flat=True).get()
@@ -578,11 +579,17 @@ def scorecard_build(*, article_id: int) -> Scorecard | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _stale_articles() -> QuerySet[Article]:
-    current = Scorecard.objects.filter(
-        article_id=OuterRef("pk"), source_changed_at__gte=OuterRef("changed_at"), data__format=DATA_FORMAT
+def _current_scorecard() -> Exists:
+    """For an article query: its scorecard was built from its latest change, by this definition."""
+    return Exists(
+        Scorecard.objects.filter(
+            article_id=OuterRef("pk"), source_changed_at__gte=OuterRef("changed_at"), data__format=DATA_FORMAT
+        )
     )
-    return Article.objects.ready().filter(~Exists(current))
+
+
+def _stale_articles() -> QuerySet[Article]:
+    return Article.objects.ready().filter(~_current_scorecard())
 
 
 def scorecards_stale_ids(*, limit: int | None = SWEEP_LIMIT) -> list[int]:
@@ -611,12 +618,16 @@ def scorecards_mark_stale(*, article_ids: Sequence[int]) -> int:
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         articles = list(
-            Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk").only("changed_at")
+            Article.objects.select_for_update()
+            .filter(pk__in=article_ids)
+            .order_by("pk")
+            .only("changed_at", "scorecard_stale")
         )
         for article in articles:
             article.changed_at = max(article.changed_at + _TICK, now)
-        # One UPDATE for the whole chunk; only `changed_at` is written.
-        Article.objects.bulk_update(articles, ["changed_at"])
+            article.scorecard_stale = True
+        # One UPDATE for the whole chunk; only `changed_at` and the sweep's flag are written.
+        Article.objects.bulk_update(articles, ["changed_at", "scorecard_stale"])
     return len(articles)
 
 
@@ -644,10 +655,33 @@ def scorecards_fan_out(
 
 
 def scorecards_sweep(*, limit: int = SWEEP_LIMIT, chunk_size: int = CHUNK_SIZE) -> int:
-    """The periodic repair: queue a rebuild of every stale scorecard (up to `limit` per run). Harmless
-    when the normal path is merely slow: a build that finds the scorecard current returns at once."""
-    stale = scorecards_stale_ids(limit=limit)
+    """The periodic repair: queue a rebuild of every stale scorecard (up to `limit` per run), however long
+    ago it went stale. Harmless when the normal path is merely slow: a build that finds the scorecard
+    current returns at once.
+
+    It reads only the articles flagged `scorecard_stale` (every move of `changed_at` sets the flag; a
+    partial index holds them), checks which of those are really stale, clears the flag of the others
+    unless `changed_at` moved again meanwhile, and queues the rest, whose flag a later run clears once
+    rebuilt. The first run in each process also flags every scorecard built by an older definition
+    (`DATA_FORMAT`, which only changes with a deployment): its one full scan."""
+    global _FORMAT_CHECKED
+    if not _FORMAT_CHECKED:
+        outdated = Scorecard.objects.exclude(data__format=DATA_FORMAT).values("article_id")
+        Article.objects.filter(pk__in=outdated, scorecard_stale=False).update(scorecard_stale=True)
+        _FORMAT_CHECKED = True
+    flagged = Article.objects.ready().filter(scorecard_stale=True)
+    ids = list(flagged.order_by("pk").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return 0
+    # One statement: PostgreSQL re-checks a row changed by a concurrent transaction against its new
+    # `changed_at`, so a change committed meanwhile keeps its flag.
+    Article.objects.filter(pk__in=ids).filter(_current_scorecard()).update(scorecard_stale=False)
+    stale = list(flagged.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     if stale:
         scorecards_fan_out(article_ids=stale, chunk_size=chunk_size)
         logger.info("Queued rebuilds of %s stale scorecard(s).", len(stale))
     return len(stale)
+
+
+# Whether this process's sweep has flagged the scorecards of an older DATA_FORMAT yet.
+_FORMAT_CHECKED = False

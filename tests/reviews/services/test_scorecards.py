@@ -531,6 +531,64 @@ def test_sweep_fans_out_in_chunks_and_leaves_nothing_stale(django_capture_on_com
     assert scorecards_sweep() == 0
 
 
+def _flags(*articles: Article) -> list[bool]:
+    return [Article.objects.values_list("scorecard_stale", flat=True).get(pk=a.pk) for a in articles]
+
+
+def test_the_sweep_finds_a_scorecard_stale_for_days_by_its_flag(django_capture_on_commit_callbacks) -> None:
+    old, current = article_with_claims(1), article_with_claims(1)
+    for article in (old, current):
+        _build_now(article)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scorecards_sweep() == 0
+    assert _flags(old, current) == [False, False], "current scorecards: flags cleared"
+
+    # A change whose build message was lost, three days ago: flagged with the change, found however old.
+    scorecard_mark_changed(article=old)
+    three_days_ago = timezone.now() - dt.timedelta(days=3)
+    Scorecard.objects.filter(article=old).update(source_changed_at=three_days_ago - dt.timedelta(seconds=1))
+    Article.objects.filter(pk=old.pk).update(changed_at=three_days_ago)
+    assert _flags(old, current) == [True, False]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scorecards_sweep() == 1  # queued (and, eager here, built)
+    assert scorecards_stale_ids() == []
+    assert _flags(old) == [True], "cleared by a later run, once seen current"
+    assert scorecards_sweep() == 0
+    assert _flags(old) == [False]
+
+
+def test_the_sweep_reads_only_flagged_articles(django_assert_num_queries) -> None:
+    article = article_with_claims(1)
+    _build_now(article)
+    scorecards_sweep()  # the first run in a process may also look for an older DATA_FORMAT
+    # Stale by a change that did not set the flag (no service does this): not seen, as no scan is made.
+    Article.objects.filter(pk=article.pk).update(changed_at=timezone.now())
+    with django_assert_num_queries(1):
+        assert scorecards_sweep() == 0
+    assert scorecards_stale_ids() == [article.pk]
+    scorecard_mark_changed(article=article)
+    assert scorecards_sweep() == 1
+
+
+def test_the_first_sweep_of_a_process_flags_scorecards_of_an_older_format(monkeypatch) -> None:
+    article = article_with_claims(1)
+    _build_now(article)
+    scorecards_sweep()
+    Scorecard.objects.filter(article=article).update(data={"format": DATA_FORMAT - 1})
+    assert scorecards_sweep() == 0, "not looked for again in this process"
+    monkeypatch.setattr(scorecard_service, "_FORMAT_CHECKED", False)  # a new process (a deployment)
+    assert scorecards_sweep() == 1
+
+
+@pytest.mark.postgres
+def test_the_sweep_reads_the_flagged_articles_through_their_partial_index() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        flagged = Article.objects.ready().filter(scorecard_stale=True).order_by("pk")
+        plan = flagged.values_list("pk", flat=True)[:10_000].explain()
+    assert "article_scorecard_stale_idx" in plan, plan
+
+
 def test_forced_fan_out_marks_stale_first_and_keeps_versions(django_capture_on_commit_callbacks) -> None:
     articles = [article_with_claims(1) for _ in range(3)]
     for article in articles:
