@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from reviews.matching.conflicts import conflicts_between
-from reviews.matching.facts import Facts, embedding_text, facts_of, previous_in_paragraph
+from reviews.matching.facts import Facts
+from reviews.matching.reading import embed_readings, read_claim, read_claims
 from reviews.matching.similarity import cosine, similarity
 
 DATA = Path(__file__).resolve().parent / "data" / "claims.json"
@@ -92,10 +93,11 @@ def split(claims: list[Claim]) -> dict[str, list[Claim]]:
 
 
 def prepare(claims: list[Claim], embed: Embed) -> None:
-    vectors = embed([embedding_text(c.text, c.previous) for c in claims])
-    for claim, vector in zip(claims, vectors, strict=True):
+    readings = [read_claim(c.text, c.previous) for c in claims]
+    vectors = embed_readings(readings, embed)
+    for claim, reading, vector in zip(claims, readings, vectors, strict=True):
         claim.vector = vector
-        claim.facts = facts_of(claim.text, claim.previous)
+        claim.facts = reading.facts
 
 
 Pair = tuple[Claim, Claim, float, bool]
@@ -200,22 +202,21 @@ def seed_claims(seed_dir: Path, embed: Embed) -> list[SeedClaim]:
     for path in sorted(seed_dir.glob("*.txt")):
         result = extract_article(path.read_text(encoding="utf-8"), filename=path.name)
         spans = [s.span for s in result.sentences]
-        for position, sentence in enumerate(result.sentences):
-            if sentence.is_claim:
-                previous = previous_in_paragraph(result.article.body, spans, position)
-                claims.append(
-                    SeedClaim(
-                        path.stem,
-                        sentence.span.index,
-                        sentence.span.text,
-                        previous,
-                        facts_of(sentence.span.text, previous),
-                        np.zeros(0, np.float32),
-                    )
+        positions = [position for position, s in enumerate(result.sentences) if s.is_claim]
+        # The worker's own reading of stored claims (reviews.services.matching_run).
+        readings = read_claims(result.article.body, spans, positions)
+        vectors = embed_readings(readings, embed)
+        for position, reading, vector in zip(positions, readings, vectors, strict=True):
+            claims.append(
+                SeedClaim(
+                    article=path.stem,
+                    index=spans[position].index,
+                    text=reading.sentence,
+                    previous=reading.previous,
+                    facts=reading.facts,
+                    vector=vector,
                 )
-    vectors = embed([embedding_text(c.text, c.previous) for c in claims])
-    for claim, vector in zip(claims, vectors, strict=True):
-        claim.vector = vector
+            )
     return claims
 
 
