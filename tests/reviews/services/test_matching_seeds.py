@@ -1,6 +1,7 @@
 """The seed articles (five reports on one story) ingested and matched by the worker's own code, on
-PostgreSQL: the arms deal told in two reports is linked with its year conflict (2012 against 2013), and
-no other conflict is reported."""
+PostgreSQL: the arms deal told in two reports is linked with its year conflict (2012 against 2013), no
+other conflict is reported, and no link joins claims that are not the same claim (the general statements
+of the story about Russia and Iraq)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 
+from reviews.matching.evaluation import SEED_SAME
 from reviews.models import Article, ClaimConflict, ClaimMatch, ConflictKind
 from reviews.services.matching_run import article_match
 from reviews.services.vector_index import claims_index_reset
@@ -47,3 +49,16 @@ def test_no_other_conflict_is_reported_on_the_seeds(matched_seeds: None) -> None
         for c in ClaimConflict.objects.select_related("match__claim", "match__other_claim")
     }
     assert found == {("year", "2012", "2013", WORTH[:30], SIGNED_2013[:30])}
+
+
+def test_every_link_on_the_seeds_is_the_same_claim(matched_seeds: None) -> None:
+    links = [
+        (m.claim.text, m.other_claim.text) for m in ClaimMatch.objects.select_related("claim", "other_claim")
+    ]
+    assert links
+    wrong = [
+        (a[:60], b[:60])
+        for a, b in links
+        if not any((x in a and y in b) or (x in b and y in a) for x, y in SEED_SAME)
+    ]
+    assert wrong == []
