@@ -30,11 +30,11 @@ import logging
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from reviews.exceptions import InvalidTransition, NotFound
-from reviews.models import Article, ClaimMatch, EventAction, MatchingStatus, MatchStatus
+from reviews.models import Article, Claim, ClaimMatch, EventAction, MatchingStatus, MatchStatus
 from reviews.roles import require_editor
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
@@ -133,6 +133,27 @@ def matching_sweep(*, limit: int = SWEEP_LIMIT) -> int:
     sent = matching_enqueue(article_ids=due)
     logger.info("Matching sweep sent %s of %s article(s) due.", sent, len(due))
     return sent
+
+
+def matching_request_stale(*, version: int) -> int:
+    """Request matching again for every extracted article with a check-worthy claim whose stored
+    embedding and facts were read by another version of the reading than `version` (the library's
+    `FACTS_VERSION`, passed in so this module never loads the model): after the reading changes, old
+    vectors would be compared with new ones. Marks them pending and sends them; a message the broker
+    loses is sent again by the sweep. Returns how many articles. Idempotent: once an article's run has
+    read its claims again, it is no longer found."""
+    stale = (
+        Claim.objects.checkworthy()
+        .filter(article=OuterRef("pk"), embedding__isnull=False)
+        .exclude(facts__version=version)
+    )
+    ids = list(Article.objects.ready().filter(Exists(stale)).order_by("pk").values_list("pk", flat=True))
+    if ids:
+        Article.objects.filter(pk__in=ids).update(
+            matching_status=MatchingStatus.PENDING, matching_changed_at=timezone.now(), matching_error=""
+        )
+        matching_enqueue(article_ids=ids)
+    return len(ids)
 
 
 # --------------------------------------------------------------------------------------------------
