@@ -13,4 +13,5 @@ urlpatterns = [
     path("articles/<int:pk>/scorecard/", scorecard_views.scorecard, name="scorecard"),
     path("tasks/<int:pk>/heartbeat/", views.task_lease_heartbeat, name="task-heartbeat"),
     path("verdicts/<int:pk>/", public_views.verdict_public, name="verdict-public"),
+    path("favicon.ico", public_views.favicon, name="favicon"),
 ]

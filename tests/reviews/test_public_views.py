@@ -162,3 +162,18 @@ def test_bidirectional_controls_stored_before_they_were_refused_never_reach_read
     assert document["itemReviewed"]["author"]["name"] == "A B"
     api = token_client(None).get(f"/api/v1/verdicts/{verdict.pk}/claimreview").json()
     assert api == document
+
+
+def test_favicon_is_served_from_the_static_files() -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("reviews/favicon.svg")
+
+
+def test_pages_and_the_admin_link_the_favicon(editor) -> None:
+    link = '<link rel="icon" href="/static/reviews/favicon.svg" type="image/svg+xml">'
+    verdict = make_verdict()
+    assert link in _page(verdict.pk).content.decode()
+    client = Client()
+    client.force_login(editor)
+    assert link in client.get(reverse("admin:index")).content.decode()
