@@ -76,7 +76,8 @@ WSGI_APPLICATION = "factcheck.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides of other apps' templates (the admin's base_site.html).
+        "DIRS": [BASE_DIR / "factcheck" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
