@@ -28,7 +28,7 @@ ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost"
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "reviews.desk_apps.DeskAdminConfig",  # django.contrib.admin, with the desk as its site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
