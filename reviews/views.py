@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +34,7 @@ from reviews.selectors import (
     reviewer_task,
     task_workspace,
 )
+from reviews.selectors_history import HISTORY_PER_PAGE, reviewer_figures, verdicts_of_reviewer
 from reviews.services.queue import (
     task_claim_next,
     task_heartbeat,
@@ -78,8 +80,15 @@ def _unsent_key(task_id: int) -> str:
 @work_queue_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    overview = reviewer_queue(user=_reviewer(request))
-    return render(request, "reviews/queue.html", {"overview": overview, "now": timezone.now()})
+    user = _reviewer(request)
+    history = Paginator(verdicts_of_reviewer(user=user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "overview": reviewer_queue(user=user),
+        "history": history,
+        "figures": reviewer_figures(user=user),
+        "now": timezone.now(),
+    }
+    return render(request, "reviews/queue.html", context)
 
 
 @login_required
