@@ -62,7 +62,7 @@ def test_a_reviewer_never_sees_another_reviewers_verdicts(editor: User, reviewer
     assert list(response.context["history"].object_list) == []
     text = _history_text(response)
     assert "Verdicts you submit stay listed here, whatever the editors decide." in text
-    assert "0 submitted this week 0 published this week - returned (nothing submitted yet)" in text
+    assert "0 submitted this week 0 published this week No returned rate yet: nothing submitted" in text
 
 
 def test_history_is_paginated(editor: User, reviewer: User) -> None:
