@@ -194,7 +194,8 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
 
     @admin.display(description="score", ordering="score")
     def score(self, article: Any) -> str:
-        return "-" if article.score is None else f"{article.score:.0f}"
+        # Words, not a dash or a 0: an article nobody rated yet must not read as all false.
+        return "No score" if article.score is None else f"{article.score:.0f}"
 
     @admin.display(description="sentences")
     def sentences(self, article: Article) -> SafeString:
