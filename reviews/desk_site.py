@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from reviews import roles
 from reviews.models import EventAction, MatchStatus, TaskStatus, VerdictStatus
-from reviews.selectors_desk import Throughput, Triage, day_start, desk_triage
+from reviews.selectors_desk import Triage, day_start, desk_triage
 
 # The chart's drawing area, in SVG user units: one slot per day, bars up to CHART_HEIGHT tall.
 CHART_SLOT = 12
@@ -62,14 +62,16 @@ class ReviewerRow:
     total: int
     percent: int  # of the busiest person's total, for the bar's width
     url: str
+    bars: list[Bar]  # their days, on one scale for everybody
+    peak: Bar | None  # their busiest day (the latest of equals)
 
 
-def _bars(throughput: Throughput) -> list[Bar]:
-    peak = max(throughput.per_day, default=0) or 1
+def _bars(days: list[dt.date], counts: list[int], *, peak: int, actor_id: int | None = None) -> list[Bar]:
+    """One bar per day, `peak` submissions tall at most, each linking to that day's submissions."""
     bars = []
-    for position, (day, count) in enumerate(zip(throughput.days, throughput.per_day, strict=True)):
+    for position, (day, count) in enumerate(zip(days, counts, strict=True)):
         # A day with any submission gets at least a sliver, so it never reads as none.
-        height = max(2, round(CHART_HEIGHT * count / peak)) if count else 0
+        height = max(2, round(CHART_HEIGHT * count / (peak or 1))) if count else 0
         bars.append(
             Bar(
                 day=day,
@@ -77,10 +79,15 @@ def _bars(throughput: Throughput) -> list[Bar]:
                 x=position * CHART_SLOT,
                 y=CHART_HEIGHT - height,
                 height=height,
-                url=_submissions(since=day, until=day + dt.timedelta(days=1)),
+                url=_submissions(since=day, until=day + dt.timedelta(days=1), actor_id=actor_id),
             )
         )
     return bars
+
+
+def _peak(bars: list[Bar]) -> Bar | None:
+    busiest = max(bars, key=lambda bar: (bar.count, bar.day), default=None)
+    return busiest if busiest is not None and busiest.count else None
 
 
 def triage_links(triage: Triage) -> dict[str, str]:
@@ -105,8 +112,9 @@ def triage_context(triage: Triage) -> dict[str, Any]:
     links = triage_links(triage)
     tomorrow = throughput.days[-1] + dt.timedelta(days=1)
     busiest = max((r.total for r in throughput.reviewers), default=0) or 1
-    bars = _bars(throughput)
-    peak = max(bars, key=lambda bar: (bar.count, bar.day)) if throughput.total else None
+    bars = _bars(throughput.days, throughput.per_day, peak=max(throughput.per_day, default=0))
+    peak = _peak(bars)
+    personal_peak = max((n for r in throughput.reviewers for n in r.per_day), default=0)
     return {
         "triage": triage,
         "links": links,
@@ -126,6 +134,8 @@ def triage_context(triage: Triage) -> dict[str, Any]:
                 total=r.total,
                 percent=round(100 * r.total / busiest),
                 url=_submissions(since=throughput.since, until=tomorrow, actor_id=r.user_id),
+                bars=(own := _bars(throughput.days, r.per_day, peak=personal_peak, actor_id=r.user_id)),
+                peak=_peak(own),
             )
             for r in throughput.reviewers
         ],

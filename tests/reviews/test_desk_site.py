@@ -144,10 +144,22 @@ def test_chart_bars_and_people_link_to_their_submissions(editor: User, desk: Cli
     assert (rows["ana"].total, rows["bo"].total) == (2, 2)
     for row in rows.values():
         assert desk.get(row.url).context["cl"].result_count == row.total
+    # Each person's days, on one scale (ana's two today are the tallest), each day linked.
+    assert [bar.count for bar in rows["bo"].bars[-4:]] == [1, 0, 0, 1]
+    assert [bar.height for bar in rows["bo"].bars[-4:]] == [50, 0, 0, 50]
+    assert rows["ana"].bars[-1].height == 100
+    assert rows["bo"].peak is not None
+    assert rows["bo"].peak.day == bars[-1].day
+    assert desk.get(rows["bo"].bars[-4].url).context["cl"].result_count == 1
+    assert desk.get(rows["ana"].bars[-4].url).context["cl"].result_count == 0
     text = page_text(page)
     # The chart's text alternative, and the same figures as a table.
     assert "4 in all, most on" in text
     assert "Every day as a table" in text
+    assert (
+        f"bo: 2 in 28 days, most on {bars[-1].day:%a} {bars[-1].day.day} {bars[-1].day:%b} (1)"
+        in page.content.decode()
+    )
 
 
 def test_waiting_verdicts_show_their_age_oldest_first(editor: User, desk: Client) -> None:
