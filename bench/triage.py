@@ -164,8 +164,10 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from reviews.models import ReviewTask, TaskStatus
     from reviews.selectors_desk import desk_triage
 
+    available = ReviewTask.objects.filter(status=TaskStatus.AVAILABLE).count()
     triage = desk_triage()  # warm-up
     with CaptureQueriesContext(connection) as queries:
         desk_triage()
@@ -178,7 +180,7 @@ def main() -> None:
         "machine": machine(),
         "tasks": args.tasks,
         "per_day": args.per_day,
-        "queue_depth": triage.queue_depth,
+        "available": available,
         "submitted": triage.submitted,
         "build_seconds": round(built, 1),
         "queries": len(queries),
@@ -193,7 +195,7 @@ def main() -> None:
         return
     print(result["machine"])
     print(
-        f"{args.tasks:,} tasks ({triage.queue_depth:,} available, {triage.submitted:,} submitted verdicts), "
+        f"{args.tasks:,} tasks ({available:,} available, {triage.submitted:,} submitted verdicts), "
         f"{args.per_day} submissions a day (built in {built:.0f} s): desk_triage {result['queries']} "
         f"queries, median {result['median_ms']} ms, max {result['max_ms']} ms over {args.repeat} calls"
     )

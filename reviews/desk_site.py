@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from reviews import roles
 from reviews.models import EventAction, MatchStatus, TaskStatus, VerdictStatus
-from reviews.selectors_desk import Triage, day_start, desk_triage
+from reviews.selectors_desk import DEPTH_COUNT_CAP, Triage, day_start, desk_triage
 
 # The chart's drawing area, in SVG user units: one slot per day, bars up to CHART_HEIGHT tall.
 CHART_SLOT = 12
@@ -117,9 +117,15 @@ def triage_context(triage: Triage) -> dict[str, Any]:
     personal_peak = max((n for r in throughput.reviewers for n in r.per_day), default=0)
     return {
         "triage": triage,
+        "depth_cap": DEPTH_COUNT_CAP,
         "links": links,
         "depth_rows": [
-            {"band": row.band, "count": row.count, "url": links[f"band-{row.band.slug}"]}
+            {
+                "band": row.band,
+                "count": row.count,
+                "capped": row.capped,
+                "url": links[f"band-{row.band.slug}"],
+            }
             for row in triage.depth
         ],
         "bars": bars,

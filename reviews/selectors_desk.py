@@ -4,6 +4,11 @@ priority band, and who submitted how much on which day.
 `desk_triage` costs TRIAGE_QUERIES queries whatever the size of the tables: every figure is a COUNT
 (several per query, with `filter=`), the oldest submissions are a LIMIT, and the throughput is one GROUP BY
 over the last weeks' submission events, whose rows are bounded by reviewers x days, not by the tables.
+
+The queue's bands are counted up to DEPTH_COUNT_CAP each (COUNT over a LIMIT subquery, a short range of
+the claimable rows' partial index): counting every available task exactly read the whole queue on each
+visit to the index (docs/benchmarks.md, triage page), and past the cap an editor needs the order of
+magnitude, not the figure.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from reviews.models import (
 
 OLDEST_SHOWN = 5
 THROUGHPUT_DAYS = 28
-TRIAGE_QUERIES = 6
+DEPTH_COUNT_CAP = 10_000
+TRIAGE_QUERIES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,8 @@ class WaitingVerdict:
 @dataclass(frozen=True, slots=True)
 class BandDepth:
     band: PriorityBand
-    count: int
+    count: int  # at most DEPTH_COUNT_CAP
+    capped: bool  # more than DEPTH_COUNT_CAP wait in the band
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +119,11 @@ class Triage:
     @property
     def queue_depth(self) -> int:
         return sum(row.count for row in self.depth)
+
+    @property
+    def queue_depth_capped(self) -> bool:
+        """`queue_depth` is a lower bound: some band has more than DEPTH_COUNT_CAP tasks."""
+        return any(row.capped for row in self.depth)
 
 
 def day_start(day: dt.date) -> dt.datetime:
@@ -175,15 +187,8 @@ def desk_triage(*, now: dt.datetime | None = None) -> Triage:
         )
         .order_by("submitted_at", "pk")[:OLDEST_SHOWN]
     )
-    task_counts = ReviewTask.objects.filter(
-        Q(status=TaskStatus.AVAILABLE) | Q(status=TaskStatus.LEASED, lease_expires_at__lte=now)
-    ).aggregate(
-        expired=Count("pk", filter=Q(status=TaskStatus.LEASED)),
-        **{
-            band.slug: Count("pk", filter=Q(status=TaskStatus.AVAILABLE) & band.q())
-            for band in PRIORITY_BANDS
-        },
-    )
+    available = ReviewTask.objects.filter(status=TaskStatus.AVAILABLE)
+    band_counts = [available.filter(band.q())[: DEPTH_COUNT_CAP + 1].count() for band in PRIORITY_BANDS]
     return Triage(
         now=now,
         submitted=verdict_counts["submitted"],
@@ -193,7 +198,10 @@ def desk_triage(*, now: dt.datetime | None = None) -> Triage:
         returned=verdict_counts["returned"],
         matches_to_confirm=ClaimMatch.objects.filter(status=MatchStatus.SUGGESTED).count(),
         open_conflicts=ClaimConflict.objects.open().count(),
-        leases_expired=task_counts["expired"],
-        depth=[BandDepth(band=band, count=task_counts[band.slug]) for band in PRIORITY_BANDS],
+        leases_expired=ReviewTask.objects.filter(status=TaskStatus.LEASED, lease_expires_at__lte=now).count(),
+        depth=[
+            BandDepth(band=band, count=min(n, DEPTH_COUNT_CAP), capped=n > DEPTH_COUNT_CAP)
+            for band, n in zip(PRIORITY_BANDS, band_counts, strict=True)
+        ],
         throughput=desk_throughput(now=now),
     )

@@ -23,6 +23,7 @@ from reviews.models import (
     ReviewEvent,
     TaskStatus,
 )
+from reviews.selectors_desk import TRIAGE_QUERIES
 from reviews.services.verdicts import verdict_return
 from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory
 from tests.reviews.admin.desk import client_for, make_reviewer, page_text, submitted_verdict
@@ -177,6 +178,17 @@ def test_waiting_verdicts_show_their_age_oldest_first(editor: User, desk: Client
     )
 
 
+def test_a_band_past_the_cap_says_so(desk: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reviews.selectors_desk.DEPTH_COUNT_CAP", 2)
+    monkeypatch.setattr("reviews.desk_site.DEPTH_COUNT_CAP", 2)
+    for _ in range(3):
+        ReviewTaskFactory.create(priority=1200)
+    html = desk.get(reverse("admin:index")).content.decode()
+    assert '2</a><span title="more than 2">+</span>' in html
+    assert "2+</a>" in html
+    assert "(each band is counted up to 2)" in page_text(desk.get(reverse("admin:index")))
+
+
 def test_only_editors_get_the_triage_page(db: None) -> None:
     staffer = client_for(UserFactory.create(username="staffer", is_staff=True))
     page = staffer.get(reverse("admin:index"))
@@ -204,6 +216,6 @@ def test_the_index_costs_a_fixed_number_of_queries(
         )
     desk.get(reverse("admin:index"))  # the session and permissions, once
     # Session, user, the permission checks of the app list and of the editor role, the admin log, and the
-    # triage page's six.
-    with django_assert_num_queries(11):
+    # triage page's own (TRIAGE_QUERIES).
+    with django_assert_num_queries(5 + TRIAGE_QUERIES):
         desk.get(reverse("admin:index"))

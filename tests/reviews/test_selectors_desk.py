@@ -144,6 +144,20 @@ def test_expired_leases_and_the_queue_by_priority_band(editor: User) -> None:
     assert triage.queue_depth == 8
 
 
+def test_bands_are_counted_up_to_the_cap(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reviews.selectors_desk.DEPTH_COUNT_CAP", 2)
+    for priority in (1500, 1400, 1300, 900, 850, 600):
+        ReviewTaskFactory.create(priority=priority)
+    triage = desk_triage(now=NOW)
+    assert [(row.band.slug, row.count, row.capped) for row in triage.depth] == [
+        ("raised", 2, True),
+        ("high", 2, False),
+        ("medium", 1, False),
+        ("low", 0, False),
+    ]
+    assert (triage.queue_depth, triage.queue_depth_capped) == (5, True)
+
+
 def test_throughput_per_day_and_per_person(db: None) -> None:
     ana, bo = UserFactory.create(username="ana"), UserFactory.create(username="bo")
     today = timezone.localdate(NOW)
