@@ -34,7 +34,12 @@ from reviews.selectors import (
     reviewer_task,
     task_workspace,
 )
-from reviews.selectors_history import HISTORY_PER_PAGE, reviewer_figures, verdicts_of_reviewer
+from reviews.selectors_history import (
+    FIGURES_DAYS,
+    HISTORY_PER_PAGE,
+    reviewer_figures,
+    verdicts_of_reviewer,
+)
 from reviews.services.queue import (
     task_claim_next,
     task_heartbeat,
@@ -86,6 +91,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "overview": reviewer_queue(user=user),
         "history": history,
         "figures": reviewer_figures(user=user),
+        "figures_days": FIGURES_DAYS,
         "now": timezone.now(),
     }
     return render(request, "reviews/queue.html", context)

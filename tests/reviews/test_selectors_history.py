@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from reviews.models import EventAction, ReviewEvent, Verdict, VerdictStatus
-from reviews.selectors_history import reviewer_figures, verdicts_of_reviewer
+from reviews.selectors_history import FIGURES_DAYS, reviewer_figures, verdicts_of_reviewer
 from reviews.services import queue
 from reviews.services.verdicts import (
     VerdictInput,
@@ -118,6 +118,20 @@ def test_the_week_starts_on_monday(reviewer: User) -> None:
     assert figures.submissions == 2
 
 
+def test_the_returned_rate_reads_the_last_four_weeks(editor: User, reviewer: User) -> None:
+    old, recent = submitted_verdict(reviewer), submitted_verdict(reviewer)
+    verdict_return(verdict_id=recent.pk, editor=editor, note="Which year?")
+    verdict_return(verdict_id=old.pk, editor=editor, note="Cite it.")
+    long_ago = timezone.now() - dt.timedelta(days=FIGURES_DAYS, hours=1)
+    ReviewEvent.objects.filter(verdict=old).update(created_at=long_ago)
+    # Another reviewer's verdict returned: not theirs.
+    verdict_return(verdict_id=submitted_verdict(make_reviewer("other")).pk, editor=editor, note="No.")
+
+    figures = reviewer_figures(user=reviewer)
+
+    assert (figures.submissions, figures.returns, figures.returned_percent) == (1, 1, 100)
+
+
 @pytest.mark.parametrize("scale", [1, 12])
 def test_a_fixed_number_of_queries(
     scale: int, editor: User, reviewer: User, django_assert_num_queries: Any
@@ -126,7 +140,7 @@ def test_a_fixed_number_of_queries(
         verdict = submitted_verdict(reviewer)
         verdict_publish(verdict_id=verdict.pk, editor=editor)
         verdict_correct(verdict_id=verdict.pk, editor=editor, data=CORRECTED, note="Fixed.")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         for verdict in verdicts_of_reviewer(user=reviewer):
             str(verdict.claim.text), str(verdict.claim.article), str(verdict.rating)
             assert verdict.next_version.correction_note == "Fixed."

@@ -52,7 +52,9 @@ def test_every_state_with_its_note_and_public_page(editor: User, reviewer: User)
     for state in ("submitted", "returned"):
         assert f'href="{reverse("reviews:verdict-public", args=[mine[state].pk])}"' not in html, state
     # Six submissions (one was resubmitted), two of them returned.
-    assert re.search(r"5 submitted this week 3 published this week 33% returned \(2 of 6 submissions\)", text)
+    assert re.search(
+        r"5 submitted this week 3 published this week 33% returned \(2 of 6 submissions in 28 days\)", text
+    )
 
 
 def test_a_reviewer_never_sees_another_reviewers_verdicts(editor: User, reviewer: User) -> None:
@@ -62,7 +64,9 @@ def test_a_reviewer_never_sees_another_reviewers_verdicts(editor: User, reviewer
     assert list(response.context["history"].object_list) == []
     text = _history_text(response)
     assert "Verdicts you submit stay listed here, whatever the editors decide." in text
-    assert "0 submitted this week 0 published this week No returned rate yet: nothing submitted" in text
+    assert (
+        "0 submitted this week 0 published this week No returned rate (nothing submitted in 28 days)" in text
+    )
 
 
 def test_history_is_paginated(editor: User, reviewer: User) -> None:
@@ -87,6 +91,6 @@ def test_the_page_costs_a_fixed_number_of_queries(
     client: Client = client_for(reviewer)
     client.get(QUEUE)  # the session, once
     # Session, user, the user's and their groups' permissions; the queue's four; the history's count and
-    # page; the figures.
-    with django_assert_num_queries(11):
+    # page; the figures' two.
+    with django_assert_num_queries(12):
         client.get(QUEUE)
