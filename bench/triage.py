@@ -165,7 +165,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from reviews.models import ReviewTask, TaskStatus
-    from reviews.selectors_desk import desk_triage
+    from reviews.selectors_triage import desk_triage
 
     available = ReviewTask.objects.filter(status=TaskStatus.AVAILABLE).count()
     triage = desk_triage()  # warm-up

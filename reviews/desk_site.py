@@ -1,11 +1,11 @@
 """The admin site of the editors' desk: Django's, with the triage page on top of its index for editors.
 
-Installed as the default admin site by `reviews.apps.DeskAdminConfig` (it replaces
+Installed as the default admin site by `reviews.desk_apps.DeskAdminConfig` (it replaces
 `django.contrib.admin` in INSTALLED_APPS), so `admin.site` is this class and every `@admin.register`
 lands on it. It lives outside the `reviews.admin` package, whose modules register models on
 `admin.site` as they are imported: the site must exist before they run.
 
-The figures come from one selector, `reviews.selectors_desk.desk_triage`; this module only adds what the
+The figures come from one selector, `reviews.selectors_triage.desk_triage`; this module only adds what the
 page links to (the admin lists behind each figure, filtered) and the chart's geometry.
 """
 
@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from reviews import roles
 from reviews.models import EventAction, MatchStatus, TaskStatus, VerdictStatus
-from reviews.selectors_desk import DEPTH_COUNT_CAP, Triage, day_start, desk_triage
+from reviews.selectors_triage import DEPTH_COUNT_CAP, Triage, day_start, desk_triage
 
 # The chart's drawing area, in SVG user units: one slot per day, bars up to CHART_HEIGHT tall.
 CHART_SLOT = 12

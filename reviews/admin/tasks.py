@@ -23,7 +23,7 @@ from reviews.admin.base import (
 )
 from reviews.admin.forms import AssignForm
 from reviews.models import ReviewTask, TaskStatus
-from reviews.selectors_desk import PRIORITY_BANDS
+from reviews.selectors_triage import PRIORITY_BANDS
 from reviews.services import queue
 from reviews.workflow import action
 
@@ -45,7 +45,7 @@ class LeaseExpiredFilter(admin.SimpleListFilter):
 
 
 class PriorityFilter(admin.SimpleListFilter):
-    """The priority bands of the triage page (reviews.selectors_desk.PRIORITY_BANDS), which links here."""
+    """The priority bands of the triage page (reviews.selectors_triage.PRIORITY_BANDS), which links here."""
 
     title = "priority"
     parameter_name = "priority"

@@ -23,7 +23,7 @@ from reviews.models import (
     ReviewEvent,
     TaskStatus,
 )
-from reviews.selectors_desk import TRIAGE_QUERIES
+from reviews.selectors_triage import TRIAGE_QUERIES
 from reviews.services.verdicts import verdict_return
 from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory
 from tests.reviews.admin.desk import client_for, make_reviewer, page_text, submitted_verdict
@@ -179,7 +179,7 @@ def test_waiting_verdicts_show_their_age_oldest_first(editor: User, desk: Client
 
 
 def test_a_band_past_the_cap_says_so(desk: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reviews.selectors_desk.DEPTH_COUNT_CAP", 2)
+    monkeypatch.setattr("reviews.selectors_triage.DEPTH_COUNT_CAP", 2)
     monkeypatch.setattr("reviews.desk_site.DEPTH_COUNT_CAP", 2)
     for _ in range(3):
         ReviewTaskFactory.create(priority=1200)

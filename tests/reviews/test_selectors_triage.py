@@ -21,7 +21,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.selectors_desk import OLDEST_SHOWN, THROUGHPUT_DAYS, TRIAGE_QUERIES, desk_triage
+from reviews.selectors_triage import OLDEST_SHOWN, THROUGHPUT_DAYS, TRIAGE_QUERIES, desk_triage
 from reviews.services.verdicts import verdict_publish, verdict_return
 from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory, rating
 from tests.reviews.admin.desk import make_reviewer, submitted_verdict
@@ -145,7 +145,7 @@ def test_expired_leases_and_the_queue_by_priority_band(editor: User) -> None:
 
 
 def test_bands_are_counted_up_to_the_cap(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reviews.selectors_desk.DEPTH_COUNT_CAP", 2)
+    monkeypatch.setattr("reviews.selectors_triage.DEPTH_COUNT_CAP", 2)
     for priority in (1500, 1400, 1300, 900, 850, 600):
         ReviewTaskFactory.create(priority=priority)
     triage = desk_triage(now=NOW)
