@@ -5,33 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin, desk_user, fragment, shorten
+from reviews.admin.base import ReadOnlyAdmin, desk_user, fragment, shorten
 from reviews.admin.matching import ConflictFilter, PublishedMatchFilter, claim_matching_panel
 from reviews.ids import record_id
-from reviews.models import Article, Claim, ClaimStatus, ReviewTask, TaskStatus, Verdict
+from reviews.models import Article, Claim, ClaimStatus, TaskStatus, Verdict
 from reviews.selectors import claim_context
+from reviews.selectors_desk import BIG_ARTICLE_FIELDS, claim_review_work, claims_with_review_state
 from reviews.services.claims import claim_demote, claim_promote
 
 
-def annotate_claims(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-    """Each claim with its open task's status and its published verdict's id and rating (subqueries)."""
-    open_task = ReviewTask.objects.filter(claim=OuterRef("pk")).exclude(status=TaskStatus.CANCELLED)
-    published = Verdict.objects.published().filter(claim=OuterRef("pk"))
-    return queryset.annotate(
-        task_status=Subquery(open_task.values("status")[:1]),
-        published_verdict_id=Subquery(published.values("pk")[:1]),
-        published_rating=Subquery(published.values("rating__name")[:1]),
-    )
-
-
 def claim_review_state(claim: Any) -> str:
+    """The "review" column of a claim read through `claims_with_review_state`."""
     if getattr(claim, "published_verdict_id", None):
         return f"Published: {claim.published_rating}"
     if claim.status != ClaimStatus.CLAIM:
@@ -133,7 +124,7 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
-        return annotate_claims(
+        return claims_with_review_state(
             super().get_queryset(request).defer(*(f"article__{name}" for name in BIG_ARTICLE_FIELDS))
         )
 
@@ -172,12 +163,13 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
 
     @admin.display(description="tasks and verdicts")
     def review_work(self, claim: Claim) -> SafeString:
+        work = claim_review_work(claim=claim)
         return fragment(
             "admin/reviews/claim/review_work.html",
             {
                 "claim": claim,
-                "tasks": claim.tasks.order_by("-created_at"),
-                "verdicts": claim.verdicts.order_by("-created_at"),
+                "tasks": work.tasks,
+                "verdicts": work.verdicts,
                 "may_write": claim.status == ClaimStatus.CLAIM,
             },
         )

@@ -9,9 +9,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin, admin_link, shorten
+from reviews.admin.base import ReadOnlyAdmin, admin_link, shorten
 from reviews.ids import record_id
 from reviews.models import Claim, EventAction, ReviewEvent
+from reviews.selectors_desk import BIG_ARTICLE_FIELDS
 
 
 class EventClaimFilter(admin.SimpleListFilter):

@@ -22,18 +22,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import (
-    BIG_ARTICLE_FIELDS,
-    ReadOnlyAdmin,
-    admin_link,
-    desk_user,
-    fragment,
-    shorten,
-    subquery_count,
-)
+from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, shorten
 from reviews.admin.forms import NoteForm
 from reviews.ids import record_id
 from reviews.models import Claim, ClaimConflict, ClaimMatch, MatchStatus, Verdict
+from reviews.selectors_desk import (
+    BIG_ARTICLE_FIELDS,
+    claim_matches_both_sides,
+    match_conflicts,
+    matches_with_open_conflicts,
+)
 from reviews.selectors_reuse import claim_conflicts
 from reviews.sentence_diff import sentence_diff
 from reviews.services.conflicts import conflict_resolve
@@ -99,12 +97,7 @@ class ConflictFilter(admin.SimpleListFilter):
 def claim_matching_panel(claim: Claim) -> SafeString:
     """The claim page's "matches and conflicts" panel: its live and rejected matches with links to decide
     them, and its conflicts from its side."""
-    matches = list(
-        ClaimMatch.objects.of_claim(claim.pk)
-        .select_related("claim__article", "other_claim__article")
-        .defer(*_deferred(("claim", "other_claim")))
-        .order_by("-similarity", "pk")
-    )
+    matches = claim_matches_both_sides(claim=claim)
     rows = [
         {"match": match, "other": match.other_claim if match.claim_id == claim.pk else match.claim}
         for match in matches
@@ -169,12 +162,10 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClaimMatch]:
-        open_conflicts = ClaimConflict.objects.filter(match=OuterRef("pk"), resolved=False)
-        return (
+        return matches_with_open_conflicts(
             super()
             .get_queryset(request)
             .defer(*_deferred(("claim", "other_claim")), "claim__embedding", "other_claim__embedding")
-            .annotate(open_conflict_count=subquery_count(open_conflicts))
         )
 
     @admin.display(description="claims")
@@ -212,8 +203,9 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
 
     @admin.display(description="conflicts")
     def conflict_list(self, match: ClaimMatch) -> SafeString:
-        conflicts = list(match.conflicts.select_related("resolved_by").order_by("resolved", "pk"))
-        return fragment("admin/reviews/claimmatch/conflicts.html", {"conflicts": conflicts})
+        return fragment(
+            "admin/reviews/claimmatch/conflicts.html", {"conflicts": match_conflicts(match=match)}
+        )
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
