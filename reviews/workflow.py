@@ -1,8 +1,10 @@
-"""The review workflow in one table: every action on a review task or a verdict, who may take it, from
-which states, where it leads, and the reason given when it is refused.
+"""The review workflow in one table: every action on a review task, a verdict, a match between claims
+or a conflict between matched claims, who may take it, from which states, where it leads, and the reason
+given when it is refused.
 
-The states themselves are the models' `TaskStatus` and `VerdictStatus` (reviews.models); the groups of
-them the rules speak of (a verdict "in progress", "open" for its reviewer) are named here once.
+The states themselves are the models' `TaskStatus`, `VerdictStatus` and `MatchStatus` (reviews.models),
+and a conflict's `resolved` flag read as `CONFLICT_STATES`; the groups of them the rules speak of (a
+verdict "in progress", "open" for its reviewer) are named here once.
 
 The services enforce the table: they call `check` (the actor's role, the state, and the conditions the
 object alone decides) before they change anything, and `refuse` for the conditions only the database can
@@ -22,7 +24,15 @@ from django.contrib.auth.models import User
 
 from reviews import roles
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
-from reviews.models import ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.models import (
+    ClaimConflict,
+    ClaimMatch,
+    MatchStatus,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
 
 
 class Role(StrEnum):
@@ -34,6 +44,27 @@ class Role(StrEnum):
 class Kind(StrEnum):
     TASK = "task"
     VERDICT = "verdict"
+    MATCH = "match"
+    CONFLICT = "conflict"
+
+
+# A conflict has no status column: its state is its `resolved` flag.
+CONFLICT_OPEN, CONFLICT_RESOLVED = "open", "resolved"
+CONFLICT_STATES = (CONFLICT_OPEN, CONFLICT_RESOLVED)
+# Each kind's states, in the models' order; `Obj` is what the table's functions take.
+STATES: Mapping[Kind, tuple[str, ...]] = {
+    Kind.TASK: tuple(TaskStatus.values),
+    Kind.VERDICT: tuple(VerdictStatus.values),
+    Kind.MATCH: tuple(MatchStatus.values),
+    Kind.CONFLICT: CONFLICT_STATES,
+}
+Obj = ReviewTask | Verdict | ClaimMatch | ClaimConflict
+_KINDS: Mapping[type, Kind] = {
+    ReviewTask: Kind.TASK,
+    Verdict: Kind.VERDICT,
+    ClaimMatch: Kind.MATCH,
+    ClaimConflict: Kind.CONFLICT,
+}
 
 
 # Verdicts a reviewer or editor is still working on: at most one per task (verdict_one_open_per_task), and
@@ -105,9 +136,7 @@ class Action:
     def state_reason(self) -> str:
         if self.reason:
             return self.reason
-        if self.kind is Kind.VERDICT:
-            return "Verdict {pk} is {phrase}; it cannot be " + self.verb + "."
-        return "Task {pk} is {phrase}; it cannot be " + self.verb + "."
+        return self.kind.value.capitalize() + " {pk} is {phrase}; it cannot be " + self.verb + "."
 
 
 def _lease_conditions(**more: Condition) -> dict[str, Condition]:
@@ -128,7 +157,17 @@ def _verdict(
     return Action(f"verdict.{name}", Kind.VERDICT, frozenset(by), frozenset(start), to, **fields)
 
 
-T, V = TaskStatus, VerdictStatus
+def _match(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for a match between two claims (reviews.services.matching)."""
+    return Action(f"match.{name}", Kind.MATCH, frozenset(by), frozenset(start), to, **fields)
+
+
+def _conflict(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for a conflict between matched claims (reviews.services.conflicts)."""
+    return Action(f"conflict.{name}", Kind.CONFLICT, frozenset(by), frozenset(start), to, **fields)
+
+
+T, V, M = TaskStatus, VerdictStatus, MatchStatus
 R, E, S = Role.REVIEWER, Role.EDITOR, Role.SYSTEM
 # A reviewer's calls on a task they hold: refused as "not held" (LeaseNotHeld, 409) from any other state.
 _HELD: dict[str, Any] = {"reason": _NOT_HELD, "refusal": LeaseNotHeld}
@@ -266,6 +305,19 @@ ACTIONS: Mapping[str, Action] = {
                          "the verdict yourself."
                      ),
                  }),
+        # --- matches and conflicts: editors -----------------------------------------------------------
+        # An editor decides whether matching linked the same claim; either decision can be reversed. A
+        # rejected pair stays recorded so matching does not suggest it again; its conflicts are deleted.
+        _match("confirm", by={E}, start={M.SUGGESTED, M.REJECTED}, to=M.CONFIRMED, verb="confirmed",
+               label="Confirm: the same claim", editor_phrase="confirm matches",
+               reason="Match {pk} is already {phrase}."),
+        _match("reject", by={E}, start={M.SUGGESTED, M.CONFIRMED}, to=M.REJECTED, verb="rejected",
+               label="Reject: different claims", editor_phrase="reject matches",
+               reason="Match {pk} is already {phrase}."),
+        # A resolution (with the editor's note) is kept when matching runs again.
+        _conflict("resolve", by={E}, start={CONFLICT_OPEN}, to=CONFLICT_RESOLVED, verb="resolved",
+                  label="Resolve with a note…", editor_phrase="resolve conflicts",
+                  reason="Conflict {pk} is already {phrase}."),
     )
 }  # fmt: skip
 
@@ -282,10 +334,26 @@ def require_editor(name: str, user: Any) -> User:
     return roles.require_editor(user, act.editor_phrase)
 
 
-def _phrase(kind: Kind, obj: Any) -> str:
+def kind_of(obj: Obj) -> Kind:
+    return _KINDS[type(obj)]
+
+
+def state_of(obj: Obj) -> str:
+    """The object's state in the table's terms: its status, or a conflict's "open"/"resolved"."""
+    if isinstance(obj, ClaimConflict):
+        return CONFLICT_RESOLVED if obj.resolved else CONFLICT_OPEN
+    return str(obj.status)
+
+
+def _phrase(kind: Kind, obj: Obj) -> str:
+    state = state_of(obj)
     if kind is Kind.VERDICT:
-        return VERDICT_PHRASES[obj.status]
-    return str(TaskStatus(obj.status).label).lower()
+        return VERDICT_PHRASES[state]
+    if kind is Kind.TASK:
+        return str(TaskStatus(state).label).lower()
+    if kind is Kind.MATCH:
+        return str(MatchStatus(state).label).lower()
+    return state
 
 
 def _role_refusal(act: Action, role: Role) -> ApplicationError | None:
@@ -298,7 +366,7 @@ def _role_refusal(act: Action, role: Role) -> ApplicationError | None:
 
 def refusal(
     name: str,
-    obj: ReviewTask | Verdict,
+    obj: Obj,
     *,
     role: Role,
     latest: Callable[[], int | None] | None = None,
@@ -310,15 +378,16 @@ def refusal(
     act = ACTIONS[name]
     if (problem := _role_refusal(act, role)) is not None:
         return problem
-    if obj.status not in act.from_states:
+    state = state_of(obj)
+    if state not in act.from_states:
         message = act.state_reason().format(pk=obj.pk, phrase=_phrase(act.kind, obj), **context)
-        hint = act.hints.get(obj.status, "")
-        if not hint and act.kind is Kind.VERDICT and obj.status == VerdictStatus.SUPERSEDED and latest:
+        hint = act.hints.get(state, "")
+        if not hint and act.kind is Kind.VERDICT and state == VerdictStatus.SUPERSEDED and latest:
             latest_id = latest()
             hint = LATEST_VERSION_HINT.format(latest=latest_id) if latest_id is not None else ""
         message = f"{message} {hint}".strip()
         if act.kind is Kind.VERDICT:
-            return act.refusal(message, status=obj.status)
+            return act.refusal(message, status=state)
         return act.refusal(message)
     for condition_name, condition in act.conditions.items():
         if condition.refuses is not None and condition.refuses(obj):
@@ -328,7 +397,7 @@ def refusal(
 
 def check(
     name: str,
-    obj: ReviewTask | Verdict,
+    obj: Obj,
     *,
     role: Role,
     latest: Callable[[], int | None] | None = None,
@@ -340,20 +409,18 @@ def check(
         raise problem
 
 
-def allowed(name: str, obj: ReviewTask | Verdict, *, role: Role) -> bool:
+def allowed(name: str, obj: Obj, *, role: Role) -> bool:
     """Whether `check` would let `role` take action `name` on `obj`, as far as the object alone says
     (conditions only the database can decide are left to the service)."""
     act = ACTIONS[name]
     return (
         role in act.roles
-        and obj.status in act.from_states
+        and state_of(obj) in act.from_states
         and not any(c.refuses is not None and c.refuses(obj) for c in act.conditions.values())
     )
 
 
-def refuse(
-    name: str, condition: str, *, obj: ReviewTask | Verdict | None = None, **context: Any
-) -> ApplicationError:
+def refuse(name: str, condition: str, *, obj: Obj | None = None, **context: Any) -> ApplicationError:
     """The refusal for one of action `name`'s conditions, for the service to raise: its message with
     `obj.pk` and `context` filled in. Verdict refusals carry the verdict's state (the API shows it)."""
     act = ACTIONS[name]
@@ -366,15 +433,14 @@ def refuse(
     return act.refusal(message)
 
 
-def actions_for(obj: ReviewTask | Verdict, *, role: Role) -> list[Action]:
+def actions_for(obj: Obj, *, role: Role) -> list[Action]:
     """The actions of `obj`'s kind that `role` may take on it now, in the table's order: what buttons
     to offer. Conditions only the database can decide are left to the service."""
-    kind = Kind.VERDICT if isinstance(obj, Verdict) else Kind.TASK
+    kind = kind_of(obj)
     return [act for act in ACTIONS.values() if act.kind is kind and allowed(act.name, obj, role=role)]
 
 
 def states_allowing(name: str) -> list[str]:
     """The states action `name` may start from, in the models' order (for queries and filters)."""
     act = ACTIONS[name]
-    choices = VerdictStatus if act.kind is Kind.VERDICT else TaskStatus
-    return [state.value for state in choices if state in act.from_states]
+    return [state for state in STATES[act.kind] if state in act.from_states]

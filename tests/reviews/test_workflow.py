@@ -19,12 +19,23 @@ from django.utils import timezone
 
 from reviews import workflow
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
-from reviews.models import Citation, ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.models import (
+    Citation,
+    ClaimConflict,
+    ClaimMatch,
+    ConflictKind,
+    MatchStatus,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
 from reviews.roles import is_editor, is_reviewer, reviewers
-from reviews.services import queue, verdicts
+from reviews.services import conflicts, matching, queue, verdicts
 from reviews.services.verdicts import CitationInput, VerdictInput
 from reviews.workflow import ACTIONS, Kind, Role
-from tests.factories import ReviewTaskFactory, UserFactory, rating
+from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory, rating
+from tests.reviews.matching_fixtures import link
 
 GOOD = VerdictInput(
     rating="mostly-false",
@@ -40,10 +51,20 @@ def _blanks(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+# Each kind's states as the models define them (a conflict's is its `resolved` flag).
+MODEL_STATES = {
+    Kind.TASK: set(TaskStatus.values),
+    Kind.VERDICT: set(VerdictStatus.values),
+    Kind.MATCH: set(MatchStatus.values),
+    Kind.CONFLICT: {"open", "resolved"},
+}
+
+
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_every_action_is_complete(name: str) -> None:
     act = ACTIONS[name]
-    states = {s.value for s in (VerdictStatus if act.kind is Kind.VERDICT else TaskStatus)}
+    states = MODEL_STATES[act.kind]
+    assert set(workflow.STATES[act.kind]) == states
     assert act.name.startswith(f"{act.kind.value}.")
     assert act.roles, "somebody must be able to take it"
     assert act.verb
@@ -68,6 +89,8 @@ def test_every_verdict_state_reads_in_a_refusal() -> None:
 def test_states_allowing_follows_the_models_order() -> None:
     assert workflow.states_allowing("task.cancel") == ["available", "leased", "returned"]
     assert workflow.states_allowing("verdict.edit") == ["submitted", "returned"]
+    assert workflow.states_allowing("match.reject") == ["suggested", "confirmed"]
+    assert workflow.states_allowing("conflict.resolve") == ["open"]
 
 
 # --- objects in every state -------------------------------------------------------------------------
@@ -166,6 +189,40 @@ VERDICT_CALLS: dict[str, Call] = {
 }
 
 
+def match_in(state: str, *, editor: User | None = None) -> ClaimMatch:
+    match = link(ClaimFactory.create(), ClaimFactory.create())
+    if state != MatchStatus.SUGGESTED:
+        decider = editor or _user("decider", "Editors")
+        ClaimMatch.objects.filter(pk=match.pk).update(
+            status=state, decided_by=decider, decided_at=timezone.now()
+        )
+        match.refresh_from_db()
+    return match
+
+
+def conflict_in(state: str, *, editor: User) -> ClaimConflict:
+    resolution: dict[str, Any] = {}
+    if state == "resolved":
+        resolution = {"resolved_by": editor, "resolved_at": timezone.now(), "resolution_note": "4.1%."}
+    return ClaimConflict.objects.create(
+        match=match_in(MatchStatus.SUGGESTED),
+        kind=ConflictKind.PERCENT,
+        value="4.1%",
+        other_value="4.5%",
+        resolved=state == "resolved",
+        **resolution,
+    )
+
+
+MATCHING_CALLS: dict[str, Call] = {
+    "match.confirm": lambda m, ed, rev: matching.match_confirm(match_id=m.pk, editor=ed),
+    "match.reject": lambda m, ed, rev: matching.match_reject(match_id=m.pk, editor=ed),
+    "conflict.resolve": lambda c, ed, rev: conflicts.conflict_resolve(
+        conflict_id=c.pk, editor=ed, note="Both."
+    ),
+}
+
+
 def test_every_service_backed_action_is_run_below() -> None:
     # The rows the services below do not implement one-to-one: taking work (the queue's own query), the
     # sweep, the claim's demotion, the verdict side of a reviewer's save/submit (run through the task),
@@ -183,7 +240,7 @@ def test_every_service_backed_action_is_run_below() -> None:
         "verdict.write",
         "verdict.reuse",
     }
-    assert set(TASK_CALLS) | set(VERDICT_CALLS) | elsewhere == set(ACTIONS)
+    assert set(TASK_CALLS) | set(VERDICT_CALLS) | set(MATCHING_CALLS) | elsewhere == set(ACTIONS)
 
 
 def _run(call: Call, obj: Any, editor: User, reviewer: User) -> ApplicationError | None:
@@ -240,14 +297,44 @@ def test_verdict_services_refuse_exactly_what_the_table_refuses(name: str, state
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name", [n for n in [*TASK_CALLS, *VERDICT_CALLS] if Role.EDITOR in ACTIONS[n].roles]
+    ("name", "state"),
+    [(name, state) for name in MATCHING_CALLS for state in MODEL_STATES[ACTIONS[name].kind]],
+)
+def test_matching_services_refuse_exactly_what_the_table_refuses(name: str, state: str) -> None:
+    editor = _user("ed", "Editors")
+    obj: Any = (
+        match_in(state, editor=editor) if name.startswith("match.") else conflict_in(state, editor=editor)
+    )
+    act = ACTIONS[name]
+    expected = workflow.refusal(name, obj, role=Role.EDITOR)
+    error = _run(MATCHING_CALLS[name], obj, editor, editor)
+    if state in act.from_states:
+        assert expected is None
+        assert error is None, error.message if error else ""
+        return
+    assert expected is not None
+    assert isinstance(error, InvalidTransition), f"{name} from {state} went through"
+    assert error.message == expected.message
+    kind = "Match" if name.startswith("match.") else "Conflict"
+    assert error.message.startswith(f"{kind} {obj.pk} is already ")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", [n for n in [*TASK_CALLS, *VERDICT_CALLS, *MATCHING_CALLS] if Role.EDITOR in ACTIONS[n].roles]
 )
 def test_editors_actions_refuse_everybody_else(name: str) -> None:
     reviewer = _user("rev", "Reviewers")
-    obj: Any = task_in(TaskStatus.LEASED, holder=reviewer) if name.startswith("task.") else None
-    if obj is None:
+    obj: Any
+    if name.startswith("task."):
+        obj = task_in(TaskStatus.LEASED, holder=reviewer)
+    elif name.startswith("verdict."):
         obj = verdict_in(VerdictStatus.SUBMITTED, reviewer=reviewer)
-    call = (TASK_CALLS | VERDICT_CALLS)[name]
+    elif name.startswith("match."):
+        obj = match_in(MatchStatus.SUGGESTED)
+    else:
+        obj = conflict_in("open", editor=reviewer)
+    call = (TASK_CALLS | VERDICT_CALLS | MATCHING_CALLS)[name]
     staff_only = _user("staff", is_staff=True)
     for outsider in (reviewer, staff_only):
         error = _run(call, obj, outsider, reviewer)
