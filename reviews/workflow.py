@@ -10,7 +10,8 @@ The services enforce the table: they call `check` (the actor's role, the state, 
 object alone decides) before they change anything, and `refuse` for the conditions only the database can
 answer (another published verdict on the claim, say), so a refusal reads the same on every surface. The
 admin's buttons and the reviewer pages ask `actions_for` / `allowed` what to offer; the API's error bodies
-are these refusals as raised (reviews.api.errors). Nothing else restates which state allows what.
+are these refusals as raised (reviews.api.errors), and its schema documents them from here
+(`refusals_described`). Nothing else restates which state allows what.
 """
 
 from __future__ import annotations
@@ -359,9 +360,7 @@ def _phrase(kind: Kind, obj: Obj) -> str:
 def _role_refusal(act: Action, role: Role) -> ApplicationError | None:
     if role in act.roles:
         return None
-    if act.editor_phrase:
-        return NotAllowed(f"Only editors can {act.editor_phrase}.")
-    return NotAllowed(f"You cannot take the action “{act.label}”.")
+    return NotAllowed(role_refusal_described(act.name))
 
 
 def refusal(
@@ -444,3 +443,57 @@ def states_allowing(name: str) -> list[str]:
     """The states action `name` may start from, in the models' order (for queries and filters)."""
     act = ACTIONS[name]
     return [state for state in STATES[act.kind] if state in act.from_states]
+
+
+# --- the table in words, for the interfaces that describe it ---------------------------------------------
+
+
+def state_rule(name: str) -> str:
+    """Which objects action `name` may act on, in words: "Only submitted ones can be published." (an
+    admin action's confirmation page, which reports the others)."""
+    act = ACTIONS[name]
+    return f"Only {' or '.join(states_allowing(name))} ones can be {act.verb}."
+
+
+class _Blank:
+    """A reason's blank as documentation shows it: `<pk>`, whatever its format spec."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __format__(self, spec: str) -> str:
+        return f"<{self.name}>"
+
+
+class _Blanks(dict[str, _Blank]):
+    def __missing__(self, key: str) -> _Blank:
+        return _Blank(key)
+
+
+def _unfilled(message: str) -> str:
+    return message.format_map(_Blanks())
+
+
+def refusals_described(*names: str) -> str:
+    """The refusals of actions `names` (role aside) as the API documents its 409 answer: every reason
+    the table gives, blanks shown as `<pk>`, in the table's order, each once."""
+    reasons: list[str] = []
+    for name in names:
+        act = ACTIONS[name]
+        if act.from_states:
+            states = " or ".join(f"`{state}`" for state in states_allowing(name))
+            reason = f"“{_unfilled(act.state_reason())}” (the {act.kind.value} is not {states})"
+            if act.reason == _NOT_HELD:
+                reason = f"“{_unfilled(_NOT_HELD)}”"
+            reasons.append(reason)
+        reasons.extend(f"“{_unfilled(condition.message)}”" for condition in act.conditions.values())
+    unique = list(dict.fromkeys(reasons))
+    return "Refused, nothing changed; `detail` says why:\n\n" + "\n".join(f"- {r}" for r in unique)
+
+
+def role_refusal_described(name: str) -> str:
+    """The 403 of action `name` for anybody its roles leave out, as its refusal reads."""
+    act = ACTIONS[name]
+    if act.editor_phrase:
+        return f"Only editors can {act.editor_phrase}."
+    return f"You cannot take the action “{act.label}”."
