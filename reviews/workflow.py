@@ -449,10 +449,10 @@ def states_allowing(name: str) -> list[str]:
 
 
 def state_rule(name: str) -> str:
-    """Which objects action `name` may act on, in words: "Only submitted ones can be published." (an
+    """Which objects action `name` may act on, as a clause: "Only submitted ones can be published" (an
     admin action's confirmation page, which reports the others)."""
     act = ACTIONS[name]
-    return f"Only {' or '.join(states_allowing(name))} ones can be {act.verb}."
+    return f"Only {' or '.join(states_allowing(name))} ones can be {act.verb}"
 
 
 class _Blank:

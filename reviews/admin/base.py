@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from reviews import workflow
 from reviews.admin.forms import attach_errors
 from reviews.exceptions import ApplicationError
 
@@ -49,6 +50,11 @@ def shorten(text: str, limit: int = 90) -> str:
 
 def admin_link(url_name: str, pk: object, label: object) -> SafeString:
     return format_html('<a href="{}">{}</a>', reverse(url_name, args=[pk]), label)
+
+
+def bulk_rule(action: str) -> str:
+    """What a bulk action's confirmation page says about the rows the workflow table refuses."""
+    return f"{workflow.state_rule(action)}; the others are reported and left as they are."
 
 
 def fragment(template_name: str, context: Mapping[str, Any]) -> SafeString:

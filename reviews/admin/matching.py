@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, shorten
+from reviews.admin.base import ReadOnlyAdmin, admin_link, bulk_rule, desk_user, fragment, shorten
 from reviews.admin.forms import NoteForm
 from reviews.ids import record_id
 from reviews.models import Claim, ClaimConflict, ClaimMatch, MatchStatus, Verdict
@@ -36,8 +36,22 @@ from reviews.selectors_reuse import claim_conflicts
 from reviews.sentence_diff import sentence_diff
 from reviews.services.conflicts import conflict_resolve
 from reviews.services.matching import match_confirm, match_reject
+from reviews.workflow import Role, action, actions_for
 
 RESOLUTION_HELP = "Which value is right, and why (or why both are). Reviewers of both claims see this note."
+# The desk's decision on a match by the workflow action it takes (reviews.workflow.ACTIONS).
+DECISION_URLS = {
+    "match.confirm": "admin:reviews_claimmatch_confirm",
+    "match.reject": "admin:reviews_claimmatch_reject",
+}
+
+
+def match_decisions(match: ClaimMatch) -> list[dict[str, str]]:
+    """The decisions the workflow table lets an editor take on the match, as buttons: label and URL."""
+    return [
+        {"label": act.label, "url": reverse(DECISION_URLS[act.name], args=[match.pk])}
+        for act in actions_for(match, role=Role.EDITOR)
+    ]
 
 
 def _deferred(prefixes: tuple[str, ...]) -> list[str]:
@@ -99,7 +113,11 @@ def claim_matching_panel(claim: Claim) -> SafeString:
     them, and its conflicts from its side."""
     matches = claim_matches_both_sides(claim=claim)
     rows = [
-        {"match": match, "other": match.other_claim if match.claim_id == claim.pk else match.claim}
+        {
+            "match": match,
+            "other": match.other_claim if match.claim_id == claim.pk else match.claim,
+            "decisions": match_decisions(match),
+        }
         for match in matches
     ]
     return fragment(
@@ -198,7 +216,11 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
     def comparison(self, match: ClaimMatch) -> SafeString:
         return fragment(
             "admin/reviews/claimmatch/comparison.html",
-            {"match": match, "diff": sentence_diff(match.claim.text, match.other_claim.text)},
+            {
+                "match": match,
+                "diff": sentence_diff(match.claim.text, match.other_claim.text),
+                "decisions": match_decisions(match),
+            },
         )
 
     @admin.display(description="conflicts")
@@ -243,7 +265,7 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
     def has_decide_match_permission(self, request: HttpRequest) -> bool:
         return roles.is_editor(request.user)
 
-    @admin.action(description="Confirm: the same claim", permissions=["decide_match"])
+    @admin.action(description=action("match.confirm").label, permissions=["decide_match"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[ClaimMatch]) -> None:
         editor = desk_user(request)
         self.desk_bulk(
@@ -254,7 +276,7 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
         )
 
     @admin.action(
-        description="Reject: different claims (drops their conflicts)", permissions=["decide_match"]
+        description=f"{action('match.reject').label} (drops their conflicts)", permissions=["decide_match"]
     )
     def reject(self, request: HttpRequest, queryset: QuerySet[ClaimMatch]) -> None:
         editor = desk_user(request)
@@ -355,8 +377,7 @@ class ClaimConflictAdmin(ReadOnlyAdmin[ClaimConflict]):
             title="Resolve conflicts",
             action="resolve",
             objects=list(queryset.select_related("match__claim")),
-            description="Each conflict is marked resolved with this note; already resolved ones are reported "
-            "and left as they are.",
+            description=f"Each conflict is marked resolved with this note. {bulk_rule('conflict.resolve')}",
             submit_label="Resolve",
             form=form,
         )

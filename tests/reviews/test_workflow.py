@@ -98,7 +98,7 @@ def test_the_refusals_read_the_same_in_the_api_schema() -> None:
     for message in [*workflow.LEASE_CONDITIONS.values(), ACTIONS["task.skip"].conditions["returned"].message]:
         assert message.replace("{pk}", "<pk>").replace("{expired_at:%H:%M:%S}", "<expired_at>") in described
     assert described.count("You do not hold task") == 1
-    assert workflow.state_rule("match.confirm") == "Only suggested or rejected ones can be confirmed."
+    assert workflow.state_rule("match.confirm") == "Only suggested or rejected ones can be confirmed"
     assert workflow.role_refusal_described("conflict.resolve") == "Only editors can resolve conflicts."
 
 
