@@ -28,6 +28,7 @@ from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld
 from reviews.models import (
     ClaimConflict,
     ClaimMatch,
+    ClaimStatus,
     MatchStatus,
     ReviewTask,
     TaskStatus,
@@ -287,11 +288,13 @@ ACTIONS: Mapping[str, Action] = {
         _verdict("edit", by={E}, start={V.SUBMITTED, V.RETURNED}, verb="edited", label="Save",
                  editor_phrase="edit verdicts", hints={V.PUBLISHED: FROZEN_HINT}),
         # An editor writes a claim's verdict: a new one, stored as submitted, taking over the claim's task.
-        # It acts on a claim, not on a verdict, so it has no start state; its refusals are conditions.
+        # It acts on a claim, not on a verdict, so it has no start state; its refusals are conditions, the
+        # first decided by the claim alone (the desk offers the action only where it holds).
         _verdict("write", by={E}, start=set(), to=V.SUBMITTED, verb="written", label="Write the verdict",
                  editor_phrase="write verdicts", conditions={
                      "claim_is_sentence": Condition(
-                         "Claim {claim} is a scored sentence, not a check-worthy claim; promote it first."
+                         "Claim {claim} is a scored sentence, not a check-worthy claim; promote it first.",
+                         refuses=lambda claim: claim.status != ClaimStatus.CLAIM,
                      ),
                      "claim_has_published": Condition(
                          "Claim {claim} already has a published verdict (verdict {verdict}); "
@@ -392,6 +395,14 @@ def refusal(
         if condition.refuses is not None and condition.refuses(obj):
             return refuse(name, condition_name, obj=obj, **context)
     return None
+
+
+def condition_refuses(name: str, condition: str, obj: Any) -> bool:
+    """Whether `condition` of action `name`, one the object alone decides, refuses `obj` (for an action
+    on an object of another kind, such as an editor writing a claim's verdict)."""
+    refuses = ACTIONS[name].conditions[condition].refuses
+    assert refuses is not None, f"{name}: {condition} is decided by the database"
+    return refuses(obj)
 
 
 def check(

@@ -19,6 +19,7 @@ from reviews.models import Article, Claim, ClaimStatus, TaskStatus, Verdict
 from reviews.selectors import claim_context
 from reviews.selectors_desk import BIG_ARTICLE_FIELDS, claim_review_work, claims_with_review_state
 from reviews.services.claims import claim_demote, claim_promote
+from reviews.workflow import condition_refuses
 
 
 def claim_review_state(claim: Any) -> str:
@@ -170,7 +171,7 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
                 "claim": claim,
                 "tasks": work.tasks,
                 "verdicts": work.verdicts,
-                "may_write": claim.status == ClaimStatus.CLAIM,
+                "may_write": not condition_refuses("verdict.write", "claim_is_sentence", claim),
             },
         )
 

@@ -23,6 +23,7 @@ from reviews.models import (
     Citation,
     ClaimConflict,
     ClaimMatch,
+    ClaimStatus,
     ConflictKind,
     MatchStatus,
     ReviewTask,
@@ -401,6 +402,16 @@ def test_actions_for_offers_the_buttons_the_table_allows() -> None:
         "task.raise_priority",
     ]
     assert not workflow.allowed("task.cancel", task_in(TaskStatus.DONE, holder=reviewer), role=Role.EDITOR)
+
+
+@pytest.mark.django_db
+def test_an_editor_may_write_the_verdict_of_a_check_worthy_claim_only() -> None:
+    claim = ClaimFactory.create()
+    assert not workflow.condition_refuses("verdict.write", "claim_is_sentence", claim)
+    claim.status = ClaimStatus.SENTENCE
+    assert workflow.condition_refuses("verdict.write", "claim_is_sentence", claim)
+    with pytest.raises(AssertionError):
+        workflow.condition_refuses("verdict.write", "task_leased", claim)
 
 
 # --- one definition of "editor" ---------------------------------------------------------------------------
