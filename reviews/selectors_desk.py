@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce
 
@@ -20,6 +20,7 @@ from reviews.models import (
     ClaimConflict,
     ClaimMatch,
     ClaimStatus,
+    MatchStatus,
     ReviewEvent,
     ReviewTask,
     TaskSkip,
@@ -54,6 +55,42 @@ def claims_with_review_state(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
         published_verdict_id=Subquery(published.values("pk")[:1]),
         published_rating=Subquery(published.values("rating__name")[:1]),
     )
+
+
+def claims_with_published_verdict(queryset: QuerySet[Claim], *, has: bool) -> QuerySet[Claim]:
+    """The claims that have (or, `has=False`, have not) a published verdict."""
+    published = Exists(Verdict.objects.published().filter(claim=OuterRef("pk")))
+    return queryset.filter(published if has else ~published)
+
+
+def claims_with_published_match(queryset: QuerySet[Claim], *, has: bool) -> QuerySet[Claim]:
+    """The claims matched (live matches: not rejected) with a claim that has a published verdict, on
+    either side of the match: work a reviewer can reuse. `has=False`: the others."""
+    live = ClaimMatch.objects.live()
+    published = Verdict.objects.published()
+    matched = Exists(
+        live.filter(claim=OuterRef("pk")).filter(Exists(published.filter(claim=OuterRef("other_claim"))))
+    ) | Exists(
+        live.filter(other_claim=OuterRef("pk")).filter(Exists(published.filter(claim=OuterRef("claim"))))
+    )
+    return queryset.filter(matched if has else ~matched)
+
+
+def claims_with_conflict(queryset: QuerySet[Claim], *, which: str) -> QuerySet[Claim]:
+    """The claims with a conflict on a match an editor did not reject, on either side: `which` is "open"
+    (unresolved), "any", or "no" (none at all)."""
+    conflicts = ClaimConflict.objects.exclude(match__status=MatchStatus.REJECTED)
+    if which == "open":
+        conflicts = conflicts.filter(resolved=False)
+    has = Exists(conflicts.filter(match__claim=OuterRef("pk"))) | Exists(
+        conflicts.filter(match__other_claim=OuterRef("pk"))
+    )
+    return queryset.filter(~has if which == "no" else has)
+
+
+def claim_text_of(*, claim_id: int) -> tuple[int, str] | None:
+    """The claim's id and text (a filter's sidebar names the chosen claim), or None."""
+    return Claim.objects.filter(pk=claim_id).values_list("pk", "text").first()
 
 
 @dataclass(frozen=True)
@@ -95,6 +132,17 @@ def articles_with_progress(queryset: QuerySet[Article]) -> QuerySet[Article]:
         published_count=subquery_count(published),
         score=Cast(KeyTextTransform("score", KeyTransform("accuracy", "scorecard__data")), FloatField()),
     )
+
+
+def articles_offered(*, chosen: int | None, limit: int = 10) -> list[tuple[int, str]]:
+    """The (id, title) of the `limit` newest articles, with the chosen one first when it is not among
+    them: a filter's sidebar stays short however many articles exist."""
+    recent = list(Article.objects.order_by("-created_at", "-id").values_list("pk", "title")[:limit])
+    if chosen is not None and chosen not in {pk for pk, _ in recent}:
+        found = Article.objects.filter(pk=chosen).values_list("pk", "title").first()
+        if found is not None:
+            recent.insert(0, found)
+    return recent
 
 
 def article_sentence_counts(*, article: Article) -> dict[str, int]:
@@ -174,6 +222,12 @@ def matches_with_open_conflicts(queryset: QuerySet[ClaimMatch]) -> QuerySet[Clai
     """Each match with its number of unresolved conflicts (`open_conflict_count`)."""
     open_conflicts = ClaimConflict.objects.filter(match=OuterRef("pk"), resolved=False)
     return queryset.annotate(open_conflict_count=subquery_count(open_conflicts))
+
+
+def matches_with_open_conflict(queryset: QuerySet[ClaimMatch], *, has: bool) -> QuerySet[ClaimMatch]:
+    """The matches with (or, `has=False`, without) an unresolved conflict."""
+    open_conflict = Exists(ClaimConflict.objects.filter(match=OuterRef("pk"), resolved=False))
+    return queryset.filter(open_conflict if has else ~open_conflict)
 
 
 def match_conflicts(*, match: ClaimMatch) -> list[ClaimConflict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -15,9 +15,15 @@ from reviews import roles
 from reviews.admin.base import ReadOnlyAdmin, desk_user, fragment, shorten
 from reviews.admin.matching import ConflictFilter, PublishedMatchFilter, claim_matching_panel
 from reviews.ids import record_id
-from reviews.models import Article, Claim, ClaimStatus, TaskStatus, Verdict
+from reviews.models import Claim, ClaimStatus, TaskStatus
 from reviews.selectors import claim_context
-from reviews.selectors_desk import BIG_ARTICLE_FIELDS, claim_review_work, claims_with_review_state
+from reviews.selectors_desk import (
+    BIG_ARTICLE_FIELDS,
+    articles_offered,
+    claim_review_work,
+    claims_with_published_verdict,
+    claims_with_review_state,
+)
 from reviews.services.claims import claim_demote, claim_promote
 from reviews.workflow import condition_refuses
 
@@ -55,13 +61,8 @@ class ArticleFilter(admin.SimpleListFilter):
     parameter_name = "article"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        recent = list(Article.objects.order_by("-created_at", "-id").values_list("pk", "title")[:10])
-        article_id = record_id(self.value())
-        if article_id is not None and article_id not in {pk for pk, _ in recent}:
-            chosen = Article.objects.filter(pk=article_id).values_list("pk", "title").first()
-            if chosen is not None:
-                recent.insert(0, chosen)
-        return [(str(pk), shorten(title or f"Article {pk}", 60)) for pk, title in recent]
+        offered = articles_offered(chosen=record_id(self.value()))
+        return [(str(pk), shorten(title or f"Article {pk}", 60)) for pk, title in offered]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         article_id = record_id(self.value())
@@ -76,12 +77,9 @@ class PublishedVerdictFilter(admin.SimpleListFilter):
         return [("yes", "Has a published verdict"), ("no", "No published verdict")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        published = Exists(Verdict.objects.published().filter(claim=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(published)
-        if self.value() == "no":
-            return queryset.filter(~published)
-        return queryset
+        if self.value() not in ("yes", "no"):
+            return queryset
+        return claims_with_published_verdict(queryset, has=self.value() == "yes")
 
 
 @admin.register(Claim)

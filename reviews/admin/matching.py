@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -25,11 +25,14 @@ from reviews import roles
 from reviews.admin.base import ReadOnlyAdmin, admin_link, bulk_rule, desk_user, fragment, shorten
 from reviews.admin.forms import NoteForm
 from reviews.ids import record_id
-from reviews.models import Claim, ClaimConflict, ClaimMatch, MatchStatus, Verdict
+from reviews.models import Claim, ClaimConflict, ClaimMatch
 from reviews.selectors_desk import (
     BIG_ARTICLE_FIELDS,
     claim_matches_both_sides,
+    claims_with_conflict,
+    claims_with_published_match,
     match_conflicts,
+    matches_with_open_conflict,
     matches_with_open_conflicts,
 )
 from reviews.selectors_reuse import claim_conflicts
@@ -63,12 +66,6 @@ def _deferred(prefixes: tuple[str, ...]) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _live_matches_of(claim: Any) -> tuple[QuerySet[ClaimMatch], QuerySet[ClaimMatch]]:
-    """Live matches with the claim `claim` (an OuterRef) on the first side, and on the second."""
-    live = ClaimMatch.objects.live()
-    return live.filter(claim=claim), live.filter(other_claim=claim)
-
-
 class PublishedMatchFilter(admin.SimpleListFilter):
     """Claims matched with a claim that has a published verdict: work a reviewer can reuse."""
 
@@ -81,12 +78,7 @@ class PublishedMatchFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() not in ("yes", "no"):
             return queryset
-        first, second = _live_matches_of(OuterRef("pk"))
-        published = Verdict.objects.published()
-        has = Exists(first.filter(Exists(published.filter(claim=OuterRef("other_claim"))))) | Exists(
-            second.filter(Exists(published.filter(claim=OuterRef("claim"))))
-        )
-        return queryset.filter(has if self.value() == "yes" else ~has)
+        return claims_with_published_match(queryset, has=self.value() == "yes")
 
 
 class ConflictFilter(admin.SimpleListFilter):
@@ -97,15 +89,10 @@ class ConflictFilter(admin.SimpleListFilter):
         return [("open", "Has an open conflict"), ("any", "Has a conflict"), ("no", "No conflict")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() not in ("open", "any", "no"):
+        which = self.value()
+        if which not in ("open", "any", "no"):
             return queryset
-        conflicts = ClaimConflict.objects.exclude(match__status=MatchStatus.REJECTED)
-        if self.value() == "open":
-            conflicts = conflicts.filter(resolved=False)
-        has = Exists(conflicts.filter(match__claim=OuterRef("pk"))) | Exists(
-            conflicts.filter(match__other_claim=OuterRef("pk"))
-        )
-        return queryset.filter(~has if self.value() == "no" else has)
+        return claims_with_conflict(queryset, which=which)
 
 
 def claim_matching_panel(claim: Claim) -> SafeString:
@@ -158,12 +145,9 @@ class HasConflictFilter(admin.SimpleListFilter):
         return [("open", "Has an open conflict"), ("no", "No open conflict")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        has = Exists(ClaimConflict.objects.filter(match=OuterRef("pk"), resolved=False))
-        if self.value() == "open":
-            return queryset.filter(has)
-        if self.value() == "no":
-            return queryset.filter(~has)
-        return queryset
+        if self.value() not in ("open", "no"):
+            return queryset
+        return matches_with_open_conflict(queryset, has=self.value() == "open")
 
 
 @admin.register(ClaimMatch)
