@@ -21,6 +21,7 @@ from reviews.admin.forms import CitationFormSet, CorrectionForm, NoteForm
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.ids import record_id
 from reviews.models import Verdict
+from reviews.selectors_public import citations_of
 from reviews.services.verdicts import (
     verdict_action_refusal,
     verdict_correct,
@@ -103,7 +104,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             "citations": citations,
             "citation_errors": citation_errors,
             "danger": danger,
-            "verdict_citations": list(verdict.citations.order_by("position", "id")),
+            "verdict_citations": citations_of(verdict),
             "change_url": reverse("admin:reviews_verdict_change", args=[verdict.pk]),
             "media": self.media + (form.media if form is not None else forms.Media()),
         }
@@ -203,7 +204,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             return refused
         initial_citations = [
             {name: getattr(c, name) for name in ("url", "title", "publisher", "published", "excerpt")}
-            for c in verdict.citations.order_by("position", "id")
+            for c in citations_of(verdict)
         ]
         if request.method == "POST":
             form = CorrectionForm(request.POST, current=verdict.rating)
