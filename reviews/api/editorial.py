@@ -38,7 +38,7 @@ from reviews.services.verdicts import (
     verdict_retract,
     verdict_return,
 )
-from reviews.workflow import Role, refusal, refusals_described
+from reviews.workflow import FROZEN_HINT, Role, refusal, refusals_described, states_allowing
 
 # --- input -----------------------------------------------------------------------------------------
 # Nothing here is required or length-checked: a missing or empty field reaches the service, which refuses
@@ -134,6 +134,11 @@ def _conflict_example() -> OpenApiExample:
 CONFLICT_EXAMPLE = _conflict_example()
 
 
+def _from(action: str) -> str:
+    """The verdict states the workflow table lets `action` start from: "submitted or returned"."""
+    return " or ".join(states_allowing(action))
+
+
 class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
     """Editors' actions on one verdict. Put it first among the viewset's bases."""
 
@@ -172,10 +177,9 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
     @extend_schema(
         summary="Edit a verdict under review",
         description=(
-            "An editor's edit of a submitted (or returned) verdict. Only the fields sent change; "
+            f"An editor's edit of a {_from('verdict.edit')} verdict. Only the fields sent change; "
             "`citations`, when sent, replaces them all. The result must be publishable (rating, summary, "
-            "citations). "
-            "Published verdicts are frozen: correct them instead (409)."
+            f"citations). {FROZEN_HINT} (409)"
         ),
         request=VerdictEditSerializer,
         responses={200: VerdictSerializer, **errors("verdict.edit")},
@@ -190,7 +194,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, verdict)
 
     @extend_schema(
-        summary="Publish a submitted verdict",
+        summary=f"Publish a {_from('verdict.publish')} verdict",
         description=(
             "Readers see it at once; it gets the claim's next version number and its review task is done."
         ),
@@ -205,7 +209,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         )
 
     @extend_schema(
-        summary="Return a submitted verdict to its reviewer",
+        summary=f"Return a {_from('verdict.return')} verdict to its reviewer",
         description="Back to the reviewer who wrote it, first in their queue, with the editor's `note`.",
         request=EditorNoteSerializer,
         responses={200: VerdictSerializer, **errors("verdict.return")},
@@ -221,7 +225,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, verdict)
 
     @extend_schema(
-        summary="Correct a published verdict",
+        summary=f"Correct a {_from('verdict.correct')} verdict",
         description=(
             "Publishes a new version (version + 1, `previous` = this one) with the new rating, summary, "
             "citations and the correction `note`; this version stays readable, superseded. Answers 201 with "
@@ -244,7 +248,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, new, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Retract a published verdict",
+        summary=f"Retract a {_from('verdict.retract')} verdict",
         description=(
             "Withdrawn from readers: the API and feeds answer 404 for it, and its public page answers "
             "410 with the editor's `note` alone. Editors still read it as retracted."
