@@ -7,8 +7,6 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from reviews import roles
@@ -133,11 +131,9 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
 
     @admin.display(description="article", ordering="article__title")
     def article_link(self, claim: Claim) -> SafeString:
-        return format_html(
-            '<a href="{}">{}</a> <a href="?article={}" title="Only this article\'s sentences">⌕</a>',
-            reverse("admin:reviews_article_change", args=[claim.article_id]),
-            shorten(str(claim.article), 50),
-            claim.article_id,
+        return fragment(
+            "admin/reviews/claim/article_cell.html",
+            {"article_id": claim.article_id, "title": shorten(str(claim.article), 50)},
         )
 
     @admin.display(description="sentence", ordering="sentence_index")

@@ -17,7 +17,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 
@@ -184,16 +183,13 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
 
     @admin.display(description="articles")
     def articles(self, match: ClaimMatch) -> SafeString:
-        return format_html(
-            "{} / {}",
-            admin_link(
-                "admin:reviews_article_change", match.claim.article_id, shorten(str(match.claim.article), 40)
-            ),
-            admin_link(
-                "admin:reviews_article_change",
-                match.other_claim.article_id,
-                shorten(str(match.other_claim.article), 40),
-            ),
+        return fragment(
+            "admin/reviews/claimmatch/articles_cell.html",
+            {
+                "match": match,
+                "title": shorten(str(match.claim.article), 40),
+                "other_title": shorten(str(match.other_claim.article), 40),
+            },
         )
 
     @admin.display(description="the two claims")
