@@ -1,8 +1,8 @@
-"""The review workflow in one table: every action on a review task, a verdict, a match between claims
-or a conflict between matched claims, who may take it, from which states, where it leads, and the reason
-given when it is refused.
+"""The review workflow in one table: every action on a review task, a verdict, a claim, a match between
+claims or a conflict between matched claims, who may take it, from which states, where it leads, and the
+reason given when it is refused.
 
-The states themselves are the models' `TaskStatus`, `VerdictStatus` and `MatchStatus` (reviews.models),
+The states themselves are the models' `TaskStatus`, `VerdictStatus`, `ClaimStatus` and `MatchStatus`,
 and a conflict's `resolved` flag read as `CONFLICT_STATES`; the groups of them the rules speak of (a
 verdict "in progress", "open" for its reviewer) are named here once.
 
@@ -26,6 +26,7 @@ from django.contrib.auth.models import User
 from reviews import roles
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
 from reviews.models import (
+    Claim,
     ClaimConflict,
     ClaimMatch,
     ClaimStatus,
@@ -46,6 +47,7 @@ class Role(StrEnum):
 class Kind(StrEnum):
     TASK = "task"
     VERDICT = "verdict"
+    CLAIM = "claim"
     MATCH = "match"
     CONFLICT = "conflict"
 
@@ -57,13 +59,15 @@ CONFLICT_STATES = (CONFLICT_OPEN, CONFLICT_RESOLVED)
 STATES: Mapping[Kind, tuple[str, ...]] = {
     Kind.TASK: tuple(TaskStatus.values),
     Kind.VERDICT: tuple(VerdictStatus.values),
+    Kind.CLAIM: tuple(ClaimStatus.values),
     Kind.MATCH: tuple(MatchStatus.values),
     Kind.CONFLICT: CONFLICT_STATES,
 }
-Obj = ReviewTask | Verdict | ClaimMatch | ClaimConflict
+Obj = ReviewTask | Verdict | Claim | ClaimMatch | ClaimConflict
 _KINDS: Mapping[type, Kind] = {
     ReviewTask: Kind.TASK,
     Verdict: Kind.VERDICT,
+    Claim: Kind.CLAIM,
     ClaimMatch: Kind.MATCH,
     ClaimConflict: Kind.CONFLICT,
 }
@@ -159,6 +163,11 @@ def _verdict(
     return Action(f"verdict.{name}", Kind.VERDICT, frozenset(by), frozenset(start), to, **fields)
 
 
+def _claim(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for an extracted sentence or claim (reviews.services.claims)."""
+    return Action(f"claim.{name}", Kind.CLAIM, frozenset(by), frozenset(start), to, **fields)
+
+
 def _match(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
     """One row of the table for a match between two claims (reviews.services.matching)."""
     return Action(f"match.{name}", Kind.MATCH, frozenset(by), frozenset(start), to, **fields)
@@ -169,7 +178,7 @@ def _conflict(name: str, *, by: Collection[Role], start: Collection[str], to: st
     return Action(f"conflict.{name}", Kind.CONFLICT, frozenset(by), frozenset(start), to, **fields)
 
 
-T, V, M = TaskStatus, VerdictStatus, MatchStatus
+T, V, C, M = TaskStatus, VerdictStatus, ClaimStatus, MatchStatus
 R, E, S = Role.REVIEWER, Role.EDITOR, Role.SYSTEM
 # A reviewer's calls on a task they hold: refused as "not held" (LeaseNotHeld, 409) from any other state.
 _HELD: dict[str, Any] = {"reason": _NOT_HELD, "refusal": LeaseNotHeld}
@@ -309,6 +318,25 @@ ACTIONS: Mapping[str, Action] = {
                          "the verdict yourself."
                      ),
                  }),
+        # --- claims: editors -------------------------------------------------------------------------
+        # Correcting extraction: a scored sentence becomes a check-worthy claim (its review is queued), or
+        # a claim goes back to being a sentence, while nobody has worked on it (its task: cancel_with_claim).
+        _claim("promote", by={E}, start={C.SENTENCE}, to=C.CLAIM, verb="promoted",
+               label="Promote to a check-worthy claim", editor_phrase="promote sentences to claims",
+               reason="Sentence {pk} is already a check-worthy claim.", conditions={
+                   "repeat": Condition(
+                       "Sentence {pk} repeats sentence {repeat} of the same article, which is reviewed once "
+                       "for both: promote that one instead.",
+                       refuses=lambda claim: claim.repeat_of_id is not None,
+                   ),
+               }),
+        _claim("demote", by={E}, start={C.CLAIM}, to=C.SENTENCE, verb="demoted",
+               label="Demote to a sentence", editor_phrase="demote claims",
+               reason="Sentence {pk} is not a claim; there is nothing to demote.", conditions={
+                   "has_verdict": Condition(
+                       "Claim {pk} cannot be demoted: it has a verdict (verdict {verdict}, {verdict_state})."
+                   ),
+               }),
         # --- matches and conflicts: editors -----------------------------------------------------------
         # An editor decides whether matching linked the same claim; either decision can be reversed. A
         # rejected pair stays recorded so matching does not suggest it again; its conflicts are deleted.
@@ -357,6 +385,8 @@ def _phrase(kind: Kind, obj: Obj) -> str:
         return str(TaskStatus(state).label).lower()
     if kind is Kind.MATCH:
         return str(MatchStatus(state).label).lower()
+    if kind is Kind.CLAIM:
+        return str(ClaimStatus(state).label).lower()
     return state
 
 

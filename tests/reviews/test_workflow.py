@@ -32,7 +32,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.roles import is_editor, is_reviewer, reviewers
-from reviews.services import conflicts, matching, queue, verdicts
+from reviews.services import claims, conflicts, matching, queue, verdicts
 from reviews.services.verdicts import CitationInput, VerdictInput
 from reviews.workflow import ACTIONS, Kind, Role
 from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory, rating
@@ -56,6 +56,7 @@ def _blanks(template: str) -> set[str]:
 MODEL_STATES = {
     Kind.TASK: set(TaskStatus.values),
     Kind.VERDICT: set(VerdictStatus.values),
+    Kind.CLAIM: set(ClaimStatus.values),
     Kind.MATCH: set(MatchStatus.values),
     Kind.CONFLICT: {"open", "resolved"},
 }
@@ -224,7 +225,13 @@ def conflict_in(state: str, *, editor: User) -> ClaimConflict:
     )
 
 
-MATCHING_CALLS: dict[str, Call] = {
+def claim_in(state: str) -> Any:
+    return ClaimFactory.create(status=state)
+
+
+CLAIM_AND_MATCH_CALLS: dict[str, Call] = {
+    "claim.promote": lambda c, ed, rev: claims.claim_promote(claim_id=c.pk, editor=ed),
+    "claim.demote": lambda c, ed, rev: claims.claim_demote(claim_id=c.pk, editor=ed),
     "match.confirm": lambda m, ed, rev: matching.match_confirm(match_id=m.pk, editor=ed),
     "match.reject": lambda m, ed, rev: matching.match_reject(match_id=m.pk, editor=ed),
     "conflict.resolve": lambda c, ed, rev: conflicts.conflict_resolve(
@@ -250,7 +257,7 @@ def test_every_service_backed_action_is_run_below() -> None:
         "verdict.write",
         "verdict.reuse",
     }
-    assert set(TASK_CALLS) | set(VERDICT_CALLS) | set(MATCHING_CALLS) | elsewhere == set(ACTIONS)
+    assert set(TASK_CALLS) | set(VERDICT_CALLS) | set(CLAIM_AND_MATCH_CALLS) | elsewhere == set(ACTIONS)
 
 
 def _run(call: Call, obj: Any, editor: User, reviewer: User) -> ApplicationError | None:
@@ -308,16 +315,20 @@ def test_verdict_services_refuse_exactly_what_the_table_refuses(name: str, state
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "state"),
-    [(name, state) for name in MATCHING_CALLS for state in MODEL_STATES[ACTIONS[name].kind]],
+    [(name, state) for name in CLAIM_AND_MATCH_CALLS for state in MODEL_STATES[ACTIONS[name].kind]],
 )
-def test_matching_services_refuse_exactly_what_the_table_refuses(name: str, state: str) -> None:
+def test_claim_and_matching_services_refuse_exactly_what_the_table_refuses(name: str, state: str) -> None:
     editor = _user("ed", "Editors")
-    obj: Any = (
-        match_in(state, editor=editor) if name.startswith("match.") else conflict_in(state, editor=editor)
-    )
+    obj: Any
+    if name.startswith("claim."):
+        obj = claim_in(state)
+    elif name.startswith("match."):
+        obj = match_in(state, editor=editor)
+    else:
+        obj = conflict_in(state, editor=editor)
     act = ACTIONS[name]
     expected = workflow.refusal(name, obj, role=Role.EDITOR)
-    error = _run(MATCHING_CALLS[name], obj, editor, editor)
+    error = _run(CLAIM_AND_MATCH_CALLS[name], obj, editor, editor)
     if state in act.from_states:
         assert expected is None
         assert error is None, error.message if error else ""
@@ -325,13 +336,14 @@ def test_matching_services_refuse_exactly_what_the_table_refuses(name: str, stat
     assert expected is not None
     assert isinstance(error, InvalidTransition), f"{name} from {state} went through"
     assert error.message == expected.message
-    kind = "Match" if name.startswith("match.") else "Conflict"
-    assert error.message.startswith(f"{kind} {obj.pk} is already ")
+    kind = {"claim": "Sentence", "match": "Match", "conflict": "Conflict"}[act.kind.value]
+    assert error.message.startswith(f"{kind} {obj.pk} is ")
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name", [n for n in [*TASK_CALLS, *VERDICT_CALLS, *MATCHING_CALLS] if Role.EDITOR in ACTIONS[n].roles]
+    "name",
+    [n for n in [*TASK_CALLS, *VERDICT_CALLS, *CLAIM_AND_MATCH_CALLS] if Role.EDITOR in ACTIONS[n].roles],
 )
 def test_editors_actions_refuse_everybody_else(name: str) -> None:
     reviewer = _user("rev", "Reviewers")
@@ -342,9 +354,11 @@ def test_editors_actions_refuse_everybody_else(name: str) -> None:
         obj = verdict_in(VerdictStatus.SUBMITTED, reviewer=reviewer)
     elif name.startswith("match."):
         obj = match_in(MatchStatus.SUGGESTED)
+    elif name.startswith("claim."):
+        obj = claim_in(ClaimStatus.SENTENCE if name == "claim.promote" else ClaimStatus.CLAIM)
     else:
         obj = conflict_in("open", editor=reviewer)
-    call = (TASK_CALLS | VERDICT_CALLS | MATCHING_CALLS)[name]
+    call = (TASK_CALLS | VERDICT_CALLS | CLAIM_AND_MATCH_CALLS)[name]
     staff_only = _user("staff", is_staff=True)
     for outsider in (reviewer, staff_only):
         error = _run(call, obj, outsider, reviewer)
