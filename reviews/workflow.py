@@ -1,8 +1,9 @@
-"""The review workflow in one table: every action on a review task, a verdict, a claim, a match between
-claims or a conflict between matched claims, who may take it, from which states, where it leads, and the
-reason given when it is refused.
+"""The review workflow in one table: every action on a review task, a verdict, an article, a claim, a
+match between claims or a conflict between matched claims, who may take it, from which states, where it
+leads, and the reason given when it is refused.
 
-The states themselves are the models' `TaskStatus`, `VerdictStatus`, `ClaimStatus` and `MatchStatus`,
+The states themselves are the models' `TaskStatus`, `VerdictStatus`, `ArticleStatus`, `ClaimStatus` and
+`MatchStatus`,
 and a conflict's `resolved` flag read as `CONFLICT_STATES`; the groups of them the rules speak of (a
 verdict "in progress", "open" for its reviewer) are named here once.
 
@@ -26,6 +27,8 @@ from django.contrib.auth.models import User
 from reviews import roles
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
 from reviews.models import (
+    Article,
+    ArticleStatus,
     Claim,
     ClaimConflict,
     ClaimMatch,
@@ -47,6 +50,7 @@ class Role(StrEnum):
 class Kind(StrEnum):
     TASK = "task"
     VERDICT = "verdict"
+    ARTICLE = "article"
     CLAIM = "claim"
     MATCH = "match"
     CONFLICT = "conflict"
@@ -59,14 +63,16 @@ CONFLICT_STATES = (CONFLICT_OPEN, CONFLICT_RESOLVED)
 STATES: Mapping[Kind, tuple[str, ...]] = {
     Kind.TASK: tuple(TaskStatus.values),
     Kind.VERDICT: tuple(VerdictStatus.values),
+    Kind.ARTICLE: tuple(ArticleStatus.values),
     Kind.CLAIM: tuple(ClaimStatus.values),
     Kind.MATCH: tuple(MatchStatus.values),
     Kind.CONFLICT: CONFLICT_STATES,
 }
-Obj = ReviewTask | Verdict | Claim | ClaimMatch | ClaimConflict
+Obj = ReviewTask | Verdict | Article | Claim | ClaimMatch | ClaimConflict
 _KINDS: Mapping[type, Kind] = {
     ReviewTask: Kind.TASK,
     Verdict: Kind.VERDICT,
+    Article: Kind.ARTICLE,
     Claim: Kind.CLAIM,
     ClaimMatch: Kind.MATCH,
     ClaimConflict: Kind.CONFLICT,
@@ -161,6 +167,11 @@ def _verdict(
 ) -> Action:
     """One row of the table for a verdict."""
     return Action(f"verdict.{name}", Kind.VERDICT, frozenset(by), frozenset(start), to, **fields)
+
+
+def _article(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for an article (reviews.services.articles)."""
+    return Action(f"article.{name}", Kind.ARTICLE, frozenset(by), frozenset(start), to, **fields)
 
 
 def _claim(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
@@ -318,6 +329,26 @@ ACTIONS: Mapping[str, Action] = {
                          "the verdict yourself."
                      ),
                  }),
+        # --- articles: editors -----------------------------------------------------------------------
+        # Extraction again replaces the article's sentences, claims and tasks: from any state, but only
+        # while nobody has started reviewing them, so no work and no audit row is thrown away. Every
+        # refusal needs the database (or the clock, for a pending article's message), hence conditions.
+        _article("reextract", by={E}, start=set(ArticleStatus.values), to=ArticleStatus.READY,
+                 verb="re-extracted", label="Re-extract claims from the article text",
+                 editor_phrase="re-extract articles", conditions={
+                     "waiting": Condition("Article {pk} is still waiting for extraction."),
+                     "has_verdicts": Condition(
+                         "Article {pk} cannot be re-extracted: {count} of its claims {have}, which "
+                         "re-extracting would discard."
+                     ),
+                     "work_started": Condition(
+                         "Article {pk} cannot be re-extracted: review work has started on its claims "
+                         "(see its audit log)."
+                     ),
+                     "reextracted_meanwhile": Condition(
+                         "Article {pk} was re-extracted by someone else meanwhile; nothing was changed."
+                     ),
+                 }),
         # --- claims: editors -------------------------------------------------------------------------
         # Correcting extraction: a scored sentence becomes a check-worthy claim (its review is queued), or
         # a claim goes back to being a sentence, while nobody has worked on it (its task: cancel_with_claim).
@@ -387,6 +418,8 @@ def _phrase(kind: Kind, obj: Obj) -> str:
         return str(MatchStatus(state).label).lower()
     if kind is Kind.CLAIM:
         return str(ClaimStatus(state).label).lower()
+    if kind is Kind.ARTICLE:
+        return str(ArticleStatus(state).label).lower()
     return state
 
 

@@ -25,6 +25,7 @@ from reviews.selectors_desk import (
 )
 from reviews.services.articles import article_reextract
 from reviews.services.scorecards import scorecards_build, scorecards_mark_stale
+from reviews.workflow import action
 
 
 class ReviewProgressFilter(admin.SimpleListFilter):
@@ -216,7 +217,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
     def has_rebuild_scorecard_permission(self, request: HttpRequest) -> bool:
         return roles.is_editor(request.user)
 
-    @admin.action(description="Re-extract claims from the article text", permissions=["reextract"])
+    @admin.action(description=action("article.reextract").label, permissions=["reextract"])
     def reextract(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         user = desk_user(request)
         self.desk_bulk(

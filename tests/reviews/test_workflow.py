@@ -20,6 +20,7 @@ from django.utils import timezone
 from reviews import workflow
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
 from reviews.models import (
+    ArticleStatus,
     Citation,
     ClaimConflict,
     ClaimMatch,
@@ -56,6 +57,7 @@ def _blanks(template: str) -> set[str]:
 MODEL_STATES = {
     Kind.TASK: set(TaskStatus.values),
     Kind.VERDICT: set(VerdictStatus.values),
+    Kind.ARTICLE: set(ArticleStatus.values),
     Kind.CLAIM: set(ClaimStatus.values),
     Kind.MATCH: set(MatchStatus.values),
     Kind.CONFLICT: {"open", "resolved"},
@@ -256,6 +258,8 @@ def test_every_service_backed_action_is_run_below() -> None:
         "verdict.abandon_open",
         "verdict.write",
         "verdict.reuse",
+        # Re-extraction runs the extractor: tests/reviews/services/test_claims.py checks its refusals.
+        "article.reextract",
     }
     assert set(TASK_CALLS) | set(VERDICT_CALLS) | set(CLAIM_AND_MATCH_CALLS) | elsewhere == set(ACTIONS)
 
