@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from reviews import roles
 from reviews.exceptions import ApplicationError, LeaseNotHeld, NotFound
 from reviews.forms import TaskForms
 from reviews.ids import record_id
@@ -69,7 +70,8 @@ BAD_REUSE = "Choose a published verdict to reuse."
 # Form fields that are the reviewer's work (kept when a lease is lost); the others are request plumbing.
 _NOT_WORK = frozenset({"csrfmiddlewaretoken", "lease_token", "action"})
 
-work_queue_required = permission_required("reviews.work_queue", raise_exception=True)
+# Who is a reviewer is reviews.roles: the permission it names (403 for anybody logged in without it).
+work_queue_required = permission_required(roles.REVIEWER_PERM, raise_exception=True)
 
 
 def _reviewer(request: HttpRequest) -> User:

@@ -13,16 +13,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import (
-    BIG_ARTICLE_FIELDS,
-    ReadOnlyAdmin,
-    admin_link,
-    desk_user,
-    fragment,
-    shorten,
-)
+from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, shorten
 from reviews.admin.forms import AssignForm
 from reviews.models import ReviewTask, TaskStatus
+from reviews.selectors_desk import BIG_ARTICLE_FIELDS, task_review_work
 from reviews.selectors_triage import PRIORITY_BANDS
 from reviews.services import queue
 from reviews.workflow import action
@@ -125,12 +119,11 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
 
     @admin.display(description="skipped by")
     def skips(self, task: ReviewTask) -> SafeString:
-        skips = task.skips.select_related("reviewer").order_by("created_at")
-        return fragment("admin/reviews/reviewtask/skips.html", {"skips": skips})
+        return fragment("admin/reviews/reviewtask/skips.html", {"skips": task_review_work(task=task).skips})
 
     @admin.display(description="verdicts")
     def verdicts(self, task: ReviewTask) -> SafeString:
-        verdicts = task.verdicts.order_by("-created_at")
+        verdicts = task_review_work(task=task).verdicts
         return fragment("admin/reviews/reviewtask/verdicts.html", {"verdicts": verdicts})
 
     def has_manage_queue_permission(self, request: HttpRequest) -> bool:

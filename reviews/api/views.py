@@ -46,7 +46,6 @@ from reviews.api.serializers import (
     ArticleSubmittedSerializer,
     ClaimReviewSerializer,
     ClaimSerializer,
-    ErrorSerializer,
     RatingSerializer,
     VerdictSerializer,
 )
@@ -62,12 +61,6 @@ from reviews.selectors_public import (
 from reviews.services.articles import article_submit
 
 _M = TypeVar("_M", bound=Model)
-
-
-#: For editors' actions that the current state does not allow (services raise InvalidTransition).
-CONFLICT_RESPONSE = OpenApiResponse(
-    ErrorSerializer, description="The verdict's current state does not allow this; nothing was changed."
-)
 
 
 class PublicReadViewSet(ConditionalGetMixin, viewsets.GenericViewSet[_M]):
@@ -194,11 +187,11 @@ class VerdictViewSet(
 ):
     """Verdicts: read by everybody (published only, except for editors); the editors' desk acts on them.
 
-    Editors' actions (issue 5: PATCH, publish, return, correct, retract) belong at the end of this class.
-    They are closed to everybody but editors by default (`write_permission_classes`), `get_object()`
-    finds any verdict in any state for an editor, and errors from the services map to HTTP in
-    reviews.api.errors (InvalidTransition -> 409). Callers who see published work only are answered
-    from the published cache where it has the answer (reviews.api.cached_reads).
+    Editors' actions (PATCH, publish, return, correct, retract) come from `VerdictEditorialMixin`
+    (reviews.api.editorial). They are closed to everybody but editors (`write_permission_classes`),
+    `get_object()` finds any verdict in any state for an editor, and errors from the services map to
+    HTTP in reviews.api.errors (InvalidTransition -> 409). Callers who see published work only are
+    answered from the published cache where it has the answer (reviews.api.cached_reads).
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
@@ -238,14 +231,6 @@ class VerdictViewSet(
     def claimreview(self, request: Request, pk: str | None = None) -> Response:
         cached = self.cached_document(request, pk, claimreview=True)
         return cached if cached is not None else Response(self.get_serializer(self.get_object()).data)
-
-    # ----------------------------------------------------------------------------------------------
-    # Editors' actions (issue 5) go below. Each one: parse input with its own serializer, call the
-    # service in reviews/services/verdicts.py, answer with
-    #     VerdictSerializer(verdicts_visible(user=request.user).get(pk=result.pk), context=...)
-    # and declare its responses with @extend_schema (409: CONFLICT_RESPONSE); 400/401/403/404/429
-    # are added by reviews.api.schema.
-    # ----------------------------------------------------------------------------------------------
 
 
 @extend_schema_view(

@@ -23,7 +23,6 @@ from reviews.links import web_link
 from reviews.models import (
     PUBLISHED_LINEAGE,
     Citation,
-    ClaimStatus,
     EventAction,
     RatingLabel,
     ReviewTask,
@@ -41,6 +40,7 @@ from reviews.workflow import (
     VERDICT_IN_PROGRESS,
     VERDICT_PHRASES,
     Role,
+    condition_refuses,
     refusal,
     refuse,
     require_editor,
@@ -649,7 +649,7 @@ def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInpu
     user = require_editor("verdict.write", editor)
     with transaction.atomic():
         claim = _lock_claim(claim_id)
-        if claim.status != ClaimStatus.CLAIM:
+        if condition_refuses("verdict.write", "claim_is_sentence", claim):
             raise refuse("verdict.write", "claim_is_sentence", claim=claim.pk)
         task = (
             ReviewTask.objects.select_for_update(of=("self",))
