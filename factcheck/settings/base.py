@@ -312,6 +312,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "matching-sweep": {"task": "reviews.matching_sweep", "schedule": 60.0, "options": {"expires": 60.0}},
 }
 
+# Outgoing requests to URLs people typed in (webhooks, later URL ingest: reviews/net.py) are refused on
+# private, loopback or link-local addresses unless this is true (tests and the demo set it): checked on the
+# URL, after DNS, and on the connection itself.
+FACTCHECK_ALLOW_PRIVATE_URLS = env.bool("FACTCHECK_ALLOW_PRIVATE_URLS", default=False)
+
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.
 FACTCHECK_MAX_ARTICLE_BYTES = env.int("FACTCHECK_MAX_ARTICLE_BYTES", default=5 * 1024 * 1024)
