@@ -81,6 +81,7 @@ from reviews.scorecard_terms import ACCURACY_DEFINITION as ACCURACY_DEFINITION  
 from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-exported: verdicts uses it
 from reviews.services.dispatch import task_send
 from reviews.services.messages import SCORECARD_BUILD, SCORECARDS_BUILD_CHUNK, task_named
+from reviews.services.webhooks import webhooks_record_scorecards
 
 logger = logging.getLogger(__name__)
 
@@ -526,6 +527,8 @@ def _build_locked(ids: list[int]) -> BuildOutcome:
         # In article order, like the locks: two first builds of overlapping batches wait on the unique
         # index in the same order; the loser retries (see scorecards_build) and then finds the rows.
         Scorecard.objects.bulk_create(creates)
+    # Only a change of content is news for webhook receivers (a rebuild with the same content is not).
+    webhooks_record_scorecards(article_ids=outcome.changed)
     return outcome
 
 
