@@ -113,3 +113,12 @@ def test_deliveries_list_pins_its_queries(desk: Client, django_assert_max_num_qu
     )
     with django_assert_max_num_queries(12):
         assert desk.get(DELIVERIES).status_code == 200
+
+
+def test_endpoints_list_pins_its_queries(desk: Client, django_assert_max_num_queries: Any) -> None:
+    WebhookEndpoint.objects.bulk_create(
+        WebhookEndpoint(url=f"https://example.org/{n}", events=["verdict.published"], secret="k")
+        for n in range(120)
+    )
+    with django_assert_max_num_queries(10):
+        assert desk.get(reverse("admin:reviews_webhookendpoint_changelist")).status_code == 200
