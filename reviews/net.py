@@ -11,10 +11,12 @@ check.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -136,6 +138,11 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+# A whole request (connect, headers, body) may take this many times its `timeout`: the per-operation
+# timeout alone lets a receiver that drips a byte at a time hold a worker for ever.
+TOTAL_TIMEOUTS = 3
+
+
 def request_checked(
     method: str,
     url: str,
@@ -146,16 +153,35 @@ def request_checked(
     max_bytes: int,
 ) -> Response:
     """Send one request to `url` after the checks above, without following redirects. Raises UrlRefused,
-    or OSError / http.client.HTTPException for network failures (socket.timeout included). `timeout`
-    applies to connecting and to each read."""
+    TimeoutError (one operation took over `timeout`, or the whole request over TOTAL_TIMEOUTS times
+    it), or OSError / http.client.HTTPException for other network failures."""
     target = target_of(url)
     address = resolve_checked(target.host, target.port)[0]
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target.host, target.port, address=address, timeout=timeout)
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing left to cut
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(timeout * TOTAL_TIMEOUTS, cut)
+    watchdog.start()
     try:
         connection.request(method, target.path, body=body, headers=headers or {})
         response = connection.getresponse()
         data = response.read(max_bytes)
-        return Response(status=response.status, body=data, address=str(address))
+    except (OSError, http.client.HTTPException):
+        if expired.is_set():
+            raise TimeoutError("the request took too long") from None
+        raise
     finally:
+        watchdog.cancel()
         connection.close()
+    if expired.is_set():
+        # Cut off: what was read ended at the cut (a header list or body can look complete), so the
+        # answer is not to be trusted, even when a status line came in time.
+        raise TimeoutError("the request took too long")
+    return Response(status=response.status, body=data, address=str(address))

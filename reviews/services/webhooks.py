@@ -46,7 +46,7 @@ from reviews.models import (
     WebhookEndpoint,
     WebhookEventType,
 )
-from reviews.net import UrlRefused, request_checked, url_refusal
+from reviews.net import TOTAL_TIMEOUTS, UrlRefused, request_checked, url_refusal
 from reviews.services.dispatch import task_send
 from reviews.services.events import event_record
 from reviews.services.messages import WEBHOOK_DELIVER, task_named
@@ -282,9 +282,9 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def _lease() -> dt.timedelta:
-    # Longer than one request can take (connect + read timeouts, with a margin): a duplicate task skips
-    # a delivery in flight, and a delivery whose worker died is due again after this.
-    return dt.timedelta(seconds=settings.FACTCHECK_WEBHOOK_TIMEOUT_SECONDS * 3 + 30)
+    # Longer than one request can take (reviews.net cuts it at TOTAL_TIMEOUTS x the timeout), with a
+    # margin: a duplicate task skips a delivery in flight; one whose worker died is due again after this.
+    return dt.timedelta(seconds=settings.FACTCHECK_WEBHOOK_TIMEOUT_SECONDS * TOTAL_TIMEOUTS + 30)
 
 
 def _take(delivery_id: int) -> WebhookDelivery | None:

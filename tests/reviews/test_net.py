@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from typing import Any
 
 import pytest
 
-from reviews.net import UrlRefused, resolve_checked, target_of, url_refusal
+from reviews.net import TOTAL_TIMEOUTS, UrlRefused, request_checked, resolve_checked, target_of, url_refusal
 
 PRIVATE = (
     "The URL points to a private, loopback or link-local address ({}), which is refused "
@@ -75,3 +78,38 @@ def test_public_addresses_pass() -> None:
 def test_private_addresses_pass_when_allowed(settings: Any) -> None:
     settings.FACTCHECK_ALLOW_PRIVATE_URLS = True
     assert url_refusal("http://localhost:8000/") is None
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off(settings: Any) -> None:
+    settings.FACTCHECK_ALLOW_PRIVATE_URLS = True
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        client, _ = server.accept()
+        with client:
+            client.recv(65536)
+            client.sendall(b"HTTP/1.1 200 OK\r\n")
+            # One header line every 0.1 s for 3 s: no single read waits the 0.2 s timeout, the whole
+            # takes far longer than TOTAL_TIMEOUTS times it.
+            for _ in range(30):
+                if stop.wait(0.1):
+                    return
+                try:
+                    client.sendall(b"X-Drip: 1\r\n")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            request_checked(
+                "POST", f"http://127.0.0.1:{server.getsockname()[1]}/", body=b"{}", timeout=0.2, max_bytes=100
+            )
+        assert time.monotonic() - started < 0.2 * TOTAL_TIMEOUTS + 1
+    finally:
+        stop.set()
+        server.close()
+        thread.join(5)
