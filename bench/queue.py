@@ -123,7 +123,7 @@ def connections_per_worker(clients: int, workers: int, max_threads: int) -> tupl
     A gthread worker keeps every connection it accepted for the connection's life, and the first worker
     to wake accepts as many as --worker-connections allows (1000 by default): with 16 clients connecting
     at once, one worker took all 16 and ran every request on one core under its GIL while the other
-    workers sat idle (measured: 85 tasks/s, one worker at 0.93 core). Capping connections at a fair
+    workers sat idle (docs/benchmarks.md, "Review queue"). Capping connections at a fair
     share plus one spreads the clients over all workers. Threads overlap database waits; about half the
     connections is enough, and they must stay below the cap or gunicorn keeps no connection alive.
     """

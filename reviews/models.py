@@ -653,6 +653,10 @@ class EventAction(models.TextChoices):
     MATCH_REJECTED = "match.rejected", "Claim match rejected"
     CONFLICT_RESOLVED = "conflict.resolved", "Conflict resolved"
     RATING_LABEL_CHANGED = "rating_label.changed", "Rating label changed"
+    WEBHOOK_REGISTERED = "webhook.registered", "Webhook endpoint registered"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
+    WEBHOOK_DISABLED = "webhook.disabled", "Webhook endpoint disabled after failures"
+    WEBHOOK_REDELIVERED = "webhook.redelivered", "Webhook delivery sent again"
 
 
 class ReviewEvent(models.Model):
@@ -713,3 +717,10 @@ from reviews.models_matching import ClaimConflict as ClaimConflict  # noqa: E402
 from reviews.models_matching import ClaimMatch as ClaimMatch  # noqa: E402
 from reviews.models_matching import ConflictKind as ConflictKind  # noqa: E402
 from reviews.models_matching import MatchStatus as MatchStatus  # noqa: E402
+
+# Webhook endpoints, deliveries and attempts (reviews/services/webhooks.py).
+from reviews.models_webhooks import DeliveryStatus as DeliveryStatus  # noqa: E402
+from reviews.models_webhooks import WebhookAttempt as WebhookAttempt  # noqa: E402
+from reviews.models_webhooks import WebhookDelivery as WebhookDelivery  # noqa: E402
+from reviews.models_webhooks import WebhookEndpoint as WebhookEndpoint  # noqa: E402
+from reviews.models_webhooks import WebhookEventType as WebhookEventType  # noqa: E402

@@ -25,6 +25,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.selectors_reuse import ClaimMatches, claim_matches
+from reviews.workflow import states_allowing
 
 CONTEXT_CHARS = 400
 
@@ -282,9 +283,8 @@ def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
     matched with it in other articles with their published verdicts and conflicts (`claim_matches`). Three
     queries without a draft or a match, at most eight."""
     verdict = (
-        Verdict.objects.filter(
-            task=task, reviewer=user, status__in=[VerdictStatus.DRAFT, VerdictStatus.RETURNED]
-        )
+        # The verdict the reviewer can still save (the workflow table's verdict.save_draft).
+        Verdict.objects.filter(task=task, reviewer=user, status__in=states_allowing("verdict.save_draft"))
         .select_related("rating")
         .prefetch_related("citations")
         .order_by("-updated_at", "-id")

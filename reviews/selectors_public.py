@@ -77,6 +77,27 @@ def verdicts_published() -> QuerySet[Verdict]:
     return _verdicts_with_relations(_published_verdicts())
 
 
+def verdicts_published_page() -> QuerySet[Verdict]:
+    """Published verdicts for the public list, newest first: what a row shows (claim, article, rating)
+    in one join, none of the articles' text, no citations."""
+    return (
+        _published_verdicts()
+        .select_related("claim", "claim__article", "rating")
+        .only(
+            "pk",
+            "published_at",
+            "version",
+            "summary",
+            "claim__text",
+            "claim__article__title",
+            "claim__article__publisher",
+            "rating__name",
+            "rating__slug",
+        )
+        .order_by("-published_at", "-pk")
+    )
+
+
 def verdict_published_get(*, pk: int) -> Verdict | None:
     """The published verdict `pk` with everything its public page shows, or None."""
     return verdicts_published().filter(pk=pk).first()

@@ -137,3 +137,20 @@ def matching_sweep_task() -> int:
     from reviews.services.matching import matching_sweep
 
     return matching_sweep()
+
+
+@shared_task(name=messages.WEBHOOK_DELIVER, **{**_RELIABLE, "soft_time_limit": 120, "time_limit": 150})
+def webhook_deliver_task(delivery_id: int) -> str:
+    """Try one webhook delivery (reviews.services.webhooks). Safe to run twice: a delivery already sent,
+    or taken by another worker, is skipped; its retries are scheduled by the service, not by Celery."""
+    from reviews.services.webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="reviews.webhooks_sweep", **_RELIABLE)
+def webhooks_sweep_task() -> int:
+    """Periodic repair (beat): send webhook deliveries still pending after their due time."""
+    from reviews.services.webhooks import webhooks_sweep
+
+    return webhooks_sweep()

@@ -1,16 +1,17 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from reviews import public_views, scorecard_views, views
 
 app_name = "reviews"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="reviews:queue", permanent=False)),
+    path("", public_views.site_home, name="home"),
     path("queue/", views.queue, name="queue"),
     path("queue/next/", views.claim_next, name="claim-next"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("articles/<int:pk>/scorecard/", scorecard_views.scorecard, name="scorecard"),
     path("tasks/<int:pk>/heartbeat/", views.task_lease_heartbeat, name="task-heartbeat"),
+    path("verdicts/", public_views.verdict_list, name="verdict-list"),
     path("verdicts/<int:pk>/", public_views.verdict_public, name="verdict-public"),
+    path("favicon.ico", public_views.favicon, name="favicon"),
 ]

@@ -16,11 +16,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from reviews import roles
 from reviews.exceptions import ApplicationError, LeaseNotHeld, NotFound
 from reviews.forms import TaskForms
 from reviews.ids import record_id
@@ -32,6 +34,12 @@ from reviews.selectors import (
     reviewer_queue,
     reviewer_task,
     task_workspace,
+)
+from reviews.selectors_history import (
+    FIGURES_DAYS,
+    HISTORY_PER_PAGE,
+    reviewer_figures,
+    verdicts_of_reviewer,
 )
 from reviews.services.queue import (
     task_claim_next,
@@ -62,7 +70,8 @@ BAD_REUSE = "Choose a published verdict to reuse."
 # Form fields that are the reviewer's work (kept when a lease is lost); the others are request plumbing.
 _NOT_WORK = frozenset({"csrfmiddlewaretoken", "lease_token", "action"})
 
-work_queue_required = permission_required("reviews.work_queue", raise_exception=True)
+# Who is a reviewer is reviews.roles: the permission it names (403 for anybody logged in without it).
+work_queue_required = permission_required(roles.REVIEWER_PERM, raise_exception=True)
 
 
 def _reviewer(request: HttpRequest) -> User:
@@ -78,8 +87,16 @@ def _unsent_key(task_id: int) -> str:
 @work_queue_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    overview = reviewer_queue(user=_reviewer(request))
-    return render(request, "reviews/queue.html", {"overview": overview, "now": timezone.now()})
+    user = _reviewer(request)
+    history = Paginator(verdicts_of_reviewer(user=user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "overview": reviewer_queue(user=user),
+        "history": history,
+        "figures": reviewer_figures(user=user),
+        "figures_days": FIGURES_DAYS,
+        "now": timezone.now(),
+    }
+    return render(request, "reviews/queue.html", context)
 
 
 @login_required

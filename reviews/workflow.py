@@ -1,14 +1,18 @@
-"""The review workflow in one table: every action on a review task or a verdict, who may take it, from
-which states, where it leads, and the reason given when it is refused.
+"""The review workflow in one table: every action on a review task, a verdict, an article, a claim, a
+match between claims or a conflict between matched claims, who may take it, from which states, where it
+leads, and the reason given when it is refused.
 
-The states themselves are the models' `TaskStatus` and `VerdictStatus` (reviews.models); the groups of
-them the rules speak of (a verdict "in progress", "open" for its reviewer) are named here once.
+The states themselves are the models' `TaskStatus`, `VerdictStatus`, `ArticleStatus`, `ClaimStatus` and
+`MatchStatus`,
+and a conflict's `resolved` flag read as `CONFLICT_STATES`; the groups of them the rules speak of (a
+verdict "in progress", "open" for its reviewer) are named here once.
 
 The services enforce the table: they call `check` (the actor's role, the state, and the conditions the
 object alone decides) before they change anything, and `refuse` for the conditions only the database can
 answer (another published verdict on the claim, say), so a refusal reads the same on every surface. The
 admin's buttons and the reviewer pages ask `actions_for` / `allowed` what to offer; the API's error bodies
-are these refusals as raised (reviews.api.errors). Nothing else restates which state allows what.
+are these refusals as raised (reviews.api.errors), and its schema documents them from here
+(`refusals_described`). Nothing else restates which state allows what.
 """
 
 from __future__ import annotations
@@ -22,7 +26,19 @@ from django.contrib.auth.models import User
 
 from reviews import roles
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
-from reviews.models import ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.models import (
+    Article,
+    ArticleStatus,
+    Claim,
+    ClaimConflict,
+    ClaimMatch,
+    ClaimStatus,
+    MatchStatus,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
 
 
 class Role(StrEnum):
@@ -34,6 +50,33 @@ class Role(StrEnum):
 class Kind(StrEnum):
     TASK = "task"
     VERDICT = "verdict"
+    ARTICLE = "article"
+    CLAIM = "claim"
+    MATCH = "match"
+    CONFLICT = "conflict"
+
+
+# A conflict has no status column: its state is its `resolved` flag.
+CONFLICT_OPEN, CONFLICT_RESOLVED = "open", "resolved"
+CONFLICT_STATES = (CONFLICT_OPEN, CONFLICT_RESOLVED)
+# Each kind's states, in the models' order; `Obj` is what the table's functions take.
+STATES: Mapping[Kind, tuple[str, ...]] = {
+    Kind.TASK: tuple(TaskStatus.values),
+    Kind.VERDICT: tuple(VerdictStatus.values),
+    Kind.ARTICLE: tuple(ArticleStatus.values),
+    Kind.CLAIM: tuple(ClaimStatus.values),
+    Kind.MATCH: tuple(MatchStatus.values),
+    Kind.CONFLICT: CONFLICT_STATES,
+}
+Obj = ReviewTask | Verdict | Article | Claim | ClaimMatch | ClaimConflict
+_KINDS: Mapping[type, Kind] = {
+    ReviewTask: Kind.TASK,
+    Verdict: Kind.VERDICT,
+    Article: Kind.ARTICLE,
+    Claim: Kind.CLAIM,
+    ClaimMatch: Kind.MATCH,
+    ClaimConflict: Kind.CONFLICT,
+}
 
 
 # Verdicts a reviewer or editor is still working on: at most one per task (verdict_one_open_per_task), and
@@ -105,9 +148,7 @@ class Action:
     def state_reason(self) -> str:
         if self.reason:
             return self.reason
-        if self.kind is Kind.VERDICT:
-            return "Verdict {pk} is {phrase}; it cannot be " + self.verb + "."
-        return "Task {pk} is {phrase}; it cannot be " + self.verb + "."
+        return self.kind.value.capitalize() + " {pk} is {phrase}; it cannot be " + self.verb + "."
 
 
 def _lease_conditions(**more: Condition) -> dict[str, Condition]:
@@ -128,7 +169,27 @@ def _verdict(
     return Action(f"verdict.{name}", Kind.VERDICT, frozenset(by), frozenset(start), to, **fields)
 
 
-T, V = TaskStatus, VerdictStatus
+def _article(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for an article (reviews.services.articles)."""
+    return Action(f"article.{name}", Kind.ARTICLE, frozenset(by), frozenset(start), to, **fields)
+
+
+def _claim(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for an extracted sentence or claim (reviews.services.claims)."""
+    return Action(f"claim.{name}", Kind.CLAIM, frozenset(by), frozenset(start), to, **fields)
+
+
+def _match(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for a match between two claims (reviews.services.matching)."""
+    return Action(f"match.{name}", Kind.MATCH, frozenset(by), frozenset(start), to, **fields)
+
+
+def _conflict(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
+    """One row of the table for a conflict between matched claims (reviews.services.conflicts)."""
+    return Action(f"conflict.{name}", Kind.CONFLICT, frozenset(by), frozenset(start), to, **fields)
+
+
+T, V, C, M = TaskStatus, VerdictStatus, ClaimStatus, MatchStatus
 R, E, S = Role.REVIEWER, Role.EDITOR, Role.SYSTEM
 # A reviewer's calls on a task they hold: refused as "not held" (LeaseNotHeld, 409) from any other state.
 _HELD: dict[str, Any] = {"reason": _NOT_HELD, "refusal": LeaseNotHeld}
@@ -247,11 +308,13 @@ ACTIONS: Mapping[str, Action] = {
         _verdict("edit", by={E}, start={V.SUBMITTED, V.RETURNED}, verb="edited", label="Save",
                  editor_phrase="edit verdicts", hints={V.PUBLISHED: FROZEN_HINT}),
         # An editor writes a claim's verdict: a new one, stored as submitted, taking over the claim's task.
-        # It acts on a claim, not on a verdict, so it has no start state; its refusals are conditions.
+        # It acts on a claim, not on a verdict, so it has no start state; its refusals are conditions, the
+        # first decided by the claim alone (the desk offers the action only where it holds).
         _verdict("write", by={E}, start=set(), to=V.SUBMITTED, verb="written", label="Write the verdict",
                  editor_phrase="write verdicts", conditions={
                      "claim_is_sentence": Condition(
-                         "Claim {claim} is a scored sentence, not a check-worthy claim; promote it first."
+                         "Claim {claim} is a scored sentence, not a check-worthy claim; promote it first.",
+                         refuses=lambda claim: claim.status != ClaimStatus.CLAIM,
                      ),
                      "claim_has_published": Condition(
                          "Claim {claim} already has a published verdict (verdict {verdict}); "
@@ -266,6 +329,58 @@ ACTIONS: Mapping[str, Action] = {
                          "the verdict yourself."
                      ),
                  }),
+        # --- articles: editors -----------------------------------------------------------------------
+        # Extraction again replaces the article's sentences, claims and tasks: from any state, but only
+        # while nobody has started reviewing them, so no work and no audit row is thrown away. Every
+        # refusal needs the database (or the clock, for a pending article's message), hence conditions.
+        _article("reextract", by={E}, start=set(ArticleStatus.values), to=ArticleStatus.READY,
+                 verb="re-extracted", label="Re-extract claims from the article text",
+                 editor_phrase="re-extract articles", conditions={
+                     "waiting": Condition("Article {pk} is still waiting for extraction."),
+                     "has_verdicts": Condition(
+                         "Article {pk} cannot be re-extracted: {count} of its claims {have}, which "
+                         "re-extracting would discard."
+                     ),
+                     "work_started": Condition(
+                         "Article {pk} cannot be re-extracted: review work has started on its claims "
+                         "(see its audit log)."
+                     ),
+                     "reextracted_meanwhile": Condition(
+                         "Article {pk} was re-extracted by someone else meanwhile; nothing was changed."
+                     ),
+                 }),
+        # --- claims: editors -------------------------------------------------------------------------
+        # Correcting extraction: a scored sentence becomes a check-worthy claim (its review is queued), or
+        # a claim goes back to being a sentence, while nobody has worked on it (its task: cancel_with_claim).
+        _claim("promote", by={E}, start={C.SENTENCE}, to=C.CLAIM, verb="promoted",
+               label="Promote to a check-worthy claim", editor_phrase="promote sentences to claims",
+               reason="Sentence {pk} is already a check-worthy claim.", conditions={
+                   "repeat": Condition(
+                       "Sentence {pk} repeats sentence {repeat} of the same article, which is reviewed once "
+                       "for both: promote that one instead.",
+                       refuses=lambda claim: claim.repeat_of_id is not None,
+                   ),
+               }),
+        _claim("demote", by={E}, start={C.CLAIM}, to=C.SENTENCE, verb="demoted",
+               label="Demote to a sentence", editor_phrase="demote claims",
+               reason="Sentence {pk} is not a claim; there is nothing to demote.", conditions={
+                   "has_verdict": Condition(
+                       "Claim {pk} cannot be demoted: it has a verdict (verdict {verdict}, {verdict_state})."
+                   ),
+               }),
+        # --- matches and conflicts: editors -----------------------------------------------------------
+        # An editor decides whether matching linked the same claim; either decision can be reversed. A
+        # rejected pair stays recorded so matching does not suggest it again; its conflicts are deleted.
+        _match("confirm", by={E}, start={M.SUGGESTED, M.REJECTED}, to=M.CONFIRMED, verb="confirmed",
+               label="Confirm: the same claim", editor_phrase="confirm matches",
+               reason="Match {pk} is already {phrase}."),
+        _match("reject", by={E}, start={M.SUGGESTED, M.CONFIRMED}, to=M.REJECTED, verb="rejected",
+               label="Reject: different claims", editor_phrase="reject matches",
+               reason="Match {pk} is already {phrase}."),
+        # A resolution (with the editor's note) is kept when matching runs again.
+        _conflict("resolve", by={E}, start={CONFLICT_OPEN}, to=CONFLICT_RESOLVED, verb="resolved",
+                  label="Resolve with a note…", editor_phrase="resolve conflicts",
+                  reason="Conflict {pk} is already {phrase}."),
     )
 }  # fmt: skip
 
@@ -282,23 +397,41 @@ def require_editor(name: str, user: Any) -> User:
     return roles.require_editor(user, act.editor_phrase)
 
 
-def _phrase(kind: Kind, obj: Any) -> str:
+def kind_of(obj: Obj) -> Kind:
+    return _KINDS[type(obj)]
+
+
+def state_of(obj: Obj) -> str:
+    """The object's state in the table's terms: its status, or a conflict's "open"/"resolved"."""
+    if isinstance(obj, ClaimConflict):
+        return CONFLICT_RESOLVED if obj.resolved else CONFLICT_OPEN
+    return str(obj.status)
+
+
+def _phrase(kind: Kind, obj: Obj) -> str:
+    state = state_of(obj)
     if kind is Kind.VERDICT:
-        return VERDICT_PHRASES[obj.status]
-    return str(TaskStatus(obj.status).label).lower()
+        return VERDICT_PHRASES[state]
+    if kind is Kind.TASK:
+        return str(TaskStatus(state).label).lower()
+    if kind is Kind.MATCH:
+        return str(MatchStatus(state).label).lower()
+    if kind is Kind.CLAIM:
+        return str(ClaimStatus(state).label).lower()
+    if kind is Kind.ARTICLE:
+        return str(ArticleStatus(state).label).lower()
+    return state
 
 
 def _role_refusal(act: Action, role: Role) -> ApplicationError | None:
     if role in act.roles:
         return None
-    if act.editor_phrase:
-        return NotAllowed(f"Only editors can {act.editor_phrase}.")
-    return NotAllowed(f"You cannot take the action “{act.label}”.")
+    return NotAllowed(role_refusal_described(act.name))
 
 
 def refusal(
     name: str,
-    obj: ReviewTask | Verdict,
+    obj: Obj,
     *,
     role: Role,
     latest: Callable[[], int | None] | None = None,
@@ -310,15 +443,16 @@ def refusal(
     act = ACTIONS[name]
     if (problem := _role_refusal(act, role)) is not None:
         return problem
-    if obj.status not in act.from_states:
+    state = state_of(obj)
+    if state not in act.from_states:
         message = act.state_reason().format(pk=obj.pk, phrase=_phrase(act.kind, obj), **context)
-        hint = act.hints.get(obj.status, "")
-        if not hint and act.kind is Kind.VERDICT and obj.status == VerdictStatus.SUPERSEDED and latest:
+        hint = act.hints.get(state, "")
+        if not hint and act.kind is Kind.VERDICT and state == VerdictStatus.SUPERSEDED and latest:
             latest_id = latest()
             hint = LATEST_VERSION_HINT.format(latest=latest_id) if latest_id is not None else ""
         message = f"{message} {hint}".strip()
         if act.kind is Kind.VERDICT:
-            return act.refusal(message, status=obj.status)
+            return act.refusal(message, status=state)
         return act.refusal(message)
     for condition_name, condition in act.conditions.items():
         if condition.refuses is not None and condition.refuses(obj):
@@ -326,9 +460,17 @@ def refusal(
     return None
 
 
+def condition_refuses(name: str, condition: str, obj: Any) -> bool:
+    """Whether `condition` of action `name`, one the object alone decides, refuses `obj` (for an action
+    on an object of another kind, such as an editor writing a claim's verdict)."""
+    refuses = ACTIONS[name].conditions[condition].refuses
+    assert refuses is not None, f"{name}: {condition} is decided by the database"
+    return refuses(obj)
+
+
 def check(
     name: str,
-    obj: ReviewTask | Verdict,
+    obj: Obj,
     *,
     role: Role,
     latest: Callable[[], int | None] | None = None,
@@ -340,20 +482,18 @@ def check(
         raise problem
 
 
-def allowed(name: str, obj: ReviewTask | Verdict, *, role: Role) -> bool:
+def allowed(name: str, obj: Obj, *, role: Role) -> bool:
     """Whether `check` would let `role` take action `name` on `obj`, as far as the object alone says
     (conditions only the database can decide are left to the service)."""
     act = ACTIONS[name]
     return (
         role in act.roles
-        and obj.status in act.from_states
+        and state_of(obj) in act.from_states
         and not any(c.refuses is not None and c.refuses(obj) for c in act.conditions.values())
     )
 
 
-def refuse(
-    name: str, condition: str, *, obj: ReviewTask | Verdict | None = None, **context: Any
-) -> ApplicationError:
+def refuse(name: str, condition: str, *, obj: Obj | None = None, **context: Any) -> ApplicationError:
     """The refusal for one of action `name`'s conditions, for the service to raise: its message with
     `obj.pk` and `context` filled in. Verdict refusals carry the verdict's state (the API shows it)."""
     act = ACTIONS[name]
@@ -366,15 +506,68 @@ def refuse(
     return act.refusal(message)
 
 
-def actions_for(obj: ReviewTask | Verdict, *, role: Role) -> list[Action]:
+def actions_for(obj: Obj, *, role: Role) -> list[Action]:
     """The actions of `obj`'s kind that `role` may take on it now, in the table's order: what buttons
     to offer. Conditions only the database can decide are left to the service."""
-    kind = Kind.VERDICT if isinstance(obj, Verdict) else Kind.TASK
+    kind = kind_of(obj)
     return [act for act in ACTIONS.values() if act.kind is kind and allowed(act.name, obj, role=role)]
 
 
 def states_allowing(name: str) -> list[str]:
     """The states action `name` may start from, in the models' order (for queries and filters)."""
     act = ACTIONS[name]
-    choices = VerdictStatus if act.kind is Kind.VERDICT else TaskStatus
-    return [state.value for state in choices if state in act.from_states]
+    return [state for state in STATES[act.kind] if state in act.from_states]
+
+
+# --- the table in words, for the interfaces that describe it ---------------------------------------------
+
+
+def state_rule(name: str) -> str:
+    """Which objects action `name` may act on, as a clause: "Only submitted ones can be published" (an
+    admin action's confirmation page, which reports the others)."""
+    act = ACTIONS[name]
+    return f"Only {' or '.join(states_allowing(name))} ones can be {act.verb}"
+
+
+class _Blank:
+    """A reason's blank as documentation shows it: `<pk>`, whatever its format spec."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __format__(self, spec: str) -> str:
+        return f"<{self.name}>"
+
+
+class _Blanks(dict[str, _Blank]):
+    def __missing__(self, key: str) -> _Blank:
+        return _Blank(key)
+
+
+def _unfilled(message: str) -> str:
+    return message.format_map(_Blanks())
+
+
+def refusals_described(*names: str) -> str:
+    """The refusals of actions `names` (role aside) as the API documents its 409 answer: every reason
+    the table gives, blanks shown as `<pk>`, in the table's order, each once."""
+    reasons: list[str] = []
+    for name in names:
+        act = ACTIONS[name]
+        if act.from_states:
+            states = " or ".join(f"`{state}`" for state in states_allowing(name))
+            reason = f"“{_unfilled(act.state_reason())}” (the {act.kind.value} is not {states})"
+            if act.reason == _NOT_HELD:
+                reason = f"“{_unfilled(_NOT_HELD)}”"
+            reasons.append(reason)
+        reasons.extend(f"“{_unfilled(condition.message)}”" for condition in act.conditions.values())
+    unique = list(dict.fromkeys(reasons))
+    return "Refused, nothing changed; `detail` says why:\n\n" + "\n".join(f"- {r}" for r in unique)
+
+
+def role_refusal_described(name: str) -> str:
+    """The 403 of action `name` for anybody its roles leave out, as its refusal reads."""
+    act = ACTIONS[name]
+    if act.editor_phrase:
+        return f"Only editors can {act.editor_phrase}."
+    return f"You cannot take the action “{act.label}”."

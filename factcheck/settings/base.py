@@ -28,7 +28,7 @@ ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost"
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "reviews.desk_apps.DeskAdminConfig",  # django.contrib.admin, with the desk as its site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,7 +76,8 @@ WSGI_APPLICATION = "factcheck.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides of other apps' templates (the admin's base_site.html).
+        "DIRS": [BASE_DIR / "factcheck" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -314,7 +315,32 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Sends claim matching again for articles whose run was lost or failed (reviews/services/matching.py).
     "matching-sweep": {"task": "reviews.matching_sweep", "schedule": 60.0, "options": {"expires": 60.0}},
+    # Sends webhook deliveries still pending after their due time (message lost, worker killed):
+    # reviews.services.webhooks.webhooks_sweep.
+    "webhooks-sweep": {
+        "task": "reviews.webhooks_sweep",
+        "schedule": env.float("FACTCHECK_WEBHOOK_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 60.0},
+    },
 }
+
+# Outgoing requests to URLs people typed in (webhooks, later URL ingest: reviews/net.py) are refused on
+# private, loopback or link-local addresses unless this is true (tests and the demo set it): checked on the
+# URL, after DNS, and on the connection itself.
+FACTCHECK_ALLOW_PRIVATE_URLS = env.bool("FACTCHECK_ALLOW_PRIVATE_URLS", default=False)
+
+# --- webhooks (reviews/services/webhooks.py, docs/webhooks.md) ---------------------------------------
+# The site's public root (https://factcheck.example.org), for the absolute URLs in webhook bodies; empty
+# gives site-relative URLs.
+FACTCHECK_SITE_URL = env.str("FACTCHECK_SITE_URL", default="")
+FACTCHECK_WEBHOOK_TIMEOUT_SECONDS = env.float("FACTCHECK_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Tries per delivery (timeouts, connection errors, 408, 429 and 5xx are tried again), with exponential
+# backoff from FACTCHECK_WEBHOOK_BACKOFF_SECONDS up to FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS, jittered.
+FACTCHECK_WEBHOOK_MAX_ATTEMPTS = env.int("FACTCHECK_WEBHOOK_MAX_ATTEMPTS", default=8)
+FACTCHECK_WEBHOOK_BACKOFF_SECONDS = env.float("FACTCHECK_WEBHOOK_BACKOFF_SECONDS", default=10.0)
+FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS = env.float("FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+# An endpoint whose deliveries fail this many times in a row (each after its retries) is disabled.
+FACTCHECK_WEBHOOK_DISABLE_AFTER = env.int("FACTCHECK_WEBHOOK_DISABLE_AFTER", default=5)
 
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.

@@ -5,3 +5,6 @@ from factcheck.settings.base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-only-never-in-production")
+
+# The demo's webhook receivers and pages to fetch run on this machine (reviews/net.py).
+FACTCHECK_ALLOW_PRIVATE_URLS = env.bool("FACTCHECK_ALLOW_PRIVATE_URLS", default=True)

@@ -5,28 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Cast
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import (
-    BIG_ARTICLE_FIELDS,
-    ReadOnlyAdmin,
-    admin_link,
-    desk_user,
-    fragment,
-    subquery_count,
-)
-from reviews.admin.claims import annotate_claims, claim_review_state
-from reviews.models import Article, ArticleStatus, Claim, ClaimStatus, VerdictStatus
+from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment
+from reviews.admin.claims import claim_review_state
+from reviews.models import Article, ArticleStatus, Claim, ClaimStatus
 from reviews.scorecard_views import scorecard_admin_html
+from reviews.selectors_desk import (
+    BIG_ARTICLE_FIELDS,
+    article_claim_spans,
+    article_sentence_counts,
+    articles_with_progress,
+    claims_with_review_state,
+)
 from reviews.services.articles import article_extract_retry, article_reextract
 from reviews.services.scorecards import scorecards_build, scorecards_mark_stale
+from reviews.workflow import action
 
 
 class ReviewProgressFilter(admin.SimpleListFilter):
@@ -69,7 +68,7 @@ class ArticleClaimInline(admin.TabularInline[Claim, Article]):
     view_on_site = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
-        return annotate_claims(super().get_queryset(request).filter(status=ClaimStatus.CLAIM))
+        return claims_with_review_state(super().get_queryset(request).filter(status=ClaimStatus.CLAIM))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -168,21 +167,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        claims = Claim.objects.filter(article=OuterRef("pk"), status=ClaimStatus.CLAIM)
-        published = claims.filter(verdicts__status=VerdictStatus.PUBLISHED)
-        return (
-            super()
-            .get_queryset(request)
-            .defer(*BIG_ARTICLE_FIELDS)
-            .annotate(
-                claim_count=subquery_count(claims),
-                published_count=subquery_count(published),
-                # The scorecard's stored accuracy score; NULL until built or until a counted verdict exists.
-                score=Cast(
-                    KeyTextTransform("score", KeyTransform("accuracy", "scorecard__data")), FloatField()
-                ),
-            )
-        )
+        return articles_with_progress(super().get_queryset(request).defer(*BIG_ARTICLE_FIELDS))
 
     @admin.display(description="article", ordering="title")
     def title_or_id(self, article: Article) -> str:
@@ -200,13 +185,12 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
 
     @admin.display(description="score", ordering="score")
     def score(self, article: Any) -> str:
-        return "-" if article.score is None else f"{article.score:.0f}"
+        # Words, not a dash or a 0: an article nobody rated yet must not read as all false.
+        return "No score" if article.score is None else f"{article.score:.0f}"
 
     @admin.display(description="sentences")
     def sentences(self, article: Article) -> SafeString:
-        counts = article.claims.aggregate(
-            total=Count("id"), claims=Count("id", filter=Q(status=ClaimStatus.CLAIM))
-        )
+        counts = article_sentence_counts(article=article)
         return format_html(
             '<a href="{}?article={}">{} sentences, {} check-worthy</a> (promote or demote them there)',
             reverse("admin:reviews_claim_changelist"),
@@ -222,11 +206,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
     @admin.display(description="text")
     def cleaned_text(self, article: Article) -> SafeString:
         body = article.body
-        claims = list(
-            Claim.objects.filter(article=article, status=ClaimStatus.CLAIM)
-            .order_by("start")
-            .values_list("pk", "start", "end")
-        )
+        claims = article_claim_spans(article=article)
         pieces: list[dict[str, Any]] = []
         cursor = 0
         for pk, start, end in claims:
@@ -247,7 +227,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
     def has_rebuild_scorecard_permission(self, request: HttpRequest) -> bool:
         return roles.is_editor(request.user)
 
-    @admin.action(description="Re-extract claims from the article text", permissions=["reextract"])
+    @admin.action(description=action("article.reextract").label, permissions=["reextract"])
     def reextract(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         user = desk_user(request)
         self.desk_bulk(

@@ -14,8 +14,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, Model, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -23,6 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from reviews import workflow
 from reviews.admin.forms import attach_errors
 from reviews.exceptions import ApplicationError
 
@@ -38,9 +38,6 @@ RETURN_NOTE_HELP = "The reviewer sees this note with the verdict, first in their
 RETRACTION_NOTE_HELP = "Readers see this note with the retracted verdict."
 # Who is an editor is reviews.roles.is_editor; these two are the admin actions' own permissions.
 
-# Article columns a list never shows; joined articles leave them out of the SELECT.
-BIG_ARTICLE_FIELDS = ("raw_text", "body")
-
 
 def desk_user(request: HttpRequest) -> User:
     # Every admin view runs behind admin_view(): an active staff User.
@@ -55,17 +52,15 @@ def admin_link(url_name: str, pk: object, label: object) -> SafeString:
     return format_html('<a href="{}">{}</a>', reverse(url_name, args=[pk]), label)
 
 
+def bulk_rule(action: str) -> str:
+    """What a bulk action's confirmation page says about the rows the workflow table refuses."""
+    return f"{workflow.state_rule(action)}; the others are reported and left as they are."
+
+
 def fragment(template_name: str, context: Mapping[str, Any]) -> SafeString:
     """A piece of a desk page (a read-only field, a list cell) rendered from its template under
     reviews/templates/admin/reviews/, which escapes what it shows."""
     return render_to_string(template_name, context)
-
-
-def subquery_count(queryset: QuerySet[Any]) -> Coalesce:
-    """A correlated COUNT(*) of `queryset` (filtered on OuterRef), 0 when empty: one subquery per row in
-    the same SELECT, so a list's query count does not grow with its rows and no join multiplies them."""
-    counted = queryset.order_by().values(_dummy=Value(1)).annotate(n=Count("*")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 # --------------------------------------------------------------------------------------------------

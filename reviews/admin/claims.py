@@ -5,33 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin, desk_user, fragment, shorten
+from reviews.admin.base import ReadOnlyAdmin, desk_user, fragment, shorten
 from reviews.admin.matching import ConflictFilter, PublishedMatchFilter, claim_matching_panel
 from reviews.ids import record_id
-from reviews.models import Article, Claim, ClaimStatus, ReviewTask, TaskStatus, Verdict
+from reviews.models import Claim, ClaimStatus, TaskStatus
 from reviews.selectors import claim_context
+from reviews.selectors_desk import (
+    BIG_ARTICLE_FIELDS,
+    articles_offered,
+    claim_review_work,
+    claims_with_published_verdict,
+    claims_with_review_state,
+)
 from reviews.services.claims import claim_demote, claim_promote
-
-
-def annotate_claims(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-    """Each claim with its open task's status and its published verdict's id and rating (subqueries)."""
-    open_task = ReviewTask.objects.filter(claim=OuterRef("pk")).exclude(status=TaskStatus.CANCELLED)
-    published = Verdict.objects.published().filter(claim=OuterRef("pk"))
-    return queryset.annotate(
-        task_status=Subquery(open_task.values("status")[:1]),
-        published_verdict_id=Subquery(published.values("pk")[:1]),
-        published_rating=Subquery(published.values("rating__name")[:1]),
-    )
+from reviews.workflow import condition_refuses
 
 
 def claim_review_state(claim: Any) -> str:
+    """The "review" column of a claim read through `claims_with_review_state`."""
     if getattr(claim, "published_verdict_id", None):
         return f"Published: {claim.published_rating}"
     if claim.status != ClaimStatus.CLAIM:
@@ -63,13 +59,8 @@ class ArticleFilter(admin.SimpleListFilter):
     parameter_name = "article"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        recent = list(Article.objects.order_by("-created_at", "-id").values_list("pk", "title")[:10])
-        article_id = record_id(self.value())
-        if article_id is not None and article_id not in {pk for pk, _ in recent}:
-            chosen = Article.objects.filter(pk=article_id).values_list("pk", "title").first()
-            if chosen is not None:
-                recent.insert(0, chosen)
-        return [(str(pk), shorten(title or f"Article {pk}", 60)) for pk, title in recent]
+        offered = articles_offered(chosen=record_id(self.value()))
+        return [(str(pk), shorten(title or f"Article {pk}", 60)) for pk, title in offered]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         article_id = record_id(self.value())
@@ -84,12 +75,9 @@ class PublishedVerdictFilter(admin.SimpleListFilter):
         return [("yes", "Has a published verdict"), ("no", "No published verdict")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        published = Exists(Verdict.objects.published().filter(claim=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(published)
-        if self.value() == "no":
-            return queryset.filter(~published)
-        return queryset
+        if self.value() not in ("yes", "no"):
+            return queryset
+        return claims_with_published_verdict(queryset, has=self.value() == "yes")
 
 
 @admin.register(Claim)
@@ -133,7 +121,7 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
-        return annotate_claims(
+        return claims_with_review_state(
             super().get_queryset(request).defer(*(f"article__{name}" for name in BIG_ARTICLE_FIELDS))
         )
 
@@ -143,11 +131,9 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
 
     @admin.display(description="article", ordering="article__title")
     def article_link(self, claim: Claim) -> SafeString:
-        return format_html(
-            '<a href="{}">{}</a> <a href="?article={}" title="Only this article\'s sentences">⌕</a>',
-            reverse("admin:reviews_article_change", args=[claim.article_id]),
-            shorten(str(claim.article), 50),
-            claim.article_id,
+        return fragment(
+            "admin/reviews/claim/article_cell.html",
+            {"article_id": claim.article_id, "title": shorten(str(claim.article), 50)},
         )
 
     @admin.display(description="sentence", ordering="sentence_index")
@@ -172,13 +158,14 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
 
     @admin.display(description="tasks and verdicts")
     def review_work(self, claim: Claim) -> SafeString:
+        work = claim_review_work(claim=claim)
         return fragment(
             "admin/reviews/claim/review_work.html",
             {
                 "claim": claim,
-                "tasks": claim.tasks.order_by("-created_at"),
-                "verdicts": claim.verdicts.order_by("-created_at"),
-                "may_write": claim.status == ClaimStatus.CLAIM,
+                "tasks": work.tasks,
+                "verdicts": work.verdicts,
+                "may_write": not condition_refuses("verdict.write", "claim_is_sentence", claim),
             },
         )
 

@@ -9,9 +9,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin, admin_link, shorten
+from reviews.admin.base import ReadOnlyAdmin, admin_link, shorten
 from reviews.ids import record_id
-from reviews.models import Claim, EventAction, ReviewEvent
+from reviews.models import EventAction, ReviewEvent
+from reviews.selectors_desk import BIG_ARTICLE_FIELDS, claim_text_of
 
 
 class EventClaimFilter(admin.SimpleListFilter):
@@ -25,7 +26,7 @@ class EventClaimFilter(admin.SimpleListFilter):
         claim_id = record_id(self.value())
         if claim_id is None:
             return []
-        claim = Claim.objects.filter(pk=claim_id).values_list("pk", "text").first()
+        claim = claim_text_of(claim_id=claim_id)
         return [(str(claim[0]), shorten(claim[1], 60))] if claim else []
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -13,33 +13,47 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import (
-    BIG_ARTICLE_FIELDS,
-    ReadOnlyAdmin,
-    admin_link,
-    desk_user,
-    fragment,
-    shorten,
-    subquery_count,
-)
+from reviews.admin.base import ReadOnlyAdmin, admin_link, bulk_rule, desk_user, fragment, shorten
 from reviews.admin.forms import NoteForm
 from reviews.ids import record_id
-from reviews.models import Claim, ClaimConflict, ClaimMatch, MatchStatus, Verdict
+from reviews.models import Claim, ClaimConflict, ClaimMatch
+from reviews.selectors_desk import (
+    BIG_ARTICLE_FIELDS,
+    claim_matches_both_sides,
+    claims_with_conflict,
+    claims_with_published_match,
+    match_conflicts,
+    matches_with_open_conflict,
+    matches_with_open_conflicts,
+)
 from reviews.selectors_reuse import claim_conflicts
 from reviews.sentence_diff import sentence_diff
 from reviews.services.conflicts import conflict_resolve
 from reviews.services.matching import match_confirm, match_reject
+from reviews.workflow import Role, action, actions_for
 
 RESOLUTION_HELP = "Which value is right, and why (or why both are). Reviewers of both claims see this note."
+# The desk's decision on a match by the workflow action it takes (reviews.workflow.ACTIONS).
+DECISION_URLS = {
+    "match.confirm": "admin:reviews_claimmatch_confirm",
+    "match.reject": "admin:reviews_claimmatch_reject",
+}
+
+
+def match_decisions(match: ClaimMatch) -> list[dict[str, str]]:
+    """The decisions the workflow table lets an editor take on the match, as buttons: label and URL."""
+    return [
+        {"label": act.label, "url": reverse(DECISION_URLS[act.name], args=[match.pk])}
+        for act in actions_for(match, role=Role.EDITOR)
+    ]
 
 
 def _deferred(prefixes: tuple[str, ...]) -> list[str]:
@@ -49,12 +63,6 @@ def _deferred(prefixes: tuple[str, ...]) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 # The claim list's filters
 # --------------------------------------------------------------------------------------------------
-
-
-def _live_matches_of(claim: Any) -> tuple[QuerySet[ClaimMatch], QuerySet[ClaimMatch]]:
-    """Live matches with the claim `claim` (an OuterRef) on the first side, and on the second."""
-    live = ClaimMatch.objects.live()
-    return live.filter(claim=claim), live.filter(other_claim=claim)
 
 
 class PublishedMatchFilter(admin.SimpleListFilter):
@@ -69,12 +77,7 @@ class PublishedMatchFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() not in ("yes", "no"):
             return queryset
-        first, second = _live_matches_of(OuterRef("pk"))
-        published = Verdict.objects.published()
-        has = Exists(first.filter(Exists(published.filter(claim=OuterRef("other_claim"))))) | Exists(
-            second.filter(Exists(published.filter(claim=OuterRef("claim"))))
-        )
-        return queryset.filter(has if self.value() == "yes" else ~has)
+        return claims_with_published_match(queryset, has=self.value() == "yes")
 
 
 class ConflictFilter(admin.SimpleListFilter):
@@ -85,28 +88,22 @@ class ConflictFilter(admin.SimpleListFilter):
         return [("open", "Has an open conflict"), ("any", "Has a conflict"), ("no", "No conflict")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() not in ("open", "any", "no"):
+        which = self.value()
+        if which not in ("open", "any", "no"):
             return queryset
-        conflicts = ClaimConflict.objects.exclude(match__status=MatchStatus.REJECTED)
-        if self.value() == "open":
-            conflicts = conflicts.filter(resolved=False)
-        has = Exists(conflicts.filter(match__claim=OuterRef("pk"))) | Exists(
-            conflicts.filter(match__other_claim=OuterRef("pk"))
-        )
-        return queryset.filter(~has if self.value() == "no" else has)
+        return claims_with_conflict(queryset, which=which)
 
 
 def claim_matching_panel(claim: Claim) -> SafeString:
     """The claim page's "matches and conflicts" panel: its live and rejected matches with links to decide
     them, and its conflicts from its side."""
-    matches = list(
-        ClaimMatch.objects.of_claim(claim.pk)
-        .select_related("claim__article", "other_claim__article")
-        .defer(*_deferred(("claim", "other_claim")))
-        .order_by("-similarity", "pk")
-    )
+    matches = claim_matches_both_sides(claim=claim)
     rows = [
-        {"match": match, "other": match.other_claim if match.claim_id == claim.pk else match.claim}
+        {
+            "match": match,
+            "other": match.other_claim if match.claim_id == claim.pk else match.claim,
+            "decisions": match_decisions(match),
+        }
         for match in matches
     ]
     return fragment(
@@ -147,12 +144,9 @@ class HasConflictFilter(admin.SimpleListFilter):
         return [("open", "Has an open conflict"), ("no", "No open conflict")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        has = Exists(ClaimConflict.objects.filter(match=OuterRef("pk"), resolved=False))
-        if self.value() == "open":
-            return queryset.filter(has)
-        if self.value() == "no":
-            return queryset.filter(~has)
-        return queryset
+        if self.value() not in ("open", "no"):
+            return queryset
+        return matches_with_open_conflict(queryset, has=self.value() == "open")
 
 
 @admin.register(ClaimMatch)
@@ -169,12 +163,10 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClaimMatch]:
-        open_conflicts = ClaimConflict.objects.filter(match=OuterRef("pk"), resolved=False)
-        return (
+        return matches_with_open_conflicts(
             super()
             .get_queryset(request)
             .defer(*_deferred(("claim", "other_claim")), "claim__embedding", "other_claim__embedding")
-            .annotate(open_conflict_count=subquery_count(open_conflicts))
         )
 
     @admin.display(description="claims")
@@ -191,29 +183,31 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
 
     @admin.display(description="articles")
     def articles(self, match: ClaimMatch) -> SafeString:
-        return format_html(
-            "{} / {}",
-            admin_link(
-                "admin:reviews_article_change", match.claim.article_id, shorten(str(match.claim.article), 40)
-            ),
-            admin_link(
-                "admin:reviews_article_change",
-                match.other_claim.article_id,
-                shorten(str(match.other_claim.article), 40),
-            ),
+        return fragment(
+            "admin/reviews/claimmatch/articles_cell.html",
+            {
+                "match": match,
+                "title": shorten(str(match.claim.article), 40),
+                "other_title": shorten(str(match.other_claim.article), 40),
+            },
         )
 
     @admin.display(description="the two claims")
     def comparison(self, match: ClaimMatch) -> SafeString:
         return fragment(
             "admin/reviews/claimmatch/comparison.html",
-            {"match": match, "diff": sentence_diff(match.claim.text, match.other_claim.text)},
+            {
+                "match": match,
+                "diff": sentence_diff(match.claim.text, match.other_claim.text),
+                "decisions": match_decisions(match),
+            },
         )
 
     @admin.display(description="conflicts")
     def conflict_list(self, match: ClaimMatch) -> SafeString:
-        conflicts = list(match.conflicts.select_related("resolved_by").order_by("resolved", "pk"))
-        return fragment("admin/reviews/claimmatch/conflicts.html", {"conflicts": conflicts})
+        return fragment(
+            "admin/reviews/claimmatch/conflicts.html", {"conflicts": match_conflicts(match=match)}
+        )
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
@@ -251,7 +245,7 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
     def has_decide_match_permission(self, request: HttpRequest) -> bool:
         return roles.is_editor(request.user)
 
-    @admin.action(description="Confirm: the same claim", permissions=["decide_match"])
+    @admin.action(description=action("match.confirm").label, permissions=["decide_match"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[ClaimMatch]) -> None:
         editor = desk_user(request)
         self.desk_bulk(
@@ -262,7 +256,7 @@ class ClaimMatchAdmin(ReadOnlyAdmin[ClaimMatch]):
         )
 
     @admin.action(
-        description="Reject: different claims (drops their conflicts)", permissions=["decide_match"]
+        description=f"{action('match.reject').label} (drops their conflicts)", permissions=["decide_match"]
     )
     def reject(self, request: HttpRequest, queryset: QuerySet[ClaimMatch]) -> None:
         editor = desk_user(request)
@@ -363,8 +357,7 @@ class ClaimConflictAdmin(ReadOnlyAdmin[ClaimConflict]):
             title="Resolve conflicts",
             action="resolve",
             objects=list(queryset.select_related("match__claim")),
-            description="Each conflict is marked resolved with this note; already resolved ones are reported "
-            "and left as they are.",
+            description=f"Each conflict is marked resolved with this note. {bulk_rule('conflict.resolve')}",
             submit_label="Resolve",
             form=form,
         )

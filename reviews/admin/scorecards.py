@@ -6,8 +6,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from reviews.admin.base import BIG_ARTICLE_FIELDS, ReadOnlyAdmin
+from reviews.admin.base import ReadOnlyAdmin
 from reviews.models import Scorecard
+from reviews.selectors_desk import BIG_ARTICLE_FIELDS
 
 
 @admin.register(Scorecard)

@@ -13,16 +13,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import (
-    BIG_ARTICLE_FIELDS,
-    ReadOnlyAdmin,
-    admin_link,
-    desk_user,
-    fragment,
-    shorten,
-)
+from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, shorten
 from reviews.admin.forms import AssignForm
 from reviews.models import ReviewTask, TaskStatus
+from reviews.selectors_desk import BIG_ARTICLE_FIELDS, task_review_work
+from reviews.selectors_triage import PRIORITY_BANDS
 from reviews.services import queue
 from reviews.workflow import action
 
@@ -44,29 +39,17 @@ class LeaseExpiredFilter(admin.SimpleListFilter):
 
 
 class PriorityFilter(admin.SimpleListFilter):
+    """The priority bands of the triage page (reviews.selectors_triage.PRIORITY_BANDS), which links here."""
+
     title = "priority"
     parameter_name = "priority"
-    # Priority is check-worthiness x 1000; editors raise it by 1000 at a time.
-    RANGES = {"raised": (1000, None), "high": (800, 1000), "medium": (500, 800), "low": (None, 500)}
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            ("raised", "Raised by an editor (1000+)"),
-            ("high", "High (800 to 999)"),
-            ("medium", "Medium (500 to 799)"),
-            ("low", "Low (below 500)"),
-        ]
+        return [(band.slug, band.label) for band in PRIORITY_BANDS]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        bounds = self.RANGES.get(self.value() or "")
-        if bounds is None:
-            return queryset
-        low, high = bounds
-        if low is not None:
-            queryset = queryset.filter(priority__gte=low)
-        if high is not None:
-            queryset = queryset.filter(priority__lt=high)
-        return queryset
+        band = next((band for band in PRIORITY_BANDS if band.slug == self.value()), None)
+        return queryset if band is None else queryset.filter(band.q())
 
 
 @admin.register(ReviewTask)
@@ -136,12 +119,11 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
 
     @admin.display(description="skipped by")
     def skips(self, task: ReviewTask) -> SafeString:
-        skips = task.skips.select_related("reviewer").order_by("created_at")
-        return fragment("admin/reviews/reviewtask/skips.html", {"skips": skips})
+        return fragment("admin/reviews/reviewtask/skips.html", {"skips": task_review_work(task=task).skips})
 
     @admin.display(description="verdicts")
     def verdicts(self, task: ReviewTask) -> SafeString:
-        verdicts = task.verdicts.order_by("-created_at")
+        verdicts = task_review_work(task=task).verdicts
         return fragment("admin/reviews/reviewtask/verdicts.html", {"verdicts": verdicts})
 
     def has_manage_queue_permission(self, request: HttpRequest) -> bool:

@@ -16,11 +16,12 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from reviews import roles
-from reviews.admin.base import RETRACTION_NOTE_HELP, RETURN_NOTE_HELP, DeskAdminMixin, desk_user
+from reviews.admin.base import RETRACTION_NOTE_HELP, RETURN_NOTE_HELP, DeskAdminMixin, bulk_rule, desk_user
 from reviews.admin.forms import CitationFormSet, CorrectionForm, NoteForm
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.ids import record_id
 from reviews.models import Verdict
+from reviews.selectors_public import citations_of
 from reviews.services.verdicts import (
     verdict_action_refusal,
     verdict_correct,
@@ -103,7 +104,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             "citations": citations,
             "citation_errors": citation_errors,
             "danger": danger,
-            "verdict_citations": list(verdict.citations.order_by("position", "id")),
+            "verdict_citations": citations_of(verdict),
             "change_url": reverse("admin:reviews_verdict_change", args=[verdict.pk]),
             "media": self.media + (form.media if form is not None else forms.Media()),
         }
@@ -203,7 +204,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             return refused
         initial_citations = [
             {name: getattr(c, name) for name in ("url", "title", "publisher", "published", "excerpt")}
-            for c in verdict.citations.order_by("position", "id")
+            for c in citations_of(verdict)
         ]
         if request.method == "POST":
             form = CorrectionForm(request.POST, current=verdict.rating)
@@ -272,8 +273,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             title="Publish verdicts",
             action="publish_selected",
             objects=list(queryset),
-            description="Readers will see these verdicts. Only submitted ones can be published; the others "
-            "are reported and left as they are.",
+            description=f"Readers will see these verdicts. {bulk_rule('verdict.publish')}",
             submit_label="Yes, publish",
         )
 
@@ -320,7 +320,8 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             action="return_selected",
             service=verdict_return,
             title="Return to reviewers",
-            description="Each verdict goes back to the reviewer who wrote it, with this note.",
+            description="Each verdict goes back to the reviewer who wrote it, with this note. "
+            + bulk_rule("verdict.return"),
             label="Note to the reviewers",
             help_text=RETURN_NOTE_HELP,
             verb="Returned",
@@ -334,7 +335,8 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             action="retract_selected",
             service=verdict_retract,
             title="Retract verdicts",
-            description="Each verdict is withdrawn from readers and kept, marked retracted, with this note.",
+            description="Each verdict is withdrawn from readers and kept, marked retracted, with this note. "
+            + bulk_rule("verdict.retract"),
             label="Retraction note",
             help_text=RETRACTION_NOTE_HELP,
             verb="Retracted",

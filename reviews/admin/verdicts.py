@@ -5,25 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from reviews import roles, workflow
-from reviews.admin.base import (
-    BIG_ARTICLE_FIELDS,
-    ServiceRefused,
-    admin_link,
-    fragment,
-    shorten,
-    subquery_count,
-)
+from reviews.admin.base import ServiceRefused, admin_link, fragment, shorten
 from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, VerdictAdminForm
 from reviews.admin.verdict_transitions import TRANSITION_PAGES, VerdictTransitionsMixin
 from reviews.exceptions import ApplicationError, ValidationFailed
-from reviews.models import PUBLISHED_LINEAGE, Citation, ReviewEvent, Verdict, VerdictStatus
+from reviews.models import PUBLISHED_LINEAGE, Citation, Verdict, VerdictStatus
 from reviews.selectors import claim_context
+from reviews.selectors_desk import (
+    BIG_ARTICLE_FIELDS,
+    verdict_history,
+    verdict_published_on_claim,
+    verdicts_with_citation_count,
+)
 from reviews.services.verdicts import verdict_create_by_editor, verdict_edit
 from reviews.workflow import Role
 
@@ -94,11 +93,8 @@ class VerdictAdmin(VerdictTransitionsMixin):
     # ---- list ----------------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Verdict]:
-        return (
-            super()
-            .get_queryset(request)
-            .defer(*(f"claim__article__{name}" for name in BIG_ARTICLE_FIELDS))
-            .annotate(citation_count=subquery_count(Citation.objects.filter(verdict=OuterRef("pk"))))
+        return verdicts_with_citation_count(
+            super().get_queryset(request).defer(*(f"claim__article__{name}" for name in BIG_ARTICLE_FIELDS))
         )
 
     @admin.display(description="claim (article)", ordering="claim__text")
@@ -222,21 +218,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
 
     def _history(self, verdict: Verdict) -> dict[str, Any]:
         """The version history and audit trail of the verdict's claim, shown under the citations."""
-        versions = (
-            Verdict.objects.filter(claim_id=verdict.claim_id)
-            .exclude(status=VerdictStatus.ABANDONED)
-            .select_related("rating", "editor")
-            .order_by("-version", "-created_at")
-        )
-        events = (
-            ReviewEvent.objects.filter(
-                Q(verdict__claim_id=verdict.claim_id)
-                | Q(claim_id=verdict.claim_id)
-                | Q(task__claim_id=verdict.claim_id)
-            )
-            .select_related("actor")
-            .order_by("-created_at", "-id")[:50]
-        )
+        history = verdict_history(verdict=verdict)
         return {
             "claim_id": verdict.claim_id,
             "versions": [
@@ -246,9 +228,9 @@ class VerdictAdmin(VerdictTransitionsMixin):
                     # Versions readers saw are named by their number; drafts and reviews by their id.
                     "label": f"Version {v.version}" if v.status in PUBLISHED_LINEAGE else f"Verdict {v.pk}",
                 }
-                for v in versions
+                for v in history.versions
             ],
-            "events": events,
+            "events": history.events,
         }
 
     def change_view(
@@ -279,7 +261,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
             if act.name in TRANSITION_PAGES
         ]
         if verdict.status == VerdictStatus.SUPERSEDED:
-            latest = Verdict.objects.filter(claim_id=verdict.claim_id, status=VerdictStatus.PUBLISHED).first()
+            latest = verdict_published_on_claim(claim_id=verdict.claim_id)
             if latest is not None:
                 buttons.append(
                     {

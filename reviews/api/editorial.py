@@ -4,7 +4,8 @@
 parses its body, calls one service in `reviews.services.verdicts` and answers with the verdict as the read
 API shows it. The services hold the rules and the messages; their refusals leave through the one exception
 handler (reviews.api.errors): 400 invalid input (with `errors` per field, the same words as the admin),
-403 not an editor, 404 no such verdict, 409 the verdict's state does not allow it (nothing changed).
+403 not an editor, 404 no such verdict, 409 the verdict's state does not allow it (nothing changed). The
+schema's 409 descriptions and example are the workflow table's refusals (reviews.workflow).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from reviews.api.queue import CitationInputSerializer, verdict_input_from
 from reviews.api.serializers import ErrorSerializer, VerdictSerializer
 from reviews.exceptions import NotFound
 from reviews.ids import record_id
-from reviews.models import Verdict
+from reviews.models import Verdict, VerdictStatus
 from reviews.selectors_public import verdicts_visible
 from reviews.services.verdicts import (
     CitationInput,
@@ -37,6 +38,7 @@ from reviews.services.verdicts import (
     verdict_retract,
     verdict_return,
 )
+from reviews.workflow import FROZEN_HINT, Role, refusal, refusals_described, states_allowing
 
 # --- input -----------------------------------------------------------------------------------------
 # Nothing here is required or length-checked: a missing or empty field reaches the service, which refuses
@@ -103,29 +105,38 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=description)
 
 
-ERRORS = {
-    400: _error(
-        "Invalid input; `errors` maps each field (`note`, `rating`, `citations[0].url`, ...) to messages."
-    ),
-    401: _error("No token, or a wrong or inactive one."),
-    403: _error("Not an editor: only the Editors group may act on verdicts."),
-    404: _error("No such verdict."),
-    409: _error(
-        "The verdict's current state does not allow this (e.g. publishing a returned verdict); "
-        "nothing changed."
-    ),
-}
-CONFLICT_EXAMPLE = OpenApiExample(
-    "Not allowed in this state",
-    value={
-        "detail": "Verdict 7 is published; it cannot be published. It is already published.",
-        "code": "invalid_transition",
-        "errors": {},
-        "status": "published",
-    },
-    response_only=True,
-    status_codes=["409"],
-)
+def errors(action: str) -> dict[int, OpenApiResponse]:
+    """The error answers of the editors' action that takes workflow action `action`; its 409 lists the
+    table's refusals."""
+    return {
+        400: _error(
+            "Invalid input; `errors` maps each field (`note`, `rating`, `citations[0].url`, ...) to messages."
+        ),
+        401: _error("No token, or a wrong or inactive one."),
+        403: _error(f"Not an editor: “{CanPublish.message}”"),
+        404: _error("No such verdict."),
+        409: _error(refusals_described(action)),
+    }
+
+
+def _conflict_example() -> OpenApiExample:
+    published = Verdict(pk=7, status=VerdictStatus.PUBLISHED)
+    problem = refusal("verdict.publish", published, role=Role.EDITOR)
+    assert problem is not None
+    return OpenApiExample(
+        "Not allowed in this state",
+        value={"detail": problem.message, "code": problem.code, "errors": {}, **problem.extra},
+        response_only=True,
+        status_codes=["409"],
+    )
+
+
+CONFLICT_EXAMPLE = _conflict_example()
+
+
+def _from(action: str) -> str:
+    """The verdict states the workflow table lets `action` start from: "submitted or returned"."""
+    return " or ".join(states_allowing(action))
 
 
 class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
@@ -166,13 +177,12 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
     @extend_schema(
         summary="Edit a verdict under review",
         description=(
-            "An editor's edit of a submitted (or returned) verdict. Only the fields sent change; "
+            f"An editor's edit of a {_from('verdict.edit')} verdict. Only the fields sent change; "
             "`citations`, when sent, replaces them all. The result must be publishable (rating, summary, "
-            "citations). "
-            "Published verdicts are frozen: correct them instead (409)."
+            f"citations). {FROZEN_HINT} (409)"
         ),
         request=VerdictEditSerializer,
-        responses={200: VerdictSerializer, **ERRORS},
+        responses={200: VerdictSerializer, **errors("verdict.edit")},
         examples=[CONFLICT_EXAMPLE],
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -184,12 +194,12 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, verdict)
 
     @extend_schema(
-        summary="Publish a submitted verdict",
+        summary=f"Publish a {_from('verdict.publish')} verdict",
         description=(
             "Readers see it at once; it gets the claim's next version number and its review task is done."
         ),
         request=None,
-        responses={200: VerdictSerializer, **ERRORS},
+        responses={200: VerdictSerializer, **errors("verdict.publish")},
         examples=[CONFLICT_EXAMPLE],
     )
     @action(detail=True, methods=["post"])
@@ -199,10 +209,10 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         )
 
     @extend_schema(
-        summary="Return a submitted verdict to its reviewer",
+        summary=f"Return a {_from('verdict.return')} verdict to its reviewer",
         description="Back to the reviewer who wrote it, first in their queue, with the editor's `note`.",
         request=EditorNoteSerializer,
-        responses={200: VerdictSerializer, **ERRORS},
+        responses={200: VerdictSerializer, **errors("verdict.return")},
         examples=[CONFLICT_EXAMPLE],
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
@@ -215,14 +225,14 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, verdict)
 
     @extend_schema(
-        summary="Correct a published verdict",
+        summary=f"Correct a {_from('verdict.correct')} verdict",
         description=(
             "Publishes a new version (version + 1, `previous` = this one) with the new rating, summary, "
             "citations and the correction `note`; this version stays readable, superseded. Answers 201 with "
             "the new version."
         ),
         request=VerdictCorrectionSerializer,
-        responses={201: VerdictSerializer, **ERRORS},
+        responses={201: VerdictSerializer, **errors("verdict.correct")},
         examples=[CONFLICT_EXAMPLE],
     )
     @action(detail=True, methods=["post"])
@@ -238,13 +248,13 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, new, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Retract a published verdict",
+        summary=f"Retract a {_from('verdict.retract')} verdict",
         description=(
             "Withdrawn from readers: the API and feeds answer 404 for it, and its public page answers "
             "410 with the editor's `note` alone. Editors still read it as retracted."
         ),
         request=EditorNoteSerializer,
-        responses={200: VerdictSerializer, **ERRORS},
+        responses={200: VerdictSerializer, **errors("verdict.retract")},
         examples=[CONFLICT_EXAMPLE],
     )
     @action(detail=True, methods=["post"])

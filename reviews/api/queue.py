@@ -1,4 +1,6 @@
-"""The reviewers' queue over the API: take the next task, keep or give back its lease, submit a verdict."""
+"""The reviewers' queue over the API: take the next task, keep or give back its lease, submit a verdict.
+
+The schema's 409 descriptions are the workflow table's refusals (reviews.workflow)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from reviews.selectors import claim_context, tasks_of_reviewer
 from reviews.services import queue
 from reviews.services.reuse import verdict_reuse
 from reviews.services.verdicts import CitationInput, VerdictInput
+from reviews.workflow import refusals_described
 
 
 class QueueClaimSerializer(serializers.Serializer[Claim]):
@@ -156,10 +159,15 @@ class ReusedSerializer(serializers.Serializer[Verdict]):
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` maps fields to messages."),
     401: OpenApiResponse(ErrorSerializer, description="No or bad token."),
-    403: OpenApiResponse(ErrorSerializer, description="Not a reviewer."),
+    403: OpenApiResponse(ErrorSerializer, description=f"Not a reviewer: “{CanWorkQueue.message}”"),
     404: OpenApiResponse(ErrorSerializer, description="No such task."),
-    409: OpenApiResponse(ErrorSerializer, description="You do not hold this task's lease; nothing changed."),
 }
+
+
+def errors(*actions: str) -> dict[int, OpenApiResponse]:
+    """The error answers of a call on a held task that takes workflow actions `actions`; its 409 lists
+    the table's refusals."""
+    return {**ERRORS, 409: OpenApiResponse(ErrorSerializer, description=refusals_described(*actions))}
 
 
 def _user(request: Request) -> User:
@@ -219,21 +227,21 @@ class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
         serializer = TaskSerializer(page, many=True, context={"request": request})  # type: ignore[arg-type]
         return self.get_paginated_response(serializer.data)
 
-    @extend_schema(request=LeaseSerializer, responses={200: TaskSerializer, **ERRORS})
+    @extend_schema(request=LeaseSerializer, responses={200: TaskSerializer, **errors("task.heartbeat")})
     @action(detail=True, methods=["post"])
     def heartbeat(self, request: Request, pk: str) -> Response:
         """Extend your lease by the full lease length."""
         data = _lease(request)
         return self._task(request, queue.task_heartbeat(task_id=int(pk), reviewer=_user(request), **data))
 
-    @extend_schema(request=LeaseSerializer, responses={200: TaskSerializer, **ERRORS})
+    @extend_schema(request=LeaseSerializer, responses={200: TaskSerializer, **errors("task.release")})
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str) -> Response:
         """Give the task back to the queue."""
         data = _lease(request)
         return self._task(request, queue.task_release(task_id=int(pk), reviewer=_user(request), **data))
 
-    @extend_schema(request=SkipSerializer, responses={200: TaskSerializer, **ERRORS})
+    @extend_schema(request=SkipSerializer, responses={200: TaskSerializer, **errors("task.skip")})
     @action(detail=True, methods=["post"])
     def skip(self, request: Request, pk: str) -> Response:
         """Pass on the task with a reason; it is not offered to you again."""
@@ -244,15 +252,8 @@ class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
         request=ReuseSerializer,
         responses={
             200: OpenApiResponse(ReusedSerializer, description="Your draft, now a copy of the verdict."),
-            **ERRORS,
+            **errors("task.save_draft", "verdict.reuse"),
             404: OpenApiResponse(ErrorSerializer, description="No such task, or no such verdict."),
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description=(
-                    "You do not hold this task's lease, or the verdict is not published or not on a claim "
-                    "matched with this task's claim; nothing changed."
-                ),
-            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -270,7 +271,7 @@ class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
         draft = Verdict.objects.select_related("rating").prefetch_related("citations").get(pk=draft.pk)
         return Response(ReusedSerializer(draft).data)
 
-    @extend_schema(request=SubmitSerializer, responses={201: SubmittedSerializer, **ERRORS})
+    @extend_schema(request=SubmitSerializer, responses={201: SubmittedSerializer, **errors("task.submit")})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         """Submit your verdict with its citations for editor review (requires your current lease token)."""

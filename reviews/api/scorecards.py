@@ -22,8 +22,8 @@ from reviews.api.conditional import ConditionalGetMixin
 from reviews.api.serializers import ErrorSerializer
 from reviews.exceptions import NotFound
 from reviews.models import Scorecard
+from reviews.scorecard_terms import ACCURACY_DEFINITION
 from reviews.selectors_scorecards import scorecards_visible
-from reviews.services.scorecards import ACCURACY_DEFINITION
 
 NOT_FOUND_MESSAGE = "This article has no scorecard, or it is not public yet."
 MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist, and the database would refuse to compare them

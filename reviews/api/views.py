@@ -27,7 +27,6 @@ from rest_framework.serializers import BaseSerializer
 
 from reviews.api.cached_reads import CachedDocumentMixin, CachedFeedMixin
 from reviews.api.conditional import ConditionalGetMixin
-from reviews.api.editorial import ERRORS as EDITORIAL_ERRORS
 from reviews.api.editorial import VerdictEditorialMixin
 from reviews.api.filters import (
     ArticleFilter,
@@ -65,12 +64,6 @@ from reviews.selectors_public import (
 from reviews.services.articles import article_extract_retry, article_submit
 
 _M = TypeVar("_M", bound=Model)
-
-
-#: For editors' actions that the current state does not allow (services raise InvalidTransition).
-CONFLICT_RESPONSE = OpenApiResponse(
-    ErrorSerializer, description="The verdict's current state does not allow this; nothing was changed."
-)
 
 
 class PublicReadViewSet(ConditionalGetMixin, viewsets.GenericViewSet[_M]):
@@ -168,8 +161,10 @@ class ArticleViewSet(
         request=None,
         responses={
             202: OpenApiResponse(ArticleSerializer, description="Accepted; extraction is queued."),
-            **{code: EDITORIAL_ERRORS[code] for code in (401, 403, 409)},
+            401: OpenApiResponse(ErrorSerializer, description="No token, or a wrong or inactive one."),
+            403: OpenApiResponse(ErrorSerializer, description=f"Not an editor: “{CanPublish.message}”"),
             404: OpenApiResponse(ErrorSerializer, description="No such article."),
+            409: OpenApiResponse(ErrorSerializer, description="The article's extraction has not failed."),
         },
     )
     @action(detail=True, methods=["post"])
@@ -225,11 +220,11 @@ class VerdictViewSet(
 ):
     """Verdicts: read by everybody (published only, except for editors); the editors' desk acts on them.
 
-    Editors' actions (issue 5: PATCH, publish, return, correct, retract) belong at the end of this class.
-    They are closed to everybody but editors by default (`write_permission_classes`), `get_object()`
-    finds any verdict in any state for an editor, and errors from the services map to HTTP in
-    reviews.api.errors (InvalidTransition -> 409). Callers who see published work only are answered
-    from the published cache where it has the answer (reviews.api.cached_reads).
+    Editors' actions (PATCH, publish, return, correct, retract) come from `VerdictEditorialMixin`
+    (reviews.api.editorial). They are closed to everybody but editors (`write_permission_classes`),
+    `get_object()` finds any verdict in any state for an editor, and errors from the services map to
+    HTTP in reviews.api.errors (InvalidTransition -> 409). Callers who see published work only are
+    answered from the published cache where it has the answer (reviews.api.cached_reads).
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
@@ -269,14 +264,6 @@ class VerdictViewSet(
     def claimreview(self, request: Request, pk: str | None = None) -> Response:
         cached = self.cached_document(request, pk, claimreview=True)
         return cached if cached is not None else Response(self.get_serializer(self.get_object()).data)
-
-    # ----------------------------------------------------------------------------------------------
-    # Editors' actions (issue 5) go below. Each one: parse input with its own serializer, call the
-    # service in reviews/services/verdicts.py, answer with
-    #     VerdictSerializer(verdicts_visible(user=request.user).get(pk=result.pk), context=...)
-    # and declare its responses with @extend_schema (409: CONFLICT_RESPONSE); 400/401/403/404/429
-    # are added by reviews.api.schema.
-    # ----------------------------------------------------------------------------------------------
 
 
 @extend_schema_view(

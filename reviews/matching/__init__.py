@@ -5,11 +5,11 @@ Pure Python + numpy + onnxruntime (+ usearch for the index); no ORM. The app sto
 
     from reviews import matching
 
-    # previous: the sentence before the claim in the same paragraph, or None
-    # (matching.facts.previous_in_paragraph(body, spans, position) finds it from extraction's spans)
-    vectors = matching.embed([matching.embedding_text(sentence, previous)])
-    # -> float32 array (1, 384), unit rows; a blank text gives a zero row
-    facts = matching.facts_of(sentence, previous_sentence=previous)   # JSON-serialisable dict
+    # An article's claims, each read with the sentence before it in its paragraph (the one reading the
+    # worker and `manage.py evaluate_matching` share): spans are all its sentences, positions the claims'
+    readings = matching.read_claims(body, spans, positions)   # or [matching.read_claim(sentence, previous)]
+    vectors = matching.embed_readings(readings)   # float32 (n, 384), unit rows; a blank text gives zeros
+    facts = readings[0].facts                     # JSON-serialisable dict (facts_of(sentence, previous))
     score = matching.similarity(vec_a, facts_a, vec_b, facts_b)       # float in [0, 1], symmetric
     if score >= matching.MATCH_THRESHOLD:                             # the same claim
         for conflict in matching.conflicts_between(facts_a, facts_b):
@@ -20,6 +20,8 @@ Pure Python + numpy + onnxruntime (+ usearch for the index); no ORM. The app sto
     index.refresh(lambda after: rows_with_id_above(after))  # (id, bytes) rows; call before each search
     index.search(vector, k=10, exclude=own_ids)             # [(id, approximate cosine)], best first
 
+* `read_claims`, `embed_readings` (reading.py): what is embedded and the facts, for stored claims and
+  the evaluation alike;
 * `embed` (embedder.py): all-MiniLM-L6-v2, int8 ONNX, mean pooling and L2 normalisation;
 * `facts_of` (facts.py): years, dates, amounts (currency and scale normalised), percentages, counts and
   actors, with the year/date/actor a claim takes from the sentence before it;
@@ -34,6 +36,7 @@ from reviews.matching.conflicts import Conflict, conflicts_between
 from reviews.matching.embedder import DIMENSIONS, Embedder, embed, get_embedder
 from reviews.matching.facts import FACT_KINDS, FACTS_VERSION, Fact, Facts, embedding_text, facts_of
 from reviews.matching.index import VectorIndex, from_bytes, to_bytes
+from reviews.matching.reading import ClaimReading, embed_readings, read_claim, read_claims
 from reviews.matching.similarity import MATCH_THRESHOLD, cosine, similarity
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "FACTS_VERSION",
     "FACT_KINDS",
     "MATCH_THRESHOLD",
+    "ClaimReading",
     "Conflict",
     "Embedder",
     "Fact",
@@ -49,10 +53,13 @@ __all__ = [
     "conflicts_between",
     "cosine",
     "embed",
+    "embed_readings",
     "embedding_text",
     "facts_of",
     "from_bytes",
     "get_embedder",
+    "read_claim",
+    "read_claims",
     "similarity",
     "to_bytes",
 ]

@@ -5,10 +5,14 @@ in a `cluster` of claims that are the same claim; `conflicts` lists the kinds of
 cluster disagree on. Every pair of claims within a split is judged: same cluster = same claim, anything
 else = different claims (so precision counts every wrong link a desk of these claims would get).
 
-Split, fixed before any figure was read: groups sorted by name, the 1st, 3rd, 5th, ... are development,
-the others held out. The threshold is chosen on development by `choose_threshold`'s rule and reported on
-the held-out part; the seeds are then matched with it end to end (extraction, previous sentence in the
-paragraph, similarity, conflicts).
+Split, fixed before any figure was read: the first 20 groups sorted by name, the 1st, 3rd, 5th, ... are
+development, the others held out; groups added later (`added_groups` in the data, same-story negatives)
+are in the split stated for each when it was written, and never move the others. The threshold is chosen
+by `choose_threshold`'s rule on the development pairs: the development split's and the seeds'
+cross-article pairs (`seed_pairs`: five reports on one story, where most pairs are not the same claim),
+leaving out pairs of two held-out sentences. It is reported on the held-out part, and on the held-out
+groups added (read once); the seeds are then matched with it end to end (extraction, previous sentence
+in the paragraph, similarity, conflicts).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from reviews.matching.conflicts import conflicts_between
-from reviews.matching.facts import Facts, embedding_text, facts_of, previous_in_paragraph
+from reviews.matching.facts import Facts
+from reviews.matching.reading import embed_readings, read_claim, read_claims
 from reviews.matching.similarity import cosine, similarity
 
 DATA = Path(__file__).resolve().parent / "data" / "claims.json"
@@ -82,9 +87,18 @@ def load(path: Path = DATA) -> tuple[list[Claim], dict[frozenset[str], set[str]]
     return claims, conflicts
 
 
-def split(claims: list[Claim]) -> dict[str, list[Claim]]:
-    groups = sorted({c.group for c in claims})
-    dev = set(groups[0::2])
+def added_groups(path: Path = DATA) -> dict[str, str]:
+    """The split of each group added after the first figures were read ("added_groups" in the data),
+    stated when the group was written, before any figure on it was read."""
+    return dict(json.loads(path.read_text(encoding="utf-8")).get("added_groups", {}))
+
+
+def split(claims: list[Claim], added: dict[str, str] | None = None) -> dict[str, list[Claim]]:
+    """The fixed split: the first groups, sorted by name, alternate (1st, 3rd, ... development); a group
+    added later (`added_groups`) is in the split stated for it, and does not shift the others."""
+    added = added_groups() if added is None else added
+    groups = sorted({c.group for c in claims} - set(added))
+    dev = set(groups[0::2]) | {group for group, part in added.items() if part == "development"}
     return {
         "development": [c for c in claims if c.group in dev],
         "held-out": [c for c in claims if c.group not in dev],
@@ -92,35 +106,41 @@ def split(claims: list[Claim]) -> dict[str, list[Claim]]:
 
 
 def prepare(claims: list[Claim], embed: Embed) -> None:
-    vectors = embed([embedding_text(c.text, c.previous) for c in claims])
-    for claim, vector in zip(claims, vectors, strict=True):
+    readings = [read_claim(c.text, c.previous) for c in claims]
+    vectors = embed_readings(readings, embed)
+    for claim, reading, vector in zip(claims, readings, vectors, strict=True):
         claim.vector = vector
-        claim.facts = facts_of(claim.text, claim.previous)
+        claim.facts = reading.facts
 
 
 Pair = tuple[Claim, Claim, float, bool]
+#: Any two claims, their similarity, and whether they are the same claim (labelled pairs, seed pairs).
+AnyPair = tuple[Any, Any, float, bool]
 
 
-def pairs(claims: list[Claim], score: Callable[[Claim, Claim], float]) -> list[Pair]:
+Score = Callable[[Any, Any], float]
+
+
+def pairs(claims: list[Claim], score: Score) -> list[Pair]:
     return [(a, b, score(a, b), a.cluster == b.cluster) for a, b in itertools.combinations(claims, 2)]
 
 
-def combined(a: Claim, b: Claim) -> float:
+def combined(a: Claim | SeedClaim, b: Claim | SeedClaim) -> float:
     return similarity(a.vector, a.facts, b.vector, b.facts)
 
 
-def cosine_only(a: Claim, b: Claim) -> float:
+def cosine_only(a: Claim | SeedClaim, b: Claim | SeedClaim) -> float:
     return max(0.0, cosine(a.vector, b.vector))
 
 
-def scores_at(scored: list[Pair], threshold: float) -> Scores:
+def scores_at(scored: Sequence[AnyPair], threshold: float) -> Scores:
     tp = sum(1 for *_, s, same in scored if s >= threshold and same)
     fp = sum(1 for *_, s, same in scored if s >= threshold and not same)
     fn = sum(1 for *_, s, same in scored if s < threshold and same)
     return Scores(threshold, tp, fp, fn, len(scored) - tp - fp - fn)
 
 
-def choose_threshold(scored: list[Pair]) -> float:
+def choose_threshold(scored: Sequence[AnyPair]) -> float:
     """The rule stated at `TARGET_PRECISION`."""
     table = [scores_at(scored, t) for t in GRID]
     reaching = [s for s in table if s.precision >= TARGET_PRECISION and s.tp]
@@ -193,6 +213,18 @@ SEED_CONFLICTS = (("Iraq signed an arms supply agreement", "In 2013, former Prim
                   ("The arms deal was worth", "In 2013, former Prime Minister", "year"))  # fmt: skip
 
 
+#: Pairs of seed claims that state no checkable specific and come close to one proposition, judged
+#: different claims by rule 6 of docs/matching.md (a verdict on one does not settle the other): the
+#: report marks them "borderline" so a reader can judge them too. They count as different claims.
+SEED_BORDERLINE = (
+    ("Russia has been engaging more with Iraq", "Russia has been cooperating more closely"),
+    ("it has created a commanding influence", "influence in the Middle East has grown"),
+    ("Iraq had served as an outpost for the US", "Iraq is slipping through America"),
+    ("U.S. was not moving fast enough against IS", "slow progress against the self-proclaimed"),
+    ("long time supporter of the Iraqi government", "historically strong relations"),
+)
+
+
 def seed_claims(seed_dir: Path, embed: Embed) -> list[SeedClaim]:
     from reviews.extraction.pipeline import extract_article
 
@@ -200,22 +232,21 @@ def seed_claims(seed_dir: Path, embed: Embed) -> list[SeedClaim]:
     for path in sorted(seed_dir.glob("*.txt")):
         result = extract_article(path.read_text(encoding="utf-8"), filename=path.name)
         spans = [s.span for s in result.sentences]
-        for position, sentence in enumerate(result.sentences):
-            if sentence.is_claim:
-                previous = previous_in_paragraph(result.article.body, spans, position)
-                claims.append(
-                    SeedClaim(
-                        path.stem,
-                        sentence.span.index,
-                        sentence.span.text,
-                        previous,
-                        facts_of(sentence.span.text, previous),
-                        np.zeros(0, np.float32),
-                    )
+        positions = [position for position, s in enumerate(result.sentences) if s.is_claim]
+        # The worker's own reading of stored claims (reviews.services.matching_run).
+        readings = read_claims(result.article.body, spans, positions)
+        vectors = embed_readings(readings, embed)
+        for position, reading, vector in zip(positions, readings, vectors, strict=True):
+            claims.append(
+                SeedClaim(
+                    article=path.stem,
+                    index=spans[position].index,
+                    text=reading.sentence,
+                    previous=reading.previous,
+                    facts=reading.facts,
+                    vector=vector,
                 )
-    vectors = embed([embedding_text(c.text, c.previous) for c in claims])
-    for claim, vector in zip(claims, vectors, strict=True):
-        claim.vector = vector
+            )
     return claims
 
 
@@ -230,7 +261,16 @@ def seed_report(claims: list[SeedClaim], threshold: float) -> dict[str, Any]:
         if score < threshold:
             continue
         found = conflicts_between(a.facts, b.facts)
-        matches.append({"a": a, "b": b, "similarity": score, "conflicts": found, "same": _seed_same(a, b)})
+        matches.append(
+            {
+                "a": a,
+                "b": b,
+                "similarity": score,
+                "conflicts": found,
+                "same": _seed_same(a, b),
+                "borderline": _seed_borderline(a, b),
+            }
+        )
         for conflict in found:
             where = f"{a.article} #{a.index} / {b.article} #{b.index}"
             line = f"{conflict.kind}: {conflict.value} / {conflict.other_value} ({where})"
@@ -256,7 +296,35 @@ def seed_report(claims: list[SeedClaim], threshold: float) -> dict[str, Any]:
 
 
 def _seed_same(a: SeedClaim, b: SeedClaim) -> bool:
-    return any((x in a.text and y in b.text) or (x in b.text and y in a.text) for x, y in SEED_SAME)
+    return _seed_pair_in(a, b, SEED_SAME)
+
+
+def _seed_borderline(a: SeedClaim, b: SeedClaim) -> bool:
+    return _seed_pair_in(a, b, SEED_BORDERLINE)
+
+
+def _seed_pair_in(a: SeedClaim, b: SeedClaim, pairs: Sequence[tuple[str, str]]) -> bool:
+    return any((x in a.text and y in b.text) or (x in b.text and y in a.text) for x, y in pairs)
+
+
+def seed_pairs(claims: list[SeedClaim], held_out: list[Claim], score: Score = combined) -> list[AnyPair]:
+    """The seed claims of different articles, scored and labelled (`SEED_SAME`), for development: every
+    such pair but those whose two sentences are both labelled claims of the held-out split (those pairs
+    are judged there, and must not be seen here)."""
+    held = {c.text for c in held_out}
+    return [
+        (a, b, score(a, b), _seed_same(a, b))
+        for a, b in itertools.combinations(claims, 2)
+        if a.article != b.article and not (a.text in held and b.text in held)
+    ]
+
+
+def development_pairs(
+    parts: dict[str, list[Claim]], seeds: list[SeedClaim], score: Score = combined
+) -> list[AnyPair]:
+    """What the threshold is chosen on: the development split's pairs and the seeds' cross-article pairs
+    (`seed_pairs`), so the rule sees claims of one story that are not the same claim."""
+    return [*pairs(parts["development"], score), *seed_pairs(seeds, parts["held-out"], score)]
 
 
 # ------------------------------------------------------------------------------------------------ report
@@ -266,14 +334,19 @@ FIGURES_END = "<!-- evaluate_matching: end -->"
 
 
 def evaluate(embed: Embed, seed_dir: Path | None, path: Path = DATA) -> dict[str, Any]:
-    """Every figure docs/matching.md reports, as plain data."""
+    """Every figure docs/matching.md reports, as plain data. Without `seed_dir` the threshold is chosen
+    on the labelled development split alone (the shipped one is chosen with the seeds)."""
     claims, labels = load(path)
     prepare(claims, embed)
     parts = split(claims)
+    fresh = {group for group, part in added_groups(path).items() if part == "held-out"}
+    parts["held-out, added"] = [c for c in parts["held-out"] if c.group in fresh]
+    seeds = seed_claims(seed_dir, embed) if seed_dir is not None and seed_dir.is_dir() else []
     scored = {name: pairs(part, combined) for name, part in parts.items()}
     baseline = {name: pairs(part, cosine_only) for name, part in parts.items()}
-    threshold = choose_threshold(scored["development"])
-    cosine_threshold = choose_threshold(baseline["development"])
+    development = development_pairs(parts, seeds, combined)
+    threshold = choose_threshold(development)
+    cosine_threshold = choose_threshold(development_pairs(parts, seeds, cosine_only))
     result: dict[str, Any] = {"threshold": threshold, "cosine_threshold": cosine_threshold, "splits": {}}
     for name in parts:
         at = scores_at(scored[name], threshold)
@@ -291,10 +364,13 @@ def evaluate(embed: Embed, seed_dir: Path | None, path: Path = DATA) -> dict[str
             "conflicts_on_true_matches": vars(oracle)
             | {"precision": oracle.precision, "recall": oracle.recall},
         }
-    if seed_dir is not None and seed_dir.is_dir():
-        seeds = seed_report(seed_claims(seed_dir, embed), threshold)
+    if seeds:
+        seed_dev = seed_pairs(seeds, parts["held-out"], combined)
+        at = scores_at(seed_dev, threshold)
+        result["seed_development"] = {"pairs": len(seed_dev), "same_pairs": at.tp + at.fn} | vars(at)
+        report = seed_report(seeds, threshold)
         result["seeds"] = {
-            "claims": seeds["claims"],
+            "claims": report["claims"],
             "matches": [
                 {
                     "a": f"{m['a'].article} #{m['a'].index}",
@@ -304,12 +380,13 @@ def evaluate(embed: Embed, seed_dir: Path | None, path: Path = DATA) -> dict[str
                     "b_text": m["b"].text,
                     "conflicts": [c.kind for c in m["conflicts"]],
                     "same": m["same"],
+                    "borderline": m["borderline"],
                 }
-                for m in seeds["matches"]
+                for m in report["matches"]
             ],
-            "same_pairs": seeds["same_pairs"],
-            "true_conflicts": seeds["true"],
-            "false_conflicts": seeds["false"],
+            "same_pairs": report["same_pairs"],
+            "true_conflicts": report["true"],
+            "false_conflicts": report["false"],
         }
     return result
 
@@ -325,7 +402,8 @@ def format_report(result: dict[str, Any], command: str) -> str:
         FIGURES_START,
         f"Produced by `{command}`; do not edit by hand.",
         "",
-        f"Threshold chosen on the development split: **{result['threshold']:.2f}** (combined similarity); "
+        f"Threshold chosen on the development pairs (the development split and the seeds' cross-article "
+        f"pairs): **{result['threshold']:.2f}** (combined similarity); "
         f"{result['cosine_threshold']:.2f} for the cosine alone, by the same rule.",
         "",
         "| split | claims (groups) | pairs (same) | matching precision | recall | F1 "
@@ -340,6 +418,16 @@ def format_report(result: dict[str, Any], command: str) -> str:
             f"{m['recall']:.3f} ({m['tp']}/{m['tp'] + m['fn']}) | "
             f"{m['f1']:.3f} | {c['precision']:.3f} | {c['recall']:.3f} |"
         )
+    seed_dev = result.get("seed_development")
+    if seed_dev:
+        lines += [
+            "",
+            f"Seed pairs in the development pool: {seed_dev['pairs']} pairs of claims of different seed "
+            f"reports ({seed_dev['same_pairs']} the same claim; the pairs of two held-out labelled "
+            f"sentences are left out), {seed_dev['tp'] + seed_dev['fp']} matched at the threshold, "
+            f"{seed_dev['fp']} of them wrongly. `held-out, added`: the held-out groups added with the "
+            "same-story negatives, never read before this report.",
+        ]
     lines += [
         "",
         "Conflicts, reported on the pairs matched at the threshold (a labelled conflict on a pair left "
@@ -368,15 +456,17 @@ def format_report(result: dict[str, Any], command: str) -> str:
             f"Seeds (`seeds/`, five reports on one story), claims of different articles compared: "
             f"{seeds['claims']} check-worthy claims, {len(seeds['matches'])} matched pairs, of which "
             f"{sum(m['same'] for m in seeds['matches'])} are the same claim (of {seeds['same_pairs']} such "
-            f"pairs, `evaluation.SEED_SAME`); conflicts: {len(seeds['true_conflicts'])} true, "
-            f"**{len(seeds['false_conflicts'])} false**.",
+            f"pairs, `evaluation.SEED_SAME`) and {sum(m['borderline'] for m in seeds['matches'])} "
+            f"borderline (`evaluation.SEED_BORDERLINE`, counted as different); conflicts: "
+            f"{len(seeds['true_conflicts'])} true, **{len(seeds['false_conflicts'])} false**.",
             "",
             "| claims | similarity | same claim | conflicts | sentences |",
             "|---|---|---|---|---|",
         ]
         for m in seeds["matches"]:
+            same = "yes" if m["same"] else "borderline" if m["borderline"] else "no"
             lines.append(
-                f"| {m['a']} / {m['b']} | {m['similarity']:.3f} | {'yes' if m['same'] else 'no'} | "
+                f"| {m['a']} / {m['b']} | {m['similarity']:.3f} | {same} | "
                 f"{', '.join(m['conflicts']) or '-'} | "
                 f"{_short(m['a_text'], 70)} / {_short(m['b_text'], 70)} |"
             )

@@ -19,7 +19,8 @@ percentages and counts are never borrowed: a figure in the previous sentence is 
 else.
 
 The result is a dict (`Facts`) that a JSONField stores as it is; `FACTS_VERSION` changes when the
-reading changes, so stored facts can be recomputed.
+reading changes (the facts, or the text embedded with them: `reviews.matching.reading`), so stored facts
+and embeddings are recomputed.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ __all__ = [
     "previous_in_paragraph",
 ]
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 FACT_KINDS = ("year", "date", "amount", "percent", "count", "actor")
 #: A claim is a sentence; anything longer is cut here before reading (a pasted article must not cost
 #: seconds of regex time). 2,000 characters is several times the longest sentence in the seeds.

@@ -7,7 +7,8 @@ nearly the same to it. The facts correct that:
 * each kind of fact (year, day, amount, percentage, count of one noun) both claims state and agree on
   adds `AGREE_BONUS` (two at most), and a money amount `AMOUNT_EXTRA_BONUS` more: two claims of one
   story rarely share an exact sum unless they tell of the same deal ("$4.2 billion" = "4.2 billion USD"),
-  while they share years all the time;
+  while they share years all the time. Figures agree when they state the same quantity; a bound that
+  merely holds the other figure ("up to $20 billion" and "$4.2 billion") neither agrees nor disagrees;
 * one kind they disagree on subtracts `ONE_DIFFERENCE_PENALTY`, and nothing when another kind agrees: a
   retelling with one wrong figure or year is exactly the same claim in conflict that matching must find
   (the seeds' arms deal: 2012 and 2013, both 4.2 billion dollars);
@@ -17,15 +18,20 @@ nearly the same to it. The facts correct that:
 * the overlap (Jaccard) of the named people, organisations and places moves the score by up to
   +-`ENTITY_WEIGHT` / 2, when both name some.
 
-The weights were set by reading the labelled development pairs, and `MATCH_THRESHOLD` chosen on them by
-the fixed rule in `reviews/matching/evaluation.py`; docs/matching.md reports both splits.
+Without a shared fact, the cosine alone must clear the threshold: five reports on one story say "Russia
+is engaging more with Iraq" in many ways, and the sentence model puts those close together, so the
+threshold is chosen on pairs that include them (the seeds' cross-article pairs).
+
+The weights were set by reading the labelled development pairs, and `MATCH_THRESHOLD` chosen on them and
+the seeds' pairs by the fixed rule in `reviews/matching/evaluation.py`; docs/matching.md reports both
+splits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from reviews.matching.facts import Facts, number_ranges_overlap
+from reviews.matching.facts import Fact, Facts, number_ranges_overlap
 
 __all__ = [
     "AGREE_BONUS",
@@ -38,13 +44,13 @@ __all__ = [
 ]
 
 AGREE_BONUS = 0.08
-AMOUNT_EXTRA_BONUS = 0.07
+AMOUNT_EXTRA_BONUS = 0.20
 ONE_DIFFERENCE_PENALTY = 0.08
 DIFFERENCES_PENALTY = 0.15
 ENTITY_WEIGHT = 0.10
 #: Claims at or above this similarity are the same claim. Chosen on the development split of the
 #: labelled pairs (rule and figures: docs/matching.md, `manage.py evaluate_matching`).
-MATCH_THRESHOLD = 0.67
+MATCH_THRESHOLD = 0.77
 
 
 def cosine(vec_a: np.ndarray, vec_b: np.ndarray) -> float:
@@ -78,12 +84,22 @@ def fact_agreement(facts_a: Facts, facts_b: Facts) -> tuple[int, int, int]:
                 continue
             a = [f for f in a_all if f["unit"] == unit]
             b = [f for f in b_all if f["unit"] == unit]
-            if any(number_ranges_overlap(x, y) for x in a for y in b):
+            if any(_same_figure(x, y) for x in a for y in b):
                 agree += 1
                 amounts += kind == "amount"
-            else:
+            elif not any(number_ranges_overlap(x, y) for x in a for y in b):
                 disagree += 1
+            # else: a bound that holds the other figure ("up to $20 billion", "$4.2 billion"): it can be
+            # the same quantity (no conflict), but says nothing for the two being the same claim.
     return agree, disagree, amounts
+
+
+def _same_figure(a: Fact, b: Fact) -> bool:
+    """Two figures that state the same quantity: both bounded on both sides with overlapping ranges, or
+    the same one-sided bound (`number_ranges_overlap`'s rule for those)."""
+    two_sided = all(f["low"] is not None and f["high"] is not None for f in (a, b))
+    one_sided = (a["low"] is None) == (b["low"] is None) and (a["high"] is None) == (b["high"] is None)
+    return (two_sided or one_sided) and number_ranges_overlap(a, b)
 
 
 def fact_adjustment(facts_a: Facts, facts_b: Facts) -> float:

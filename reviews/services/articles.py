@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from reviews.exceptions import ArticleRejected
+from reviews.exceptions import ArticleRejected, InvalidTransition
 from reviews.extraction.pipeline import extract_article, get_sentence_scorer
 from reviews.extraction.types import ExtractionResult, ScoredSentence
 from reviews.links import web_link
@@ -536,18 +536,18 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     (primary-key order, the order the verdict and claim services use), then the article.
     """
     # Imported here: this function was added at the end of the module by the editors' desk (issue 5).
-    from reviews.exceptions import InvalidTransition, NotFound
+    from reviews.exceptions import NotFound
     from reviews.models import ReviewEvent
-    from reviews.roles import require_editor
     from reviews.services.scorecards import scorecard_request
+    from reviews.workflow import refuse, require_editor
 
-    require_editor(actor, "re-extract articles")
+    require_editor("article.reextract", actor)
 
     def refuse_if_reviewed(article: Article) -> None:
         # A stuck pending article (its message lost) is re-extracted here and now; a fresh one is left to
         # its worker.
         if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
-            raise InvalidTransition(f"Article {article.pk} is still waiting for extraction.")
+            raise refuse("article.reextract", "waiting", obj=article)
         if article.status == ArticleStatus.FAILED and article.extract_attempts >= _max_attempts():
             # Its text stopped a worker each time: run it on a worker again, never in a web request.
             raise InvalidTransition(
@@ -556,19 +556,13 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
             )
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:
-            raise InvalidTransition(
-                f"Article {article.pk} cannot be re-extracted: {with_verdicts} of its claims "
-                f"{'has a verdict' if with_verdicts == 1 else 'have verdicts'}, which re-extracting would "
-                "discard."
-            )
+            have = "has a verdict" if with_verdicts == 1 else "have verdicts"
+            raise refuse("article.reextract", "has_verdicts", obj=article, count=with_verdicts, have=have)
         touched = ReviewEvent.objects.filter(claim__article=article) | ReviewEvent.objects.filter(
             task__claim__article=article
         )
         if touched.exists():
-            raise InvalidTransition(
-                f"Article {article.pk} cannot be re-extracted: review work has started on its claims "
-                "(see its audit log)."
-            )
+            raise refuse("article.reextract", "work_started", obj=article)
 
     article = Article.objects.filter(pk=article_id).first()
     if article is None:
@@ -598,9 +592,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         # Another re-extraction may have committed while this one waited for the locks: the claims it
         # stored are not among those locked above (their ids were read before it committed).
         if set(Claim.objects.filter(article_id=article_id).values_list("pk", flat=True)) != set(claim_ids):
-            raise InvalidTransition(
-                f"Article {article.pk} was re-extracted by someone else meanwhile; nothing was changed."
-            )
+            raise refuse("article.reextract", "reextracted_meanwhile", obj=article)
         refuse_if_reviewed(article)
         from_status = article.status
         before = Claim.objects.filter(pk__in=claim_ids, status=ClaimStatus.CLAIM).count()

@@ -16,10 +16,8 @@ Guarantees:
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
 from django.db import transaction
 
-from reviews.exceptions import InvalidTransition
 from reviews.models import (
     Claim,
     ClaimStatus,
@@ -29,19 +27,14 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.roles import require_editor
 from reviews.services.articles import task_article_date, task_base_priority
 from reviews.services.events import Actor, event_record
 from reviews.services.locks import claim_lock
 from reviews.services.matching import matching_request
 from reviews.services.scorecards import scorecard_request
-from reviews.workflow import Role, check
+from reviews.workflow import Role, check, refuse, require_editor
 
 REASON_MAX = 2000
-
-
-def _require_editor(actor: Actor, verb: str) -> User:
-    return require_editor(actor, verb)
 
 
 _lock_claim = claim_lock
@@ -62,16 +55,10 @@ def claim_promote(*, claim_id: int, editor: Actor) -> Claim:
     Locks the claim, its task, then the article (scorecard). A claim is refused (409): promoting twice
     would be a no-op the editor should hear about.
     """
-    user = _require_editor(editor, "promote sentences to claims")
+    user = require_editor("claim.promote", editor)
     with transaction.atomic():
         claim = _lock_claim(claim_id)
-        if claim.status == ClaimStatus.CLAIM:
-            raise InvalidTransition(f"Sentence {claim.pk} is already a check-worthy claim.")
-        if claim.repeat_of_id is not None:
-            raise InvalidTransition(
-                f"Sentence {claim.pk} repeats sentence {claim.repeat_of_id} of the same article, which is "
-                "reviewed once for both: promote that one instead."
-            )
+        check("claim.promote", claim, role=Role.EDITOR, repeat=claim.repeat_of_id)
         claim.status = ClaimStatus.CLAIM
         claim.save(update_fields=["status"])
         task = _open_task(claim)
@@ -102,12 +89,11 @@ def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
     Refused (409) once review work exists: a task leased, submitted, returned or done, or any verdict
     other than an abandoned draft. Locks the claim, its task, then the article (scorecard).
     """
-    user = _require_editor(editor, "demote claims")
+    user = require_editor("claim.demote", editor)
     note = reason.strip()[:REASON_MAX]
     with transaction.atomic():
         claim = _lock_claim(claim_id)
-        if claim.status != ClaimStatus.CLAIM:
-            raise InvalidTransition(f"Sentence {claim.pk} is not a claim; there is nothing to demote.")
+        check("claim.demote", claim, role=Role.EDITOR)
         task = _open_task(claim)
         if task is not None:
             check("task.cancel_with_claim", task, role=Role.EDITOR, claim=claim.pk)
@@ -118,9 +104,12 @@ def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
             .first()
         )
         if verdict is not None:
-            raise InvalidTransition(
-                f"Claim {claim.pk} cannot be demoted: it has a verdict (verdict {verdict.pk}, "
-                f"{verdict.get_status_display().lower()})."
+            raise refuse(
+                "claim.demote",
+                "has_verdict",
+                obj=claim,
+                verdict=verdict.pk,
+                verdict_state=verdict.get_status_display().lower(),
             )
         claim.status = ClaimStatus.SENTENCE
         claim.save(update_fields=["status"])

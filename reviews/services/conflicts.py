@@ -9,11 +9,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from reviews.exceptions import InvalidTransition, NotFound, ValidationFailed
+from reviews.exceptions import NotFound, ValidationFailed
 from reviews.models import ClaimConflict, EventAction
-from reviews.roles import require_editor
 from reviews.services.events import Actor, event_record
 from reviews.services.scorecards import scorecard_request
+from reviews.workflow import Role, check, require_editor
 
 NOTE_MAX = 2000
 
@@ -21,7 +21,7 @@ NOTE_MAX = 2000
 def conflict_resolve(*, conflict_id: int, editor: Actor, note: str) -> ClaimConflict:
     """Mark a conflict resolved with the editor's note (required). Locks the conflict, then the two
     articles (their scorecards count open conflicts) in id order. 409 if already resolved."""
-    user = require_editor(editor, "resolve conflicts")
+    user = require_editor("conflict.resolve", editor)
     text = note.strip()
     if not text:
         raise ValidationFailed(
@@ -42,8 +42,7 @@ def conflict_resolve(*, conflict_id: int, editor: Actor, note: str) -> ClaimConf
         )
         if conflict is None:
             raise NotFound(f"Conflict {conflict_id} does not exist.")
-        if conflict.resolved:
-            raise InvalidTransition(f"Conflict {conflict.pk} is already resolved.")
+        check("conflict.resolve", conflict, role=Role.EDITOR)
         conflict.resolved, conflict.resolution_note = True, text
         conflict.resolved_by, conflict.resolved_at = user, timezone.now()
         conflict.save(update_fields=["resolved", "resolution_note", "resolved_by", "resolved_at"])

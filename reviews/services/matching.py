@@ -30,16 +30,16 @@ import logging
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from reviews.exceptions import InvalidTransition, NotFound
-from reviews.models import Article, ClaimMatch, EventAction, MatchingStatus, MatchStatus
-from reviews.roles import require_editor
+from reviews.exceptions import NotFound
+from reviews.models import Article, Claim, ClaimMatch, EventAction, MatchingStatus, MatchStatus
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.messages import ARTICLE_MATCH, task_named
 from reviews.services.scorecards import scorecard_request
+from reviews.workflow import Role, check, require_editor
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +135,34 @@ def matching_sweep(*, limit: int = SWEEP_LIMIT) -> int:
     return sent
 
 
+def matching_request_stale(*, version: int) -> int:
+    """Request matching again for every extracted article with a check-worthy claim whose stored
+    embedding and facts were read by another version of the reading than `version` (the library's
+    `FACTS_VERSION`, passed in so this module never loads the model): after the reading changes, old
+    vectors would be compared with new ones. Marks them pending and sends them; a message the broker
+    loses is sent again by the sweep. Returns how many articles. Idempotent: once an article's run has
+    read its claims again, it is no longer found."""
+    stale = (
+        Claim.objects.checkworthy()
+        .filter(article=OuterRef("pk"), embedding__isnull=False)
+        .exclude(facts__version=version)
+    )
+    ids = list(Article.objects.ready().filter(Exists(stale)).order_by("pk").values_list("pk", flat=True))
+    if ids:
+        Article.objects.filter(pk__in=ids).update(
+            matching_status=MatchingStatus.PENDING, matching_changed_at=timezone.now(), matching_error=""
+        )
+        matching_enqueue(article_ids=ids)
+    return len(ids)
+
+
 # --------------------------------------------------------------------------------------------------
 # Editors' decisions on matches
 # --------------------------------------------------------------------------------------------------
 
 
-def _decide(*, match_id: int, editor: Actor, status: MatchStatus, verb: str) -> ClaimMatch:
-    user = require_editor(editor, verb)
+def _decide(*, match_id: int, editor: Actor, status: MatchStatus, action: str) -> ClaimMatch:
+    user = require_editor(action, editor)
     with transaction.atomic():
         match = (
             ClaimMatch.objects.select_for_update(of=("self",))
@@ -151,8 +172,7 @@ def _decide(*, match_id: int, editor: Actor, status: MatchStatus, verb: str) -> 
         )
         if match is None:
             raise NotFound(f"Match {match_id} does not exist.")
-        if match.status == status:
-            raise InvalidTransition(f"Match {match.pk} is already {match.get_status_display().lower()}.")
+        check(action, match, role=Role.EDITOR)
         from_status = match.status
         match.status, match.decided_by, match.decided_at = status, user, timezone.now()
         match.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
@@ -177,11 +197,11 @@ def _decide(*, match_id: int, editor: Actor, status: MatchStatus, verb: str) -> 
 def match_confirm(*, match_id: int, editor: Actor) -> ClaimMatch:
     """An editor confirms that two matched claims are the same claim; re-matching keeps it linked.
     Locks the match, then the two articles (scorecards) in id order. 409 if already confirmed."""
-    return _decide(match_id=match_id, editor=editor, status=MatchStatus.CONFIRMED, verb="confirm matches")
+    return _decide(match_id=match_id, editor=editor, status=MatchStatus.CONFIRMED, action="match.confirm")
 
 
 def match_reject(*, match_id: int, editor: Actor) -> ClaimMatch:
     """An editor rejects a match: the claims are different claims. The pair stays recorded (so matching
     does not suggest it again) and its conflicts are deleted. Locks as `match_confirm`; 409 if already
     rejected."""
-    return _decide(match_id=match_id, editor=editor, status=MatchStatus.REJECTED, verb="reject matches")
+    return _decide(match_id=match_id, editor=editor, status=MatchStatus.REJECTED, action="match.reject")

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from reviews import matching
 from reviews.extraction.types import SentenceSpan
-from reviews.matching.facts import Facts, previous_in_paragraph
+from reviews.matching.facts import Facts
+from reviews.matching.reading import embed_readings, read_claims
 from reviews.models import (
     Article,
     ArticleStatus,
@@ -94,12 +95,12 @@ def _embed_article(article: Article) -> int:
     ]
     if not todo:
         return 0
-    vectors = matching.embed([claim.text for _, claim in todo], batch_size=16)
+    # The same reading `manage.py evaluate_matching` measures: the claim with the sentence before it.
+    readings = read_claims(article.body, spans, [position for position, _ in todo])
+    vectors = embed_readings(readings)
     now = timezone.now()
-    for (position, claim), vector in zip(todo, vectors, strict=True):
-        claim.facts = dict(
-            matching.facts_of(claim.text, previous_in_paragraph(article.body, spans, position))
-        )
+    for (_, claim), reading, vector in zip(todo, readings, vectors, strict=True):
+        claim.facts = dict(reading.facts)
         claim.embedding = matching.to_bytes(vector)
         claim.embedded_at = now
     changed = [claim for _, claim in todo]

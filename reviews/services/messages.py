@@ -18,6 +18,7 @@ SCORECARD_BUILD = "reviews.scorecard_build"
 SCORECARDS_BUILD_CHUNK = "reviews.scorecards_build_chunk"
 PUBLISHED_CACHE_BUILD = "reviews.published_cache_build"
 ARTICLE_MATCH = "reviews.article_match"
+WEBHOOK_DELIVER = "reviews.webhook_deliver"
 
 
 def task_named(name: str) -> DjangoTask[Any, Any]:

@@ -77,22 +77,17 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.scorecard_terms import ACCURACY_DEFINITION as ACCURACY_DEFINITION  # re-exported
 from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-exported: verdicts uses it
 from reviews.services.dispatch import task_send
 from reviews.services.messages import SCORECARD_BUILD, SCORECARDS_BUILD_CHUNK, task_named
+from reviews.services.webhooks import webhooks_record_scorecards
 
 logger = logging.getLogger(__name__)
 
 # Bumped whenever what a scorecard contains or how it is computed changes: scorecards built by an older
 # definition count as stale, so the sweeper rebuilds them after a deploy without anyone running a command.
 DATA_FORMAT = 3
-
-ACCURACY_DEFINITION = (
-    "Accuracy score: the mean of the published verdicts' ratings, each normalised to 0-100 between its "
-    "scale's worst and best rating (100 x (value - worst) / (best - worst)) and weighted by the number of "
-    "published verdicts with that rating. Ratings that say nothing about accuracy (such as Unverifiable) "
-    "are left out; there is no score until at least one counted verdict is published."
-)
 
 TOP_SOURCES = 5
 WORST_RATED = 5
@@ -533,6 +528,8 @@ def _build_locked(ids: list[int]) -> BuildOutcome:
         # In article order, like the locks: two first builds of overlapping batches wait on the unique
         # index in the same order; the loser retries (see scorecards_build) and then finds the rows.
         Scorecard.objects.bulk_create(creates)
+    # Only a change of content is news for webhook receivers (a rebuild with the same content is not).
+    webhooks_record_scorecards(article_ids=outcome.changed)
     return outcome
 
 

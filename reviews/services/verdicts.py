@@ -23,13 +23,13 @@ from reviews.links import web_link
 from reviews.models import (
     PUBLISHED_LINEAGE,
     Citation,
-    ClaimStatus,
     EventAction,
     RatingLabel,
     ReviewTask,
     TaskStatus,
     Verdict,
     VerdictStatus,
+    WebhookEventType,
 )
 from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
@@ -37,10 +37,12 @@ from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
 from reviews.services.messages import PUBLISHED_CACHE_BUILD, task_named
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
+from reviews.services.webhooks import webhooks_record_retraction, webhooks_record_verdict
 from reviews.workflow import (
     VERDICT_IN_PROGRESS,
     VERDICT_PHRASES,
     Role,
+    condition_refuses,
     refusal,
     refuse,
     require_editor,
@@ -468,6 +470,7 @@ def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
             data={"version": verdict.version, "rating": label.slug if label else None},
         )
         scorecard_request(article=verdict.claim.article)
+        webhooks_record_verdict(event_type=WebhookEventType.VERDICT_PUBLISHED, verdict_id=verdict.pk)
         _published_content_changed(verdict_ids=[verdict.pk], published_id=verdict.pk)
     return verdict
 
@@ -559,6 +562,7 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
             },
         )
         scorecard_request(article=old.claim.article)
+        webhooks_record_verdict(event_type=WebhookEventType.VERDICT_CORRECTED, verdict_id=new.pk)
         _published_content_changed(verdict_ids=[old.pk, new.pk], published_id=new.pk)
     return new
 
@@ -593,6 +597,7 @@ def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
             data={"version": verdict.version},
         )
         scorecard_request(article=verdict.claim.article)
+        webhooks_record_retraction(verdict=verdict)
         _published_content_changed(verdict_ids=[verdict.pk])
     return verdict
 
@@ -649,7 +654,7 @@ def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInpu
     user = require_editor("verdict.write", editor)
     with transaction.atomic():
         claim = _lock_claim(claim_id)
-        if claim.status != ClaimStatus.CLAIM:
+        if condition_refuses("verdict.write", "claim_is_sentence", claim):
             raise refuse("verdict.write", "claim_is_sentence", claim=claim.pk)
         task = (
             ReviewTask.objects.select_for_update(of=("self",))

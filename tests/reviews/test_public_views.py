@@ -162,3 +162,78 @@ def test_bidirectional_controls_stored_before_they_were_refused_never_reach_read
     assert document["itemReviewed"]["author"]["name"] == "A B"
     api = token_client(None).get(f"/api/v1/verdicts/{verdict.pk}/claimreview").json()
     assert api == document
+
+
+# --- the front door and the list of published fact-checks ----------------------------------------
+
+
+def test_front_door_sends_each_kind_of_user_to_their_page(editor, reviewer) -> None:
+    assert Client().get("/")["Location"] == reverse("reviews:verdict-list")
+    as_reviewer = Client()
+    as_reviewer.force_login(reviewer)
+    assert as_reviewer.get("/")["Location"] == reverse("reviews:queue")
+    as_editor = Client()
+    as_editor.force_login(editor)
+    assert as_editor.get("/")["Location"] == reverse("admin:index")
+
+
+def test_the_admins_view_site_link_is_the_front_door(editor) -> None:
+    client = Client()
+    client.force_login(editor)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert '<a href="/">View site</a>' in html
+
+
+def test_list_shows_published_fact_checks_newest_first_and_nothing_else() -> None:
+    now = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+    older = make_verdict(
+        claim=ClaimFactory.create(text="Older claim about bridges."), published_at=now - dt.timedelta(days=2)
+    )
+    newer = make_verdict(
+        claim=ClaimFactory.create(text="Newer claim about roads."), published_at=now, rating_slug="true"
+    )
+    make_verdict(claim=ClaimFactory.create(text="A draft nobody may see."), status=VerdictStatus.SUBMITTED)
+    response = Client().get(reverse("reviews:verdict-list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2 published fact-checks, newest first." in html
+    assert "A draft nobody may see." not in html
+    newer_link = f'<a href="/verdicts/{newer.pk}/">Newer claim about roads.</a>'
+    older_link = f'<a href="/verdicts/{older.pk}/">Older claim about bridges.</a>'
+    assert html.index(newer_link) < html.index(older_link)
+    assert "Rating: <strong>True</strong>" in html
+
+
+def test_list_pages_through_many_in_a_fixed_number_of_queries(django_assert_num_queries) -> None:
+    from reviews.public_views import VERDICTS_PER_PAGE
+
+    for n in range(VERDICTS_PER_PAGE + 2):
+        make_verdict(claim=ClaimFactory.create(text=f"Claim number {n}."))
+    with django_assert_num_queries(2):  # the count, and one page of rows with claim, article and rating
+        first = Client().get(reverse("reviews:verdict-list"))
+    assert "Page 1 of 2" in first.content.decode()
+    assert first.content.decode().count('<li class="card">') == VERDICTS_PER_PAGE
+    second = Client().get(reverse("reviews:verdict-list"), {"page": 2})
+    assert second.content.decode().count('<li class="card">') == 2
+    # A page that does not exist shows the last one rather than an error.
+    assert Client().get(reverse("reviews:verdict-list"), {"page": "99"}).status_code == 200
+
+
+def test_list_says_so_when_nothing_is_published() -> None:
+    html = Client().get(reverse("reviews:verdict-list")).content.decode()
+    assert "Nothing is published yet." in html
+
+
+def test_favicon_is_served_from_the_static_files() -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("reviews/favicon.svg")
+
+
+def test_pages_and_the_admin_link_the_favicon(editor) -> None:
+    link = '<link rel="icon" href="/static/reviews/favicon.svg" type="image/svg+xml">'
+    verdict = make_verdict()
+    assert link in _page(verdict.pk).content.decode()
+    client = Client()
+    client.force_login(editor)
+    assert link in client.get(reverse("admin:index")).content.decode()

@@ -246,7 +246,8 @@ def test_queue_shows_waiting_held_returned_and_submitted(
 
     client = login(reviewer)
     client.get(QUEUE)  # warm the session
-    with django_assert_max_num_queries(9):
+    # With the history (reviews.selectors_history): its count, its page and the figures' two.
+    with django_assert_max_num_queries(12):
         response = client.get(QUEUE)
     page = html(response)
     overview = response.context["overview"]

@@ -19,12 +19,25 @@ from django.utils import timezone
 
 from reviews import workflow
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
-from reviews.models import Citation, ReviewTask, TaskStatus, Verdict, VerdictStatus
+from reviews.models import (
+    ArticleStatus,
+    Citation,
+    ClaimConflict,
+    ClaimMatch,
+    ClaimStatus,
+    ConflictKind,
+    MatchStatus,
+    ReviewTask,
+    TaskStatus,
+    Verdict,
+    VerdictStatus,
+)
 from reviews.roles import is_editor, is_reviewer, reviewers
-from reviews.services import queue, verdicts
+from reviews.services import claims, conflicts, matching, queue, verdicts
 from reviews.services.verdicts import CitationInput, VerdictInput
 from reviews.workflow import ACTIONS, Kind, Role
-from tests.factories import ReviewTaskFactory, UserFactory, rating
+from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory, rating
+from tests.reviews.matching_fixtures import link
 
 GOOD = VerdictInput(
     rating="mostly-false",
@@ -40,10 +53,22 @@ def _blanks(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+# Each kind's states as the models define them (a conflict's is its `resolved` flag).
+MODEL_STATES = {
+    Kind.TASK: set(TaskStatus.values),
+    Kind.VERDICT: set(VerdictStatus.values),
+    Kind.ARTICLE: set(ArticleStatus.values),
+    Kind.CLAIM: set(ClaimStatus.values),
+    Kind.MATCH: set(MatchStatus.values),
+    Kind.CONFLICT: {"open", "resolved"},
+}
+
+
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_every_action_is_complete(name: str) -> None:
     act = ACTIONS[name]
-    states = {s.value for s in (VerdictStatus if act.kind is Kind.VERDICT else TaskStatus)}
+    states = MODEL_STATES[act.kind]
+    assert set(workflow.STATES[act.kind]) == states
     assert act.name.startswith(f"{act.kind.value}.")
     assert act.roles, "somebody must be able to take it"
     assert act.verb
@@ -68,6 +93,17 @@ def test_every_verdict_state_reads_in_a_refusal() -> None:
 def test_states_allowing_follows_the_models_order() -> None:
     assert workflow.states_allowing("task.cancel") == ["available", "leased", "returned"]
     assert workflow.states_allowing("verdict.edit") == ["submitted", "returned"]
+    assert workflow.states_allowing("match.reject") == ["suggested", "confirmed"]
+    assert workflow.states_allowing("conflict.resolve") == ["open"]
+
+
+def test_the_refusals_read_the_same_in_the_api_schema() -> None:
+    described = workflow.refusals_described("task.skip")
+    for message in [*workflow.LEASE_CONDITIONS.values(), ACTIONS["task.skip"].conditions["returned"].message]:
+        assert message.replace("{pk}", "<pk>").replace("{expired_at:%H:%M:%S}", "<expired_at>") in described
+    assert described.count("You do not hold task") == 1
+    assert workflow.state_rule("match.confirm") == "Only suggested or rejected ones can be confirmed"
+    assert workflow.role_refusal_described("conflict.resolve") == "Only editors can resolve conflicts."
 
 
 # --- objects in every state -------------------------------------------------------------------------
@@ -166,6 +202,46 @@ VERDICT_CALLS: dict[str, Call] = {
 }
 
 
+def match_in(state: str, *, editor: User | None = None) -> ClaimMatch:
+    match = link(ClaimFactory.create(), ClaimFactory.create())
+    if state != MatchStatus.SUGGESTED:
+        decider = editor or _user("decider", "Editors")
+        ClaimMatch.objects.filter(pk=match.pk).update(
+            status=state, decided_by=decider, decided_at=timezone.now()
+        )
+        match.refresh_from_db()
+    return match
+
+
+def conflict_in(state: str, *, editor: User) -> ClaimConflict:
+    resolution: dict[str, Any] = {}
+    if state == "resolved":
+        resolution = {"resolved_by": editor, "resolved_at": timezone.now(), "resolution_note": "4.1%."}
+    return ClaimConflict.objects.create(
+        match=match_in(MatchStatus.SUGGESTED),
+        kind=ConflictKind.PERCENT,
+        value="4.1%",
+        other_value="4.5%",
+        resolved=state == "resolved",
+        **resolution,
+    )
+
+
+def claim_in(state: str) -> Any:
+    return ClaimFactory.create(status=state)
+
+
+CLAIM_AND_MATCH_CALLS: dict[str, Call] = {
+    "claim.promote": lambda c, ed, rev: claims.claim_promote(claim_id=c.pk, editor=ed),
+    "claim.demote": lambda c, ed, rev: claims.claim_demote(claim_id=c.pk, editor=ed),
+    "match.confirm": lambda m, ed, rev: matching.match_confirm(match_id=m.pk, editor=ed),
+    "match.reject": lambda m, ed, rev: matching.match_reject(match_id=m.pk, editor=ed),
+    "conflict.resolve": lambda c, ed, rev: conflicts.conflict_resolve(
+        conflict_id=c.pk, editor=ed, note="Both."
+    ),
+}
+
+
 def test_every_service_backed_action_is_run_below() -> None:
     # The rows the services below do not implement one-to-one: taking work (the queue's own query), the
     # sweep, the claim's demotion, the verdict side of a reviewer's save/submit (run through the task),
@@ -182,8 +258,10 @@ def test_every_service_backed_action_is_run_below() -> None:
         "verdict.abandon_open",
         "verdict.write",
         "verdict.reuse",
+        # Re-extraction runs the extractor: tests/reviews/services/test_claims.py checks its refusals.
+        "article.reextract",
     }
-    assert set(TASK_CALLS) | set(VERDICT_CALLS) | elsewhere == set(ACTIONS)
+    assert set(TASK_CALLS) | set(VERDICT_CALLS) | set(CLAIM_AND_MATCH_CALLS) | elsewhere == set(ACTIONS)
 
 
 def _run(call: Call, obj: Any, editor: User, reviewer: User) -> ApplicationError | None:
@@ -240,14 +318,51 @@ def test_verdict_services_refuse_exactly_what_the_table_refuses(name: str, state
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name", [n for n in [*TASK_CALLS, *VERDICT_CALLS] if Role.EDITOR in ACTIONS[n].roles]
+    ("name", "state"),
+    [(name, state) for name in CLAIM_AND_MATCH_CALLS for state in MODEL_STATES[ACTIONS[name].kind]],
+)
+def test_claim_and_matching_services_refuse_exactly_what_the_table_refuses(name: str, state: str) -> None:
+    editor = _user("ed", "Editors")
+    obj: Any
+    if name.startswith("claim."):
+        obj = claim_in(state)
+    elif name.startswith("match."):
+        obj = match_in(state, editor=editor)
+    else:
+        obj = conflict_in(state, editor=editor)
+    act = ACTIONS[name]
+    expected = workflow.refusal(name, obj, role=Role.EDITOR)
+    error = _run(CLAIM_AND_MATCH_CALLS[name], obj, editor, editor)
+    if state in act.from_states:
+        assert expected is None
+        assert error is None, error.message if error else ""
+        return
+    assert expected is not None
+    assert isinstance(error, InvalidTransition), f"{name} from {state} went through"
+    assert error.message == expected.message
+    kind = {"claim": "Sentence", "match": "Match", "conflict": "Conflict"}[act.kind.value]
+    assert error.message.startswith(f"{kind} {obj.pk} is ")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [n for n in [*TASK_CALLS, *VERDICT_CALLS, *CLAIM_AND_MATCH_CALLS] if Role.EDITOR in ACTIONS[n].roles],
 )
 def test_editors_actions_refuse_everybody_else(name: str) -> None:
     reviewer = _user("rev", "Reviewers")
-    obj: Any = task_in(TaskStatus.LEASED, holder=reviewer) if name.startswith("task.") else None
-    if obj is None:
+    obj: Any
+    if name.startswith("task."):
+        obj = task_in(TaskStatus.LEASED, holder=reviewer)
+    elif name.startswith("verdict."):
         obj = verdict_in(VerdictStatus.SUBMITTED, reviewer=reviewer)
-    call = (TASK_CALLS | VERDICT_CALLS)[name]
+    elif name.startswith("match."):
+        obj = match_in(MatchStatus.SUGGESTED)
+    elif name.startswith("claim."):
+        obj = claim_in(ClaimStatus.SENTENCE if name == "claim.promote" else ClaimStatus.CLAIM)
+    else:
+        obj = conflict_in("open", editor=reviewer)
+    call = (TASK_CALLS | VERDICT_CALLS | CLAIM_AND_MATCH_CALLS)[name]
     staff_only = _user("staff", is_staff=True)
     for outsider in (reviewer, staff_only):
         error = _run(call, obj, outsider, reviewer)
@@ -305,6 +420,16 @@ def test_actions_for_offers_the_buttons_the_table_allows() -> None:
         "task.raise_priority",
     ]
     assert not workflow.allowed("task.cancel", task_in(TaskStatus.DONE, holder=reviewer), role=Role.EDITOR)
+
+
+@pytest.mark.django_db
+def test_an_editor_may_write_the_verdict_of_a_check_worthy_claim_only() -> None:
+    claim = ClaimFactory.create()
+    assert not workflow.condition_refuses("verdict.write", "claim_is_sentence", claim)
+    claim.status = ClaimStatus.SENTENCE
+    assert workflow.condition_refuses("verdict.write", "claim_is_sentence", claim)
+    with pytest.raises(AssertionError):
+        workflow.condition_refuses("verdict.write", "task_leased", claim)
 
 
 # --- one definition of "editor" ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -42,6 +43,26 @@ def test_article_page_and_list(editor: User, reviewer: User, desk: Client) -> No
     assert 'name="_save"' not in html
     partial = desk.get(reverse("admin:reviews_article_changelist"), {"progress": "partial"})
     assert [a.pk for a in partial.context["cl"].result_list] == [article.pk]
+
+
+def test_list_says_no_score_where_the_scorecard_has_none(desk: Client) -> None:
+    unbuilt, unscored, false, true = (ArticleFactory.create() for _ in range(4))
+    for article, score in ((unscored, None), (false, 0.0), (true, 87.5)):
+        Scorecard.objects.create(
+            article=article, data={"accuracy": {"score": score}}, source_changed_at=article.changed_at
+        )
+    html = desk.get(reverse("admin:reviews_article_changelist")).content.decode()
+    cells = dict(
+        re.findall(
+            r'<a href="/admin/reviews/article/(\d+)/change/">.*?<td class="field-score">([^<]*)</td>', html
+        )
+    )
+    assert cells == {
+        str(unbuilt.pk): "No score",
+        str(unscored.pk): "No score",
+        str(false.pk): "0",
+        str(true.pk): "88",
+    }
 
 
 def test_rebuild_scorecard_action(editor: User, reviewer: User, desk: Client) -> None:

@@ -72,3 +72,11 @@ def test_the_claim_page_lists_its_tasks_and_verdicts(reviewer: User, desk: Clien
     sentence = ClaimFactory.create(status=ClaimStatus.SENTENCE)
     sentence_page = desk.get(reverse("admin:reviews_claim_change", args=[sentence.pk])).content.decode()
     assert "Write a verdict yourself" not in sentence_page
+
+
+def test_the_claim_list_links_each_article_and_its_sentences(desk: Client) -> None:
+    article = ArticleFactory.create(title="Budget <2019>")
+    ClaimFactory.create(article=article)
+    html = desk.get(reverse("admin:reviews_claim_changelist")).content.decode()
+    page = reverse("admin:reviews_article_change", args=[article.pk])
+    assert f'<a href="{page}">Budget &lt;2019&gt;</a> <a href="?article={article.pk}"' in html

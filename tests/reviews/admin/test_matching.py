@@ -52,6 +52,20 @@ def test_the_claim_page_lists_its_matches_with_buttons_and_its_conflicts(desk: C
     assert "says 2012 (open)" in text
 
 
+def test_the_match_page_offers_the_decisions_the_workflow_table_allows(desk: Client, pair: Pair) -> None:
+    page = reverse("admin:reviews_claimmatch_change", args=[pair.match.pk])
+    confirm = reverse("admin:reviews_claimmatch_confirm", args=[pair.match.pk])
+    reject = reverse("admin:reviews_claimmatch_reject", args=[pair.match.pk])
+    html = desk.get(page).content.decode()
+    assert f'formaction="{confirm}">Confirm: the same claim</button>' in html
+    assert f'formaction="{reject}">Reject: different claims</button>' in html
+
+    desk.post(confirm)
+    html = desk.get(page).content.decode()
+    assert f'formaction="{confirm}"' not in html
+    assert f'formaction="{reject}">Reject: different claims</button>' in html
+
+
 def test_confirm_and_reject_from_the_claim_page_go_through_the_services(desk: Client, pair: Pair) -> None:
     back = reverse("admin:reviews_claim_change", args=[pair.task.claim_id])
     confirm = reverse("admin:reviews_claimmatch_confirm", args=[pair.match.pk])

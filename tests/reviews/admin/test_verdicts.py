@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reviews.models import Citation, EventAction, ReviewEvent, ReviewTask, TaskStatus, Verdict, VerdictStatus
@@ -17,6 +19,7 @@ from tests.reviews.admin.desk import (
     SUBMITTED,
     edit_form,
     inline_data,
+    make_reviewer,
     messages_of,
     page_text,
     slug_of,
@@ -236,3 +239,22 @@ def test_the_verdict_page_shows_the_claims_versions_and_audit_trail(
     audit = page_text(desk.get(url))
     audit = audit[audit.index("Audit trail") :]
     assert re.search(r"Verdict published ed Verdict \d+ .*Verdict submitted rev .*Task leased rev", audit)
+
+
+def test_the_verdict_page_costs_the_same_queries_however_long_the_claims_history(
+    editor: User, reviewer: User, desk: Client
+) -> None:
+    verdict = verdict_publish(verdict_id=submitted_verdict(reviewer).pk, editor=editor)
+    url = reverse("admin:reviews_verdict_change", args=[verdict.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert desk.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    short = queries()
+    ReviewEvent.objects.bulk_create(
+        ReviewEvent(action=EventAction.VERDICT_PUBLISHED, actor=make_reviewer(f"r{n}"), verdict=verdict)
+        for n in range(12)
+    )
+    assert queries() == short

@@ -308,6 +308,17 @@ def test_the_schema_describes_the_actions(api: APIClient) -> None:
     paths = schema["paths"]
     publish = next(v for k, v in paths.items() if k.rstrip("/").endswith("/verdicts/{id}/publish"))["post"]
     assert {"200", "400", "401", "403", "404", "409"} <= set(publish["responses"])
+    # The 409 lists the workflow table's refusals of publishing, as the service words them.
+    conflict = publish["responses"]["409"]["description"]
+    assert "“Verdict <pk> is <phrase>; it cannot be published.” (the verdict is not `submitted`)" in conflict
+    assert (
+        "“Claim <claim> already has a published verdict (verdict <current>); correct that one instead.”"
+        in (conflict)
+    )
+    example = publish["responses"]["409"]["content"]["application/json"]["examples"]
+    assert [e["value"]["detail"] for e in example.values()] == [
+        "Verdict 7 is published; it cannot be published. It is already published."
+    ]
     patch = next(v for k, v in paths.items() if k.rstrip("/").endswith("/verdicts/{id}"))["patch"]
     assert "409" in patch["responses"]
     assert any(k.rstrip("/").endswith("/verdicts/{id}/return") for k in paths)

@@ -18,7 +18,10 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.selectors_reuse import claim_matches
 from reviews.services import queue
+from reviews.services.vector_index import claims_index_reset
+from tests.conftest import SEEDS
 from tests.reviews.matching_fixtures import claim_in_article, link
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +125,31 @@ def test_refused_with_debug_off_or_without_the_demo_accounts(settings: Any) -> N
     settings.DEBUG = True
     with pytest.raises(CommandError, match=r"run `manage\.py create_demo_users` first"):
         call_command("demo_verdict")
+
+
+def test_on_the_seeds_the_demo_offers_the_arms_deal_with_its_year_conflict(
+    demo_users: None, capsys: Any
+) -> None:
+    # What `./run demo` does: ingest seeds/, then `demo_verdict` matches the articles with the worker's
+    # code. The verdict to reuse must sit on the same claim as the reviewer's, not on any close sentence.
+    claims_index_reset()
+    call_command("ingest", str(SEEDS), "--no-progress")
+
+    call_command("demo_verdict")
+
+    verdict = Verdict.objects.get()
+    task = ReviewTask.objects.get(assignee__username="reviewer")
+    texts = sorted([verdict.claim.text, task.claim.text])
+    assert texts[0].startswith(
+        "In 2013, former Prime Minister Nouri al-Maliki signed a $4.2 billion arms deal"
+    )
+    assert texts[1] == "The arms deal was worth a total of 4.2 billion USD."
+    assert "disagrees with it on a fact" in capsys.readouterr().out
+
+    # The reviewer's task page offers that verdict, with the year conflict, and nothing else to reuse.
+    page = claim_matches(claim=task.claim)
+    assert [m.verdict for m in page.reusable] == [verdict]
+    assert [(c.conflict.kind, {c.value, c.other_value}) for c in page.conflicts] == [
+        (ConflictKind.YEAR, {"2012", "2013"})
+    ]
+    claims_index_reset()

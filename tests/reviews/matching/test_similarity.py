@@ -98,3 +98,45 @@ def test_embedding_text_adds_the_previous_sentence_only_when_the_claim_points_ba
     assert embedding_text("The U.S. sent troops.", previous) == "The U.S. sent troops."
     assert embedding_text("Russia sold helicopters.", previous) == "Russia sold helicopters."
     assert embedding_text("It was worth $4.2 billion.", None) == "It was worth $4.2 billion."
+
+
+def test_a_bound_that_holds_a_figure_is_no_agreement() -> None:
+    # "up to $20 billion" can be $4.2 billion (no conflict), but two claims of one story are not the same
+    # claim for that: the seeds' "U.S. has spent up to $20 billion" and "arms deal worth 4.2 billion USD".
+    bound, figure = (
+        facts_of("The U.S. has spent up to $20 billion."),
+        facts_of("It was worth 4.2 billion USD."),
+    )
+    assert fact_agreement(bound, figure) == (0, 0, 0)
+    same_bound = facts_of("Washington has spent as much as $20 billion.")
+    assert fact_agreement(bound, same_bound) == (1, 0, 1)
+    assert fact_agreement(figure, facts_of("It cost $9 billion.")) == (0, 1, 0)
+
+
+def test_general_statements_of_one_story_do_not_match() -> None:
+    # Two seed reports: one story, no fact to tell them apart, and not one claim (docs/matching.md rule 6).
+    assert (
+        score(
+            "Russia has been engaging more with Iraq in support of its intervention in Syria.",
+            "Over all these years, Russia has been cooperating more closely with Iraq.",
+        )
+        < MATCH_THRESHOLD
+    )
+
+
+def test_a_shared_sum_of_money_links_one_deal_told_with_another_year() -> None:
+    previous = (
+        "For instance, Iraq equipped its army with American weapons since the beginning of the US "
+        "occupation in 2003, but in 2012, Iraq signed an arms supply agreement with Russia for Pantsir-S1 "
+        "surface-to-air missile systems and a batch of Russian attack helicopters."
+    )
+    assert (
+        score(
+            "The arms deal was worth a total of 4.2 billion USD.",
+            "In 2013, former Prime Minister Nouri al-Maliki signed a $4.2 billion arms deal with Russia "
+            "after the United States delayed the delivery of F-16s to Iraq, partly out of fears in "
+            "Washington about how Maliki was planning to use the jets.",
+            previous,
+        )
+        >= MATCH_THRESHOLD
+    )

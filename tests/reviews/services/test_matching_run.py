@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -74,6 +75,11 @@ def claim(article: Article, text: str) -> Claim:
     return Claim.objects.get(article=article, text=text)
 
 
+def vector_of(stored: Claim) -> np.ndarray:
+    assert stored.embedding is not None
+    return matching.from_bytes(stored.embedding)
+
+
 def pair(a: Claim, b: Claim) -> ClaimMatch:
     return ClaimMatch.objects.get(claim_id=min(a.pk, b.pk), other_claim_id=max(a.pk, b.pk))
 
@@ -113,6 +119,36 @@ def test_a_fact_is_read_with_the_sentence_before_it_in_the_same_paragraph_only()
     article_match(article_id=split.pk)
     assert claim(joined, worth).facts["previous"] == before
     assert claim(split, worth).facts["previous"] is None
+
+
+def test_a_claim_that_points_back_is_embedded_with_the_sentence_before_it() -> None:
+    # "The arms deal was worth ..." says which deal only with the sentence before it: the worker embeds
+    # what `manage.py evaluate_matching` measures (reviews.matching.reading), not the claim alone.
+    before = "In 2012, Iraq signed an arms deal with Russia for attack helicopters."
+    worth = "The arms deal was worth a total of 4.2 billion USD."
+    joined = make_article([before, worth])
+    split = make_article([before], [worth])
+    article_match(article_id=joined.pk)
+    article_match(article_id=split.pk)
+    with_before, alone = matching.embed([f"{before} {worth}", worth])
+    stored_joined = vector_of(claim(joined, worth))
+    stored_split = vector_of(claim(split, worth))
+    assert matching.cosine(stored_joined, with_before) > 0.999
+    assert matching.cosine(stored_joined, alone) < 0.95
+    assert matching.cosine(stored_split, alone) > 0.999
+
+
+def test_claims_stored_by_an_older_reading_are_read_again() -> None:
+    article = make_article([FELL])
+    Claim.objects.filter(article=article).update(
+        embedding=matching.to_bytes(matching.embed(["stale"])[0]), facts={"version": 1}
+    )
+    outcome = article_match(article_id=article.pk)
+    assert outcome is not None
+    assert outcome.embedded == 1
+    stored = claim(article, FELL)
+    assert stored.facts["version"] == matching.FACTS_VERSION
+    assert matching.cosine(vector_of(stored), matching.embed([FELL])[0]) > 0.999
 
 
 def test_matched_claims_that_disagree_record_a_conflict_with_its_sentences() -> None:

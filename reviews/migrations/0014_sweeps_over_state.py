@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0011_article_extract_attempts"),
+        ("reviews", "0013_article_extract_attempts"),
     ]
 
     operations = [

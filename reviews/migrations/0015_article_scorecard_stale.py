@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0012_sweeps_over_state"),
+        ("reviews", "0014_sweeps_over_state"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0010_editors_see_matches"),
+        ("reviews", "0012_editors_manage_webhooks"),
     ]
 
     operations = [
