@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import onnxruntime  # noqa: F401  # before usearch: the reverse order segfaults on some CPUs (libstdc++ clash)
 from usearch.index import Index
 
 from reviews.matching.embedder import DIMENSIONS
