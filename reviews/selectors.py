@@ -285,7 +285,8 @@ def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
         Verdict.objects.filter(
             task=task, reviewer=user, status__in=[VerdictStatus.DRAFT, VerdictStatus.RETURNED]
         )
-        .select_related("rating")
+        # The origin of a reused draft, in the same query: the page warns when it has been retracted.
+        .select_related("rating", "reused_from")
         .prefetch_related("citations")
         .order_by("-updated_at", "-id")
         .first()
