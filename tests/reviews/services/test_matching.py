@@ -194,6 +194,39 @@ def test_two_articles_with_the_same_claim_matched_at_once_get_one_link_and_no_du
         ) == {MatchingStatus.DONE}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_articles_with_the_same_claim_ingested_at_once_get_one_link_and_no_duplicate_conflict() -> None:
+    """The whole path at once: two threads ingest two reports sharing a claim; each commit sends its
+    article's matching (eager here, so it runs in that thread) and both runs overlap."""
+    for round_number in range(3):
+        claims_index_reset()
+        barrier = threading.Barrier(2)
+
+        def ingest(text: str, barrier: threading.Barrier = barrier) -> int:
+            try:
+                barrier.wait()
+                return article_ingest(data=text, name="report.txt").article.pk
+            finally:
+                connection.close()
+
+        # Each round's reports differ in their first line, so they are new articles (new content).
+        texts = [f"Round {round_number}: {report}" for report in (REPORT_A, REPORT_B)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first, second = pool.map(ingest, texts)
+        between = ClaimMatch.objects.filter(
+            claim__article_id__in=[first, second], other_claim__article_id__in=[first, second]
+        )
+        assert between.count() == 1
+        # Which side is `value` depends on which thread stored its claim first.
+        conflicts = ClaimConflict.objects.filter(match__in=between).values_list(
+            "kind", "value", "other_value"
+        )
+        assert [(kind, {value, other}) for kind, value, other in conflicts] == [("percent", {"4.1%", "4.6%"})]
+        assert set(
+            Article.objects.filter(pk__in=[first, second]).values_list("matching_status", flat=True)
+        ) == {MatchingStatus.DONE}
+
+
 # --- editors' decisions ------------------------------------------------------------------------------
 
 
