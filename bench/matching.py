@@ -22,7 +22,10 @@ What it does (issue 17: p95 under 50 ms, recall@10 at least 0.95 against exact s
    last run saved, so a million-vector build is several runs of a few minutes; the times add up.
 3. `search` loads the saved graph (RSS growth of the load: what a worker holding the index needs), times
    `VectorIndex.search(vector, 10)` for each query, one at a time on one thread (what a worker does per
-   new claim), and compares the ids with exact float32 search (numpy, over all `--n` vectors).
+   new claim), and compares the ids with exact float32 search (numpy, over all `--n` vectors). With
+   `--score` it also times the search plus `matching.similarity` of the 10 candidates on their float32
+   vectors and the facts of the sentences they were made from: the match step short of reading the
+   candidates' rows from PostgreSQL.
 
 The phases can run apart so that none holds the shared bench lock for long.
 """
@@ -134,6 +137,17 @@ def prepare(args: argparse.Namespace) -> None:
     files["meta"].write_text(json.dumps(meta))
 
 
+def sources(args: argparse.Namespace, base: int) -> np.ndarray:
+    """Which real sentence each stored vector was made from: `prepare`'s draws replayed (same seed)."""
+    rng = np.random.default_rng(17)
+    picked = np.empty(args.n, dtype=np.int64)
+    for start in range(0, args.n, 100_000):
+        stop = min(args.n, start + 100_000)
+        picked[start:stop] = rng.integers(0, base, stop - start)
+        rng.normal(0, args.noise, (stop - start, DIMENSIONS))  # advance the state as prepare did
+    return picked
+
+
 def build(args: argparse.Namespace) -> dict[str, object]:
     """Add the stored vectors to a new index (all of them, or the next `--build-step` of them on top of
     the graph the last step saved); the graph is saved when all are in."""
@@ -189,34 +203,72 @@ def search(args: argparse.Namespace) -> dict[str, object]:
 
     for query in queries[:20]:  # warm the caches the way a long-running worker's are
         index.search(query, 10)
-    latencies: list[float] = []
-    found: list[list[int]] = []
-    for query in queries:
-        t0 = time.perf_counter()
-        hits = index.search(query, 10)
-        latencies.append((time.perf_counter() - t0) * 1000)
-        found.append([ident for ident, _ in hits])
-
-    recall = 0.0
+    exact: list[set[int]] = []
     for start in range(0, len(queries), 100):
-        block = queries[start : start + 100]
-        sims = block @ vectors.T
-        top = np.argpartition(-sims, 10, axis=1)[:, :10] + 1
-        for row, exact in enumerate(top):
-            recall += len(set(found[start + row]) & set(exact.tolist())) / 10
-    recall /= len(queries)
+        sims = queries[start : start + 100] @ vectors.T
+        exact += [set((row + 1).tolist()) for row in np.argpartition(-sims, 10, axis=1)[:, :10]]
+
+    def measure(effort: int) -> dict[str, object]:
+        index._index.expansion_search = effort  # type: ignore[misc]  # the app sets it once, at construction
+        latencies: list[float] = []
+        recall = 0.0
+        for query, truth in zip(queries, exact, strict=True):
+            t0 = time.perf_counter()
+            hits = index.search(query, 10)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            recall += len({ident for ident, _ in hits} & truth) / 10
+        lat = np.asarray(latencies)
+        return {
+            "expansion_search": effort,
+            "search_ms": {
+                "p50": round(float(np.percentile(lat, 50)), 2),
+                "p95": round(float(np.percentile(lat, 95)), 2),
+                "p99": round(float(np.percentile(lat, 99)), 2),
+                "max": round(float(lat.max()), 2),
+            },
+            "recall_at_10": round(recall / len(queries), 4),
+        }
+
+    result: dict[str, object] = {"queries": len(queries), "loaded_index_rss_mb": round(rss_loaded, 1)}
+    result.update(measure(args.expansion_search))
+    if args.score:
+        result.update(scoring(args, index, vectors, queries))
+    result["sweep"] = [measure(effort) for effort in args.also_expansion_search]
+    return result
+
+
+def scoring(
+    args: argparse.Namespace, index: object, vectors: np.ndarray, queries: np.ndarray
+) -> dict[str, object]:
+    """Search plus what the app does next with the 10 candidates short of reading them from PostgreSQL:
+    `matching.similarity` on the float32 vectors and the facts of the sentences they came from."""
+    from reviews import matching
+    from reviews.matching.index import VectorIndex
+
+    assert isinstance(index, VectorIndex)
+    stored_texts, query_texts = sentences(args.datasets, args.base, args.queries)
+    source = sources(args, len(stored_texts))
+    facts: dict[int, matching.Facts] = {}
+    asked = [matching.facts_of(text) for text in query_texts]
+    hits_of = [[ident for ident, _ in index.search(query, 10)] for query in queries]
+    for hits in hits_of:  # facts are stored with each claim: read them outside the clock
+        for ident in hits:
+            origin = int(source[ident - 1])
+            if origin not in facts:
+                facts[origin] = matching.facts_of(stored_texts[origin])
+    latencies = []
+    for query, query_facts in zip(queries, asked, strict=True):
+        t0 = time.perf_counter()
+        for ident, _ in index.search(query, 10):
+            matching.similarity(query, query_facts, vectors[ident - 1], facts[int(source[ident - 1])])
+        latencies.append((time.perf_counter() - t0) * 1000)
     lat = np.asarray(latencies)
     return {
-        "queries": len(queries),
-        "expansion_search": args.expansion_search,
-        "loaded_index_rss_mb": round(rss_loaded, 1),
-        "search_ms": {
+        "search_and_score_ms": {
             "p50": round(float(np.percentile(lat, 50)), 2),
             "p95": round(float(np.percentile(lat, 95)), 2),
             "p99": round(float(np.percentile(lat, 99)), 2),
-            "max": round(float(lat.max()), 2),
-        },
-        "recall_at_10": round(recall, 4),
+        }
     }
 
 
@@ -240,7 +292,17 @@ def main() -> None:
         help="add only this many more vectors per run (build in several short runs); 0: all at once",
     )
     p.add_argument("--dtype", default="i8", choices=["i8", "f16", "f32"])
-    p.add_argument("--expansion-search", type=int, default=96, help="the app's default is 96")
+    p.add_argument("--expansion-search", type=int, default=96, help="search effort (VectorIndex default)")
+    p.add_argument(
+        "--also-expansion-search",
+        type=int,
+        nargs="*",
+        default=[],
+        help="search again with each of these efforts (same graph, same exact answers)",
+    )
+    p.add_argument(
+        "--score", action="store_true", help="also time search + similarity of the 10 candidates (search)"
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
 
@@ -285,6 +347,19 @@ def main() -> None:
             f"{s['p50']} ms, p95 {s['p95']} ms, p99 {s['p99']} ms, max {s['max']} ms"
         )
         print(f"recall@10 against exact float32 search: {result['recall_at_10']}")
+        for row in result.get("sweep") or []:  # type: ignore[attr-defined]
+            t = row["search_ms"]
+            print(
+                f"  expansion_search {row['expansion_search']}: p50 {t['p50']} ms, p95 {t['p95']} ms, "
+                f"p99 {t['p99']} ms, max {t['max']} ms, recall@10 {row['recall_at_10']}"
+            )
+        if "search_and_score_ms" in result:
+            t = result["search_and_score_ms"]
+            assert isinstance(t, dict)
+            print(
+                f"search + similarity of the 10 candidates: p50 {t['p50']} ms, p95 {t['p95']} ms, "
+                f"p99 {t['p99']} ms"
+            )
 
 
 if __name__ == "__main__":
