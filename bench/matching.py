@@ -292,7 +292,7 @@ def main() -> None:
         help="add only this many more vectors per run (build in several short runs); 0: all at once",
     )
     p.add_argument("--dtype", default="i8", choices=["i8", "f16", "f32"])
-    p.add_argument("--expansion-search", type=int, default=96, help="search effort (VectorIndex default)")
+    p.add_argument("--expansion-search", type=int, default=384, help="search effort (VectorIndex's default)")
     p.add_argument(
         "--also-expansion-search",
         type=int,

@@ -68,7 +68,9 @@ class VectorIndex:
         dtype: str = "i8",
         connectivity: int = 16,
         expansion_add: int = 128,
-        expansion_search: int = 96,
+        # Candidates a search keeps while walking the graph: what recall@10 depends on once the graph
+        # is built (bench/matching.py sweeps it; docs/benchmarks.md has the figures at a million claims).
+        expansion_search: int = 384,
     ) -> None:
         self.dimensions = dimensions
         self._quantize = _int8 if dtype == "i8" else None
