@@ -1,11 +1,17 @@
 """Ingest throughput: 1,000 articles recombined from the seed paragraphs (~600 words each) into PostgreSQL.
 
-    .venv/bin/python bench/ingest.py [--articles 250 1000] [--jobs 2] [--json]
+    .venv/bin/python bench/ingest.py [--articles 250 1000] [--jobs 2] [--matching off on] [--json]
 
 Runs `manage.py ingest --jobs N` over a folder of generated articles, once per size, each into an empty
 database, and reports articles/s, claims/s and peak RSS of the main process and of the largest extraction
-worker: the peaks must not grow with the number of articles. Scorecard builds are sent to Redis (db 14),
-not run, as in production where a worker builds them; the queue is flushed afterwards.
+worker: the peaks must not grow with the number of articles. Messages go to a private redis-server.
+
+`--matching off`: nobody consumes the messages ingest sends (scorecard builds, `reviews.article_match`),
+as before issue 17; the time is the ingest's. `--matching on`: one Celery worker (solo pool, as the demo
+runs it) consumes them while the ingest runs, as in production: it matches every article (embeds its
+claims, searches the other articles', links them and records conflicts) and builds scorecards, on the
+same two cores. The time is then until the last article is ingested *and* matched, and the worker's peak
+RSS is reported too. The worker is started before the clock starts.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ import resource
 import tempfile
 import time
 
-from bench.common import ROOT, fresh_database, machine, migrate, setup_django
+from bench.common import ROOT, cpu_seconds, fresh_database, machine, migrate, setup_django
+from bench.scorecards import free_port, start_redis, start_worker, stop
 
 
 def build_articles(count: int, words: int = 600, seed: int = 7) -> list[str]:
@@ -60,18 +67,37 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def run(count: int, jobs: int, folder: Path) -> dict[str, object]:
-    """Ingest `count` articles from `folder` with `manage.py ingest --jobs`, into an empty database."""
+def worker_peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and of its children that have exited."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run(
+    count: int, jobs: int, folder: Path, *, matching: bool, database_url: str, broker_url: str
+) -> dict[str, object]:
+    """Ingest `count` articles from `folder` with `manage.py ingest --jobs`, into an empty database; with
+    `matching`, a worker matches them meanwhile and the clock stops when the last one is matched."""
     from django.core.management import call_command
     from django.db import connection
 
-    from reviews.models import ReviewTask
+    from factcheck.celery import app
+    from reviews.models import Article, ClaimConflict, ClaimMatch, MatchingStatus, ReviewTask
 
     with connection.cursor() as cur:  # start empty: the audit log PROTECTs articles from ORM deletes
         cur.execute(
             "TRUNCATE reviews_reviewevent, reviews_citation, reviews_verdict, reviews_taskskip,"
             " reviews_reviewtask, reviews_claim, reviews_scorecard, reviews_article RESTART IDENTITY CASCADE"
         )
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.flushdb()  # type: ignore[attr-defined]
     files = sorted(folder.glob("*.txt"))[:count]
     subset = folder / f"subset-{count}"
     subset.mkdir(exist_ok=True)
@@ -79,19 +105,49 @@ def run(count: int, jobs: int, folder: Path) -> dict[str, object]:
         target = subset / path.name
         if not target.exists():
             target.symlink_to(path)
-    started = time.perf_counter()
-    with open(os.devnull, "w") as quiet:
-        call_command("ingest", str(subset), "--jobs", str(jobs), "--no-progress", stdout=quiet)
-    elapsed = time.perf_counter() - started
+    worker = None
+    if matching:  # started before the clock; it loads the model on its first article (~0.2 s)
+        worker = start_worker(f"match{count}", database_url, broker_url, Path(tempfile.mkdtemp()))
+    try:
+        worker_cpu = cpu_seconds(lambda pid, _name, _ppid: pid == worker.pid) if worker else 0.0
+        cpu_before = _own_cpu()
+        started = time.perf_counter()
+        with open(os.devnull, "w") as quiet:
+            call_command("ingest", str(subset), "--jobs", str(jobs), "--no-progress", stdout=quiet)
+        ingested = time.perf_counter() - started
+        ingest_cpu = _own_cpu() - cpu_before  # the extraction workers have exited and been waited for
+        if worker is not None:
+            while Article.objects.exclude(matching_status=MatchingStatus.DONE).exists():
+                if worker.poll() is not None:
+                    raise RuntimeError("the matching worker exited")
+                time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        worker_rss = worker_peak_rss_mb(worker.pid) if worker is not None else None
+        if worker is not None:
+            worker_cpu = cpu_seconds(lambda pid, _name, _ppid: pid == worker.pid) - worker_cpu
+    finally:
+        if worker is not None:
+            stop([worker])
     claims = ReviewTask.objects.count()
     return {
+        "matching": "on" if matching else "off",
         "articles": count,
         "seconds": round(elapsed, 2),
+        "ingest_seconds": round(ingested, 2),
         "articles_per_s": round(count / elapsed, 1),
+        "ingest_articles_per_s": round(count / ingested, 1),
+        # CPU per article, which the other load on a shared host hardly moves (PostgreSQL's not counted).
+        "ingest_cpu_ms_per_article": round(ingest_cpu * 1000 / count, 1),
+        "matching_cpu_ms_per_article": round(worker_cpu * 1000 / count, 1) if matching else None,
         "claims": claims,
         "claims_per_s": round(claims / elapsed, 1),
+        "matches": ClaimMatch.objects.count(),
+        "conflicts": ClaimConflict.objects.count(),
         "peak_rss_mb_main": round(peak_rss_mb(), 1),
-        "peak_rss_mb_worker": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
+        # Children's peak counts every child waited for so far, a stopped matching worker included: the
+        # extraction workers' own peak is read from the runs without one.
+        "peak_rss_mb_worker": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1) if not matching else None,
+        "peak_rss_mb_matching_worker": None if worker_rss is None else round(worker_rss, 1),
     }
 
 
@@ -101,25 +157,41 @@ def main() -> None:
     )
     parser.add_argument("--articles", type=int, nargs="+", default=[250, 1000])
     parser.add_argument("--jobs", type=int, default=2, help="extraction processes (manage.py ingest --jobs)")
+    parser.add_argument("--matching", nargs="+", choices=["off", "on"], default=["off", "on"])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    setup_django(fresh_database("factcheck_bench_ingest"), broker_url="redis://127.0.0.1:6379/14")
-    migrate()
-    from django.conf import settings
+    scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    port = free_port()
+    redis = start_redis(port, scratch)
+    broker_url = f"redis://127.0.0.1:{port}/0"
+    try:
+        database_url = fresh_database("factcheck_bench_ingest")
+        setup_django(database_url, broker_url=broker_url)
+        migrate()
+        from django.conf import settings
 
-    texts = build_articles(max(args.articles))
-    words = sum(len(t.split()) for t in texts) / len(texts)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for index, text in enumerate(texts):
-            (folder / f"article-{index:05d}.txt").write_text(text, encoding="utf-8")
-        rows = [run(count, args.jobs, folder) for count in sorted(args.articles)]
-    from factcheck.celery import app
-
-    with app.connection_for_write() as conn:
-        # Drop the scorecard messages nobody consumes here.
-        conn.default_channel.client.flushdb()  # type: ignore[attr-defined]
+        texts = build_articles(max(args.articles))
+        words = sum(len(t.split()) for t in texts) / len(texts)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for index, text in enumerate(texts):
+                (folder / f"article-{index:05d}.txt").write_text(text, encoding="utf-8")
+            rows = []
+            for mode in args.matching:
+                for count in sorted(args.articles):
+                    row = run(
+                        count,
+                        args.jobs,
+                        folder,
+                        matching=mode == "on",
+                        database_url=database_url,
+                        broker_url=broker_url,
+                    )
+                    print(json.dumps(row), file=sys.stderr, flush=True)  # kept if a later run is stopped
+                    rows.append(row)
+    finally:
+        stop([redis])
 
     result = {
         "machine": machine(),
@@ -135,13 +207,20 @@ def main() -> None:
         f"machine: {result['machine']}; scorer: {result['scorer']}; --jobs {args.jobs}; "
         f"~{result['mean_words']} words each"
     )
-    print("| articles | seconds | articles/s | claims | claims/s | peak RSS main / worker (MB) |")
-    print("|---:|---:|---:|---:|---:|---|")
+    print(
+        "| matching | articles | seconds (ingest alone) | articles/s (ingest alone) | CPU ms/article "
+        "ingest / matching | claims | claims/s | matches | conflicts "
+        "| peak RSS main / extraction / matching worker (MB) |"
+    )
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---|")
     for r in rows:
         print(
-            f"| {r['articles']} | {r['seconds']} | {r['articles_per_s']} | {r['claims']} | "
-            f"{r['claims_per_s']} | "
-            f"{r['peak_rss_mb_main']} / {r['peak_rss_mb_worker']} |"
+            f"| {r['matching']} | {r['articles']} | {r['seconds']} ({r['ingest_seconds']}) | "
+            f"{r['articles_per_s']} ({r['ingest_articles_per_s']}) | {r['ingest_cpu_ms_per_article']} / "
+            f"{r['matching_cpu_ms_per_article'] or '-'} | {r['claims']} | {r['claims_per_s']} | "
+            f"{r['matches']} | "
+            f"{r['conflicts']} | {r['peak_rss_mb_main']} / {r['peak_rss_mb_worker'] or '-'} / "
+            f"{r['peak_rss_mb_matching_worker'] or '-'} |"
         )
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env python
-"""What the check-worthiness model adds to the default install, on disk (issue 3: at most 150 MB).
+"""What the models add to the default install, on disk: the check-worthiness scorer (issue 3: at most
+150 MB) and claim matching (issue 17: the sentence embedder and the vector index).
 
     .venv/bin/python bench/install_size.py [--json]
 
 Run it with the project's virtualenv. It reads the installed distributions' metadata (no network): the
-packages only the scorer needs are the requirement closure of its runtime packages (onnxruntime, numpy)
-minus everything the rest of the project needs anyway; their size is the sum of the files each one
-installed (its RECORD, bytecode included), plus the model files in reviews/extraction/model/.
+packages only the models need are the requirement closure of their runtime packages (scorer: onnxruntime,
+numpy; matching: usearch, which also needs numpy) minus everything the rest of the project needs anyway;
+their size is the sum of the files each one installed (its RECORD, bytecode included), plus the model
+files in reviews/extraction/model/ (scorer) and reviews/matching/model/ (embedder). Matching runs its
+embedder on the scorer's onnxruntime and numpy, so it adds only usearch's closure and its model.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 MODEL_DIR = REPO_DIR / "reviews" / "extraction" / "model"
+EMBEDDER_DIR = REPO_DIR / "reviews" / "matching" / "model"
 PROJECT = "factcheck"
 SCORER_PACKAGES = {"onnxruntime", "numpy"}
+MATCHING_PACKAGES = {"usearch"}
 LIMIT_MB = 150
 
 
@@ -64,6 +69,10 @@ def dist_bytes(dist: metadata.Distribution) -> int:
     return total
 
 
+def dir_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -74,30 +83,49 @@ def main() -> None:
     installed = _installed()
     project = installed[PROJECT]
     direct = {_name(r) for r in _runtime_requirements(project)}
-    missing = SCORER_PACKAGES - direct
+    missing = (SCORER_PACKAGES | MATCHING_PACKAGES) - direct
     if missing:
         raise SystemExit(f"{sorted(missing)} are not runtime requirements of {PROJECT}")
-    rest = closure(direct - SCORER_PACKAGES, installed)
-    added = sorted(closure(SCORER_PACKAGES, installed) - rest)
-    sizes = {name: dist_bytes(installed[name]) for name in added}
-    model = sum(p.stat().st_size for p in MODEL_DIR.iterdir() if p.is_file())
-    total = sum(sizes.values()) + model
-    packages = {f"{n} {installed[n].version}": round(b / 1e6, 1) for n, b in sizes.items()}
+    rest = closure(direct - SCORER_PACKAGES - MATCHING_PACKAGES, installed)
+    scorer = sorted(closure(SCORER_PACKAGES, installed) - rest)
+    matching = sorted(closure(MATCHING_PACKAGES, installed) - rest - set(scorer))
+    sizes = {name: dist_bytes(installed[name]) for name in scorer + matching}
+    scorer_model, embedder_model = dir_bytes(MODEL_DIR), dir_bytes(EMBEDDER_DIR)
+    scorer_total = sum(sizes[n] for n in scorer) + scorer_model
+    matching_total = sum(sizes[n] for n in matching) + embedder_model
+
+    def listed(names: list[str]) -> dict[str, float]:
+        return {f"{n} {installed[n].version}": round(sizes[n] / 1e6, 1) for n in names}
+
     result = {
-        "packages": packages,
-        "model_files_mb": round(model / 1e6, 1),
-        "total_mb": round(total / 1e6, 1),
-        "total_mib": round(total / 2**20, 1),
-        "limit_mb": LIMIT_MB,
+        "scorer": {
+            "packages": listed(scorer),
+            "model_files_mb": round(scorer_model / 1e6, 1),
+            "total_mb": round(scorer_total / 1e6, 1),
+            "limit_mb": LIMIT_MB,
+        },
+        "matching": {
+            "packages": listed(matching),
+            "model_files_mb": round(embedder_model / 1e6, 1),
+            "total_mb": round(matching_total / 1e6, 1),
+        },
+        "total_mb": round((scorer_total + matching_total) / 1e6, 1),
+        "total_mib": round((scorer_total + matching_total) / 2**20, 1),
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    for name, mb in packages.items():
-        print(f"{name:<28} {mb:>7.1f} MB")
-    print(f"{'model files':<28} {result['model_files_mb']:>7.1f} MB")
-    print(f"{'total added by the scorer':<28} {result['total_mb']:>7.1f} MB ({result['total_mib']} MiB)")
-    print(f"limit (issue 3): {LIMIT_MB} MB -> {'met' if total / 1e6 <= LIMIT_MB else 'NOT met'}")
+    for part, model in (("scorer", "scorer model files"), ("matching", "embedder model files")):
+        entry = result[part]
+        assert isinstance(entry, dict)
+        for name, mb in entry["packages"].items():
+            print(f"{part}: {name:<28} {mb:>7.1f} MB")
+        print(f"{part}: {model:<28} {entry['model_files_mb']:>7.1f} MB")
+        print(f"{part}: {'total':<28} {entry['total_mb']:>7.1f} MB")
+    print(f"{'total added by the models':<38} {result['total_mb']:>7.1f} MB ({result['total_mib']} MiB)")
+    print(
+        f"scorer limit (issue 3): {LIMIT_MB} MB -> {'met' if scorer_total / 1e6 <= LIMIT_MB else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -285,7 +285,8 @@ def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
     verdict = (
         # The verdict the reviewer can still save (the workflow table's verdict.save_draft).
         Verdict.objects.filter(task=task, reviewer=user, status__in=states_allowing("verdict.save_draft"))
-        .select_related("rating")
+        # The origin of a reused draft, in the same query: the page warns when it has been retracted.
+        .select_related("rating", "reused_from")
         .prefetch_related("citations")
         .order_by("-updated_at", "-id")
         .first()

@@ -211,10 +211,17 @@ class VerdictAdmin(VerdictTransitionsMixin):
 
     @admin.display(description="reused from")
     def reused_from_link(self, verdict: Verdict) -> SafeString | str:
-        """The published verdict on a matched claim that the reviewer copied into this one."""
-        if verdict.reused_from_id is None:
+        """The published verdict on a matched claim that the reviewer copied into this one, flagged when it
+        has been retracted since."""
+        if verdict.reused_from is None:
             return "-"
-        return fragment("admin/reviews/verdict/reused_from.html", {"verdict_id": verdict.reused_from_id})
+        return fragment(
+            "admin/reviews/verdict/reused_from.html",
+            {
+                "verdict_id": verdict.reused_from_id,
+                "retracted": verdict.reused_from.status == VerdictStatus.RETRACTED,
+            },
+        )
 
     def _history(self, verdict: Verdict) -> dict[str, Any]:
         """The version history and audit trail of the verdict's claim, shown under the citations."""

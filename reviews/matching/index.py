@@ -11,7 +11,10 @@ ids a search returns against the table, since another process may have deleted t
 The graph is usearch's HNSW (Apache-2.0, one wheel, no compiler): a search visits a few thousand
 vectors instead of all of them. Vectors are held as int8 (a quarter of float32's memory; for unit
 vectors the ranking barely moves: `bench/matching.py` measures recall@10 against exact float32 search,
-and docs/benchmarks.md has the figures). The cosine a search returns is therefore approximate;
+and docs/benchmarks.md has the figures). Each vector is scaled so that its largest component is 127
+before it is rounded (`_int8`): usearch's own cast multiplies by 127, which leaves a unit vector of 384
+numbers (components mostly under 0.1) with a handful of levels, and near-duplicates then tie. The cosine
+ignores each vector's scale, so nothing else changes. The cosine a search returns is approximate;
 `similarity.similarity` recomputes it from the stored float32 vectors.
 """
 
@@ -21,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import onnxruntime  # noqa: F401  # before usearch: the reverse order segfaults on some CPUs (libstdc++ clash)
 from usearch.index import Index
 
 from reviews.matching.embedder import DIMENSIONS
@@ -46,6 +50,13 @@ def from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(raw, dtype="<f4").astype(np.float32)
 
 
+def _int8(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to a largest absolute component of 127 and rounded to int8 (zero rows stay zero)."""
+    peak = np.abs(matrix).max(axis=1, keepdims=True)
+    scaled = np.divide(matrix * 127.0, peak, out=np.zeros_like(matrix), where=peak > 0)
+    return np.rint(scaled).astype(np.int8)
+
+
 class VectorIndex:
     """Approximate nearest neighbours by cosine over (integer id, unit vector) pairs, safe to share
     between threads. `watermark` is the highest id ever added: `refresh` asks for rows above it."""
@@ -57,9 +68,12 @@ class VectorIndex:
         dtype: str = "i8",
         connectivity: int = 16,
         expansion_add: int = 128,
-        expansion_search: int = 96,
+        # Candidates a search keeps while walking the graph: what recall@10 depends on once the graph
+        # is built (bench/matching.py sweeps it; docs/benchmarks.md has the figures at a million claims).
+        expansion_search: int = 384,
     ) -> None:
         self.dimensions = dimensions
+        self._quantize = _int8 if dtype == "i8" else None
         self._index = Index(
             ndim=dimensions,
             metric="cos",
@@ -96,7 +110,8 @@ class VectorIndex:
             if held.any():
                 self._index.remove(keys[held])
             if live.any():
-                self._index.add(keys[live], matrix[live], threads=1)
+                rows = matrix[live] if self._quantize is None else self._quantize(matrix[live])
+                self._index.add(keys[live], rows, threads=1)
             self.watermark = max(self.watermark, int(keys.max()))
 
     def remove(self, ids: Iterable[int]) -> None:
@@ -117,8 +132,9 @@ class VectorIndex:
         skip = set(exclude)
         if k < 1 or query.shape != (self.dimensions,) or not np.any(query) or not len(self._index):
             return []
+        asked = query if self._quantize is None else self._quantize(query.reshape(1, -1))[0]
         with self._lock:
-            matches = self._index.search(query, k + len(skip))
+            matches = self._index.search(asked, k + len(skip))
         found = [
             (int(key), float(1.0 - distance))
             for key, distance in zip(matches.keys, matches.distances, strict=True)

@@ -189,19 +189,27 @@ def _decide(*, match_id: int, editor: Actor, status: MatchStatus, action: str) -
             to_status=status,
             data={"match": match.pk, "other_claim": match.other_claim_id, "similarity": match.similarity},
         )
+        # Scorecards count the open conflicts of matches that are not rejected: both sides are stale.
+        # Article rows are locked here, in id order.
         for article_id in sorted({match.claim.article_id, match.other_claim.article_id}):
             scorecard_request(article=article_id)
+        if from_status == MatchStatus.REJECTED:
+            # Rejecting deleted the pair's conflicts: matching the article again (after commit) records
+            # them again and asks for both scorecards once more. Its row is locked above already.
+            matching_request(article=Article(pk=match.claim.article_id))
     return match
 
 
 def match_confirm(*, match_id: int, editor: Actor) -> ClaimMatch:
     """An editor confirms that two matched claims are the same claim; re-matching keeps it linked.
-    Locks the match, then the two articles (scorecards) in id order. 409 if already confirmed."""
+    Locks the match, then the two articles (scorecards) in id order, whose scorecards are rebuilt after
+    commit. Confirming a rejected match also requests matching of its first claim's article, which
+    records the pair's conflicts again. 409 if already confirmed."""
     return _decide(match_id=match_id, editor=editor, status=MatchStatus.CONFIRMED, action="match.confirm")
 
 
 def match_reject(*, match_id: int, editor: Actor) -> ClaimMatch:
     """An editor rejects a match: the claims are different claims. The pair stays recorded (so matching
-    does not suggest it again) and its conflicts are deleted. Locks as `match_confirm`; 409 if already
-    rejected."""
+    does not suggest it again) and its conflicts are deleted, so both articles' scorecards are rebuilt
+    after commit. Locks as `match_confirm`; 409 if already rejected."""
     return _decide(match_id=match_id, editor=editor, status=MatchStatus.REJECTED, action="match.reject")

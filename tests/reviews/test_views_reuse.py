@@ -202,3 +202,23 @@ def test_more_matches_than_shown_are_counted(
     # The published one first, then the best of the rest; two of four shown.
     assert page.count('<li class="match"') == 2
     assert "And 2 more not listed." in page
+
+
+def test_a_draft_whose_reused_verdict_was_retracted_since_says_so(
+    editor: User, reviewer: User, django_assert_max_num_queries: Any
+) -> None:
+    pair = matched_pair(editor=editor, reviewer=reviewer)
+    assert pair.source is not None
+    client = login(reviewer)
+    data = form_data(pair.task, "", rationale="Checked: same deal.", reuse=str(pair.source.pk))
+    del data["action"]
+    client.post(task_url(pair.task), data)
+    warning = f"<strong>Verdict {pair.source.pk} has since been retracted</strong>"
+    assert warning not in html(client.get(task_url(pair.task)))
+
+    verdict_retract(verdict_id=pair.source.pk, editor=editor, note="The source was withdrawn.")
+
+    with django_assert_max_num_queries(12):
+        page = html(client.get(task_url(pair.task)))
+    assert (f"{warning} (The source was withdrawn.): do not rely on what you copied from it.") in page
+    assert Verdict.objects.get(task=pair.task).reused_from_id == pair.source.pk

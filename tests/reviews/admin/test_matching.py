@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from reviews.models import ClaimConflict, ClaimMatch, ConflictKind, EventAction, MatchStatus, ReviewEvent
 from reviews.services.reuse import verdict_reuse
+from reviews.services.verdicts import verdict_retract
 from tests.reviews.admin.desk import client_for, make_reviewer, messages_of, page_text
 from tests.reviews.matching_fixtures import (
     PUBLISHED_CLAIM,
@@ -261,3 +262,21 @@ def test_a_reused_verdict_shows_its_origin_to_the_editor(desk: Client, editor: U
 
     assert f"Verdict {pair.source.pk} (the reviewer copied its rating, summary and citations" in text
     assert REVIEWED_CLAIM in text
+
+
+def test_a_reused_verdict_whose_origin_was_retracted_since_is_flagged(desk: Client, editor: User) -> None:
+    reviewer = make_reviewer("rita")
+    pair = matched_pair(editor=editor, reviewer=reviewer)
+    assert pair.source is not None
+    draft = verdict_reuse(
+        task_id=pair.task.pk, reviewer=reviewer, lease_token=pair.task.lease_token, verdict_id=pair.source.pk
+    )
+    url = reverse("admin:reviews_verdict_change", args=[draft.pk])
+    assert "Retracted since it was reused" not in page_text(desk.get(url))
+
+    verdict_retract(verdict_id=pair.source.pk, editor=editor, note="The source was withdrawn.")
+
+    assert (
+        "(the reviewer copied its rating, summary and citations: check they fit this claim) Retracted since "
+        "it was reused: this verdict must not rest on it."
+    ) in page_text(desk.get(url))

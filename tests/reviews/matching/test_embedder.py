@@ -52,9 +52,12 @@ def test_paraphrases_are_nearer_than_unrelated_sentences(embedder: Embedder) -> 
 
 
 def test_blank_texts_are_zero_rows_and_huge_texts_are_cut(embedder: Embedder) -> None:
-    vectors = embedder.embed(["", "   ", "Russia " * 100_000, "\x00\ufffd"])
+    vectors = embedder.embed(["", "   ", "Russia " * 100_000, "\x00\ufffd", "\u200b\u200b", "... -- !"])
     assert not vectors[0].any()
     assert not vectors[1].any()
+    assert not vectors[3].any()
+    assert not vectors[4].any(), "zero-width spaces are blank"
+    assert not vectors[5].any(), "punctuation alone is blank"
     assert np.linalg.norm(vectors[2]) == pytest.approx(1.0, abs=1e-5)
     assert np.isfinite(vectors).all()
     assert embedder.embed([]).shape == (0, DIMENSIONS)

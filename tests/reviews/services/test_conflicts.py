@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 
 from reviews.exceptions import InvalidTransition, NotAllowed, NotFound, ValidationFailed
-from reviews.models import ClaimConflict, EventAction, ReviewEvent
+from reviews.models import Article, ClaimConflict, EventAction, ReviewEvent, Scorecard
 from reviews.services.conflicts import conflict_resolve
 from reviews.services.matching_run import article_match
+from reviews.services.scorecards import _EnqueueBuild, scorecards_build
 from reviews.services.vector_index import claims_index_reset
 from tests.reviews.services.test_matching_run import FELL, OTHER_FIGURE, make_article
 
@@ -83,3 +85,18 @@ def test_a_missing_conflict_is_not_found(editor: User) -> None:
     with pytest.raises(NotFound) as refused:
         conflict_resolve(conflict_id=999999, editor=editor, note="n")
     assert refused.value.message == "Conflict 999999 does not exist."
+
+
+def test_resolving_marks_both_scorecards_stale_and_they_stop_counting_it(
+    editor: User, conflict: ClaimConflict, django_capture_on_commit_callbacks: Any
+) -> None:
+    sides = sorted({conflict.match.claim.article_id, conflict.match.other_claim.article_id})
+    scorecards_build(article_ids=sides)
+    assert [Scorecard.objects.get(article_id=pk).data["open_conflicts"] for pk in sides] == [1, 1]
+    before = dict(Article.objects.filter(pk__in=sides).values_list("pk", "changed_at"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        conflict_resolve(conflict_id=conflict.pk, editor=editor, note="4.1% per the bureau.")
+    assert sorted(c.article_id for c in callbacks if isinstance(c, _EnqueueBuild)) == sides
+    for pk, changed_at in Article.objects.filter(pk__in=sides).values_list("pk", "changed_at"):
+        assert changed_at > before[pk]
+    assert [Scorecard.objects.get(article_id=pk).data["open_conflicts"] for pk in sides] == [0, 0]

@@ -28,6 +28,7 @@ from reviews.models import (
     MatchingStatus,
     MatchStatus,
     ReviewEvent,
+    Scorecard,
 )
 from reviews.services.articles import article_ingest, article_reextract
 from reviews.services.claims import claim_demote, claim_promote
@@ -39,6 +40,7 @@ from reviews.services.matching import (
     matching_sweep,
 )
 from reviews.services.matching_run import article_match
+from reviews.services.scorecards import _EnqueueBuild, scorecards_build
 from reviews.services.vector_index import claims_index_reset
 from tests.reviews.services.test_matching_run import DROPPED, FELL, OTHER_FIGURE, claim, make_article
 
@@ -192,6 +194,39 @@ def test_two_articles_with_the_same_claim_matched_at_once_get_one_link_and_no_du
         ) == {MatchingStatus.DONE}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_articles_with_the_same_claim_ingested_at_once_get_one_link_and_no_duplicate_conflict() -> None:
+    """The whole path at once: two threads ingest two reports sharing a claim; each commit sends its
+    article's matching (eager here, so it runs in that thread) and both runs overlap."""
+    for round_number in range(3):
+        claims_index_reset()
+        barrier = threading.Barrier(2)
+
+        def ingest(text: str, barrier: threading.Barrier = barrier) -> int:
+            try:
+                barrier.wait()
+                return article_ingest(data=text, name="report.txt").article.pk
+            finally:
+                connection.close()
+
+        # Each round's reports differ in their first line, so they are new articles (new content).
+        texts = [f"Round {round_number}: {report}" for report in (REPORT_A, REPORT_B)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first, second = pool.map(ingest, texts)
+        between = ClaimMatch.objects.filter(
+            claim__article_id__in=[first, second], other_claim__article_id__in=[first, second]
+        )
+        assert between.count() == 1
+        # Which side is `value` depends on which thread stored its claim first.
+        conflicts = ClaimConflict.objects.filter(match__in=between).values_list(
+            "kind", "value", "other_value"
+        )
+        assert [(kind, {value, other}) for kind, value, other in conflicts] == [("percent", {"4.1%", "4.6%"})]
+        assert set(
+            Article.objects.filter(pk__in=[first, second]).values_list("matching_status", flat=True)
+        ) == {MatchingStatus.DONE}
+
+
 # --- editors' decisions ------------------------------------------------------------------------------
 
 
@@ -239,3 +274,48 @@ def test_claims_of_a_deleted_article_take_their_matches_with_them() -> None:
     assert not ClaimMatch.objects.exists()
     assert not ClaimConflict.objects.exists()
     assert Claim.objects.filter(status=ClaimStatus.CLAIM).count() == 1
+
+
+# --- scorecards count open conflicts ----------------------------------------------------------------
+
+
+def open_conflicts_shown(*article_ids: int) -> list[int]:
+    return [Scorecard.objects.get(article_id=pk).data["open_conflicts"] for pk in article_ids]
+
+
+@pytest.mark.parametrize(
+    ("decide", "after"),
+    [(match_confirm, 1), (match_reject, 0)],
+    ids=["confirm", "reject"],
+)
+def test_a_decision_marks_both_scorecards_stale_and_rebuilds_them(
+    editor: User, django_capture_on_commit_callbacks: Any, decide: Any, after: int
+) -> None:
+    match = matched_pair()
+    sides = sorted({match.claim.article_id, match.other_claim.article_id})
+    scorecards_build(article_ids=sides)
+    assert open_conflicts_shown(*sides) == [1, 1]
+    before = dict(Article.objects.filter(pk__in=sides).values_list("pk", "changed_at"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        decide(match_id=match.pk, editor=editor)
+    assert sorted(c.article_id for c in callbacks if isinstance(c, _EnqueueBuild)) == sides
+    for pk, changed_at in Article.objects.filter(pk__in=sides).values_list("pk", "changed_at"):
+        assert changed_at > before[pk]
+    assert open_conflicts_shown(*sides) == [after, after]
+
+
+def test_confirming_a_rejected_match_brings_its_conflicts_back_into_the_count(
+    editor: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    match = matched_pair()
+    sides = sorted({match.claim.article_id, match.other_claim.article_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        match_reject(match_id=match.pk, editor=editor)
+    assert open_conflicts_shown(*sides) == [0, 0]
+    with django_capture_on_commit_callbacks(execute=True):
+        match_confirm(match_id=match.pk, editor=editor)
+    assert list(ClaimConflict.objects.values_list("kind", "value", "other_value")) == [
+        ("percent", "4.1%", "4.6%")
+    ]
+    assert open_conflicts_shown(*sides) == [1, 1]
+    assert ClaimMatch.objects.get().status == MatchStatus.CONFIRMED

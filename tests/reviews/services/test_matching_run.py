@@ -275,6 +275,10 @@ def test_bad_input_is_matched_without_crashing(text: str) -> None:
     assert outcome is not None
     assert outcome.article.matching_status == MatchingStatus.DONE
     assert not ClaimConflict.objects.exists()
+    # A claim with words is linked to the same words in the other article; one without (blank, invisible)
+    # is the zero vector and is linked to nothing.
+    linked = ClaimMatch.objects.filter(claim__text=text, other_claim__text=text).count()
+    assert (linked, ClaimMatch.objects.count()) == ((1, 1) if any(c.isalnum() for c in text) else (0, 0))
 
 
 def test_a_gone_article_is_none_and_a_pending_one_is_left_alone() -> None:
