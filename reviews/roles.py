@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from reviews.exceptions import NotAllowed
@@ -28,12 +28,16 @@ _HELD_ATTRIBUTE = {EDITOR_PERM: "holds_editor_perm", REVIEWER_PERM: "holds_revie
 
 
 def _grants(perm: str, user: int | OuterRef) -> QuerySet[Permission]:
-    """`perm` if `user` (a user's id, or an OuterRef to one) is granted it directly or by a group: what
-    ModelBackend's `has_perm` decides for an active user who is not a superuser, asked of this one
-    permission instead of loading all the user's permissions in two queries."""
+    """`perm` if `user` (a user's id, or an OuterRef to one from inside this query's subqueries) is
+    granted it directly or by a group: what ModelBackend's `has_perm` decides for an active user who is
+    not a superuser, asked of this one permission instead of loading all the user's permissions in two
+    queries. Written as `IN` the user's grants rather than as joins through the user and their groups:
+    PostgreSQL plans it in about half the time (docs/benchmarks.md, issue 16, 2026-12-07)."""
     app_label, codename = perm.split(".")
+    direct = User.user_permissions.through.objects.filter(Q(user=user)).values("permission")
+    by_group = Group.permissions.through.objects.filter(Q(group__user=user)).values("permission")
     return Permission.objects.filter(
-        Q(user=user) | Q(group__user=user), content_type__app_label=app_label, codename=codename
+        Q(pk__in=direct) | Q(pk__in=by_group), content_type__app_label=app_label, codename=codename
     )
 
 
@@ -42,7 +46,7 @@ def _granted_to_outer_user(perm: str) -> QuerySet[Permission]:
     """`_grants` for the user of an outer query, built once per process: it is never evaluated, only
     wrapped in `Exists`, which copies it. Building its joins anew cost more than the two queries
     ModelBackend's check made (docs/architecture.md, "Roles")."""
-    return _grants(perm, OuterRef("pk"))
+    return _grants(perm, OuterRef(OuterRef("pk")))  # the user's grants are a subquery of the EXISTS
 
 
 def with_roles(users: QuerySet[User]) -> QuerySet[User]:
