@@ -7,11 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from reviews import roles
+
 _KEY_MAX: int = Token._meta.get_field("key").max_length or 40
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's `TokenAuthentication` (same header, same query, same errors).
+    """DRF's `TokenAuthentication` (same header, same query, same errors), with the user's roles read in
+    the token's statement (`reviews.roles.with_roles`): every API request asks whether its user is a
+    reviewer or an editor, which would otherwise be a query of its own.
 
     A key longer than any token's, or with a NUL character, is refused without a query: PostgreSQL
     refuses a NUL in a query parameter, which would be a 500 where the server passes such a header on.
@@ -20,5 +24,11 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         if len(key) > _KEY_MAX or "\x00" in key:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user, token = super().authenticate_credentials(key)
+        try:
+            user = roles.with_roles(User.objects.select_related("auth_token")).get(auth_token__key=key)
+        except User.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        token: Token = user.auth_token
         return user, token

@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from reviews.exceptions import NotFound, ValidationFailed
 from reviews.models import (
-    Article,
     ClaimStatus,
     EventAction,
     ReviewEvent,
@@ -49,7 +48,7 @@ from reviews.services.verdicts import (
     verdict_save_for_task,
     verdict_validate,
 )
-from reviews.workflow import Role, check, refuse, require_editor
+from reviews.workflow import Role, check, refuse, require_editor, states_allowing
 
 SKIP_REASON_MAX = 500
 
@@ -68,12 +67,21 @@ def _clear_lease(task: ReviewTask) -> None:
     task.lease_expires_at = None
 
 
+# Every field of a task: the queue's reads load the whole task (it is saved again) and, with `only()`,
+# just the fields of its claim and article that are used.
+_TASK_FIELDS = tuple(field.name for field in ReviewTask._meta.concrete_fields)
+
+
 def _locked_tasks() -> QuerySet[ReviewTask]:
-    """Task rows locked FOR NO KEY UPDATE (the task's own row only; its claim is read along, unlocked).
-    NO KEY: rows that point to the task (events, verdicts) may still check their foreign key to it, and
-    the task's writes never change its key. On SQLite (the demo) the ORM leaves the lock out; it
-    serialises writing transactions instead."""
-    return ReviewTask.objects.select_related("claim").select_for_update(of=("self",), no_key=True)
+    """Task rows locked FOR NO KEY UPDATE (the task's own row only), with their claim's article id read
+    along, unlocked (`_record_move` marks that article's scorecard). NO KEY: rows that point to the task
+    (events, verdicts) may still check their foreign key to it, and the task's writes never change its
+    key. On SQLite (the demo) the ORM leaves the lock out; it serialises writing transactions instead."""
+    return (
+        ReviewTask.objects.select_related("claim")
+        .only(*_TASK_FIELDS, "claim__article")
+        .select_for_update(of=("self",), no_key=True)
+    )
 
 
 def _lock_task(task_id: int) -> ReviewTask:
@@ -187,12 +195,17 @@ def _after_lease_ends(task: ReviewTask) -> TaskStatus:
 # --------------------------------------------------------------------------------------------------
 
 
+def _expired(now: dt.datetime) -> Q:
+    """Leases that ran out: what the sweeper may expire (the workflow's `task.expire`)."""
+    return Q(status__in=states_allowing("task.expire"), lease_expires_at__lte=now)
+
+
 def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
     """Return expired leases to the queue. Locks only rows nobody else holds (SKIP LOCKED)."""
     expired = list(
         ReviewTask.objects.select_related("claim")
         .select_for_update(skip_locked=True, of=("self",))
-        .filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)
+        .filter(_expired(now))
         .order_by("lease_expires_at")[:limit]
     )
     events = []
@@ -250,15 +263,16 @@ def _held_annotations(*, reviewer: User, now: dt.datetime) -> dict[str, Any]:
     return {
         # Whether they hold a limit-th lease (OFFSET limit - 1): at the limit, or past it.
         "held_at_limit": Exists(_held_by(reviewer, now=now)[limit - 1 : limit]),
-        "any_expired": Exists(ReviewTask.objects.filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)),
+        "any_expired": Exists(ReviewTask.objects.filter(_expired(now))),
         "any_reserved": Exists(ReviewTask.objects.filter(_reserved_for(reviewer))),
     }
 
 
 def _held_by(reviewer: User, *, now: dt.datetime) -> QuerySet[ReviewTask]:
-    """The leases `reviewer` holds, soonest to expire first."""
+    """The leases `reviewer` holds (tasks they may act on as holder, the workflow's `task.heartbeat`),
+    soonest to expire first."""
     return ReviewTask.objects.filter(
-        lease_holder_id=reviewer.pk, status=TaskStatus.LEASED, lease_expires_at__gt=now
+        lease_holder_id=reviewer.pk, status__in=states_allowing("task.heartbeat"), lease_expires_at__gt=now
     ).order_by("lease_expires_at", "pk")
 
 
@@ -285,21 +299,25 @@ def _reserved_for(reviewer: User) -> Q:
 
 def _candidates() -> QuerySet[ReviewTask]:
     """Candidate tasks, locked with SKIP LOCKED (rows other reviewers hold locked are passed over), with
-    the claim and the article fields the caller shows (the claim's `mentions` and `created_at`, and the
-    article's other fields, are deferred). Only the task row is locked."""
+    the claim and article fields a reviewer is shown (`_SHOWN`; the others, such as the claim's
+    embedding, are deferred). Only the task row is locked."""
     return (
         ReviewTask.objects.select_related("claim", "claim__article")
-        .defer("claim__mentions", "claim__created_at", *_ARTICLE_DEFERRED)
+        .only(*_TASK_FIELDS, *_SHOWN)
         .select_for_update(skip_locked=True, of=("self",), no_key=True)
     )
 
 
-_ARTICLE_SHOWN = {"id", "title", "body"}
-_ARTICLE_DEFERRED = [
-    f"claim__article__{field.name}"
-    for field in Article._meta.concrete_fields
-    if field.name not in _ARTICLE_SHOWN
-]
+# What the API's task (reviews.api.queue.TaskSerializer) shows of the claim and its article.
+_SHOWN = (
+    "claim__text",
+    "claim__start",
+    "claim__end",
+    "claim__score",
+    "claim__claim_type",
+    "claim__article__title",
+    "claim__article__body",
+)
 
 
 def _queue_candidate(*, reviewer: User, now: dt.datetime) -> tuple[ReviewTask | None, _Held | None]:
@@ -344,7 +362,7 @@ class NextTask:
 def task_claim_next(*, reviewer: User) -> NextTask | None:
     """Lease the next task to `reviewer`, or give back the one they hold (at most
     FACTCHECK_MAX_LEASES_PER_REVIEWER each). None when nothing is claimable for them. The task comes with
-    its claim and the claim's article (title and body; the article's other fields are deferred).
+    its claim and the claim's article (the fields a reviewer is shown, `_SHOWN`; the others deferred).
 
     Locks: the reviewer's user row (serialises one reviewer's calls), then one task row with SKIP LOCKED,
     then the article's row (its scorecard marked changed). When leases have expired, they are reclaimed
@@ -376,7 +394,12 @@ def _lease_next(*, reviewer: User, now: dt.datetime, reclaim_first: bool) -> Nex
         if held is None:
             held = _held(reviewer=reviewer, now=now)
         if held.at_limit:
-            held_task = _held_by(reviewer, now=now).select_related("claim", "claim__article").first()
+            held_task = (
+                _held_by(reviewer, now=now)
+                .select_related("claim", "claim__article")
+                .only(*_TASK_FIELDS, *_SHOWN)
+                .first()
+            )
             if held_task is not None:
                 return NextTask(task=held_task, resumed=True)
         if held.expired and reclaim_first:

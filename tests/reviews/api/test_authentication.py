@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
@@ -11,6 +11,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
 
 from reviews.api.authentication import TokenAuthentication
+from reviews.roles import EDITOR_PERM, REVIEWER_PERM, is_editor, is_reviewer
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,22 @@ def test_the_user_and_their_permissions_are_django_s() -> None:
     assert {perm: authenticated.has_perm(perm) for perm in PERMS} == {
         perm: fresh(user).has_perm(perm) for perm in PERMS
     }
+
+
+@pytest.mark.parametrize("grant", ["Editors", "Reviewers", "work_queue", "publish_verdict", "superuser", ""])
+def test_the_roles_come_with_the_token_and_match_django_s_permissions(grant: str) -> None:
+    user = UserFactory.create(is_superuser=grant == "superuser")
+    if grant in ("Editors", "Reviewers"):
+        user.groups.add(Group.objects.get(name=grant))
+    elif grant in ("work_queue", "publish_verdict"):
+        user.user_permissions.add(Permission.objects.get(content_type__app_label="reviews", codename=grant))
+    key = token_for(user)
+    with CaptureQueriesContext(connection) as queries:
+        authenticated, _ = TokenAuthentication().authenticate_credentials(key)
+        roles = (is_editor(authenticated), is_reviewer(authenticated))
+    assert len(queries) == 1
+    assert roles == (fresh(user).has_perm(EDITOR_PERM), fresh(user).has_perm(REVIEWER_PERM))
+    assert roles == (is_editor(fresh(user)), is_reviewer(fresh(user)))
 
 
 def test_unknown_token_and_inactive_user_are_refused_as_drf_does() -> None:

@@ -171,9 +171,9 @@ def test_consumers_by_token_get_the_cached_answer(
     view = consumer.get(url)
     settings.FACTCHECK_PUBLISHED_CACHE = True
     first = consumer.get(url)  # renders (detail) or stores (feed)
-    # The token with its user, and their own and their groups' permissions, which decide whether they may
-    # be answered from the cache: nothing about the verdicts.
-    with django_assert_num_queries(3):
+    # The token with its user and their roles, which decide whether they may be answered from the cache:
+    # nothing about the verdicts.
+    with django_assert_num_queries(1):
         cached = consumer.get(url)
     assert view.content == anonymous().get(url).content  # what anonymous callers see
     for response in (first, cached):

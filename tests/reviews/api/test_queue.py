@@ -284,14 +284,13 @@ def test_mine_never_shows_a_task_another_reviewer_now_holds(task: ReviewTask, ed
 # The reviewers' hot path, pinned: every query here runs once per request of every reviewer
 # (bench/queue_cpu.py measures what they cost). Inside the test's transaction the service's own
 # transaction is a savepoint: SAVEPOINT and RELEASE SAVEPOINT are two of the counted statements, as
-# BEGIN and COMMIT are in production. Issue 16's targets are at most 8 and 10, the token lookup included;
-# with DRF's token lookup and ModelBackend's two permission queries both are missed (docs/benchmarks.md).
-# token; user's permissions; group permissions; savepoint; user lock; candidate with what the reviewer
-# holds; task; event; article; release
-NEXT_QUERIES = 10
-# token; user's permissions; group permissions; savepoint; task lock with the open verdict's id; rating
-# label; verdict; citations; task; event; release
-SUBMIT_QUERIES = 11
+# BEGIN and COMMIT are in production. Issue 16's targets are at most 8 and 10, the token lookup included.
+# token with the user's roles; savepoint; user lock; candidate with what the reviewer holds; task; event;
+# article; release
+NEXT_QUERIES = 8
+# token with the user's roles; savepoint; task lock with the open verdict's id; rating label; verdict;
+# citations; task; event; release
+SUBMIT_QUERIES = 9
 
 
 @pytest.mark.postgres  # the counts as PostgreSQL runs them (row locks, RETURNING)
