@@ -292,6 +292,8 @@ FACTCHECK_SCORECARD_SWEEP_SECONDS = env.float("FACTCHECK_SCORECARD_SWEEP_SECONDS
 FACTCHECK_SCORECARD_TEST_DELAY = env.float("FACTCHECK_SCORECARD_TEST_DELAY", default=0.0)
 # How often beat looks for articles stuck pending (reviews.services.articles.articles_resend_pending).
 FACTCHECK_EXTRACT_SWEEP_SECONDS = env.float("FACTCHECK_EXTRACT_SWEEP_SECONDS", default=60.0)
+# How often beat looks for articles whose claim matching was lost or failed (reviews.matching_sweep).
+FACTCHECK_MATCH_SWEEP_SECONDS = env.float("FACTCHECK_MATCH_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tasks-expire-leases": {"task": "reviews.tasks_expire_leases", "schedule": 60.0},
     # Repairs a lost published-cache invalidation within a minute (reviews/published_cache.py).
@@ -314,7 +316,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": FACTCHECK_SCORECARD_SWEEP_SECONDS},
     },
     # Sends claim matching again for articles whose run was lost or failed (reviews/services/matching.py).
-    "matching-sweep": {"task": "reviews.matching_sweep", "schedule": 60.0, "options": {"expires": 60.0}},
+    "matching-sweep": {
+        "task": "reviews.matching_sweep",
+        "schedule": FACTCHECK_MATCH_SWEEP_SECONDS,
+        "options": {"expires": FACTCHECK_MATCH_SWEEP_SECONDS},
+    },
     # Sends webhook deliveries still pending after their due time (message lost, worker killed):
     # reviews.services.webhooks.webhooks_sweep.
     "webhooks-sweep": {
@@ -360,6 +366,10 @@ FACTCHECK_CLAIM_THRESHOLD: float | None = env.float("FACTCHECK_CLAIM_THRESHOLD",
 # beat sweep, a repeated submission, or an editor's re-extract). Above the extraction task's hard time
 # limit (reviews/tasks.py), so a running extraction is not duplicated.
 FACTCHECK_EXTRACT_RESEND_SECONDS = env.int("FACTCHECK_EXTRACT_RESEND_SECONDS", default=120)
+# A pending article's claim matching not finished this long after it was requested is presumed lost (the
+# broker was down when it was sent, or its worker was killed) and sent again by the sweep. Longer than
+# extraction's: a matching run is idempotent but costs more, and a backlog must not be sent twice.
+FACTCHECK_MATCH_RESEND_SECONDS = env.int("FACTCHECK_MATCH_RESEND_SECONDS", default=600)
 # Extraction runs an article gets before it is marked failed (a text that kills or stalls its worker
 # each time, a poison message); an editor may retry it (admin action, API `articles/<id>/retry`).
 FACTCHECK_EXTRACT_MAX_ATTEMPTS = env.int("FACTCHECK_EXTRACT_MAX_ATTEMPTS", default=3)

@@ -29,6 +29,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -43,8 +44,6 @@ from reviews.workflow import Role, check, require_editor
 
 logger = logging.getLogger(__name__)
 
-# A pending article whose task has not finished this long after the request is presumed lost.
-LOST_AFTER = dt.timedelta(minutes=10)
 # A failed article is retried after this, times its attempts so far (capped), so a persistent failure
 # costs a few runs an hour, not one a minute.
 RETRY_AFTER = dt.timedelta(minutes=2)
@@ -98,21 +97,26 @@ def article_matching_failed(*, article_id: int, error: BaseException) -> None:
     )
 
 
+def lost_after() -> dt.timedelta:
+    """How long after its request a pending article's matching is presumed lost (broker down when it was
+    sent, worker killed) and sent again: `FACTCHECK_MATCH_RESEND_SECONDS`."""
+    return dt.timedelta(seconds=settings.FACTCHECK_MATCH_RESEND_SECONDS)
+
+
 def matching_due_ids(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
-    """Extracted articles whose matching was lost (pending for `LOST_AFTER`) or failed long enough ago to
+    """Extracted articles whose matching was lost (pending for `lost_after()`) or failed long enough ago to
     retry (`RETRY_AFTER` times the attempts so far, at most `RETRY_AFTER_MAX`), oldest first."""
     now = now or timezone.now()
     todo = (
         Article.objects.ready().exclude(matching_status=MatchingStatus.DONE).order_by("matching_changed_at")
     )
     due: list[int] = []
+    lost = lost_after()
     for pk, status, changed_at, attempts in todo.values_list(
         "pk", "matching_status", "matching_changed_at", "matching_attempts"
     )[: limit * 4]:
         wait = (
-            LOST_AFTER
-            if status == MatchingStatus.PENDING
-            else min(RETRY_AFTER * max(attempts, 1), RETRY_AFTER_MAX)
+            lost if status == MatchingStatus.PENDING else min(RETRY_AFTER * max(attempts, 1), RETRY_AFTER_MAX)
         )
         if changed_at <= now - wait:
             due.append(pk)

@@ -33,7 +33,7 @@ from reviews.models import (
 from reviews.services.articles import article_ingest, article_reextract
 from reviews.services.claims import claim_demote, claim_promote
 from reviews.services.matching import (
-    LOST_AFTER,
+    lost_after,
     match_confirm,
     match_reject,
     matching_due_ids,
@@ -122,12 +122,21 @@ def test_ingest_is_stored_when_the_broker_is_down(django_capture_on_commit_callb
         outcome = article_ingest(data=REPORT_A, name="a.txt")
     article = Article.objects.get(pk=outcome.article.pk)
     assert article.matching_status == MatchingStatus.PENDING
-    assert matching_due_ids(now=timezone.now() + LOST_AFTER) == [article.pk]
+    assert matching_due_ids(now=timezone.now() + lost_after()) == [article.pk]
+
+
+def test_a_lost_article_waits_as_long_as_the_setting_says(settings) -> None:
+    settings.FACTCHECK_MATCH_RESEND_SECONDS = 5
+    article = make_article([FELL])
+    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now() - dt.timedelta(seconds=4))
+    assert matching_due_ids() == []
+    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now() - dt.timedelta(seconds=6))
+    assert matching_due_ids() == [article.pk]
 
 
 def test_sweep_sends_lost_articles_once_per_wait() -> None:
     article = make_article([FELL])
-    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now() - LOST_AFTER)
+    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now() - lost_after())
     with mock.patch("reviews.tasks.article_match_task.apply_async") as send:
         assert matching_sweep() == 1
         assert matching_sweep() == 0
