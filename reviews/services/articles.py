@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from reviews.exceptions import ArticleRejected, InvalidTransition
+from reviews.exceptions import ArticleRejected, InvalidTransition, NotFound
 from reviews.extraction.pipeline import extract_article, get_sentence_scorer
 from reviews.extraction.types import ExtractionResult, ScoredSentence
 from reviews.links import web_link
@@ -536,7 +536,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     (primary-key order, the order the verdict and claim services use), then the article.
     """
     # Imported here: this function was added at the end of the module by the editors' desk (issue 5).
-    from reviews.exceptions import NotFound
     from reviews.models import ReviewEvent
     from reviews.services.scorecards import scorecard_request
     from reviews.workflow import refuse, require_editor
@@ -622,7 +621,6 @@ def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
     from zero, and `reviews.article_extract` sent after commit (on a worker, as a new submission is; the
     pending-article sweep sends it again if the broker is down). Refused (409) unless the article failed.
     Locks the article."""
-    from reviews.exceptions import InvalidTransition, NotFound
     from reviews.roles import require_editor
 
     require_editor(actor, "retry extractions")
