@@ -328,3 +328,28 @@ def test_confirming_a_rejected_match_brings_its_conflicts_back_into_the_count(
     ]
     assert open_conflicts_shown(*sides) == [1, 1]
     assert ClaimMatch.objects.get().status == MatchStatus.CONFIRMED
+
+
+def test_reextract_marks_the_scorecard_of_the_other_side_of_a_lost_conflict_stale(
+    editor: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        first = article_ingest(data=REPORT_A, name="a.txt").article
+        second = article_ingest(data=REPORT_B, name="b.txt").article
+    assert ClaimConflict.objects.count() == 1
+    scorecards_build(article_ids=[first.pk, second.pk])
+    assert Scorecard.objects.get(article=second).data["open_conflicts"] == 1
+    Article.objects.filter(pk=second.pk).update(scorecard_stale=False)
+    changed_before = Article.objects.get(pk=second.pk).changed_at
+
+    # The callbacks are not run: matching the new claims would find the conflict again.
+    with django_capture_on_commit_callbacks() as callbacks:
+        article_reextract(article_id=first.pk, actor=editor)
+
+    assert not ClaimConflict.objects.exists()
+    second.refresh_from_db()
+    assert second.scorecard_stale
+    assert second.changed_at > changed_before
+    assert sorted(c.article_id for c in callbacks if isinstance(c, _EnqueueBuild)) == [first.pk, second.pk]
+    scorecards_build(article_ids=[second.pk])
+    assert Scorecard.objects.get(article=second).data["open_conflicts"] == 0
