@@ -63,3 +63,8 @@ def test_reviewers_cannot_open_it(reviewer: User) -> None:
     response = client_for(reviewer).get(NOTIFICATIONS)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_the_desk_links_to_the_editors_own_preferences(desk: Client) -> None:
+    page = desk.get(reverse("admin:index")).content.decode()
+    assert f'<a href="{reverse("reviews:notification-preferences")}">Notifications</a>' in page
