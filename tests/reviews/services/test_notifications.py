@@ -100,7 +100,7 @@ def test_a_returned_verdict_mails_its_reviewer_once_after_commit(
     task_link = f"{SITE}/tasks/{verdict.task_id}/"
     assert "An editor returned your verdict" in message.body
     assert "“The GDP grew 3% in 2019.”" in message.body
-    assert NOTE in message.body
+    assert f"The editor's note:\n\n{NOTE}\n" in message.body
     assert f"Change it and submit it again: {task_link}" in message.body
     assert f"Choose which mails you get: {SITE}/preferences/" in message.body
     html, mimetype = message.alternatives[0]  # type: ignore[attr-defined]
