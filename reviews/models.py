@@ -718,6 +718,12 @@ from reviews.models_matching import ClaimMatch as ClaimMatch  # noqa: E402
 from reviews.models_matching import ConflictKind as ConflictKind  # noqa: E402
 from reviews.models_matching import MatchStatus as MatchStatus  # noqa: E402
 
+# Email notifications and their opt-outs (reviews/services/notifications.py).
+from reviews.models_notifications import Notification as Notification  # noqa: E402
+from reviews.models_notifications import NotificationKind as NotificationKind  # noqa: E402
+from reviews.models_notifications import NotificationPreference as NotificationPreference  # noqa: E402
+from reviews.models_notifications import NotificationStatus as NotificationStatus  # noqa: E402
+
 # Webhook endpoints, deliveries and attempts (reviews/services/webhooks.py).
 from reviews.models_webhooks import DeliveryStatus as DeliveryStatus  # noqa: E402
 from reviews.models_webhooks import WebhookAttempt as WebhookAttempt  # noqa: E402

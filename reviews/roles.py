@@ -95,3 +95,10 @@ def reviewers() -> QuerySet[User]:
     return User.objects.with_perm(
         REVIEWER_PERM, include_superusers=False, backend=_PERMISSIONS_BACKEND
     ).order_by("username")
+
+
+def editors() -> QuerySet[User]:
+    """Every active user `is_editor` admits (superusers included), by username."""
+    return User.objects.with_perm(
+        EDITOR_PERM, include_superusers=True, backend=_PERMISSIONS_BACKEND
+    ).order_by("username")

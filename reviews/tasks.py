@@ -154,3 +154,28 @@ def webhooks_sweep_task() -> int:
     from reviews.services.webhooks import webhooks_sweep
 
     return webhooks_sweep()
+
+
+@shared_task(name=messages.NOTIFICATION_SEND, **_RELIABLE)
+def notification_send_task(notification_id: int) -> str:
+    """Mail one notification (reviews.services.notifications). Safe to run twice: a notification already
+    sent, or taken by another worker, is skipped; retries after a mail server error are the sweep's."""
+    from reviews.services.notifications import notification_send
+
+    return notification_send(notification_id=notification_id)
+
+
+@shared_task(name="reviews.notifications_sweep", **_RELIABLE)
+def notifications_sweep_task() -> int:
+    """Periodic repair (beat): send notifications still pending after their due time."""
+    from reviews.services.notifications import notifications_sweep
+
+    return notifications_sweep()
+
+
+@shared_task(name="reviews.notifications_work_waiting", **_RELIABLE)
+def notifications_work_waiting_task() -> int:
+    """Periodic (beat): notify editors of submitted verdicts waiting longer than the setting."""
+    from reviews.services.notifications import notifications_work_waiting
+
+    return notifications_work_waiting()

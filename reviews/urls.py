@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import public_views, scorecard_views, views
+from reviews import public_views, scorecard_views, views, views_notifications
 
 app_name = "reviews"
 
@@ -13,5 +13,7 @@ urlpatterns = [
     path("tasks/<int:pk>/heartbeat/", views.task_lease_heartbeat, name="task-heartbeat"),
     path("verdicts/", public_views.verdict_list, name="verdict-list"),
     path("verdicts/<int:pk>/", public_views.verdict_public, name="verdict-public"),
+    path("preferences/", views_notifications.notification_preferences, name="notification-preferences"),
+    path("unsubscribe/<str:token>/", views_notifications.unsubscribe, name="unsubscribe"),
     path("favicon.ico", public_views.favicon, name="favicon"),
 ]

@@ -348,6 +348,36 @@ FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS = env.float("FACTCHECK_WEBHOOK_BACKOFF_MAX
 # An endpoint whose deliveries fail this many times in a row (each after its retries) is disabled.
 FACTCHECK_WEBHOOK_DISABLE_AFTER = env.int("FACTCHECK_WEBHOOK_DISABLE_AFTER", default=5)
 
+# --- email notifications (reviews/services/notifications.py, docs/notifications.md) -------------------
+# How mail leaves: EMAIL_URL as django-environ reads it (smtp://user:password@host:587 with "+tls",
+# smtps://..., consolemail:// prints mails to the process's output, filemail:////absolute/path writes
+# them to files there: four slashes, django-environ drops one). The demo prints them; production settings
+# default to SMTP on localhost. Values the URL leaves out keep Django's defaults.
+vars().update(
+    {k: v for k, v in env.email_url("EMAIL_URL", default="consolemail://").items() if v is not None}
+)
+# Seconds before a mail server that does not answer counts as a failed try (Django's default: none).
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="factcheck <noreply@localhost>")
+# Editors are mailed about a submitted verdict still waiting for them after this many hours.
+FACTCHECK_NOTIFY_WAITING_HOURS = env.float("FACTCHECK_NOTIFY_WAITING_HOURS", default=24.0)
+# Tries per mail (the mail server refused or was unreachable), spaced FACTCHECK_NOTIFY_RETRY_SECONDS
+# x 2^(tries - 1) apart; then the notification is marked failed.
+FACTCHECK_NOTIFY_MAX_ATTEMPTS = env.int("FACTCHECK_NOTIFY_MAX_ATTEMPTS", default=5)
+FACTCHECK_NOTIFY_RETRY_SECONDS = env.float("FACTCHECK_NOTIFY_RETRY_SECONDS", default=60.0)
+# How often beat sends pending mails again and looks for work waiting too long.
+FACTCHECK_NOTIFY_SWEEP_SECONDS = env.float("FACTCHECK_NOTIFY_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "reviews.notifications_sweep",
+    "schedule": FACTCHECK_NOTIFY_SWEEP_SECONDS,
+    "options": {"expires": FACTCHECK_NOTIFY_SWEEP_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["notifications-work-waiting"] = {
+    "task": "reviews.notifications_work_waiting",
+    "schedule": FACTCHECK_NOTIFY_SWEEP_SECONDS,
+    "options": {"expires": FACTCHECK_NOTIFY_SWEEP_SECONDS},
+}
+
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.
 FACTCHECK_MAX_ARTICLE_BYTES = env.int("FACTCHECK_MAX_ARTICLE_BYTES", default=5 * 1024 * 1024)

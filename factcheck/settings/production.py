@@ -17,3 +17,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Mail goes to an SMTP server: EMAIL_URL (smtp+tls://user:password@smtp.example.org:587), or a relay on
+# this host when unset.
+vars().update(
+    {k: v for k, v in env.email_url("EMAIL_URL", default="smtp://localhost:25").items() if v is not None}
+)

@@ -83,6 +83,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
+# Mail is kept in django.core.mail.outbox (pytest-django empties it for each test).
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

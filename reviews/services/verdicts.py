@@ -36,6 +36,7 @@ from reviews.published_cache import published_changed_on_commit
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
 from reviews.services.messages import PUBLISHED_CACHE_BUILD, task_named
+from reviews.services.notifications import notifications_record_published, notifications_record_returned
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.services.webhooks import webhooks_record_retraction, webhooks_record_verdict
 from reviews.workflow import (
@@ -471,6 +472,7 @@ def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
         )
         scorecard_request(article=verdict.claim.article)
         webhooks_record_verdict(event_type=WebhookEventType.VERDICT_PUBLISHED, verdict_id=verdict.pk)
+        notifications_record_published(verdict=verdict, actor=user)
         _published_content_changed(verdict_ids=[verdict.pk], published_id=verdict.pk)
     return verdict
 
@@ -495,7 +497,7 @@ def verdict_return(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
         task.status = TaskStatus.RETURNED
         task.reviewer_id = verdict.reviewer_id
         task.save(update_fields=["status", "reviewer", "updated_at"])
-        event_record(
+        event = event_record(
             action=EventAction.VERDICT_RETURNED,
             actor=user,
             article=verdict.claim.article,
@@ -507,6 +509,7 @@ def verdict_return(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
             note=text,
             data={"reviewer": verdict.reviewer_id, "task_from": from_task},
         )
+        notifications_record_returned(verdict=verdict, event=event, actor=user)
     return verdict
 
 

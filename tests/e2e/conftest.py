@@ -33,7 +33,16 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db: None, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker_extra_env() -> dict[str, str]:
+    """Environment variables the worker gets besides the database and broker; a test module overrides
+    this fixture to set more (tests/e2e/test_notifications_worker.py: where mail goes)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(
+    transactional_db: None, tmp_path: Path, worker_extra_env: dict[str, str]
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start `celery worker` against Redis and the test database; route this process's tasks to it."""
     broker = settings.FACTCHECK_TEST_REDIS_URL
     assert broker, "broker tests are skipped without Redis (and fail under CI)"
@@ -45,6 +54,7 @@ def celery_worker_process(transactional_db: None, tmp_path: Path) -> Iterator[su
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": broker,
         "FACTCHECK_VAR_DIR": str(tmp_path),
+        **worker_extra_env,
     }
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
