@@ -49,7 +49,7 @@ def test_editor_triage_page_and_reviewer_history(live_app: Any, page: Page) -> N
     expect(triage.get_by_role("heading", name="Waiting for an editor")).to_be_visible()
     expect(page.locator("#triage-submitted")).to_have_text("2")
     expect(triage.get_by_role("img", name="Verdicts submitted per day")).to_be_visible()
-    expect(triage.get_by_text("1 day, 6 hours")).to_be_visible()
+    expect(triage.get_by_text("1 d 06 h")).to_be_visible()
     shot(page, "desk-triage")
 
     # The figure opens the verdict list filtered to what it counts.

@@ -65,7 +65,7 @@ def test_superusers_see_everything(superuser: User) -> None:
         assert client.get(reverse(url_name)).status_code == 200, url_name
 
 
-LOCKED = "Account locked: too many failed login attempts. Try again in 15 minutes."
+LOCKED = "Account locked: too many failed login attempts. Try again in 15 min 00 s."
 
 
 def _login(client: Client, password: str, path: str = "/admin/login/", username: str = "ed") -> Any:
