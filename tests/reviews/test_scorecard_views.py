@@ -59,6 +59,15 @@ def test_public_page_shows_the_scorecard_with_the_score_definition_next_to_it(cl
     assert "<script" not in html, "nothing needs JavaScript"
 
 
+def test_a_published_article_nothing_counts_for_says_no_score(client: Client) -> None:
+    article = article_with_claims(1)
+    publish_verdict(checkworthy(article)[0], "unverifiable")
+    scorecard_build(article_id=article.pk)
+    html = client.get(_url(article)).content.decode()
+    assert re.search(r'<div class="number"[^>]*>\s*No score\s*</div>', html), html
+    assert "Based on 0 verdicts; 1 not counted." in html
+
+
 def test_the_median_time_to_publication_keeps_its_minutes(client: Client) -> None:
     article = _published_article()
     card = Scorecard.objects.get(article=article)
@@ -94,7 +103,7 @@ def test_a_page_without_verdicts_is_404_for_the_public_and_visible_to_editors(cl
     client.force_login(editor)
     response = client.get(_url(article))
     assert response.status_code == 200
-    assert "No score yet" in response.content.decode()
+    assert re.search(r'<div class="number"[^>]*>\s*No score\s*</div>', response.content.decode())
     assert "No published verdicts yet." in _svg(response.content.decode())
 
 
