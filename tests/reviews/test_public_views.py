@@ -48,8 +48,11 @@ def test_page_shows_claim_rating_summary_citations_and_article() -> None:
     assert "<p>We read the budget.</p>\n\n<p>Then we called the auditor.</p>" in html
     assert '<a href="https://gov.example/budget.pdf" rel="nofollow noopener noreferrer">Source 0</a>' in html
     assert '<a href="https://audit.example/report" rel="nofollow noopener noreferrer">Source 1</a>' in html
+    # The title leads to the article's scorecard on this site, the original article is linked beside it.
+    assert f'<a href="/articles/{article.pk}/scorecard/">Budget speech</a>' in html
     link = '<a href="https://planet.example/budget?a=1&amp;b=2" rel="nofollow noopener noreferrer">'
-    assert link + "Budget speech</a>" in html
+    assert link + "original article</a>" in html
+    assert Client().get(f"/articles/{article.pk}/scorecard/").status_code == 200
     assert "by Jane Mayor" in html
     assert f'<link rel="canonical" href="http://testserver/verdicts/{verdict.pk}/">' in html
 
@@ -202,6 +205,17 @@ def test_list_shows_published_fact_checks_newest_first_and_nothing_else() -> Non
     older_link = f'<a href="/verdicts/{older.pk}/">Older claim about bridges.</a>'
     assert html.index(newer_link) < html.index(older_link)
     assert "Rating: <strong>True</strong>" in html
+    article_id = newer.claim.article_id
+    title = newer.claim.article.title
+    assert f'from <a href="/articles/{article_id}/scorecard/">“{title}”</a>' in html
+
+
+def test_an_untitled_article_still_leads_to_its_scorecard() -> None:
+    verdict = make_verdict(claim=ClaimFactory.create(article=ArticleFactory.create(title="")))
+    article_id = verdict.claim.article_id
+    link = f'<a href="/articles/{article_id}/scorecard/">'
+    assert link + "an untitled article</a>" in Client().get(reverse("reviews:verdict-list")).content.decode()
+    assert link + "Untitled article</a>" in _page(verdict.pk).content.decode()
 
 
 def test_list_pages_through_many_in_a_fixed_number_of_queries(django_assert_num_queries) -> None:

@@ -59,6 +59,17 @@ def test_public_page_shows_the_scorecard_with_the_score_definition_next_to_it(cl
     assert "<script" not in html, "nothing needs JavaScript"
 
 
+def test_public_worst_rated_claims_link_to_their_fact_checks(client: Client) -> None:
+    article = _published_article()
+    false = checkworthy(article)[0]
+    verdict = false.verdicts.get()
+    html = client.get(_url(article)).content.decode()
+    link = f'<li><strong>False</strong>: <a href="/verdicts/{verdict.pk}/">{escape(false.text)}</a></li>'
+    assert link in html
+    assert "/admin/" not in html
+    assert client.get(f"/verdicts/{verdict.pk}/").status_code == 200
+
+
 def test_a_published_article_nothing_counts_for_says_no_score(client: Client) -> None:
     article = article_with_claims(1)
     publish_verdict(checkworthy(article)[0], "unverifiable")
