@@ -123,9 +123,17 @@ def test_a_retracted_verdicts_page_says_so_with_the_note_and_nothing_else(editor
     response = _page(verdict.pk)
     assert response.status_code == 410
     text = response.content.decode()
-    assert "This fact-check was retracted" in text
-    assert "The source we relied on was withdrawn." in text
+    assert "<h1>This fact-check was retracted</h1>" in text
+    assert "<p>The source we relied on was withdrawn.</p>" in text
     assert '<meta name="robots" content="noindex">' in text
+    # Styled like every error page, and it says what a reader who relied on it should do.
+    assert 'href="/static/reviews/site.css"' in text
+    assert '<p class="muted">Error 410</p>' in text
+    assert (
+        "<li>If you cited or linked to this fact-check, do not rely on it any more: remove the link or say "
+        "that it was retracted.</li>"
+    ) in text
+    assert '<li><a href="/verdicts/">Read the published fact-checks</a></li>' in text
     for withdrawn in ("1.2%", "ons.gov.uk", claim_text, "application/ld+json", "False"):
         assert withdrawn not in text
     # The API stays silent about it, as about anything unpublished.
