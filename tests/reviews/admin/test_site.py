@@ -51,6 +51,23 @@ def test_reviewers_are_not_staff_and_are_sent_to_log_in(reviewer: User) -> None:
     response = client.get(reverse("admin:reviews_verdict_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+    # Signed in already, they are not asked to sign in again: the site's 403 page says why and where to go.
+    refused = client.get(response["Location"])
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert "<h1>You may not open this page</h1>" in html
+    assert "you are signed in as <strong>rev</strong>" in html
+    assert '<li><a href="/">Go to your own start page</a></li>' in html
+    assert 'name="password"' not in html
+
+
+def test_the_desks_login_form_still_signs_in_as_somebody_else(reviewer: User, editor: User) -> None:
+    client = client_for(reviewer)
+    response = client.post(
+        reverse("admin:login"), {"username": "ed", "password": "pw-for-tests-only", "next": "/admin/"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert client.get("/admin/").status_code == 200
 
 
 def test_staff_without_the_editors_group_sees_nothing(db: None) -> None:
