@@ -7,12 +7,13 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from reviews.models import VerdictStatus
 from reviews.services.verdicts import CitationInput, VerdictInput, verdict_correct, verdict_retract
-from tests.factories import ArticleFactory, ClaimFactory
+from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 from tests.reviews.api.public_data import make_verdict, token_client
 
 pytestmark = pytest.mark.django_db
@@ -186,6 +187,21 @@ def test_front_door_sends_each_kind_of_user_to_their_page(editor, reviewer) -> N
     as_editor = Client()
     as_editor.force_login(editor)
     assert as_editor.get("/")["Location"] == reverse("admin:index")
+    # Staff who are neither editors nor reviewers (operators looking after webhooks and accounts), and
+    # accounts with no group (API consumers): the published fact-checks, the page the site is for.
+    for account in (
+        UserFactory.create(username="operator", is_staff=True),
+        UserFactory.create(username="consumer"),
+    ):
+        client = Client()
+        client.force_login(account)
+        assert client.get("/")["Location"] == reverse("reviews:verdict-list"), account.username
+    # An editor who works the queue as well is sent to the desk; a reviewer made staff, to the queue.
+    editor.groups.add(Group.objects.get(name="Reviewers"))
+    assert as_editor.get("/")["Location"] == reverse("admin:index")
+    reviewer.is_staff = True
+    reviewer.save(update_fields=["is_staff"])
+    assert as_reviewer.get("/")["Location"] == reverse("reviews:queue")
 
 
 def test_the_admins_view_site_link_is_the_front_door(editor) -> None:
