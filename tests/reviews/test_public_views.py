@@ -8,10 +8,13 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.views import defaults
+from django.views.csrf import csrf_failure
 
 from reviews.models import VerdictStatus
+from reviews.services.scorecards import scorecard_build
 from reviews.services.verdicts import CitationInput, VerdictInput, verdict_correct, verdict_retract
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 from tests.reviews.api.public_data import make_verdict, token_client
@@ -268,10 +271,42 @@ def test_favicon_is_served_from_the_static_files() -> None:
     assert response["Location"].endswith("reviews/favicon.svg")
 
 
-def test_pages_and_the_admin_link_the_favicon(editor) -> None:
-    link = '<link rel="icon" href="/static/reviews/favicon.svg" type="image/svg+xml">'
+FAVICON = re.compile(r'<link rel="icon" href="(/static/reviews/favicon\.svg|/favicon\.ico)"')
+
+
+def test_every_kind_of_page_links_the_favicon(editor, reviewer) -> None:
     verdict = make_verdict()
-    assert link in _page(verdict.pk).content.decode()
-    client = Client()
-    client.force_login(editor)
-    assert link in client.get(reverse("admin:index")).content.decode()
+    retracted = make_verdict()
+    verdict_retract(verdict_id=retracted.pk, editor=editor, note="Withdrawn.")
+    scorecard_build(article_id=verdict.claim.article_id)
+    anonymous, as_reviewer, as_editor = Client(), Client(), Client()
+    as_reviewer.force_login(reviewer)
+    as_editor.force_login(editor)
+    pages = [
+        (anonymous, "/verdicts/", 200),
+        (anonymous, f"/verdicts/{verdict.pk}/", 200),
+        (anonymous, f"/articles/{verdict.claim.article_id}/scorecard/", 200),
+        (anonymous, f"/verdicts/{retracted.pk}/", 410),
+        (anonymous, "/no-such-page/", 404),
+        (anonymous, "/accounts/login/", 200),
+        (anonymous, "/admin/login/", 200),
+        (anonymous, "/api/v1/verdicts/?format=api", 200),
+        (anonymous, "/api/docs/", 200),
+        (anonymous, "/api/redoc/", 200),
+        (as_reviewer, "/queue/", 200),
+        (as_reviewer, "/admin/login/", 403),
+        (as_editor, "/admin/", 200),
+        (as_editor, "/admin/reviews/verdict/", 200),
+        (as_editor, "/queue/", 403),
+    ]
+    for client, url, status in pages:
+        response = client.get(url)
+        assert response.status_code == status, url
+        assert FAVICON.search(response.content.decode()), url
+    request = RequestFactory().get("/")
+    for html in (
+        defaults.server_error(request).content.decode(),
+        defaults.bad_request(request, ValueError()).content.decode(),
+        csrf_failure(RequestFactory().post("/"), reason="x").content.decode(),
+    ):
+        assert FAVICON.search(html)
