@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -74,6 +75,19 @@ def test_staff_without_the_editors_group_sees_nothing(db: None) -> None:
     client = client_for(UserFactory.create(username="staffer", is_staff=True))
     for url_name in DESK_LISTS:
         assert client.get(reverse(url_name)).status_code == 403, url_name
+
+
+def test_every_model_is_named_in_plural_as_people_write_it(superuser: User) -> None:
+    # Django adds an "s": "claim matchs", "webhook deliverys". A name ending like those needs its own.
+    from django.apps import apps
+
+    for model in apps.get_app_config("reviews").get_models():
+        singular, plural = str(model._meta.verbose_name), str(model._meta.verbose_name_plural)
+        if re.search(r"(ch|sh|s|x|z|[^aeiou]y)$", singular):
+            assert plural != f"{singular}s", model.__name__
+    text = page_text(client_for(superuser).get(reverse("admin:index")))
+    assert "Claim matches" in text
+    assert "Webhook deliveries" in text
 
 
 def test_superusers_see_everything(superuser: User) -> None:
