@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.admin import AdminSite
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -158,3 +159,11 @@ class DeskAdminSite(AdminSite):
         if roles.is_editor(request.user):
             context.update(triage_context(desk_triage()))
         return super().index(request, context)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """A signed-in user the desk is not for (a reviewer, an API consumer) is sent here by every admin
+        URL; they get the site's 403 page, which names their account and leads to their own start page,
+        instead of Django's form asking them to sign in as somebody else. Posting the form still works."""
+        if request.method == "GET" and request.user.is_authenticated and not self.has_permission(request):
+            raise PermissionDenied
+        return super().login(request, extra_context)

@@ -56,6 +56,7 @@ class ClaimMatch(models.Model):
     objects = models.Manager.from_queryset(ClaimMatchQuerySet)()
 
     class Meta:
+        verbose_name_plural = "claim matches"  # Django's default is "claim matchs"
         ordering = ("-similarity", "id")
         constraints = [
             # One link per pair: two workers matching two articles that share a claim at the same time

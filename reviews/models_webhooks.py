@@ -72,6 +72,7 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"  # Django's default is "webhook deliverys"
         ordering = ("-created_at", "-id")
         constraints = [
             # Receivers deduplicate on the event id: one event reaches an endpoint as one delivery.

@@ -208,7 +208,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # /api/docs/ and /api/redoc/ load their scripts from this app's static files (drf-spectacular-sidecar).
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The site's own icon (reviews.public_views.favicon redirects to the static file, hashed or not).
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",
     "REDOC_DIST": "SIDECAR",
     # No validator badge: Swagger UI would send the schema's URL to validator.swagger.io for it (on any
     # host but localhost).

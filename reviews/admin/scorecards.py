@@ -7,13 +7,22 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from reviews.admin.base import ReadOnlyAdmin
+from reviews.durations import duration_text
 from reviews.models import Scorecard
 from reviews.selectors_desk import BIG_ARTICLE_FIELDS
 
 
 @admin.register(Scorecard)
 class ScorecardAdmin(ReadOnlyAdmin[Scorecard]):
-    list_display = ("article", "version", "built_at", "source_changed_at", "up_to_date")
+    list_display = (
+        "article",
+        "score",
+        "version",
+        "built_at",
+        "build_latency",
+        "source_changed_at",
+        "up_to_date",
+    )
     list_select_related = ("article",)
     search_fields = ("article__title",)
     ordering = ("-built_at",)
@@ -23,6 +32,17 @@ class ScorecardAdmin(ReadOnlyAdmin[Scorecard]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scorecard]:
         return super().get_queryset(request).defer(*(f"article__{name}" for name in BIG_ARTICLE_FIELDS))
+
+    @admin.display(description="score")
+    def score(self, card: Scorecard) -> str:
+        # As the article list says it: words, not a dash or a 0, for an article nothing was scored in.
+        value = (card.data.get("accuracy") or {}).get("score")
+        return "No score" if value is None else f"{value:.0f}"
+
+    @admin.display(description="built after the change")
+    def build_latency(self, card: Scorecard) -> str:
+        """From the article change this build includes to the build: the scorecard's lag, seconds kept."""
+        return duration_text(card.built_at - card.source_changed_at)
 
     @admin.display(description="up to date", boolean=True)
     def up_to_date(self, card: Scorecard) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.safestring import SafeString
 from reviews import roles
 from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, shorten
 from reviews.admin.forms import AssignForm
+from reviews.durations import duration_text
 from reviews.models import ReviewTask, TaskStatus
 from reviews.selectors_desk import BIG_ARTICLE_FIELDS, task_review_work
 from reviews.selectors_triage import PRIORITY_BANDS
@@ -110,8 +112,11 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
     def lease(self, task: ReviewTask) -> str:
         if task.status != TaskStatus.LEASED or task.lease_expires_at is None:
             return "-"
-        state = "expired" if task.lease_expires_at <= timezone.now() else "until"
-        return f"{task.lease_holder}, {state} {task.lease_expires_at:%Y-%m-%d %H:%M} UTC"
+        left = task.lease_expires_at - timezone.now()
+        when = f"{task.lease_expires_at:%Y-%m-%d %H:%M} UTC"
+        if left <= dt.timedelta(0):
+            return f"{task.lease_holder}, expired {when} ({duration_text(-left)} ago)"
+        return f"{task.lease_holder}, until {when} ({duration_text(left)} left)"
 
     @admin.display(description="claim")
     def claim_link(self, task: ReviewTask) -> SafeString:

@@ -1,4 +1,5 @@
-"""Scorecard rendering helpers: the verdict-mix chart as server-drawn SVG, and number formats.
+"""Scorecard rendering helpers: the verdict-mix chart as server-drawn SVG, and the percent format
+(durations: reviews/templatetags/durations.py).
 
 The chart is plain SVG markup in the page: readable without JavaScript or CSS, announced to screen
 readers as one image by its <title> and <desc> (the desc lists every count), with each bar named in text
@@ -109,21 +110,3 @@ def verdict_mix_chart(mix: Sequence[Mapping[str, Any]], chart_id: str, title: st
 def percent(share: float | None) -> str:
     """0.1667 -> "16.7%"; None -> "\u2014" (nothing to divide)."""
     return "\u2014" if share is None else f"{share * 100:.1f}%".replace(".0%", "%")
-
-
-@register.filter
-def duration(seconds: float | None) -> str:
-    """Seconds as people read a wait: "45 s", "12 min", "3 h 20 min", "2 d 4 h"; None -> "\u2014"."""
-    if seconds is None:
-        return "\u2014"
-    total = round(seconds)
-    if total < 60:
-        return f"{total} s"
-    minutes, _ = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"

@@ -4,7 +4,6 @@ history on their queue page. Each test saves a screenshot under test-results/ (C
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -12,23 +11,14 @@ from playwright.sync_api import Page, expect
 
 from reviews.models import EventAction, ReviewEvent, Verdict
 from reviews.services.verdicts import verdict_publish, verdict_return
-from tests.browser.conftest import make_user
+from tests.browser.conftest import log_in, make_user, screenshot
 from tests.reviews.admin.desk import submitted_verdict
 
 PASSWORD = "triage-browser-test-2026"
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-
-
-def shot(page: Page, name: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
 
 
 def _log_in(page: Page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, url, username, PASSWORD)
 
 
 def test_editor_triage_page_and_reviewer_history(live_app: Any, page: Page) -> None:
@@ -49,8 +39,8 @@ def test_editor_triage_page_and_reviewer_history(live_app: Any, page: Page) -> N
     expect(triage.get_by_role("heading", name="Waiting for an editor")).to_be_visible()
     expect(page.locator("#triage-submitted")).to_have_text("2")
     expect(triage.get_by_role("img", name="Verdicts submitted per day")).to_be_visible()
-    expect(triage.get_by_text("1 day, 6 hours")).to_be_visible()
-    shot(page, "desk-triage")
+    expect(triage.get_by_text("1 d 06 h")).to_be_visible()
+    screenshot(page, "desk-triage")
 
     # The figure opens the verdict list filtered to what it counts.
     page.locator("#triage-submitted").click()
@@ -64,4 +54,4 @@ def test_editor_triage_page_and_reviewer_history(live_app: Any, page: Page) -> N
     expect(history.get_by_text("Returned to you", exact=True)).to_be_visible()
     expect(history.get_by_text("Which year is the figure from?")).to_be_visible()
     expect(page.locator("#figure-returned-rate")).to_have_text("14%")  # 1 return in 3 + 4 submissions
-    shot(page, "reviewer-history")
+    screenshot(page, "reviewer-history")

@@ -1,10 +1,11 @@
-"""The error pages (templates/400.html, 403.html, 403_csrf.html, 404.html, 500.html): styled like the
-rest of the site, and each says what to do next."""
+"""The error pages (templates/400.html, 403.html, 403_csrf.html, 404.html, 410.html, 500.html): styled
+like the rest of the site, and each says what to do next."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.views import defaults
 from django.views.csrf import csrf_failure
@@ -67,3 +68,12 @@ def test_400_and_500_are_styled_without_a_request_context(view, status, heading)
     assert STYLESHEET in html
     assert f"<h1>{heading}</h1>" in html
     assert '<a href="/verdicts/">Read the published fact-checks</a>' in html
+
+
+def test_410_is_styled_and_says_what_to_do() -> None:
+    html = render_to_string("410.html", request=RequestFactory().get("/gone/"))
+    assert STYLESHEET in html
+    assert '<p class="muted">Error 410</p>' in html
+    assert "<h1>This page was withdrawn</h1>" in html
+    assert "<li>If you linked to this page, remove the link or say that it was withdrawn.</li>" in html
+    assert '<meta name="robots" content="noindex">' in html

@@ -7,12 +7,16 @@ import json
 import re
 
 import pytest
-from django.test import Client
+from django.contrib.auth.models import Group
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.views import defaults
+from django.views.csrf import csrf_failure
 
 from reviews.models import VerdictStatus
+from reviews.services.scorecards import scorecard_build
 from reviews.services.verdicts import CitationInput, VerdictInput, verdict_correct, verdict_retract
-from tests.factories import ArticleFactory, ClaimFactory
+from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 from tests.reviews.api.public_data import make_verdict, token_client
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +52,11 @@ def test_page_shows_claim_rating_summary_citations_and_article() -> None:
     assert "<p>We read the budget.</p>\n\n<p>Then we called the auditor.</p>" in html
     assert '<a href="https://gov.example/budget.pdf" rel="nofollow noopener noreferrer">Source 0</a>' in html
     assert '<a href="https://audit.example/report" rel="nofollow noopener noreferrer">Source 1</a>' in html
+    # The title leads to the article's scorecard on this site, the original article is linked beside it.
+    assert f'<a href="/articles/{article.pk}/scorecard/">Budget speech</a>' in html
     link = '<a href="https://planet.example/budget?a=1&amp;b=2" rel="nofollow noopener noreferrer">'
-    assert link + "Budget speech</a>" in html
+    assert link + "original article</a>" in html
+    assert Client().get(f"/articles/{article.pk}/scorecard/").status_code == 200
     assert "by Jane Mayor" in html
     assert f'<link rel="canonical" href="http://testserver/verdicts/{verdict.pk}/">' in html
 
@@ -120,9 +127,17 @@ def test_a_retracted_verdicts_page_says_so_with_the_note_and_nothing_else(editor
     response = _page(verdict.pk)
     assert response.status_code == 410
     text = response.content.decode()
-    assert "This fact-check was retracted" in text
-    assert "The source we relied on was withdrawn." in text
+    assert "<h1>This fact-check was retracted</h1>" in text
+    assert "<p>The source we relied on was withdrawn.</p>" in text
     assert '<meta name="robots" content="noindex">' in text
+    # Styled like every error page, and it says what a reader who relied on it should do.
+    assert 'href="/static/reviews/site.css"' in text
+    assert '<p class="muted">Error 410</p>' in text
+    assert (
+        "<li>If you cited or linked to this fact-check, do not rely on it any more: remove the link or say "
+        "that it was retracted.</li>"
+    ) in text
+    assert '<li><a href="/verdicts/">Read the published fact-checks</a></li>' in text
     for withdrawn in ("1.2%", "ons.gov.uk", claim_text, "application/ld+json", "False"):
         assert withdrawn not in text
     # The API stays silent about it, as about anything unpublished.
@@ -175,6 +190,21 @@ def test_front_door_sends_each_kind_of_user_to_their_page(editor, reviewer) -> N
     as_editor = Client()
     as_editor.force_login(editor)
     assert as_editor.get("/")["Location"] == reverse("admin:index")
+    # Staff who are neither editors nor reviewers (operators looking after webhooks and accounts), and
+    # accounts with no group (API consumers): the published fact-checks, the page the site is for.
+    for account in (
+        UserFactory.create(username="operator", is_staff=True),
+        UserFactory.create(username="consumer"),
+    ):
+        client = Client()
+        client.force_login(account)
+        assert client.get("/")["Location"] == reverse("reviews:verdict-list"), account.username
+    # An editor who works the queue as well is sent to the desk; a reviewer made staff, to the queue.
+    editor.groups.add(Group.objects.get(name="Reviewers"))
+    assert as_editor.get("/")["Location"] == reverse("admin:index")
+    reviewer.is_staff = True
+    reviewer.save(update_fields=["is_staff"])
+    assert as_reviewer.get("/")["Location"] == reverse("reviews:queue")
 
 
 def test_the_admins_view_site_link_is_the_front_door(editor) -> None:
@@ -202,6 +232,17 @@ def test_list_shows_published_fact_checks_newest_first_and_nothing_else() -> Non
     older_link = f'<a href="/verdicts/{older.pk}/">Older claim about bridges.</a>'
     assert html.index(newer_link) < html.index(older_link)
     assert "Rating: <strong>True</strong>" in html
+    article_id = newer.claim.article_id
+    title = newer.claim.article.title
+    assert f'from <a href="/articles/{article_id}/scorecard/">“{title}”</a>' in html
+
+
+def test_an_untitled_article_still_leads_to_its_scorecard() -> None:
+    verdict = make_verdict(claim=ClaimFactory.create(article=ArticleFactory.create(title="")))
+    article_id = verdict.claim.article_id
+    link = f'<a href="/articles/{article_id}/scorecard/">'
+    assert link + "an untitled article</a>" in Client().get(reverse("reviews:verdict-list")).content.decode()
+    assert link + "Untitled article</a>" in _page(verdict.pk).content.decode()
 
 
 def test_list_pages_through_many_in_a_fixed_number_of_queries(django_assert_num_queries) -> None:
@@ -230,10 +271,42 @@ def test_favicon_is_served_from_the_static_files() -> None:
     assert response["Location"].endswith("reviews/favicon.svg")
 
 
-def test_pages_and_the_admin_link_the_favicon(editor) -> None:
-    link = '<link rel="icon" href="/static/reviews/favicon.svg" type="image/svg+xml">'
+FAVICON = re.compile(r'<link rel="icon" href="(/static/reviews/favicon\.svg|/favicon\.ico)"')
+
+
+def test_every_kind_of_page_links_the_favicon(editor, reviewer) -> None:
     verdict = make_verdict()
-    assert link in _page(verdict.pk).content.decode()
-    client = Client()
-    client.force_login(editor)
-    assert link in client.get(reverse("admin:index")).content.decode()
+    retracted = make_verdict()
+    verdict_retract(verdict_id=retracted.pk, editor=editor, note="Withdrawn.")
+    scorecard_build(article_id=verdict.claim.article_id)
+    anonymous, as_reviewer, as_editor = Client(), Client(), Client()
+    as_reviewer.force_login(reviewer)
+    as_editor.force_login(editor)
+    pages = [
+        (anonymous, "/verdicts/", 200),
+        (anonymous, f"/verdicts/{verdict.pk}/", 200),
+        (anonymous, f"/articles/{verdict.claim.article_id}/scorecard/", 200),
+        (anonymous, f"/verdicts/{retracted.pk}/", 410),
+        (anonymous, "/no-such-page/", 404),
+        (anonymous, "/accounts/login/", 200),
+        (anonymous, "/admin/login/", 200),
+        (anonymous, "/api/v1/verdicts/?format=api", 200),
+        (anonymous, "/api/docs/", 200),
+        (anonymous, "/api/redoc/", 200),
+        (as_reviewer, "/queue/", 200),
+        (as_reviewer, "/admin/login/", 403),
+        (as_editor, "/admin/", 200),
+        (as_editor, "/admin/reviews/verdict/", 200),
+        (as_editor, "/queue/", 403),
+    ]
+    for client, url, status in pages:
+        response = client.get(url)
+        assert response.status_code == status, url
+        assert FAVICON.search(response.content.decode()), url
+    request = RequestFactory().get("/")
+    for html in (
+        defaults.server_error(request).content.decode(),
+        defaults.bad_request(request, ValueError()).content.decode(),
+        csrf_failure(RequestFactory().post("/"), reason="x").content.decode(),
+    ):
+        assert FAVICON.search(html)

@@ -7,10 +7,10 @@ from django.test import Client
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from reviews.models import Article, RatingLabel
+from reviews.models import Article, RatingLabel, Scorecard
 from reviews.scorecard_views import scorecard_admin_html
 from reviews.services.scorecards import ACCURACY_DEFINITION, scorecard_build, scorecard_request
-from reviews.templatetags.scorecard_svg import duration, percent, rating_colour, verdict_mix_svg
+from reviews.templatetags.scorecard_svg import percent, rating_colour, verdict_mix_svg
 from tests.reviews.scorecard_fixtures import article_with_claims, checkworthy, publish_verdict
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,35 @@ def test_public_page_shows_the_scorecard_with_the_score_definition_next_to_it(cl
     assert "<script" not in html, "nothing needs JavaScript"
 
 
+def test_public_worst_rated_claims_link_to_their_fact_checks(client: Client) -> None:
+    article = _published_article()
+    false = checkworthy(article)[0]
+    verdict = false.verdicts.get()
+    html = client.get(_url(article)).content.decode()
+    link = f'<li><strong>False</strong>: <a href="/verdicts/{verdict.pk}/">{escape(false.text)}</a></li>'
+    assert link in html
+    assert "/admin/" not in html
+    assert client.get(f"/verdicts/{verdict.pk}/").status_code == 200
+
+
+def test_a_published_article_nothing_counts_for_says_no_score(client: Client) -> None:
+    article = article_with_claims(1)
+    publish_verdict(checkworthy(article)[0], "unverifiable")
+    scorecard_build(article_id=article.pk)
+    html = client.get(_url(article)).content.decode()
+    assert re.search(r'<div class="number"[^>]*>\s*No score\s*</div>', html), html
+    assert "Based on 0 verdicts; 1 not counted." in html
+
+
+def test_the_median_time_to_publication_keeps_its_minutes(client: Client) -> None:
+    article = _published_article()
+    card = Scorecard.objects.get(article=article)
+    card.data["median_seconds_to_publication"] = 7530.4
+    card.save(update_fields=["data"])
+    html = client.get(_url(article)).content.decode()
+    assert "<dt>Median time to publication</dt><dd>2 h 05 min</dd>" in html
+
+
 def test_chart_is_accessible_svg_with_a_title_a_description_and_text_labels(client: Client) -> None:
     article = _published_article()
     svg = _svg(client.get(_url(article)).content.decode())
@@ -85,7 +114,7 @@ def test_a_page_without_verdicts_is_404_for_the_public_and_visible_to_editors(cl
     client.force_login(editor)
     response = client.get(_url(article))
     assert response.status_code == 200
-    assert "No score yet" in response.content.decode()
+    assert re.search(r'<div class="number"[^>]*>\s*No score\s*</div>', response.content.decode())
     assert "No published verdicts yet." in _svg(response.content.decode())
 
 
@@ -141,23 +170,6 @@ def test_admin_panel_is_safe_html_with_editor_links(django_assert_num_queries) -
 def test_admin_panel_before_the_first_build() -> None:
     article = article_with_claims(1)
     assert "has not been built yet" in scorecard_admin_html(article)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (None, "\u2014"),
-        (44.6, "45 s"),
-        (60, "1 min"),
-        (3599, "59 min"),
-        (7200, "2 h"),
-        (12_000, "3 h 20 min"),
-        (86_400, "1 d"),
-        (187_200, "2 d 4 h"),
-    ],
-)
-def test_duration(seconds: float | None, text: str) -> None:
-    assert duration(seconds) == text
 
 
 @pytest.mark.parametrize(("share", "text"), [(None, "\u2014"), (0.0, "0%"), (0.1667, "16.7%"), (1.0, "100%")])

@@ -628,6 +628,15 @@ def test_extend_lease_without_javascript_keeps_what_was_typed(reviewer: User) ->
     assert not Verdict.objects.filter(task=task).exists()
 
 
+def test_the_task_page_says_how_long_the_lease_has_left(reviewer: User) -> None:
+    make_task()
+    task = lease(reviewer)
+    expires = timezone.now() + dt.timedelta(minutes=12, seconds=30)
+    ReviewTask.objects.filter(pk=task.pk).update(lease_expires_at=expires)
+    page = html(login(reviewer).get(task_url(task)))
+    assert re.search(r"\(in 12 min (2\d|30) s\)</span>", page), page
+
+
 def test_unknown_action(reviewer: User) -> None:
     make_task()
     task = lease(reviewer)

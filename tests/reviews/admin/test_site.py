@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -51,6 +52,23 @@ def test_reviewers_are_not_staff_and_are_sent_to_log_in(reviewer: User) -> None:
     response = client.get(reverse("admin:reviews_verdict_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+    # Signed in already, they are not asked to sign in again: the site's 403 page says why and where to go.
+    refused = client.get(response["Location"])
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert "<h1>You may not open this page</h1>" in html
+    assert "you are signed in as <strong>rev</strong>" in html
+    assert '<li><a href="/">Go to your own start page</a></li>' in html
+    assert 'name="password"' not in html
+
+
+def test_the_desks_login_form_still_signs_in_as_somebody_else(reviewer: User, editor: User) -> None:
+    client = client_for(reviewer)
+    response = client.post(
+        reverse("admin:login"), {"username": "ed", "password": "pw-for-tests-only", "next": "/admin/"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert client.get("/admin/").status_code == 200
 
 
 def test_staff_without_the_editors_group_sees_nothing(db: None) -> None:
@@ -59,13 +77,26 @@ def test_staff_without_the_editors_group_sees_nothing(db: None) -> None:
         assert client.get(reverse(url_name)).status_code == 403, url_name
 
 
+def test_every_model_is_named_in_plural_as_people_write_it(superuser: User) -> None:
+    # Django adds an "s": "claim matchs", "webhook deliverys". A name ending like those needs its own.
+    from django.apps import apps
+
+    for model in apps.get_app_config("reviews").get_models():
+        singular, plural = str(model._meta.verbose_name), str(model._meta.verbose_name_plural)
+        if re.search(r"(ch|sh|s|x|z|[^aeiou]y)$", singular):
+            assert plural != f"{singular}s", model.__name__
+    text = page_text(client_for(superuser).get(reverse("admin:index")))
+    assert "Claim matches" in text
+    assert "Webhook deliveries" in text
+
+
 def test_superusers_see_everything(superuser: User) -> None:
     client = client_for(superuser)
     for url_name in [*DESK_LISTS, "admin:auth_user_changelist"]:
         assert client.get(reverse(url_name)).status_code == 200, url_name
 
 
-LOCKED = "Account locked: too many failed login attempts. Try again in 15 minutes."
+LOCKED = "Account locked: too many failed login attempts. Try again in 15 min 00 s."
 
 
 def _login(client: Client, password: str, path: str = "/admin/login/", username: str = "ed") -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -87,6 +88,21 @@ def test_task_action_refusals_come_from_the_service(editor: User, reviewer: User
     assert messages_of(response) == [
         f"Task {verdict.task_id} is done (verdict published); it cannot be cancelled."
     ]
+
+
+def test_the_lease_column_says_how_long_is_left_or_since_when(reviewer: User, desk: Client) -> None:
+    now = timezone.now()
+    for expires_in in (dt.timedelta(minutes=12, seconds=30), -dt.timedelta(hours=2, minutes=5)):
+        ReviewTaskFactory.create(
+            status=TaskStatus.LEASED,
+            lease_holder=reviewer,
+            lease_token=uuid.uuid4(),
+            lease_expires_at=now + expires_in,
+        )
+    page = desk.get(reverse("admin:reviews_reviewtask_changelist"), {"status__exact": "leased"})
+    html = page.content.decode()
+    assert re.search(r"rev, until \S+ \S+ UTC \(12 min (2\d|30) s left\)", html), html
+    assert re.search(r"rev, expired \S+ \S+ UTC \(2 h 05 min ago\)", html), html
 
 
 def test_task_filters(reviewer: User, desk: Client) -> None:
