@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0016_event_actions_of_webhooks_and_retries"),
+        ("reviews", "0018_editors_see_notifications"),
     ]
 
     operations = [
