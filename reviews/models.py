@@ -57,6 +57,10 @@ class Article(models.Model):
     # Where the text came from: a file name for `manage.py ingest`, "api" for the REST API.
     origin = models.CharField(max_length=500, blank=True)
     content_type = models.CharField(max_length=50, default="text/plain")
+    # The encoding the received bytes were read in ("utf-8", "windows-1252", ...; reviews/charsets.py),
+    # "" when the text arrived as text (an API JSON body); guessed when it was detected, not declared.
+    source_encoding = models.CharField(max_length=40, blank=True)
+    source_encoding_guessed = models.BooleanField(default=False)
     raw_text = models.TextField(help_text="The text as received, before cleaning.")
     body = models.TextField(blank=True, help_text="The cleaned text; claim offsets index into it.")
     content_hash = models.CharField(
