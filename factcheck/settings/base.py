@@ -328,6 +328,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": env.float("FACTCHECK_WEBHOOK_SWEEP_SECONDS", default=60.0),
         "options": {"expires": 60.0},
     },
+    # Polls every active feed whose turn has come (reviews.services.feeds.feeds_poll_due).
+    "feeds-poll-due": {
+        "task": "reviews.feeds_poll_due",
+        "schedule": env.float("FACTCHECK_FEED_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 60.0},
+    },
 }
 
 # Outgoing requests to URLs people typed in (webhooks, later URL ingest: reviews/net.py) are refused on
@@ -347,6 +353,15 @@ FACTCHECK_WEBHOOK_BACKOFF_SECONDS = env.float("FACTCHECK_WEBHOOK_BACKOFF_SECONDS
 FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS = env.float("FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
 # An endpoint whose deliveries fail this many times in a row (each after its retries) is disabled.
 FACTCHECK_WEBHOOK_DISABLE_AFTER = env.int("FACTCHECK_WEBHOOK_DISABLE_AFTER", default=5)
+
+# --- fetching article pages and feeds (reviews/net.py fetch_checked, docs/ingest.md) ---------------
+# Per-operation timeout (a whole request is cut at TOTAL_TIMEOUTS = 3 times it), the largest body read,
+# and the redirects followed (each hop goes through the private-address checks again).
+FACTCHECK_FETCH_TIMEOUT_SECONDS = env.float("FACTCHECK_FETCH_TIMEOUT_SECONDS", default=10.0)
+FACTCHECK_FETCH_MAX_BYTES = env.int("FACTCHECK_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+FACTCHECK_FETCH_MAX_REDIRECTS = env.int("FACTCHECK_FETCH_MAX_REDIRECTS", default=5)
+# A feed is polled this often; after failures in a row, that times 2**failures (at most 16 times).
+FACTCHECK_FEED_POLL_SECONDS = env.float("FACTCHECK_FEED_POLL_SECONDS", default=900.0)
 
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.
