@@ -661,6 +661,8 @@ class EventAction(models.TextChoices):
     WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
     WEBHOOK_DISABLED = "webhook.disabled", "Webhook endpoint disabled after failures"
     WEBHOOK_REDELIVERED = "webhook.redelivered", "Webhook delivery sent again"
+    FEED_REGISTERED = "feed.registered", "Feed registered"
+    FEED_CHANGED = "feed.changed", "Feed changed"
 
 
 class ReviewEvent(models.Model):
@@ -714,6 +716,11 @@ class ReviewEvent(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("ReviewEvent rows are append-only.")
 
+
+# RSS/Atom feeds and the items seen in them (reviews/services/feeds.py).
+from reviews.models_feeds import Feed as Feed  # noqa: E402
+from reviews.models_feeds import FeedItem as FeedItem  # noqa: E402
+from reviews.models_feeds import FeedItemStatus as FeedItemStatus  # noqa: E402
 
 # Matches and conflicts between claims of different articles live in their own module (imported here so
 # the app registry and `from reviews.models import ...` see them).

@@ -40,6 +40,7 @@ def seed_reference_data() -> None:
     import_module("reviews.migrations.0002_default_ratings_and_groups").seed(apps, None)
     import_module("reviews.migrations.0010_editors_see_matches").grant(apps, None)
     import_module("reviews.migrations.0012_editors_manage_webhooks").grant(apps, None)
+    import_module("reviews.migrations.0019_editors_manage_feeds").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)
