@@ -270,6 +270,10 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks are sent to when nothing routes them elsewhere, by web processes and workers alike (a
+# worker's tasks send tasks too: a feed poll submits articles). The end-to-end tests give each worker a
+# private queue this way, so what it sends stays on it.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
