@@ -147,6 +147,19 @@ def test_a_poll_ingests_new_items_and_records_the_malformed_and_the_failed(
     assert feed.next_poll_at > timezone.now() + dt.timedelta(seconds=590)
 
 
+def test_a_feed_broken_after_some_items_keeps_the_items_read(pages: PageServer, editor: User) -> None:
+    serve_pages(pages, ["budget", "jobs"])
+    whole = rss(pages, ["budget", "jobs"])
+    broken = whole.replace("</channel></rss>", "<item><title>Cut off</tit")
+    feed = registered(pages, editor, broken)
+    outcome = feed_poll(feed_id=feed.pk)
+    assert (outcome.status, outcome.ingested) == ("polled", 2)
+    assert set(FeedItem.objects.values_list("title", "status")) >= {
+        ("Budget", FeedItemStatus.INGESTED),
+        ("Jobs", FeedItemStatus.INGESTED),
+    }
+
+
 def test_a_feed_whose_items_change_ingests_each_item_once_and_honours_the_etag(
     pages: PageServer, editor: User
 ) -> None:
