@@ -57,6 +57,10 @@ class Article(models.Model):
     # Where the text came from: a file name for `manage.py ingest`, "api" for the REST API.
     origin = models.CharField(max_length=500, blank=True)
     content_type = models.CharField(max_length=50, default="text/plain")
+    # The encoding the received bytes were read in ("utf-8", "windows-1252", ...; reviews/charsets.py),
+    # "" when the text arrived as text (an API JSON body); guessed when it was detected, not declared.
+    source_encoding = models.CharField(max_length=40, blank=True)
+    source_encoding_guessed = models.BooleanField(default=False)
     raw_text = models.TextField(help_text="The text as received, before cleaning.")
     body = models.TextField(blank=True, help_text="The cleaned text; claim offsets index into it.")
     content_hash = models.CharField(
@@ -657,6 +661,8 @@ class EventAction(models.TextChoices):
     WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
     WEBHOOK_DISABLED = "webhook.disabled", "Webhook endpoint disabled after failures"
     WEBHOOK_REDELIVERED = "webhook.redelivered", "Webhook delivery sent again"
+    FEED_REGISTERED = "feed.registered", "Feed registered"
+    FEED_CHANGED = "feed.changed", "Feed changed"
 
 
 class ReviewEvent(models.Model):
@@ -710,6 +716,11 @@ class ReviewEvent(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("ReviewEvent rows are append-only.")
 
+
+# RSS/Atom feeds and the items seen in them (reviews/services/feeds.py).
+from reviews.models_feeds import Feed as Feed  # noqa: E402
+from reviews.models_feeds import FeedItem as FeedItem  # noqa: E402
+from reviews.models_feeds import FeedItemStatus as FeedItemStatus  # noqa: E402
 
 # Matches and conflicts between claims of different articles live in their own module (imported here so
 # the app registry and `from reviews.models import ...` see them).

@@ -1,12 +1,14 @@
-"""Outgoing HTTP to URLs people typed in (webhooks now, URL ingest later), guarded against reaching the
+"""Outgoing HTTP to URLs people typed in (webhooks, article URLs, feeds), guarded against reaching the
 service's own network.
 
 A target on a private, loopback, link-local, multicast, reserved or unspecified address is refused unless
 FACTCHECK_ALLOW_PRIVATE_URLS is true. The check runs three times: on the URL when it is registered
 (`url_refusal`), after DNS resolution of every address the name has, and on the connection itself, which
 goes to the checked address (never a second lookup an attacker's DNS could answer differently).
-Redirects are never followed: a 3xx is the caller's failure to report, so a redirect cannot lead past the
-check.
+`request_checked` never follows redirects: a 3xx is the caller's failure to report (webhooks).
+`fetch_checked` (GET for article pages and feeds) follows at most a few, and each hop is a new request
+through every check above, so a redirect cannot lead past them; it also bounds the size, checks the
+content type and sends conditional headers.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import ipaddress
 import socket
 import ssl
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
@@ -51,6 +54,7 @@ class Response:
     status: int
     body: bytes  # at most `max_bytes` of it
     address: str
+    headers: http.client.HTTPMessage | None = None
 
 
 def _address_refused(address: IpAddress) -> bool:
@@ -184,4 +188,107 @@ def request_checked(
         # Cut off: what was read ended at the cut (a header list or body can look complete), so the
         # answer is not to be trusted, even when a status line came in time.
         raise TimeoutError("the request took too long")
-    return Response(status=response.status, body=data, address=str(address))
+    return Response(status=response.status, body=data, address=str(address), headers=response.headers)
+
+
+FETCH_TIMED_OUT = "{url} did not answer within {timeout:g} seconds."
+FETCH_TOO_LARGE = "{url} is larger than the limit of {limit:,} bytes (FACTCHECK_FETCH_MAX_BYTES)."
+FETCH_WRONG_TYPE = "{url} answered with {found}, not {expected}."
+FETCH_HTTP_ERROR = "{url} answered HTTP {status}."
+FETCH_TOO_MANY_REDIRECTS = "{url} redirected more than {limit} times."
+FETCH_REDIRECT_WITHOUT_LOCATION = "{url} answered HTTP {status} without a Location to go to."
+FETCH_REDIRECT_REFUSED = "{url} redirected to {target}: {reason}"
+FETCH_CONNECTION_FAILED = "{url} could not be reached ({error})."
+USER_AGENT = "factcheck-fetch/1"
+
+
+class FetchFailed(Exception):
+    """The URL gave no usable answer; `str()` is the reason, shown to people as is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str  # where the answer came from, after redirects
+    status: int  # 200, or 304 when the conditional headers matched
+    body: bytes
+    media_type: str  # lower case, without parameters
+    charset: str | None  # as the Content-Type declared it
+    etag: str
+    last_modified: str
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def _media_type(headers: http.client.HTTPMessage | None) -> tuple[str, str | None]:
+    if headers is None or not headers.get("Content-Type"):
+        return "", None
+    charset = headers.get_content_charset()
+    return headers.get_content_type().lower(), charset
+
+
+def fetch_checked(
+    url: str,
+    *,
+    accept: Collection[str],
+    timeout: float,
+    max_bytes: int,
+    max_redirects: int,
+    etag: str = "",
+    last_modified: str = "",
+) -> Fetched:
+    """GET `url` through the checks of `request_checked`, following at most `max_redirects` redirects
+    (each hop checked again). Refuses, with `FetchFailed` and a reason naming the URL: a refused address
+    (at any hop), a timeout (of one operation, or of a hop over TOTAL_TIMEOUTS x `timeout`), a body over
+    `max_bytes` (never read further), a status other than 2xx/304, or a media type not in `accept`.
+    `etag` / `last_modified` are sent as If-None-Match / If-Modified-Since; a 304 comes back as such."""
+    headers = {"User-Agent": USER_AGENT, "Accept": ", ".join(accept) + ", */*;q=0.1"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    current = url.strip()
+    for hop in range(max_redirects + 1):
+        try:
+            response = request_checked(
+                "GET", current, headers=headers, timeout=timeout, max_bytes=max_bytes + 1
+            )
+        except UrlRefused as exc:
+            if hop == 0:
+                raise FetchFailed(str(exc)) from None
+            raise FetchFailed(FETCH_REDIRECT_REFUSED.format(url=url, target=current, reason=exc)) from None
+        except TimeoutError:
+            raise FetchFailed(FETCH_TIMED_OUT.format(url=current, timeout=timeout)) from None
+        except (OSError, http.client.HTTPException) as exc:
+            error = str(exc) or type(exc).__name__
+            raise FetchFailed(FETCH_CONNECTION_FAILED.format(url=current, error=error)) from None
+        if response.status in (301, 302, 303, 307, 308):
+            location = response.headers.get("Location", "") if response.headers is not None else ""
+            if not location:
+                raise FetchFailed(FETCH_REDIRECT_WITHOUT_LOCATION.format(url=current, status=response.status))
+            current = urljoin(current, location.strip())
+            continue
+        media_type, charset = _media_type(response.headers)
+        found = response.headers if response.headers is not None else http.client.HTTPMessage()
+        if response.status == 304 and (etag or last_modified):
+            return Fetched(current, 304, b"", media_type, charset, etag, last_modified)
+        if not 200 <= response.status < 300:
+            raise FetchFailed(FETCH_HTTP_ERROR.format(url=current, status=response.status))
+        if len(response.body) > max_bytes:
+            raise FetchFailed(FETCH_TOO_LARGE.format(url=current, limit=max_bytes))
+        if media_type not in accept:
+            expected = " or ".join(sorted(accept))
+            raise FetchFailed(
+                FETCH_WRONG_TYPE.format(url=current, found=media_type or "no content type", expected=expected)
+            )
+        return Fetched(
+            url=current,
+            status=response.status,
+            body=response.body,
+            media_type=media_type,
+            charset=charset,
+            etag=found.get("ETag", "") or "",
+            last_modified=found.get("Last-Modified", "") or "",
+        )
+    raise FetchFailed(FETCH_TOO_MANY_REDIRECTS.format(url=url, limit=max_redirects))

@@ -179,3 +179,30 @@ def notifications_work_waiting_task() -> int:
     from reviews.services.notifications import notifications_work_waiting
 
     return notifications_work_waiting()
+
+
+@shared_task(
+    name=messages.FEED_POLL,
+    **{
+        **_RELIABLE,
+        "soft_time_limit": messages.FEED_POLL_TIME_LIMIT - 60,
+        "time_limit": messages.FEED_POLL_TIME_LIMIT,
+    },
+)
+def feed_poll_task(feed_id: int) -> str:
+    """Poll one feed (reviews.services.feeds). Safe to run twice: a feed already taken or not due is
+    skipped, and each item is recorded, and so ingested, once."""
+    from reviews.services.feeds import feed_poll
+
+    outcome = feed_poll(feed_id=feed_id)
+    if outcome.status in ("skipped", "failed"):
+        return outcome.error or outcome.status
+    return f"{outcome.status}: {outcome.new} new, {outcome.ingested} ingested, {outcome.failed} failed"
+
+
+@shared_task(name="reviews.feeds_poll_due", **_RELIABLE)
+def feeds_poll_due_task() -> int:
+    """Periodic (beat): send the poll of every active feed that is due."""
+    from reviews.services.feeds import feeds_poll_due
+
+    return feeds_poll_due()

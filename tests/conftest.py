@@ -41,6 +41,7 @@ def seed_reference_data() -> None:
     import_module("reviews.migrations.0010_editors_see_matches").grant(apps, None)
     import_module("reviews.migrations.0012_editors_manage_webhooks").grant(apps, None)
     import_module("reviews.migrations.0018_editors_see_notifications").grant(apps, None)
+    import_module("reviews.migrations.0022_editors_manage_feeds").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -271,6 +271,10 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks are sent to when nothing routes them elsewhere, by web processes and workers alike (a
+# worker's tasks send tasks too: a feed poll submits articles). The end-to-end tests give each worker a
+# private queue this way, so what it sends stays on it.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -329,6 +333,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": env.float("FACTCHECK_WEBHOOK_SWEEP_SECONDS", default=60.0),
         "options": {"expires": 60.0},
     },
+    # Polls every active feed whose turn has come (reviews.services.feeds.feeds_poll_due).
+    "feeds-poll-due": {
+        "task": "reviews.feeds_poll_due",
+        "schedule": env.float("FACTCHECK_FEED_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 60.0},
+    },
 }
 
 # Outgoing requests to URLs people typed in (webhooks, later URL ingest: reviews/net.py) are refused on
@@ -378,6 +388,14 @@ CELERY_BEAT_SCHEDULE["notifications-work-waiting"] = {
     "schedule": FACTCHECK_NOTIFY_SWEEP_SECONDS,
     "options": {"expires": FACTCHECK_NOTIFY_SWEEP_SECONDS},
 }
+# --- fetching article pages and feeds (reviews/net.py fetch_checked, docs/ingest.md) ---------------
+# Per-operation timeout (a whole request is cut at TOTAL_TIMEOUTS = 3 times it), the largest body read,
+# and the redirects followed (each hop goes through the private-address checks again).
+FACTCHECK_FETCH_TIMEOUT_SECONDS = env.float("FACTCHECK_FETCH_TIMEOUT_SECONDS", default=10.0)
+FACTCHECK_FETCH_MAX_BYTES = env.int("FACTCHECK_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+FACTCHECK_FETCH_MAX_REDIRECTS = env.int("FACTCHECK_FETCH_MAX_REDIRECTS", default=5)
+# A feed is polled this often; after failures in a row, that times 2**failures (at most 16 times).
+FACTCHECK_FEED_POLL_SECONDS = env.float("FACTCHECK_FEED_POLL_SECONDS", default=900.0)
 
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.

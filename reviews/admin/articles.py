@@ -133,6 +133,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
                 "fields": (
                     "origin",
                     "content_type",
+                    "encoding",
                     "extract_attempts",
                     "extractor_version",
                     "claim_threshold",
@@ -156,6 +157,7 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
         "cleaned_text",
         "origin",
         "content_type",
+        "encoding",
         "failure_reason",
         "extract_attempts",
         "extractor_version",
@@ -168,6 +170,12 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return articles_with_progress(super().get_queryset(request).defer(*BIG_ARTICLE_FIELDS))
+
+    @admin.display(description="encoding")
+    def encoding(self, article: Article) -> str:
+        if not article.source_encoding:
+            return "(received as text)"
+        return article.source_encoding + (" (detected)" if article.source_encoding_guessed else "")
 
     @admin.display(description="article", ordering="title")
     def title_or_id(self, article: Article) -> str:

@@ -46,8 +46,23 @@ def _source_url() -> serializers.CharField:
     )
 
 
+TEXT_OR_URL = "Send the article's text, or a url to fetch it from."
+TEXT_AND_URL = "Send either text or url, not both."
+URL_WITH_SOURCE_URL = "The url fetched is the article's source URL; leave source_url out."
+
+
 class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
-    text = serializers.CharField(trim_whitespace=False, help_text="The article: plain text or HTML.")
+    text = serializers.CharField(
+        trim_whitespace=False, required=False, help_text="The article: plain text or HTML."
+    )
+    url = serializers.URLField(
+        required=False,
+        max_length=2000,
+        help_text=(
+            "Instead of `text`: an http(s) page to fetch now (timeouts, a size limit, HTML or plain text "
+            "only, private addresses refused; docs/ingest.md). It becomes the article's source URL."
+        ),
+    )
     content_type = serializers.ChoiceField(
         choices=["text/plain", "text/html"],
         required=False,
@@ -65,6 +80,21 @@ class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
         if link is None:  # a URL Django accepts but readers cannot follow: ftp://, a bad port
             raise serializers.ValidationError("Enter an absolute http:// or https:// link.")
         return link
+
+    def validate_url(self, value: str) -> str:
+        link = web_link(value)
+        if link is None:
+            raise serializers.ValidationError("Enter an absolute http:// or https:// link.")
+        return link
+
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
+        if "text" in attrs and "url" in attrs:
+            raise serializers.ValidationError(TEXT_AND_URL)
+        if "text" not in attrs and "url" not in attrs:
+            raise serializers.ValidationError(TEXT_OR_URL)
+        if "url" in attrs and attrs.get("source_url"):
+            raise serializers.ValidationError({"source_url": [URL_WITH_SOURCE_URL]})
+        return attrs
 
 
 class ArticleStatusSerializer(serializers.ModelSerializer[Article]):
@@ -84,10 +114,23 @@ class ArticleStatusSerializer(serializers.ModelSerializer[Article]):
             "publisher",
             "published_on",
             "source_url",
+            "source_encoding",
+            "source_encoding_guessed",
             "created_at",
             "claim_count",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "source_encoding": {
+                "help_text": (
+                    "The encoding its bytes were read in (utf-8, windows-1252, iso-8859-1, ...); empty "
+                    "when the text was sent as text."
+                )
+            },
+            "source_encoding_guessed": {
+                "help_text": "True when that encoding was detected from the bytes rather than declared."
+            },
+        }
 
 
 class ArticleSubmittedSerializer(ArticleStatusSerializer):

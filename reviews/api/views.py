@@ -61,6 +61,7 @@ from reviews.selectors_public import (
     ratings_list,
     verdicts_visible,
 )
+from reviews.services.article_urls import article_submit_url
 from reviews.services.articles import article_extract_retry, article_submit
 
 _M = TypeVar("_M", bound=Model)
@@ -137,12 +138,15 @@ class ArticleViewSet(
         payload = ArticleSubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        outcome = article_submit(
-            data=str(data["text"]),
-            content_type=data.get("content_type"),
-            source_url=str(data.get("source_url") or ""),
-            actor=request.user,
-        )
+        if "url" in data:
+            outcome = article_submit_url(url=str(data["url"]), actor=request.user)
+        else:
+            outcome = article_submit(
+                data=str(data["text"]),
+                content_type=data.get("content_type"),
+                source_url=str(data.get("source_url") or ""),
+                actor=request.user,
+            )
         article = self.get_queryset().get(pk=outcome.article.pk)
         article.duplicate = not outcome.created  # type: ignore[attr-defined]
         body = ArticleSubmittedSerializer(article).data

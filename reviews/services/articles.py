@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from reviews.charsets import DecodedText, UndecodableText, text_decode
 from reviews.exceptions import ArticleRejected, InvalidTransition, NotFound
 from reviews.extraction.pipeline import extract_article, get_sentence_scorer
 from reviews.extraction.types import ExtractionResult, ScoredSentence
@@ -65,8 +66,16 @@ def _looks_utf16(data: bytes) -> bool:
 
 
 def article_decode(*, data: bytes | str, name: str) -> str:
-    """The text of an article payload, or `ArticleRejected` with a one-line reason naming `name`.
-    Bidirectional control characters are removed (`reviews.payloads.BIDI_CONTROLS`)."""
+    """The text of an article payload (`article_decode_text`)."""
+    return article_decode_text(data=data, name=name).text
+
+
+def article_decode_text(*, data: bytes | str, name: str, declared: str | None = None) -> DecodedText:
+    """The text of an article payload with the encoding it was read in, or `ArticleRejected` with a
+    one-line reason naming `name`. Bytes that are not UTF-8 are read in their `declared` charset (an HTTP
+    Content-Type's) or one detected among the legacy encodings (`reviews.charsets`), and the guess is
+    recorded; text received as text has no encoding (""). Bidirectional control characters are removed
+    (`reviews.payloads.BIDI_CONTROLS`)."""
     limit = settings.FACTCHECK_MAX_ARTICLE_BYTES
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if size > limit:
@@ -79,22 +88,20 @@ def article_decode(*, data: bytes | str, name: str) -> str:
         if b"\x00" in data:
             raise ArticleRejected(f"{name}: binary file (contains NUL bytes), not text.")
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ArticleRejected(
-                f"{name}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})."
-            ) from None
+            decoded = text_decode(data, declared=declared)
+        except UndecodableText as exc:
+            raise ArticleRejected(f"{name}: {exc}.") from None
     else:
-        text = data
+        decoded = DecodedText(text=data, encoding="", guessed=False)
     # Removed before anything is derived from the text (identity, claims, title): a right-to-left
     # override in a claim made "this is false" display as something else on every page showing it.
-    text = bidi_controls_removed(text)
+    text = bidi_controls_removed(decoded.text)
     if not text.strip():
         raise ArticleRejected(f"{name}: empty (no text to extract claims from).")
     controls = len(_BINARY_CHARS.findall(text[:10000]))
     if controls > 8:
         raise ArticleRejected(f"{name}: binary file ({controls} control characters), not text.")
-    return text
+    return DecodedText(text=text, encoding=decoded.encoding, guessed=decoded.guessed)
 
 
 def article_content_hash(text: str) -> str:
@@ -182,7 +189,9 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
     article.author = (meta.author or article.author)[:300]
     article.publisher = (meta.publisher or article.publisher)[:300]
     article.published_on = meta.published or article.published_on
-    article.source_url = _source_url(meta.source_url) or article.source_url
+    # A source URL given with the article (the URL it was fetched from, the API's `source_url`) wins
+    # over the one its metadata names.
+    article.source_url = article.source_url or _source_url(meta.source_url)
     article.body = meta.body
     article.status = ArticleStatus.READY
     article.failure_reason = ""
@@ -237,23 +246,34 @@ class PreparedArticle:
     name: str
     content_hash: str
     content_type: str
+    encoding: str = ""  # what the bytes were read as ("" for text received as text)
+    encoding_guessed: bool = False
+    source_url: str = ""  # where it was fetched from (`manage.py ingest https://...`)
 
 
 def article_prepare(
-    *, data: bytes | str, name: str, content_type: str | None = None
+    *,
+    data: bytes | str,
+    name: str,
+    content_type: str | None = None,
+    declared_charset: str | None = None,
+    source_url: str = "",
 ) -> PreparedArticle | Article:
     """Decode and identify a payload. Returns the stored Article when the same content is already in.
-    Raises `ArticleRejected` (one line naming `name`) for empty, binary, non-UTF-8 or oversized input."""
-    text = article_decode(data=data, name=name)
-    content_hash = article_content_hash(text)
+    Raises `ArticleRejected` (one line naming `name`) for empty, binary, undecodable or oversized input."""
+    decoded = article_decode_text(data=data, name=name, declared=declared_charset)
+    content_hash = article_content_hash(decoded.text)
     existing = Article.objects.filter(content_hash=content_hash).first()
     if existing is not None:
         return existing
     return PreparedArticle(
-        text=text,
+        text=decoded.text,
         name=name,
         content_hash=content_hash,
-        content_type=_sniff_content_type(text, content_type, name),
+        content_type=_sniff_content_type(decoded.text, content_type, name),
+        encoding=decoded.encoding,
+        encoding_guessed=decoded.guessed,
+        source_url=source_url,
     )
 
 
@@ -285,7 +305,9 @@ def article_store(
                 content_type=prepared.content_type,
                 raw_text=prepared.text,
                 content_hash=prepared.content_hash,
-                source_url=_source_url(source_url),
+                source_url=_source_url(source_url or prepared.source_url),
+                source_encoding=prepared.encoding,
+                source_encoding_guessed=prepared.encoding_guessed,
                 created_by=actor if isinstance(actor, User) else None,
             )
             task_count = _store_extraction(article, result)
@@ -299,6 +321,7 @@ def article_store(
                     "sentences": len(result.sentences),
                     "claims": task_count,
                     "scorer": result.scorer_version,
+                    **_encoding_data(prepared.encoding, prepared.encoding_guessed),
                 },
             )
             if build_scorecard:
@@ -312,11 +335,17 @@ def article_store(
     return IngestOutcome(article=article, created=True, claims_queued=task_count)
 
 
+def _encoding_data(encoding: str, guessed: bool) -> dict[str, object]:
+    """The ingest event's record of how the bytes were read (nothing for text received as text)."""
+    return {"encoding": encoding, "encoding_guessed": guessed} if encoding else {}
+
+
 def article_ingest(
     *,
     data: bytes | str,
     name: str,
     content_type: str | None = None,
+    declared_charset: str | None = None,
     source_url: str = "",
     actor: Actor = None,
 ) -> IngestOutcome:
@@ -326,7 +355,9 @@ def article_ingest(
     `created=False` and changes nothing, also when two processes race (the unique constraint decides).
     Raises `ArticleRejected` with a one-line reason naming `name`; nothing is stored then.
     """
-    prepared = article_prepare(data=data, name=name, content_type=content_type)
+    prepared = article_prepare(
+        data=data, name=name, content_type=content_type, declared_charset=declared_charset
+    )
     if isinstance(prepared, Article):
         return IngestOutcome(article=prepared, created=False)
     result = article_run_extraction(prepared)
@@ -335,9 +366,10 @@ def article_ingest(
 
 def article_submit(
     *,
-    data: str,
+    data: bytes | str,
     name: str = "text",
     content_type: str | None = None,
+    declared_charset: str | None = None,
     source_url: str = "",
     actor: Actor = None,
 ) -> IngestOutcome:
@@ -347,7 +379,8 @@ def article_submit(
 
     The pending row is the record of the work: if the broker cannot take the message, the article is
     still accepted, and the beat sweep `articles_resend_pending` sends it once the broker is back."""
-    text = article_decode(data=data, name=name)
+    decoded = article_decode_text(data=data, name=name, declared=declared_charset)
+    text = decoded.text
     content_hash = article_content_hash(text)
     existing = Article.objects.filter(content_hash=content_hash).first()
     if existing is not None:
@@ -363,6 +396,8 @@ def article_submit(
                 raw_text=text,
                 content_hash=content_hash,
                 source_url=_source_url(source_url),
+                source_encoding=decoded.encoding,
+                source_encoding_guessed=decoded.guessed,
                 status=ArticleStatus.PENDING,
                 created_by=actor if isinstance(actor, User) else None,
             )
@@ -371,7 +406,7 @@ def article_submit(
                 actor=actor,
                 article=article,
                 to_status=ArticleStatus.PENDING,
-                data={"origin": name},
+                data={"origin": name, **_encoding_data(decoded.encoding, decoded.guessed)},
             )
             transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article.pk))
     except IntegrityError:

@@ -20,6 +20,9 @@ PUBLISHED_CACHE_BUILD = "reviews.published_cache_build"
 ARTICLE_MATCH = "reviews.article_match"
 WEBHOOK_DELIVER = "reviews.webhook_deliver"
 NOTIFICATION_SEND = "reviews.notification_send"
+FEED_POLL = "reviews.feed_poll"
+# A feed poll's hard time limit (its soft one is a minute less); the feed's lease outlasts it.
+FEED_POLL_TIME_LIMIT = 900
 
 
 def task_named(name: str) -> DjangoTask[Any, Any]:

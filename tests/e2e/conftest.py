@@ -53,6 +53,8 @@ def celery_worker_process(
         "DJANGO_DEBUG": "false",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": broker,
+        # What the worker's own tasks send (a feed poll's article extractions) stays on this queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "FACTCHECK_VAR_DIR": str(tmp_path),
         **worker_extra_env,
     }

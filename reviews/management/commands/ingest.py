@@ -1,4 +1,5 @@
-"""`manage.py ingest PATH [PATH ...]`: ingest article files (plain text or HTML) and folders of them."""
+"""`manage.py ingest PATH|URL [...]`: ingest article files (plain text or HTML), folders of them, and
+article pages fetched from http(s) URLs (reviews.services.article_urls)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from reviews.exceptions import ArticleRejected
 from reviews.extraction.parallel import extract_in_worker, init_worker
 from reviews.extraction.types import ExtractionResult
 from reviews.models import Article
+from reviews.services.article_urls import page_content_type, page_fetch
 from reviews.services.articles import (
     IngestOutcome,
     PreparedArticle,
@@ -56,9 +58,17 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def iter_article_files(paths: list[str]) -> Iterator[Path]:
-    """Files named directly are always tried; folders contribute their article files, sorted, recursively."""
+def is_url(raw: str) -> bool:
+    return raw.lower().startswith(("http://", "https://"))
+
+
+def iter_article_files(paths: list[str]) -> Iterator[Path | str]:
+    """URLs are kept as they are; files named directly are always tried; folders contribute their article
+    files, sorted, recursively."""
     for raw in paths:
+        if is_url(raw):
+            yield raw
+            continue
         path = Path(raw)
         if _is_dir(path):
             yield from sorted(
@@ -119,7 +129,8 @@ class Command(BaseCommand):
             nargs="+",
             help=(
                 "Article files (plain text or HTML) or folders, whose "
-                f"{', '.join(sorted(ARTICLE_SUFFIXES))} files are read (hidden files are skipped)."
+                f"{', '.join(sorted(ARTICLE_SUFFIXES))} files are read (hidden files are skipped), or "
+                "http(s) URLs of article pages to fetch."
             ),
         )
         parser.add_argument(
@@ -184,14 +195,24 @@ class Command(BaseCommand):
             )
 
     def _prepare_all(
-        self, files: list[Path], tally: Tally, reject: Any, bar: tqdm[Any]
+        self, files: list[Path | str], tally: Tally, reject: Any, bar: tqdm[Any]
     ) -> Iterator[PreparedArticle]:
-        """Read, decode and identify each file lazily; duplicates and rejects are settled here."""
+        """Read (or fetch), decode and identify each file lazily; duplicates and rejects are settled here."""
         limit = settings.FACTCHECK_MAX_ARTICLE_BYTES
         seen: set[str] = set()
         for path in files:
             try:
-                item = article_prepare(data=_read(path, limit), name=display_name(path))
+                if isinstance(path, str):
+                    fetched = page_fetch(url=path)
+                    item = article_prepare(
+                        data=fetched.body,
+                        name=fetched.url[:500],
+                        content_type=page_content_type(fetched),
+                        declared_charset=fetched.charset,
+                        source_url=fetched.url,
+                    )
+                else:
+                    item = article_prepare(data=_read(path, limit), name=display_name(path))
             except ArticleRejected as exc:
                 reject(exc)
                 bar.update()

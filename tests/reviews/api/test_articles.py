@@ -58,7 +58,7 @@ def test_reviewers_and_anonymous_cannot_post(api_client, reviewer) -> None:
 @pytest.mark.parametrize(
     ("payload", "status", "detail"),
     [
-        ({}, 400, "Invalid input. text: This field is required."),
+        ({}, 400, "Invalid input. non_field_errors: Send the article's text, or a url to fetch it from."),
         ({"text": "   "}, 400, "text: empty (no text to extract claims from)."),
         ({"text": ""}, 400, "Invalid input. text: This field may not be blank."),
         (
@@ -154,3 +154,82 @@ def test_an_editor_retries_a_failed_extraction(
     )
     missing = api_client.post("/api/v1/articles/999999/retry")
     assert missing.status_code == 404
+
+
+# --- articles from URLs (reviews/services/article_urls.py; a real local server) ----------------------
+
+PAGE = (
+    "<html><body><article><p>The city spent $12 million on roads in 2023, the mayor\u2019s café said.</p>"
+    "<p>Critics said 40% of it went to one district, against 10% in 2019.</p></article></body></html>"
+)
+
+
+@pytest.fixture
+def pages(settings):
+    from tests.reviews.page_server import running_page_server
+
+    settings.FACTCHECK_ALLOW_PRIVATE_URLS = True
+    settings.FACTCHECK_FETCH_TIMEOUT_SECONDS = 0.5
+    yield from running_page_server()
+
+
+def test_editor_posts_a_url_and_the_page_is_fetched(
+    api_client, editor, pages, django_capture_on_commit_callbacks
+) -> None:
+    url = pages.serve("/roads", PAGE.encode("cp1252"), content_type="text/html")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _auth(api_client, editor).post("/api/v1/articles/", {"url": url}, format="json")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["source_url"], body["source_encoding"], body["source_encoding_guessed"]) == (
+        url,
+        "windows-1252",
+        True,
+    )
+    assert Article.objects.get(pk=body["id"]).status == ArticleStatus.READY
+
+
+@pytest.mark.parametrize(
+    ("payload", "detail"),
+    [
+        ({"url": "not a url"}, "Invalid input. url: Enter a valid URL."),
+        ({"url": "ftp://example.org/a"}, "Invalid input. url: Enter an absolute http:// or https:// link."),
+        (
+            {"url": "https://example.org:99999/"},
+            "Invalid input. url: Enter an absolute http:// or https:// link.",
+        ),
+        (
+            {"url": "https://example.org/", "text": TEXT},
+            "Invalid input. non_field_errors: Send either text or url, not both.",
+        ),
+        (
+            {"url": "https://example.org/", "source_url": "https://example.org/b"},
+            "Invalid input. source_url: The url fetched is the article's source URL; leave source_url out.",
+        ),
+        (
+            {"url": "http://169.254.169.254/latest/meta-data/"},
+            "The URL points to a private, loopback or link-local address (169.254.169.254), which is refused "
+            "(FACTCHECK_ALLOW_PRIVATE_URLS is off).",
+        ),
+    ],
+)
+def test_a_bad_url_is_a_400_with_the_reason_and_stores_nothing(
+    api_client, editor, settings, payload, detail
+) -> None:
+    settings.FACTCHECK_ALLOW_PRIVATE_URLS = False
+    response = _auth(api_client, editor).post("/api/v1/articles/", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == detail
+    assert not Article.objects.exists()
+
+
+def test_a_page_that_cannot_be_fetched_is_a_400(api_client, editor, pages) -> None:
+    url = pages.serve("/slow", PAGE, delay=3)
+    response = _auth(api_client, editor).post("/api/v1/articles/", {"url": url}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": f"{url} did not answer within 0.5 seconds.",
+        "code": "article_rejected",
+        "errors": {},
+    }
+    assert not Article.objects.exists()

@@ -79,6 +79,9 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/api/v1/scorecards/{Ad}/", EDITORS_ONLY),
     # The reviewers' own tasks (reviews/api/queue.py): the queue permission, which editors do not hold.
     ("GET", "/api/v1/tasks/mine", {"anonymous": 401, "consumer": 403, "reviewer": 200, "editor": 403}),
+    # Feeds (reviews/api/feeds.py): editors only, lists included. The POST's text body is no feed URL: 400.
+    ("GET", "/api/v1/feeds/", {"anonymous": 401, "consumer": 403, "reviewer": 403, "editor": 200}),
+    ("POST", "/api/v1/feeds/", {"anonymous": 401, "consumer": 403, "reviewer": 403, "editor": 400}),
     ("GET", "/verdicts/{P}/", _everyone(200)),
     ("GET", "/verdicts/{D}/", _everyone(404)),
 ]

@@ -31,7 +31,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from reviews import net
 from reviews.models import VerdictStatus
+from reviews.net import URL_UNRESOLVED, UrlRefused
 from reviews.services.scorecards import scorecard_build
 from tests.factories import ArticleFactory, ReviewTaskFactory, UserFactory
 from tests.reviews.api.public_data import make_verdict
@@ -94,6 +96,16 @@ def _keep_the_test_connection() -> Iterator[None]:
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Generated article and feed URLs would be looked up and fetched for real (reviews/net.py): every name
+    # is unresolvable here instead, which the API answers with its 400, fast and without the network.
+    def unresolved(host: str, port: int) -> list[Any]:
+        raise UrlRefused(URL_UNRESOLVED.format(host=host))
+
+    monkeypatch.setattr(net, "resolve_checked", unresolved)
 
 
 # Loaded when the module is collected: the live schema, as /api/schema/ serves it to anybody.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from reviews.models import Article, ClaimStatus, ReviewTask
+from reviews.models import Article, Claim, ClaimStatus, ReviewTask
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.django_db
@@ -38,18 +38,27 @@ def test_bad_files_get_one_line_reasons_and_the_rest_go_in(
     good.write_text((SEEDS / "000_086ab713619688c1.txt").read_text())
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)))
-    (tmp_path / "latin1.txt").write_bytes("Le caf\u00e9 a co\u00fbt\u00e9 3 euros en 2020.".encode("latin-1"))
+    # Latin-1 is read (detected, recorded on the article); bytes no legacy encoding reads are refused.
+    (tmp_path / "latin1.txt").write_bytes(
+        "Le caf\u00e9 a co\u00fbt\u00e9 3 euros en 2020, selon le minist\u00e8re.".encode("latin-1")
+    )
+    (tmp_path / "undecodable.txt").write_bytes(b"Note " + bytes(range(0x80, 0xA0)) * 20)
     (tmp_path / "clutter.txt").write_text("Print Friendly, PDF & Email\nPlease Share:\n")
-    with pytest.raises(CommandError, match=r"4 of 5 file\(s\) were rejected"):
+    with pytest.raises(CommandError, match=r"4 of 6 file\(s\) were rejected"):
         call_command("ingest", str(tmp_path), "--no-progress")
     err = capsys.readouterr().err
     assert f"{tmp_path / 'empty.txt'}: empty (no text to extract claims from)." in err
     assert f"{tmp_path / 'binary.txt'}: binary file (contains NUL bytes), not text." in err
-    assert f"{tmp_path / 'latin1.txt'}: not UTF-8 text (invalid byte 0xe9 at offset 6)." in err
+    assert (
+        f"{tmp_path / 'undecodable.txt'}: not text in UTF-8, Windows-1252 or Latin-1 (invalid UTF-8 byte "
+        "0x80 at offset 5, and no legacy encoding reads it as text)."
+    ) in err
     assert f"{tmp_path / 'clutter.txt'}: no sentences found after cleaning (nothing to review)." in err
-    assert Article.objects.count() == 1
-    article = Article.objects.get()
-    assert article.claims.filter(status=ClaimStatus.CLAIM).count() == ReviewTask.objects.count()
+    assert Article.objects.count() == 2
+    legacy = Article.objects.get(origin=str(tmp_path / "latin1.txt"))
+    assert legacy.raw_text.startswith("Le caf\u00e9 a co\u00fbt\u00e9 3 euros")
+    assert (legacy.source_encoding, legacy.source_encoding_guessed) == ("windows-1252", True)
+    assert Claim.objects.filter(status=ClaimStatus.CLAIM).count() == ReviewTask.objects.count()
 
 
 def test_oversized_file_is_refused_without_reading_it(tmp_path: Path, settings, capsys) -> None:

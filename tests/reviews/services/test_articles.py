@@ -91,7 +91,11 @@ def test_reingesting_the_same_content_changes_nothing() -> None:
         (b"", "x.txt: empty (no text to extract claims from)."),
         (b"   \n\t\n", "x.txt: empty (no text to extract claims from)."),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.txt: binary file (contains NUL bytes), not text."),
-        ("caf\u00e9 au lait".encode("latin-1"), "x.txt: not UTF-8 text (invalid byte 0xe9 at offset 3)."),
+        (
+            b"caf" + bytes(range(0x80, 0xA0)) * 20,
+            "x.txt: not text in UTF-8, Windows-1252 or Latin-1 (invalid UTF-8 byte 0x80 at offset 3, and no "
+            "legacy encoding reads it as text).",
+        ),
         # UTF-16 with and without its byte-order mark (it was called a binary file).
         (ARTICLE.encode("utf-16"), "x.txt: UTF-16 text; save it as UTF-8 and ingest it again."),
         (ARTICLE.encode("utf-16-le"), "x.txt: UTF-16 text; save it as UTF-8 and ingest it again."),
@@ -103,6 +107,26 @@ def test_bad_payloads_are_rejected_with_a_reason(data: bytes, message: str) -> N
         article_ingest(data=data, name="x.txt")
     assert excinfo.value.message == message
     assert not Article.objects.exists()
+
+
+def test_a_legacy_encoding_is_detected_and_recorded_on_the_article() -> None:
+    text = ARTICLE.replace("said", "“said”", 1) + " Señor Müller\u2019s café agreed."
+    outcome = article_ingest(data=text.encode("cp1252"), name="legacy.txt")
+    article = Article.objects.get(pk=outcome.article.pk)
+    assert (article.source_encoding, article.source_encoding_guessed) == ("windows-1252", True)
+    assert article.raw_text == text
+    event = ReviewEvent.objects.get(article=article)
+    assert (event.data["encoding"], event.data["encoding_guessed"]) == ("windows-1252", True)
+
+
+def test_utf8_and_text_record_their_encoding() -> None:
+    from_bytes = article_ingest(data=ARTICLE.encode(), name="a.txt").article
+    from_text = article_submit(data=ARTICLE + " Once more.").article
+    assert Article.objects.get(pk=from_bytes.pk).source_encoding == "utf-8"
+    assert (Article.objects.get(pk=from_text.pk).source_encoding, from_text.source_encoding_guessed) == (
+        "",
+        False,
+    )
 
 
 @override_settings(FACTCHECK_MAX_ARTICLE_BYTES=100)

@@ -1,0 +1,119 @@
+"""Feeds in the API, for editors only (`/api/v1/feeds/`): register an RSS/Atom feed (fetched once to check
+that it is one: a page that is no feed, or a refused URL, is a 400 with the reason and nothing stored),
+list and read feeds with their failures, and poll one now. The desk offers the same
+(reviews/admin/feeds.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reviews.api.pagination import PagePagination
+from reviews.api.permissions import CanPublish
+from reviews.api.serializers import ErrorSerializer
+from reviews.ids import record_id
+from reviews.models import Feed
+from reviews.services.feeds import feed_poll_now, feed_register
+
+NOT_FOUND = "No feed with this id."
+
+
+class FeedRegisterSerializer(serializers.Serializer[dict[str, object]]):
+    url = serializers.URLField(max_length=2000, help_text="The RSS or Atom feed's http(s) URL.")
+    title = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, help_text="The feed's own title when omitted."
+    )
+    is_active = serializers.BooleanField(default=True, help_text="Polled by the beat sweep while true.")
+
+
+class FeedSerializer(serializers.ModelSerializer[Feed]):
+    class Meta:
+        model = Feed
+        fields = [
+            "id",
+            "url",
+            "title",
+            "is_active",
+            "next_poll_at",
+            "last_polled_at",
+            "last_success_at",
+            "last_error",
+            "consecutive_failures",
+            "items_seen",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List feeds (editors)"),
+    retrieve=extend_schema(
+        summary="One feed (editors)", description="With why its last poll failed, if it did."
+    ),
+)
+class FeedViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Feed]
+):
+    """RSS/Atom feeds whose new items are ingested as articles (docs/ingest.md)."""
+
+    serializer_class = FeedSerializer
+    pagination_class = PagePagination
+    queryset = Feed.objects.order_by("pk")
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [CanPublish()]
+
+    def get_object(self) -> Feed:
+        feed_id = record_id(str(self.kwargs.get("pk", "")))
+        feed = Feed.objects.filter(pk=feed_id).first() if feed_id is not None else None
+        if feed is None:
+            raise NotFound(NOT_FOUND)
+        return feed
+
+    def get_queryset(self) -> QuerySet[Feed]:
+        return Feed.objects.order_by("pk")
+
+    @extend_schema(
+        summary="Register a feed (editors)",
+        request=FeedRegisterSerializer,
+        responses={
+            201: FeedSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Not a feed, a refused URL, or already registered; nothing stored.",
+            ),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = FeedRegisterSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        feed = feed_register(
+            url=str(data["url"]),
+            title=str(data.get("title") or ""),
+            is_active=bool(data["is_active"]),
+            editor=request.user,  # type: ignore[arg-type]
+        )
+        return Response(FeedSerializer(feed).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Poll a feed now (editors)",
+        request=None,
+        responses={
+            202: OpenApiResponse(FeedSerializer, description="The poll is queued."),
+            400: OpenApiResponse(ErrorSerializer, description="The feed is not active."),
+            404: OpenApiResponse(ErrorSerializer, description="No such feed."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def poll(self, request: Request, pk: str | None = None) -> Response:
+        feed = feed_poll_now(feed_id=self.get_object().pk, editor=request.user)  # type: ignore[arg-type]
+        return Response(FeedSerializer(feed).data, status=status.HTTP_202_ACCEPTED)

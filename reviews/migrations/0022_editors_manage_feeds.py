@@ -1,0 +1,41 @@
+"""Editors register RSS/Atom feeds and poll them at the desk (reviews/admin/feeds.py).
+
+The models came with 0018. Editors add and change feeds (not delete: the record of the items seen goes
+with them; deactivating keeps it) and read the items seen. Reviewers get nothing here."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+EDITOR_PERMS = ["add_feed", "change_feed", "view_feed", "view_feeditem"]
+
+
+def grant(apps, schema_editor):
+    # Permissions are normally created after migrate; create them now so the group can hold them.
+    app_config = apps.get_app_config("reviews")
+    previous = getattr(app_config, "models_module", None)
+    app_config.models_module = previous or True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = previous
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Editors")
+    perms = Permission.objects.filter(content_type__app_label="reviews", codename__in=EDITOR_PERMS)
+    missing = set(EDITOR_PERMS) - set(perms.values_list("codename", flat=True))
+    if missing:
+        raise RuntimeError(f"permissions not found for Editors: {sorted(missing)}")
+    group.permissions.add(*perms)
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    perms = Permission.objects.filter(content_type__app_label="reviews", codename__in=EDITOR_PERMS)
+    for group in Group.objects.filter(name="Editors"):
+        group.permissions.remove(*perms)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reviews", "0021_feeds")]
+
+    operations = [migrations.RunPython(grant, revoke)]
