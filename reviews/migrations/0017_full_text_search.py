@@ -56,19 +56,13 @@ BEGIN
 END $$;
 
 -- Citations and claim texts are part of verdicts' documents. The services hold the verdict's (and the
--- claim's) row lock when they write these, so the UPDATE takes no lock out of the usual order.
+-- claim's) row lock when they write these, so the UPDATE takes no lock out of the usual order. Once per
+-- statement: a verdict's citations are stored with one INSERT, so its document is rebuilt once.
 CREATE FUNCTION reviews_citation_search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE reviews_verdict AS v
-           SET search_vector = reviews_verdict_search_document(v.id, v.claim_id, v.summary, v.rationale)
-         WHERE v.id = NEW.verdict_id;
-    END IF;
-    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.verdict_id <> NEW.verdict_id) THEN
-        UPDATE reviews_verdict AS v
-           SET search_vector = reviews_verdict_search_document(v.id, v.claim_id, v.summary, v.rationale)
-         WHERE v.id = OLD.verdict_id;
-    END IF;
+    UPDATE reviews_verdict AS v
+       SET search_vector = reviews_verdict_search_document(v.id, v.claim_id, v.summary, v.rationale)
+     WHERE v.id IN (SELECT changed.verdict_id FROM changed_citations AS changed);
     RETURN NULL;
 END $$;
 
@@ -93,9 +87,19 @@ CREATE TRIGGER reviews_claim_search_changed
 CREATE TRIGGER reviews_verdict_search_vector
     BEFORE INSERT OR UPDATE OF claim_id, summary, rationale ON reviews_verdict
     FOR EACH ROW EXECUTE FUNCTION reviews_verdict_search_vector();
-CREATE TRIGGER reviews_citation_search_changed
-    AFTER INSERT OR UPDATE OR DELETE ON reviews_citation
-    FOR EACH ROW EXECUTE FUNCTION reviews_citation_search_changed();
+-- A trigger with transition tables has one event; an update that moved a citation needs both sides.
+CREATE TRIGGER reviews_citation_search_inserted
+    AFTER INSERT ON reviews_citation REFERENCING NEW TABLE AS changed_citations
+    FOR EACH STATEMENT EXECUTE FUNCTION reviews_citation_search_changed();
+CREATE TRIGGER reviews_citation_search_updated
+    AFTER UPDATE ON reviews_citation REFERENCING NEW TABLE AS changed_citations
+    FOR EACH STATEMENT EXECUTE FUNCTION reviews_citation_search_changed();
+CREATE TRIGGER reviews_citation_search_moved
+    AFTER UPDATE ON reviews_citation REFERENCING OLD TABLE AS changed_citations
+    FOR EACH STATEMENT EXECUTE FUNCTION reviews_citation_search_changed();
+CREATE TRIGGER reviews_citation_search_deleted
+    AFTER DELETE ON reviews_citation REFERENCING OLD TABLE AS changed_citations
+    FOR EACH STATEMENT EXECUTE FUNCTION reviews_citation_search_changed();
 
 -- Rows stored before this migration.
 UPDATE reviews_article SET title = title;
@@ -108,7 +112,10 @@ DROP TRIGGER IF EXISTS reviews_article_search_vector ON reviews_article;
 DROP TRIGGER IF EXISTS reviews_claim_search_vector ON reviews_claim;
 DROP TRIGGER IF EXISTS reviews_claim_search_changed ON reviews_claim;
 DROP TRIGGER IF EXISTS reviews_verdict_search_vector ON reviews_verdict;
-DROP TRIGGER IF EXISTS reviews_citation_search_changed ON reviews_citation;
+DROP TRIGGER IF EXISTS reviews_citation_search_inserted ON reviews_citation;
+DROP TRIGGER IF EXISTS reviews_citation_search_updated ON reviews_citation;
+DROP TRIGGER IF EXISTS reviews_citation_search_moved ON reviews_citation;
+DROP TRIGGER IF EXISTS reviews_citation_search_deleted ON reviews_citation;
 DROP FUNCTION IF EXISTS reviews_article_search_vector();
 DROP FUNCTION IF EXISTS reviews_claim_search_vector();
 DROP FUNCTION IF EXISTS reviews_claim_search_changed();

@@ -75,6 +75,18 @@ def test_verdicts_found_by_claim_summary_rationale_and_citations() -> None:
     assert _verdicts("treasury report") == [verdict.pk]
     Citation.objects.filter(verdict=verdict).delete()
     assert _verdicts("treasury") == []
+    # One INSERT of several citations (as the services store them): every one is in the vector.
+    Citation.objects.bulk_create(
+        [
+            Citation(verdict=verdict, url="https://a.example/1", title="Census tables", position=0),
+            Citation(verdict=verdict, url="https://b.example/2", title="Rail timetable", position=1),
+        ]
+    )
+    assert _verdicts("census") == _verdicts("timetable") == [verdict.pk]
+    Citation.objects.filter(verdict=verdict, position=1).update(title="Bus timetable")
+    assert _verdicts("rail") == []
+    assert _verdicts("bus") == [verdict.pk]
+    Citation.objects.filter(verdict=verdict).delete()
 
     Verdict.objects.filter(pk=verdict.pk).update(rationale="Auditors checked the ledger.")
     assert _verdicts("auditor ledger") == [verdict.pk]
