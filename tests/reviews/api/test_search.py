@@ -39,8 +39,8 @@ def rows() -> dict:
     return {"strong": strong, "weak": weak, "hidden": hidden}
 
 
-def test_verdicts_ranked_best_first_and_only_published_for_others(rows, editor) -> None:
-    for user in (None, consumer_user()):
+def test_verdicts_ranked_best_first_and_only_published_for_others(rows, editor, reviewer) -> None:
+    for user in (None, consumer_user(), reviewer):
         assert _ids(token_client(user).get("/api/v1/verdicts/?q=wind")) == [
             rows["strong"].pk,
             rows["weak"].pk,
