@@ -14,6 +14,7 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 
 from reviews.models import RatingLabel, Verdict
+from reviews.selectors_search import MAX_QUERY_CHARS
 from reviews.services import verdicts as verdict_rules
 from reviews.services.queue import SKIP_REASON_MAX
 from reviews.services.verdicts import CitationInput, VerdictInput
@@ -39,6 +40,18 @@ class _Form(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class HistorySearchForm(_Form):
+    """The search box over a reviewer's own verdicts (reviews.selectors_search: web search syntax). The
+    field refuses more than MAX_QUERY_CHARS characters and NUL characters with Django's messages."""
+
+    q = forms.CharField(
+        label="Search my verdicts",
+        required=False,
+        max_length=MAX_QUERY_CHARS,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": 'words, "a phrase", -leave-out'}),
+    )
 
 
 class VerdictForm(_Form):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -93,6 +95,9 @@ class Article(models.Model):
     matching_changed_at = models.DateTimeField(default=timezone.now)
     matching_attempts = models.PositiveIntegerField(default=0)
     matching_error = models.TextField(blank=True)
+    # Full-text search (reviews/selectors_search.py): title (weight A), author and publisher (B), English
+    # stemming. Written by a PostgreSQL trigger (migration 0017), never by Python; NULL on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = models.Manager.from_queryset(ArticleQuerySet)()
 
@@ -140,6 +145,8 @@ class Article(models.Model):
                 condition=~Q(matching_status=MatchingStatus.DONE),
                 name="article_matching_todo_idx",
             ),
+            # Full-text search; created on PostgreSQL only (migration 0017), SQLite searches with LIKE.
+            GinIndex(fields=["search_vector"], name="article_search_idx"),
         ]
         permissions = [("ingest_article", "Can ingest articles")]
 
@@ -200,6 +207,9 @@ class Claim(models.Model):
     # library reads them, with the sentence each was read from; compared between matched claims.
     facts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Full-text search over the claim's text (English stemming), written by a PostgreSQL trigger on every
+    # insert and text change, so bulk_create and COPY keep it too (migration 0017); NULL on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = models.Manager.from_queryset(ClaimQuerySet)()
 
@@ -228,6 +238,8 @@ class Claim(models.Model):
             # Vector indexes catch up from here (reviews.services.matching_index); claims never embedded
             # (plain sentences) stay out of it.
             models.Index("embedded_at", condition=Q(embedded_at__isnull=False), name="claim_embedded_at_idx"),
+            # Full-text search; created on PostgreSQL only (migration 0017), SQLite searches with LIKE.
+            GinIndex(fields=["search_vector"], name="claim_search_idx"),
         ]
 
     def __str__(self) -> str:
@@ -511,6 +523,11 @@ class Verdict(models.Model):
     # edited) while the published cache is on; cleared once the cache was invalidated for it. A verdict
     # still marked had its invalidation lost: the reconcile sweep finds it however long ago that was.
     cache_stale_since = models.DateTimeField(null=True, blank=True)
+    # Full-text search over what a verdict is found by: its claim's text and its summary (weight A), its
+    # rationale (B) and its citations' titles, publishers and URLs (C), English stemming. Written by
+    # PostgreSQL triggers on the verdict, its citations and its claim (migration 0017), so one GIN index
+    # answers a verdict search without joins; NULL on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = models.Manager.from_queryset(VerdictQuerySet)()
 
@@ -573,6 +590,8 @@ class Verdict(models.Model):
             models.Index(fields=["reviewer", "status"], name="verdict_reviewer_status_idx"),
             # The published cache's reconcile sweep reads the verdicts changed in the last minutes.
             models.Index(fields=["updated_at"], name="verdict_updated_idx"),
+            # Full-text search; created on PostgreSQL only (migration 0017), SQLite searches with LIKE.
+            GinIndex(fields=["search_vector"], name="verdict_search_idx"),
         ]
         permissions = [("publish_verdict", "Can publish, return, correct and retract verdicts")]
 

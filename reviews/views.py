@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reviews import roles
 from reviews.exceptions import ApplicationError, LeaseNotHeld, NotFound
-from reviews.forms import TaskForms
+from reviews.forms import HistorySearchForm, TaskForms
 from reviews.ids import record_id
 from reviews.links import web_link
 from reviews.models import RatingLabel, ReviewTask, TaskStatus, VerdictStatus
@@ -41,6 +41,7 @@ from reviews.selectors_history import (
     reviewer_figures,
     verdicts_of_reviewer,
 )
+from reviews.selectors_search import verdicts_matching
 from reviews.services.queue import (
     task_claim_next,
     task_heartbeat,
@@ -88,10 +89,21 @@ def _unsent_key(task_id: int) -> str:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     user = _reviewer(request)
-    history = Paginator(verdicts_of_reviewer(user=user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    verdicts = verdicts_of_reviewer(user=user)
+    search = HistorySearchForm(request.GET)
+    # A refused search (too long, a NUL character) shows the field's error over the whole history.
+    searched = str(search.cleaned_data["q"]) if search.is_valid() else ""
+    if searched:
+        verdicts = verdicts_matching(verdicts, searched)
+    history = Paginator(verdicts, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "overview": reviewer_queue(user=user),
         "history": history,
+        "search": search,
+        "searched": searched,
+        # With a search, the page count says how many matched, not whether the reviewer has any.
+        "has_history": history.paginator.count > 0
+        or (bool(searched) and verdicts_of_reviewer(user=user).exists()),
         "figures": reviewer_figures(user=user),
         "figures_days": FIGURES_DAYS,
         "now": timezone.now(),

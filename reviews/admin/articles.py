@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from reviews import roles
 from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment
 from reviews.admin.claims import claim_review_state
+from reviews.admin.search import FullTextSearchMixin
 from reviews.models import Article, ArticleStatus, Claim, ClaimStatus
 from reviews.scorecard_views import scorecard_admin_html
 from reviews.selectors_desk import (
@@ -23,6 +24,7 @@ from reviews.selectors_desk import (
     articles_with_progress,
     claims_with_review_state,
 )
+from reviews.selectors_search import articles_matching
 from reviews.services.articles import article_extract_retry, article_reextract
 from reviews.services.scorecards import scorecards_build, scorecards_mark_stale
 from reviews.workflow import action
@@ -93,7 +95,7 @@ class ArticleClaimInline(admin.TabularInline[Claim, Article]):
 
 
 @admin.register(Article)
-class ArticleAdmin(ReadOnlyAdmin[Article]):
+class ArticleAdmin(FullTextSearchMixin[Article], ReadOnlyAdmin[Article]):
     list_display = (
         "title_or_id",
         "publisher",
@@ -176,6 +178,11 @@ class ArticleAdmin(ReadOnlyAdmin[Article]):
         if not article.source_encoding:
             return "(received as text)"
         return article.source_encoding + (" (detected)" if article.source_encoding_guessed else "")
+
+    def search_matching(
+        self, queryset: QuerySet[Article], term: str, *, or_id: int | None
+    ) -> QuerySet[Article]:
+        return articles_matching(queryset, term, or_id=or_id)
 
     @admin.display(description="article", ordering="title")
     def title_or_id(self, article: Article) -> str:

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from reviews import roles
 from reviews.admin.base import ReadOnlyAdmin, desk_user, fragment, shorten
 from reviews.admin.matching import ConflictFilter, PublishedMatchFilter, claim_matching_panel
+from reviews.admin.search import FullTextSearchMixin
 from reviews.ids import record_id
 from reviews.models import Claim, ClaimStatus, TaskStatus
 from reviews.selectors import claim_context
@@ -22,6 +23,7 @@ from reviews.selectors_desk import (
     claims_with_published_verdict,
     claims_with_review_state,
 )
+from reviews.selectors_search import claims_matching
 from reviews.services.claims import claim_demote, claim_promote
 from reviews.workflow import condition_refuses
 
@@ -81,7 +83,7 @@ class PublishedVerdictFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReadOnlyAdmin[Claim]):
+class ClaimAdmin(FullTextSearchMixin[Claim], ReadOnlyAdmin[Claim]):
     list_display = (
         "claim_text",
         "article_link",
@@ -124,6 +126,9 @@ class ClaimAdmin(ReadOnlyAdmin[Claim]):
         return claims_with_review_state(
             super().get_queryset(request).defer(*(f"article__{name}" for name in BIG_ARTICLE_FIELDS))
         )
+
+    def search_matching(self, queryset: QuerySet[Claim], term: str, *, or_id: int | None) -> QuerySet[Claim]:
+        return claims_matching(queryset, term, or_id=or_id)
 
     @admin.display(description="claim", ordering="text")
     def claim_text(self, claim: Claim) -> str:

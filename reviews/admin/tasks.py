@@ -16,9 +16,11 @@ from django.utils.safestring import SafeString
 from reviews import roles
 from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, shorten
 from reviews.admin.forms import AssignForm
+from reviews.admin.search import FullTextSearchMixin
 from reviews.durations import duration_text
 from reviews.models import ReviewTask, TaskStatus
 from reviews.selectors_desk import BIG_ARTICLE_FIELDS, task_review_work
+from reviews.selectors_search import tasks_matching
 from reviews.selectors_triage import PRIORITY_BANDS
 from reviews.services import queue
 from reviews.workflow import action
@@ -55,7 +57,7 @@ class PriorityFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReviewTask)
-class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
+class ReviewTaskAdmin(FullTextSearchMixin[ReviewTask], ReadOnlyAdmin[ReviewTask]):
     list_display = (
         "id",
         "claim_text",
@@ -74,6 +76,7 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
         PriorityFilter,
     )
     search_fields = ("=id", "claim__text", "claim__article__title")
+    search_by_id = True
     list_select_related = ("claim", "claim__article", "assignee", "lease_holder", "reviewer")
     ordering = ("-priority", "-article_date", "id")
     list_per_page = 100
@@ -100,6 +103,11 @@ class ReviewTaskAdmin(ReadOnlyAdmin[ReviewTask]):
         return (
             super().get_queryset(request).defer(*(f"claim__article__{name}" for name in BIG_ARTICLE_FIELDS))
         )
+
+    def search_matching(
+        self, queryset: QuerySet[ReviewTask], term: str, *, or_id: int | None
+    ) -> QuerySet[ReviewTask]:
+        return tasks_matching(queryset, term, or_id=or_id)
 
     @admin.display(description="claim (article)", ordering="claim__text")
     def claim_text(self, task: ReviewTask) -> SafeString:

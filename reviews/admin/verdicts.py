@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 from reviews import roles, workflow
 from reviews.admin.base import ServiceRefused, admin_link, fragment, shorten
 from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, VerdictAdminForm
+from reviews.admin.search import FullTextSearchMixin
 from reviews.admin.verdict_transitions import TRANSITION_PAGES, VerdictTransitionsMixin
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.models import PUBLISHED_LINEAGE, Citation, Verdict, VerdictStatus
@@ -23,6 +24,7 @@ from reviews.selectors_desk import (
     verdict_published_on_claim,
     verdicts_with_citation_count,
 )
+from reviews.selectors_search import verdicts_matching
 from reviews.services.verdicts import verdict_create_by_editor, verdict_edit
 from reviews.workflow import Role
 
@@ -62,7 +64,7 @@ class CitationInline(admin.TabularInline[Citation, Verdict]):
 
 
 @admin.register(Verdict)
-class VerdictAdmin(VerdictTransitionsMixin):
+class VerdictAdmin(FullTextSearchMixin[Verdict], VerdictTransitionsMixin):
     form = VerdictAdminForm
     inlines = [CitationInline]
     change_form_template = "admin/reviews/verdict/change_form.html"
@@ -83,6 +85,7 @@ class VerdictAdmin(VerdictTransitionsMixin):
         ("editor", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("=id", "claim__text", "summary", "claim__article__title")
+    search_by_id = True
     list_select_related = ("claim", "claim__article", "rating", "reviewer", "editor")
     ordering = ("-created_at", "-id")
     date_hierarchy = "created_at"
@@ -96,6 +99,11 @@ class VerdictAdmin(VerdictTransitionsMixin):
         return verdicts_with_citation_count(
             super().get_queryset(request).defer(*(f"claim__article__{name}" for name in BIG_ARTICLE_FIELDS))
         )
+
+    def search_matching(
+        self, queryset: QuerySet[Verdict], term: str, *, or_id: int | None
+    ) -> QuerySet[Verdict]:
+        return verdicts_matching(queryset, term, or_id=or_id)
 
     @admin.display(description="claim (article)", ordering="claim__text")
     def claim_text(self, verdict: Verdict) -> SafeString:

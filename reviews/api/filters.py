@@ -14,7 +14,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
@@ -32,8 +32,23 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.selectors_search import (
+    MAX_QUERY_CHARS,
+    ORDERING,
+    articles_matching,
+    claims_matching,
+    verdicts_matching,
+)
 
-MAX_TEXT_QUERY = 200
+MAX_TEXT_QUERY = MAX_QUERY_CHARS
+SEARCH_PARAM = "q"
+# What `q` accepts, in the schema of every list that has it.
+SEARCH_HELP = (
+    "Full-text search, English stemming (`taxes` finds `tax`), best match first unless `ordering` is "
+    'given. Web search syntax: words (all must appear), "a quoted phrase", `or` between alternatives, '
+    f"`-word` to leave a word out; other punctuation is ignored. At most {MAX_QUERY_CHARS} characters; "
+    "blank searches nothing (the whole list)."
+)
 MAX_RATINGS = 20
 MAX_ID = 2**63 - 1  # bigint: larger ids cannot exist, and the database would refuse to compare them
 
@@ -168,7 +183,7 @@ class PublishedVerdictFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         max_length=MAX_TEXT_QUERY,
-        help_text="Text search in the claim and the verdict's summary (case-insensitive).",
+        help_text=f"Searches the claim, the summary, the rationale and the citations. {SEARCH_HELP}",
     )
 
     class Meta:
@@ -179,10 +194,7 @@ class PublishedVerdictFilter(django_filters.FilterSet):
         return queryset.filter(Exists(_citations_on(value).filter(verdict=OuterRef("pk"))))
 
     def filter_text(self, queryset: QuerySet[Verdict], name: str, value: str) -> QuerySet[Verdict]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(claim__text__icontains=value) | Q(summary__icontains=value))
+        return verdicts_matching(queryset, value) if value.strip() else queryset
 
 
 class VerdictFilter(PublishedVerdictFilter):
@@ -225,15 +237,17 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_cited_domain", help_text="The published verdict cites a URL on this domain."
     )
     q = django_filters.CharFilter(
-        field_name="text",
-        lookup_expr="icontains",
+        method="filter_text",
         max_length=MAX_TEXT_QUERY,
-        help_text="Text search in the claim (case-insensitive).",
+        help_text=f"Searches the claim's text. {SEARCH_HELP}",
     )
 
     class Meta:
         model = Claim
         fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return claims_matching(queryset, value) if value.strip() else queryset
 
     def filter_rating(self, queryset: QuerySet[Claim], name: str, value: Any) -> QuerySet[Claim]:
         if not value:
@@ -275,7 +289,7 @@ class ArticleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         max_length=MAX_TEXT_QUERY,
-        help_text="Text search in title, author and publisher (case-insensitive).",
+        help_text=f"Searches the title (first), the author and the publisher. {SEARCH_HELP}",
     )
 
     class Meta:
@@ -289,12 +303,7 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(Exists(citations))
 
     def filter_text(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value) | Q(author__icontains=value) | Q(publisher__icontains=value)
-        )
+        return articles_matching(queryset, value) if value.strip() else queryset
 
 
 class RatingFilter(django_filters.FilterSet):
@@ -325,6 +334,17 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+def _searching(request: Request, view: APIView) -> bool:
+    """Whether the list is a search (its FilterSet has `q` and the request a non-blank one): then it is
+    ordered by relevance (`search_rank`, annotated by reviews.selectors_search), unless `ordering` says."""
+    filterset_class = getattr(view, "filterset_class", None)
+    return (
+        filterset_class is not None
+        and SEARCH_PARAM in filterset_class.base_filters
+        and bool(request.query_params.get(SEARCH_PARAM, "").strip())
+    )
+
+
 class StrictOrderingFilter(OrderingFilter):
     """`?ordering=` that refuses unknown fields with a 400 instead of silently ignoring them."""
 
@@ -345,6 +365,8 @@ class StrictOrderingFilter(OrderingFilter):
                     }
                 )
             return fields
+        if _searching(request, view):
+            return list(ORDERING)
         return self.get_default_ordering(view)
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
@@ -367,7 +389,7 @@ class StrictOrderingFilter(OrderingFilter):
                 "in": "query",
                 "description": (
                     f"Sort by {', '.join(fields)}; `-` in front for descending, commas to combine "
-                    f"(default `{default}`; ties are broken by id)."
+                    f"(default `{default}`, or best match first with `q`; ties are broken by id)."
                 ),
                 "schema": {"type": "string", "pattern": f"^{choice}(,{choice})*$"},
             }

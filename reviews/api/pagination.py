@@ -140,7 +140,7 @@ class KeysetCursorPagination(pagination.BasePagination):
             request, "page_size", default=self.page_size, minimum=1, maximum=self.max_page_size
         )
         keys = self._keys(request, queryset, view)
-        cursor = self._decode(request, queryset.model, keys)
+        cursor = self._decode(request, queryset, keys)
         reverse = cursor.reverse if cursor else False
 
         order = [self._order_by(key, reverse=reverse) for key in keys]
@@ -248,7 +248,7 @@ class KeysetCursorPagination(pagination.BasePagination):
         encoded = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
         return replace_query_param(url, self.cursor_query_param, encoded)
 
-    def _decode(self, request: Request, model: type[Model], keys: list[_Key]) -> _Cursor | None:
+    def _decode(self, request: Request, queryset: QuerySet[Any], keys: list[_Key]) -> _Cursor | None:
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
@@ -263,7 +263,7 @@ class KeysetCursorPagination(pagination.BasePagination):
             if not isinstance(values, list) or len(values) != len(keys) or payload.get("r") not in (0, 1):
                 raise ValueError("malformed")
             parsed = tuple(
-                None if value is None else _utc(_column(model, key.field).to_python(value))
+                None if value is None else _utc(_column(queryset, key.field).to_python(value))
                 for key, value in zip(keys, values, strict=True)
             )
         except (
@@ -307,8 +307,12 @@ class KeysetCursorPagination(pagination.BasePagination):
         ]
 
 
-def _column(model: type[Model], name: str) -> Field[Any, Any]:
-    field = model._meta.get_field(name)
+def _column(queryset: QuerySet[Any], name: str) -> Field[Any, Any]:
+    # A search's relevance (reviews.selectors_search) is an annotation, not a column.
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    field = queryset.model._meta.get_field(name)
     if not isinstance(field, Field):  # a relation or generic key cannot be a sort key
         raise FieldDoesNotExist(name)
     return field
