@@ -711,6 +711,11 @@ class ReviewEvent(models.Model):
         raise ValueError("ReviewEvent rows are append-only.")
 
 
+# Exports of published verdicts (reviews/services/exports.py).
+from reviews.models_exports import Export as Export  # noqa: E402
+from reviews.models_exports import ExportFormat as ExportFormat  # noqa: E402
+from reviews.models_exports import ExportState as ExportState  # noqa: E402
+
 # Matches and conflicts between claims of different articles live in their own module (imported here so
 # the app registry and `from reviews.models import ...` see them).
 from reviews.models_matching import ClaimConflict as ClaimConflict  # noqa: E402

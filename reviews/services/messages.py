@@ -19,6 +19,7 @@ SCORECARDS_BUILD_CHUNK = "reviews.scorecards_build_chunk"
 PUBLISHED_CACHE_BUILD = "reviews.published_cache_build"
 ARTICLE_MATCH = "reviews.article_match"
 WEBHOOK_DELIVER = "reviews.webhook_deliver"
+EXPORT_RUN = "reviews.export_run"
 
 
 def task_named(name: str) -> DjangoTask[Any, Any]:
