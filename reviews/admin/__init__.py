@@ -17,12 +17,24 @@ HTML lives in templates under reviews/templates/admin/reviews/: pages, panels an
 are more than one link are rendered with `base.fragment`; only single links are built in Python.
 """
 
-from reviews.admin import articles, claims, events, matching, ratings, scorecards, tasks, verdicts, webhooks
+from reviews.admin import (
+    articles,
+    claims,
+    events,
+    exports,
+    matching,
+    ratings,
+    scorecards,
+    tasks,
+    verdicts,
+    webhooks,
+)
 
 __all__ = [
     "articles",
     "claims",
     "events",
+    "exports",
     "matching",
     "ratings",
     "scorecards",
