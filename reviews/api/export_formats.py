@@ -73,6 +73,9 @@ class ExportWriter:
         self.out = out
         self.context: dict[str, Any] = {"site_urls": SiteUrls.configured()}
         self.renderer = JSONRenderer()
+        # One serializer for every row: a ModelSerializer builds its fields from the model when first
+        # asked, which costs more than serializing a row; to_representation reuses them.
+        self.serializer = VerdictSerializer(context=self.context)
 
     def begin(self) -> None:
         pass
@@ -84,7 +87,7 @@ class ExportWriter:
         pass
 
     def verdict_data(self, verdict: Verdict) -> dict[str, Any]:
-        data: dict[str, Any] = VerdictSerializer(verdict, context=self.context).data
+        data: dict[str, Any] = self.serializer.to_representation(verdict)
         return data
 
 
@@ -123,12 +126,13 @@ class ClaimReviewWriter(ExportWriter):
     (the graph's applies)."""
 
     def begin(self) -> None:
+        self.claimreview = ClaimReviewSerializer(context=self.context)
         head = self.renderer.render({"@context": SCHEMA_ORG_CONTEXT})
         self.out.write(head[:-1] + b',"@graph":[\n')
         self.first = True
 
     def write(self, verdict: Verdict) -> None:
-        document = dict(ClaimReviewSerializer(verdict, context=self.context).data)
+        document = dict(self.claimreview.to_representation(verdict))
         document.pop("@context", None)
         self.out.write((b"" if self.first else b",\n") + self.renderer.render(document))
         self.first = False
