@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +32,17 @@ from reviews.services.exports import EXPORT_NOT_FOUND, export_file_open, export_
 class CanExport(HasRole):
     role = staticmethod(is_editor)
     message = "Only editors can start exports."
+
+
+class FileContentNegotiation(BaseContentNegotiation):
+    """The download answers with the file whatever the client's Accept header says (a client asking for
+    text/csv got a 406 from the JSON renderers), and with JSON when it refuses."""
+
+    def select_parser(self, request: Request, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: str | None = None) -> Any:
+        return renderers[0], renderers[0].media_type
 
 
 class ExportStartSerializer(serializers.Serializer[dict[str, Any]]):
@@ -144,7 +156,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             410: OpenApiResponse(ErrorSerializer, description="Expired: the file was deleted."),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileContentNegotiation)
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         export_id = record_id(str(pk))
         if export_id is None:

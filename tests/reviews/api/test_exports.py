@@ -84,6 +84,8 @@ def test_an_editor_starts_an_export_and_follows_it(
     rows = list(csv.reader(io.StringIO(download.getvalue().decode())))
     assert rows[0][0] == "verdict_id"
     assert len(rows) == 2
+    # A client that asks for the file's own media type gets it too (not a 406 from JSON-only renderers).
+    assert token_client(editor).get(detail["download_url"], HTTP_ACCEPT="text/csv").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -169,6 +171,8 @@ def test_download_before_done_is_409_and_after_expiry_410(
         409,
         "This export is queued; its file can be downloaded once it is done.",
     )
+    as_csv = token_client(editor).get(f"{EXPORTS}{queued['id']}/download/", HTTP_ACCEPT="text/csv")
+    assert (as_csv.status_code, as_csv["Content-Type"]) == (409, "application/json")
 
     export = finished(editor, django_capture_on_commit_callbacks)
     Export.objects.filter(pk=export.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
