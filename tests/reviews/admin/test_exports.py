@@ -95,3 +95,8 @@ def test_the_list_costs_the_same_for_any_number_of_exports(
     with django_assert_max_num_queries(8):
         response = desk.get(LIST)
     assert response.status_code == 200
+
+
+def test_the_verdict_list_leads_editors_to_the_start_page(desk: Client) -> None:
+    page = desk.get(reverse("admin:reviews_verdict_changelist")).content.decode()
+    assert f'<a href="{ADD}">Export published verdicts</a>' in page
