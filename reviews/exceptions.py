@@ -42,6 +42,13 @@ class NotAllowed(ApplicationError):
     code = "permission_denied"
 
 
+class Gone(ApplicationError):
+    """It existed and no longer does, for good (HTTP 410): an expired export's file."""
+
+    status_code = 410
+    code = "gone"
+
+
 class Conflict(ApplicationError):
     """The current state does not allow the change (HTTP 409); nothing was changed."""
 

@@ -737,6 +737,10 @@ class ReviewEvent(models.Model):
 
 
 # RSS/Atom feeds and the items seen in them (reviews/services/feeds.py).
+# Exports of published verdicts (reviews/services/exports.py).
+from reviews.models_exports import Export as Export  # noqa: E402
+from reviews.models_exports import ExportFormat as ExportFormat  # noqa: E402
+from reviews.models_exports import ExportState as ExportState  # noqa: E402
 from reviews.models_feeds import Feed as Feed  # noqa: E402
 from reviews.models_feeds import FeedItem as FeedItem  # noqa: E402
 from reviews.models_feeds import FeedItemStatus as FeedItemStatus  # noqa: E402

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from reviews.services import messages
@@ -206,3 +207,28 @@ def feeds_poll_due_task() -> int:
     from reviews.services.feeds import feeds_poll_due
 
     return feeds_poll_due()
+
+
+@shared_task(
+    name=messages.EXPORT_RUN,
+    **{
+        **_RELIABLE,
+        "soft_time_limit": settings.FACTCHECK_EXPORT_TIME_LIMIT_SECONDS,
+        "time_limit": settings.FACTCHECK_EXPORT_TIME_LIMIT_SECONDS + 60,
+    },
+)
+def export_run_task(export_id: int) -> str:
+    """Write one export (reviews.services.exports). Safe to run twice: a duplicate finds the export taken
+    (or finished) and skips it; a transient error puts it back in the queue for the retry."""
+    from reviews.services.exports import export_run
+
+    return export_run(export_id=export_id)
+
+
+@shared_task(name="reviews.exports_sweep", **_RELIABLE)
+def exports_sweep_task() -> dict[str, int]:
+    """Periodic (beat): expire old exports, deleting their files, and send stuck ones again."""
+    from reviews.services.exports import exports_sweep
+
+    outcome = exports_sweep()
+    return {"expired": outcome.expired, "resent": outcome.resent}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -77,3 +78,17 @@ def api_client() -> APIClient:
 @pytest.fixture
 def seed_texts() -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture
+def exports_dir(settings: Any, tmp_path: Path) -> Path:
+    """The "exports" storage at a folder of this test's own (reviews/services/exports.py)."""
+    folder = tmp_path / "exports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+    return folder

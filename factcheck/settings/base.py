@@ -119,9 +119,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Export files (reviews/services/exports.py) go to their own storage, never served as static or media
+# files: only the API's and the desk's download views read them, after checking who asks. Any Django
+# storage works here (an S3 backend, say); the default is a local folder.
+FACTCHECK_EXPORTS_DIR = env.str("FACTCHECK_EXPORTS_DIR", default=str(VAR_DIR / "exports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": FACTCHECK_EXPORTS_DIR, "base_url": None},
+    },
 }
 
 LOGIN_URL = "login"
@@ -339,7 +347,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": env.float("FACTCHECK_FEED_SWEEP_SECONDS", default=60.0),
         "options": {"expires": 60.0},
     },
+    # Expires old exports (their files deleted) and sends again the ones a lost message or a dead worker
+    # left queued or running: reviews.services.exports.exports_sweep.
+    "exports-sweep": {
+        "task": "reviews.exports_sweep",
+        "schedule": env.float("FACTCHECK_EXPORT_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 60.0},
+    },
 }
+
+# --- exports (reviews/services/exports.py, docs/exports.md) ------------------------------------------
+# How long a finished (or failed) export is kept before the sweep deletes its file.
+FACTCHECK_EXPORT_TTL_HOURS = env.float("FACTCHECK_EXPORT_TTL_HOURS", default=48.0)
+# An export still queued this long after it was started, or running with no progress for this long (its
+# worker died), is sent again by the sweep.
+FACTCHECK_EXPORT_RESEND_SECONDS = env.int("FACTCHECK_EXPORT_RESEND_SECONDS", default=120)
+# The export task's soft time limit (the hard one is a minute more): 100,000 verdicts take a few minutes.
+FACTCHECK_EXPORT_TIME_LIMIT_SECONDS = env.int("FACTCHECK_EXPORT_TIME_LIMIT_SECONDS", default=3600)
 
 # Outgoing requests to URLs people typed in (webhooks, later URL ingest: reviews/net.py) are refused on
 # private, loopback or link-local addresses unless this is true (tests and the demo set it): checked on the

@@ -89,6 +89,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Tests that write exports point this at their own temporary folder (`exports_dir`, tests/conftest.py).
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "test-exports"), "base_url": None},
+    },
 }
 
 # Throttling stays on, as in production, at rates no test reaches (tests/reviews/api/

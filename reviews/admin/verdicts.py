@@ -95,6 +95,13 @@ class VerdictAdmin(FullTextSearchMixin[Verdict], VerdictTransitionsMixin):
 
     # ---- list ----------------------------------------------------------------------------------
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The list's "Export published verdicts" link (its template), for editors.
+        context = {**(extra_context or {}), "can_export": roles.is_editor(request.user)}
+        return super().changelist_view(request, context)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Verdict]:
         return verdicts_with_citation_count(
             super().get_queryset(request).defer(*(f"claim__article__{name}" for name in BIG_ARTICLE_FIELDS))

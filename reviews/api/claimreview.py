@@ -127,3 +127,14 @@ class SiteUrls:
 
     def claimreview(self, verdict: Verdict) -> dict[str, Any]:
         return claimreview_document(verdict, page_url=self.page(verdict.pk), publisher=self.publisher)
+
+    @classmethod
+    def configured(cls) -> SiteUrls:
+        """The URLs without a request (webhook bodies, exports): the public root FACTCHECK_SITE_URL, or
+        site-relative URLs when it is empty."""
+        root = settings.FACTCHECK_SITE_URL.rstrip("/")
+        head, tail = (root + reverse("reviews:verdict-public", args=[_SENTINEL])).split(str(_SENTINEL))
+        publisher = Publisher(
+            name=settings.FACTCHECK_PUBLISHER_NAME, url=settings.FACTCHECK_PUBLISHER_URL or f"{root}/"
+        )
+        return cls(page_head=head, page_tail=tail, publisher=publisher)

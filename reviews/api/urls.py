@@ -1,7 +1,7 @@
 from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
-from reviews.api import feeds, queue, scorecards, views
+from reviews.api import exports, feeds, queue, scorecards, views
 
 
 class Router(DefaultRouter):
@@ -26,6 +26,7 @@ router.register("tasks", queue.TaskViewSet, basename="task")
 router.register("scorecards", scorecards.ScorecardViewSet, basename="scorecard")
 router.register("conflicts", views.ConflictViewSet, basename="conflict")
 router.register("feeds", feeds.FeedViewSet, basename="feed")
+router.register("exports", exports.ExportViewSet, basename="export")
 
 # The reviewers' queue routes first: they serve most requests, and Django tries the patterns in order
 # (the routes' prefixes differ, so the order changes no match; the API root keeps the registry's order).

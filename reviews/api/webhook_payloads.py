@@ -11,19 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
-from reviews.api.claimreview import Publisher, SiteUrls
+from reviews.api.claimreview import SiteUrls
 from reviews.api.scorecards import ScorecardSerializer
 from reviews.api.serializers import ClaimReviewSerializer, VerdictSerializer
 from reviews.models import Verdict
 from reviews.selectors_public import verdicts_published
 from reviews.selectors_scorecards import scorecards_visible
 
-_SENTINEL = 987654321987
 _renderer = JSONRenderer()
 
 
@@ -33,22 +30,13 @@ def _plain(data: Any) -> dict[str, Any]:
     return plain
 
 
-def _site_urls() -> SiteUrls:
-    root = settings.FACTCHECK_SITE_URL.rstrip("/")
-    head, tail = (root + reverse("reviews:verdict-public", args=[_SENTINEL])).split(str(_SENTINEL))
-    publisher = Publisher(
-        name=settings.FACTCHECK_PUBLISHER_NAME, url=settings.FACTCHECK_PUBLISHER_URL or f"{root}/"
-    )
-    return SiteUrls(page_head=head, page_tail=tail, publisher=publisher)
-
-
 def verdict_payload(*, verdict_id: int) -> dict[str, Any] | None:
     """The published verdict as GET /api/v1/verdicts/<id>/ shows it, with its ClaimReview; None when it
     is not published (then nothing may be sent)."""
     verdict = verdicts_published().filter(pk=verdict_id).first()
     if verdict is None:
         return None
-    context = {"site_urls": _site_urls()}
+    context = {"site_urls": SiteUrls.configured()}
     return {
         "verdict": _plain(VerdictSerializer(verdict, context=context).data),
         "claimreview": _plain(ClaimReviewSerializer(verdict, context=context).data),

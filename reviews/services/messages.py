@@ -23,6 +23,7 @@ NOTIFICATION_SEND = "reviews.notification_send"
 FEED_POLL = "reviews.feed_poll"
 # A feed poll's hard time limit (its soft one is a minute less); the feed's lease outlasts it.
 FEED_POLL_TIME_LIMIT = 900
+EXPORT_RUN = "reviews.export_run"
 
 
 def task_named(name: str) -> DjangoTask[Any, Any]:
