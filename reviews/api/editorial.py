@@ -21,7 +21,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reviews.api.permissions import CanPublish
+from reviews.api.permissions import editors_only
 from reviews.api.queue import CitationInputSerializer, verdict_input_from
 from reviews.api.serializers import ErrorSerializer, VerdictSerializer
 from reviews.exceptions import NotFound
@@ -38,7 +38,14 @@ from reviews.services.verdicts import (
     verdict_retract,
     verdict_return,
 )
-from reviews.workflow import FROZEN_HINT, Role, refusal, refusals_described, states_allowing
+from reviews.workflow import (
+    FROZEN_HINT,
+    Role,
+    refusal,
+    refusals_described,
+    role_refusal_described,
+    states_allowing,
+)
 
 # --- input -----------------------------------------------------------------------------------------
 # Nothing here is required or length-checked: a missing or empty field reaches the service, which refuses
@@ -113,7 +120,7 @@ def errors(action: str) -> dict[int, OpenApiResponse]:
             "Invalid input; `errors` maps each field (`note`, `rating`, `citations[0].url`, ...) to messages."
         ),
         401: _error("No token, or a wrong or inactive one."),
-        403: _error(f"Not an editor: “{CanPublish.message}”"),
+        403: _error(f"Not an editor: “{role_refusal_described(action)}”"),
         404: _error("No such verdict."),
         409: _error(refusals_described(action)),
     }
@@ -142,14 +149,21 @@ def _from(action: str) -> str:
 class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
     """Editors' actions on one verdict. Put it first among the viewset's bases."""
 
-    editorial_actions: ClassVar[frozenset[str]] = frozenset(
-        {"partial_update", "publish", "return_verdict", "correct", "retract"}
-    )
+    # Each editors' operation and the workflow table's action it takes.
+    workflow_actions: ClassVar[dict[str, str]] = {
+        "partial_update": "verdict.edit",
+        "publish": "verdict.publish",
+        "return_verdict": "verdict.return",
+        "correct": "verdict.correct",
+        "retract": "verdict.retract",
+    }
 
     def get_permissions(self) -> list[BasePermission]:
         # Closed to everybody but editors whatever the viewset's own defaults are; the services check again.
-        if getattr(self, "action", None) in self.editorial_actions:
-            return [CanPublish()]
+        # The 403 is the table's refusal for the action ("Only editors can publish verdicts.").
+        name = self.workflow_actions.get(getattr(self, "action", None) or "")
+        if name is not None:
+            return [editors_only(role_refusal_described(name))]
         return cast(list[BasePermission], list(super().get_permissions()))
 
     def _verdict_id(self) -> int:
@@ -161,7 +175,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
 
     def _editor(self, request: Request) -> User:
         user = request.user
-        assert isinstance(user, User)  # CanPublish let only an authenticated editor through
+        assert isinstance(user, User)  # editors_only let only an authenticated editor through
         return user
 
     def _answer(self, request: Request, verdict: Verdict, code: int = status.HTTP_200_OK) -> Response:

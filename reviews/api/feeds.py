@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reviews.api.pagination import PagePagination
-from reviews.api.permissions import CanPublish
+from reviews.api.permissions import editors_only
 from reviews.api.serializers import ErrorSerializer
 from reviews.ids import record_id
 from reviews.models import Feed
@@ -69,7 +69,7 @@ class FeedViewSet(
     queryset = Feed.objects.order_by("pk")
 
     def get_permissions(self) -> list[BasePermission]:
-        return [CanPublish()]
+        return [editors_only("Only editors can manage feeds.")]
 
     def get_object(self) -> Feed:
         feed_id = record_id(str(self.kwargs.get("pk", "")))

@@ -35,3 +35,11 @@ class CanWorkQueue(HasRole):
 class CanPublish(HasRole):
     role = staticmethod(is_editor)
     message = "Only editors can do this."
+
+
+def editors_only(message: str) -> CanPublish:
+    """`CanPublish` whose refusal says what only editors can do ("Only editors can publish verdicts.");
+    for a workflow action, the table's own words: `reviews.workflow.role_refusal_described`."""
+    permission = CanPublish()
+    permission.message = message
+    return permission

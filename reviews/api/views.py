@@ -39,7 +39,7 @@ from reviews.api.filters import (
 )
 from reviews.api.matching import ClaimMatchesMixin, ConflictFilter, ConflictSerializer
 from reviews.api.pagination import KeysetCursorPagination, PagePagination
-from reviews.api.permissions import CanIngest, CanPublish
+from reviews.api.permissions import CanIngest, CanPublish, editors_only
 from reviews.api.renderers import JSONLDRenderer, JSONRenderer
 from reviews.api.serializers import (
     ArticleSerializer,
@@ -121,7 +121,7 @@ class ArticleViewSet(
 
     def get_permissions(self) -> list[BasePermission]:
         if self.action == "retry":
-            return [CanPublish()]
+            return [editors_only("Only editors can retry extractions.")]
         return super().get_permissions()
 
     @extend_schema(

@@ -135,7 +135,7 @@ def test_an_editor_retries_a_failed_extraction(
     assert (detail.data["status"], detail.data["failure_reason"]) == ("failed", reason)
 
     refused = _auth(APIClient(), reviewer).post(f"/api/v1/articles/{article.pk}/retry")
-    assert (refused.status_code, refused.json()["detail"]) == (403, "Only editors can do this.")
+    assert (refused.status_code, refused.json()["detail"]) == (403, "Only editors can retry extractions.")
 
     with django_capture_on_commit_callbacks(execute=True):
         retried = _auth(api_client, editor).post(f"/api/v1/articles/{article.pk}/retry")

@@ -74,18 +74,19 @@ def url(verdict_id: int | str, action: str = "") -> str:
 # Who may act
 # --------------------------------------------------------------------------------------------------
 
-CALLS: list[tuple[str, str, dict[str, Any]]] = [
-    ("post", "publish", {}),
-    ("post", "return", {"note": "Fix it."}),
-    ("post", "correct", CORRECTION),
-    ("post", "retract", {"note": "Wrong."}),
-    ("patch", "", {"summary": "Edited."}),
+# Each call, its body, and the 403 anybody but an editor gets: the workflow table's refusal.
+CALLS: list[tuple[str, str, dict[str, Any], str]] = [
+    ("post", "publish", {}, "Only editors can publish verdicts."),
+    ("post", "return", {"note": "Fix it."}, "Only editors can return verdicts."),
+    ("post", "correct", CORRECTION, "Only editors can correct verdicts."),
+    ("post", "retract", {"note": "Wrong."}, "Only editors can retract verdicts."),
+    ("patch", "", {"summary": "Edited."}, "Only editors can edit verdicts."),
 ]
 
 
-@pytest.mark.parametrize(("method", "action", "body"), CALLS)
+@pytest.mark.parametrize(("method", "action", "body", "refusal"), CALLS)
 def test_only_editors(
-    submitted: Verdict, reviewer: User, method: str, action: str, body: dict[str, Any]
+    submitted: Verdict, reviewer: User, method: str, action: str, body: dict[str, Any], refusal: str
 ) -> None:
     consumer = UserFactory.create(username="consumer")
     staff = UserFactory.create(username="staff", is_staff=True)
@@ -93,7 +94,7 @@ def test_only_editors(
         response = getattr(token_client(user), method)(url(submitted.pk, action), body, format="json")
         assert response.status_code == 403, (user, response.json())
         assert response.json() == {
-            "detail": "Only editors can do this.",
+            "detail": refusal,
             "code": "permission_denied",
             "errors": {},
         }

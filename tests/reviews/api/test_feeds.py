@@ -104,7 +104,7 @@ def test_only_editors_reach_feeds(reviewer: User) -> None:
     assert APIClient().get(FEEDS).status_code == 401
     for user in (reviewer, consumer_user()):
         response = client_of(user).get(FEEDS)
-        assert (response.status_code, response.json()["detail"]) == (403, "Only editors can do this.")
+        assert (response.status_code, response.json()["detail"]) == (403, "Only editors can manage feeds.")
         assert (
             client_of(user).post(FEEDS, {"url": "https://example.org/feed"}, format="json").status_code == 403
         )
