@@ -718,6 +718,9 @@ from reviews.models_matching import ClaimMatch as ClaimMatch  # noqa: E402
 from reviews.models_matching import ConflictKind as ConflictKind  # noqa: E402
 from reviews.models_matching import MatchStatus as MatchStatus  # noqa: E402
 
+# What the Celery workers count for /metrics (reviews/metrics.py).
+from reviews.models_metrics import WorkerStat as WorkerStat  # noqa: E402
+
 # Webhook endpoints, deliveries and attempts (reviews/services/webhooks.py).
 from reviews.models_webhooks import DeliveryStatus as DeliveryStatus  # noqa: E402
 from reviews.models_webhooks import WebhookAttempt as WebhookAttempt  # noqa: E402

@@ -8,6 +8,7 @@ switch the same code to PostgreSQL and Redis.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "factcheck.request_id.RequestIdMiddleware",
     # GET /healthz for container and load-balancer probes, before the host check and HTTPS redirect.
     "factcheck.middleware.HealthCheckMiddleware",
+    # GET /metrics for Prometheus (operators only), answered here for the same reason; times the rest.
+    "factcheck.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -383,6 +386,23 @@ FACTCHECK_WEBHOOK_BACKOFF_SECONDS = env.float("FACTCHECK_WEBHOOK_BACKOFF_SECONDS
 FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS = env.float("FACTCHECK_WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
 # An endpoint whose deliveries fail this many times in a row (each after its retries) is disabled.
 FACTCHECK_WEBHOOK_DISABLE_AFTER = env.int("FACTCHECK_WEBHOOK_DISABLE_AFTER", default=5)
+
+# --- /metrics for Prometheus (factcheck/metrics.py, docs/deploy.md) -----------------------------------
+# The bearer token Prometheus sends (`Authorization: Bearer <token>`), at least 32 characters; empty: no
+# token is accepted.
+FACTCHECK_METRICS_TOKEN = env.str("FACTCHECK_METRICS_TOKEN", default="")
+if FACTCHECK_METRICS_TOKEN and len(FACTCHECK_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("FACTCHECK_METRICS_TOKEN must be at least 32 characters long.")
+# Client addresses (CIDRs) that may scrape without the token. Compared with REMOTE_ADDR: behind a proxy
+# every request comes from the proxy, so scrape the app directly or use the token. Default: this machine.
+FACTCHECK_METRICS_ALLOWED_NETWORKS: list[str] = env.list(
+    "FACTCHECK_METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+for _cidr in FACTCHECK_METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"FACTCHECK_METRICS_ALLOWED_NETWORKS: {_exc}.") from None
 
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.
