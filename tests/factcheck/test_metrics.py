@@ -186,3 +186,14 @@ def test_a_bad_network_is_refused_at_start() -> None:
         "django.core.exceptions.ImproperlyConfigured: FACTCHECK_METRICS_ALLOWED_NETWORKS: "
         "'intranet' does not appear to be an IPv4 or IPv6 network."
     )
+
+
+def test_the_scrape_is_answered_before_the_host_check_and_after_the_probes() -> None:
+    from django.conf import settings
+
+    assert settings.MIDDLEWARE[:4] == [
+        "factcheck.request_id.RequestIdMiddleware",
+        "factcheck.middleware.HealthCheckMiddleware",
+        "factcheck.metrics.MetricsMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+    ]
