@@ -21,10 +21,10 @@ class HealthCheckMiddleware:
     liveness probe). `GET /readyz`: the readiness probe, 200 `{"status": "ready", "checks": {"database",
     "cache", "broker"}}` or 503 `"unavailable"` naming what is unreachable (factcheck/readiness.py).
 
-    First in the stack, so it answers before the host check and the HTTPS redirect: a probe (Docker's
-    health check, a load balancer) calls the container by its address over plain HTTP, which
-    DJANGO_ALLOWED_HOSTS and DJANGO_SECURE_SSL_REDIRECT would refuse (400, 301). The answer names no
-    host, so an unchecked Host header has nothing to poison.
+    Before everything but the request id (RequestIdMiddleware), so it answers before the host check and
+    the HTTPS redirect: a probe (Docker's health check, a load balancer) calls the container by its
+    address over plain HTTP, which DJANGO_ALLOWED_HOSTS and DJANGO_SECURE_SSL_REDIRECT would refuse (400,
+    301). The answer names no host, so an unchecked Host header has nothing to poison.
     """
 
     def __init__(self, get_response: Any) -> None:

@@ -11,3 +11,7 @@ class ReviewsConfig(AppConfig):
             checks,  # noqa: F401 (registers the system checks)
             tasks,  # noqa: F401 (registers the Celery tasks the services send by name)
         )
+        from reviews.metrics import connect_worker_signals
+
+        # In a worker, task failures and scorecard build times are counted for /metrics.
+        connect_worker_signals()

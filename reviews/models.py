@@ -752,6 +752,9 @@ from reviews.models_matching import ClaimMatch as ClaimMatch  # noqa: E402
 from reviews.models_matching import ConflictKind as ConflictKind  # noqa: E402
 from reviews.models_matching import MatchStatus as MatchStatus  # noqa: E402
 
+# What the Celery workers count for /metrics (reviews/metrics.py).
+from reviews.models_metrics import WorkerStat as WorkerStat  # noqa: E402
+
 # Email notifications and their opt-outs (reviews/services/notifications.py).
 from reviews.models_notifications import Notification as Notification  # noqa: E402
 from reviews.models_notifications import NotificationKind as NotificationKind  # noqa: E402

@@ -8,10 +8,13 @@ switch the same code to PostgreSQL and Redis.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 # Lets admin/DRF generics be subscripted at run time (ModelAdmin[Article]) as the type stubs describe.
 django_stubs_ext.monkeypatch()
@@ -46,8 +49,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Request-ID in and out, and on every log line of the request and of the tasks it sends.
+    "factcheck.request_id.RequestIdMiddleware",
     # GET /healthz for container and load-balancer probes, before the host check and HTTPS redirect.
     "factcheck.middleware.HealthCheckMiddleware",
+    # GET /metrics for Prometheus (operators only), answered here for the same reason; times the rest.
+    "factcheck.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,11 +143,37 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:queue"
 LOGOUT_REDIRECT_URL = "login"
 
-LOGGING = {
+# Console logs, every line with the request id (factcheck/request_id.py): "text" for people, "json" (one
+# object per line, python-json-logger) for log shippers; production defaults to json. Celery's worker and
+# beat use the same format and filter (factcheck/log_format.py).
+FACTCHECK_LOG_FORMAT = env.str("FACTCHECK_LOG_FORMAT", default="text")
+LOG_FORMATS = ("text", "json")
+if FACTCHECK_LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(
+        f"FACTCHECK_LOG_FORMAT must be one of {LOG_FORMATS}, not {FACTCHECK_LOG_FORMAT!r}."
+    )
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "factcheck.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            # These record attributes, anything passed with `extra=`, a traceback as `exc_info`, and
+            # `time` (ISO 8601, UTC).
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": FACTCHECK_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -287,6 +320,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker's own log formats, with the request id of the request that sent the task (factcheck/
+# log_format.py adds the filter that sets it; FACTCHECK_LOG_FORMAT=json replaces them with JSON).
+CELERY_WORKER_LOG_FORMAT = "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(message)s"
+CELERY_WORKER_TASK_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(task_name)s[%(task_id)s]: %(message)s"
+)
 # A worker that lost its broker keeps reconnecting for as long as the outage lasts (Celery's default gives
 # up after 100 attempts and exits); whatever runs it restarts it if it exits anyway (docs/deploy.md).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
@@ -420,6 +459,22 @@ FACTCHECK_FETCH_MAX_BYTES = env.int("FACTCHECK_FETCH_MAX_BYTES", default=5 * 102
 FACTCHECK_FETCH_MAX_REDIRECTS = env.int("FACTCHECK_FETCH_MAX_REDIRECTS", default=5)
 # A feed is polled this often; after failures in a row, that times 2**failures (at most 16 times).
 FACTCHECK_FEED_POLL_SECONDS = env.float("FACTCHECK_FEED_POLL_SECONDS", default=900.0)
+# --- /metrics for Prometheus (factcheck/metrics.py, docs/deploy.md) -----------------------------------
+# The bearer token Prometheus sends (`Authorization: Bearer <token>`), at least 32 characters; empty: no
+# token is accepted.
+FACTCHECK_METRICS_TOKEN = env.str("FACTCHECK_METRICS_TOKEN", default="")
+if FACTCHECK_METRICS_TOKEN and len(FACTCHECK_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("FACTCHECK_METRICS_TOKEN must be at least 32 characters long.")
+# Client addresses (CIDRs) that may scrape without the token. Compared with REMOTE_ADDR: behind a proxy
+# every request comes from the proxy, so scrape the app directly or use the token. Default: this machine.
+FACTCHECK_METRICS_ALLOWED_NETWORKS: list[str] = env.list(
+    "FACTCHECK_METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+for _cidr in FACTCHECK_METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"FACTCHECK_METRICS_ALLOWED_NETWORKS: {_exc}.") from None
 
 # --- factcheck -------------------------------------------------------------------------------------
 # Largest article file or API body accepted, in bytes.

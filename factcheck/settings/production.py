@@ -1,7 +1,7 @@
 """Production settings: every secret must come from the environment; there are no defaults."""
 
 from factcheck.settings.base import *  # noqa: F403
-from factcheck.settings.base import env
+from factcheck.settings.base import LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -23,3 +23,7 @@ X_FRAME_OPTIONS = "DENY"
 vars().update(
     {k: v for k, v in env.email_url("EMAIL_URL", default="smtp://localhost:25").items() if v is not None}
 )
+# One JSON object per log line, for the log shipper (factcheck/log_format.py); "text" to read them by eye
+# (base.py checks the value).
+FACTCHECK_LOG_FORMAT = env.str("FACTCHECK_LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = FACTCHECK_LOG_FORMAT

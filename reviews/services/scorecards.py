@@ -54,6 +54,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -602,6 +603,17 @@ def scorecards_stale_count(*, article_ids: Sequence[int] | None = None) -> int:
     if article_ids is not None:
         stale = stale.filter(pk__in=article_ids)
     return stale.count()
+
+
+def scorecards_staleness() -> tuple[int, dt.datetime | None]:
+    """How many extracted articles' scorecards are stale, and the oldest change one of them misses (None
+    when none is), in one query for `/metrics`. It reads only the articles flagged `scorecard_stale` (a
+    partial index): every stale scorecard's article is flagged (the flag moves with `changed_at`, and
+    the sweep clears it only on a current scorecard)."""
+    found = (
+        _stale_articles().filter(scorecard_stale=True).aggregate(stale=Count("pk"), oldest=Min("changed_at"))
+    )
+    return found["stale"], found["oldest"]
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:

@@ -128,3 +128,16 @@ def test_the_worker_health_check_tells_a_live_worker_from_a_deaf_one(tmp_path: P
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+def test_the_web_service_adds_up_its_workers_metrics_from_a_fresh_folder() -> None:
+    # /metrics (factcheck/metrics.py): gunicorn's workers write their request timings to
+    # PROMETHEUS_MULTIPROC_DIR; files of a previous run would be added in, so it is emptied at start.
+    web = _compose()["services"]["web"]
+    folder = web["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert folder.startswith("/tmp/")  # noqa: S108 (the container's own /tmp)
+    assert web["command"].startswith(
+        'sh -c "rm -rf $$PROMETHEUS_MULTIPROC_DIR && mkdir -p $$PROMETHEUS_MULTIPROC_DIR &&'
+    )
+    for name in ("worker", "beat"):
+        assert "PROMETHEUS_MULTIPROC_DIR" not in _compose()["services"][name]["environment"], name

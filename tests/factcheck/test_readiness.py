@@ -96,3 +96,23 @@ def test_the_liveness_probe_stays_as_it_was_while_the_broker_is_down(settings: A
 
 def test_the_readiness_probe_refuses_other_methods() -> None:
     assert Client().post("/readyz").status_code == 405
+
+
+def test_a_redis_that_stops_makes_the_probe_name_both_its_uses(settings: Any) -> None:
+    """A private redis-server on a free port as broker and cache: ready while it runs, 503 naming the
+    cache and the broker once it is stopped, ready again when it is back."""
+    from tests.reviews.private_redis import private_redis
+
+    with private_redis() as redis:
+        settings.CELERY_BROKER_URL = redis.url
+        settings.CACHES = _redis_cache(redis.url)
+        assert Client().get("/readyz").status_code == 200
+        redis.stop()
+        response = Client().get("/readyz")
+        assert response.status_code == 503
+        assert response.json() == {
+            "status": "unavailable",
+            "checks": {"database": "ok", "cache": "unreachable", "broker": "unreachable"},
+        }
+        redis.start()
+        assert Client().get("/readyz").json()["status"] == "ready"
