@@ -17,7 +17,8 @@ into the published cache (docs/architecture.md, "Caches") with `manage.py publis
 deploy would after a cache flush; the verdict views then answer anonymous and consumer reads from it
 (reviews/api/cached_reads.py). `--no-published-cache` turns it off, every request read from the database,
 for comparison. `--reuse` serves the database the last run seeded instead of seeding afresh (minutes on
-a loaded host), so that runs of two checkouts can alternate within a few minutes.
+a loaded host), and the published cache it built if every verdict is still in it, so that runs of two
+checkouts can alternate within a few minutes.
 """
 
 from __future__ import annotations
@@ -153,6 +154,18 @@ def seeded() -> tuple[int, int, int]:
     if not found["count"]:
         raise SystemExit(f"--reuse: {DB_NAME} holds no published verdicts; run once without --reuse")
     return int(found["count"]), int(found["low"]), int(found["high"])
+
+
+def published_cache_complete(low: int, high: int) -> bool:
+    """Whether the published cache holds every verdict from `low` to `high` (`--reuse`: a run of the
+    same database left them there; the two checkouts compared render the same bytes)."""
+    from reviews import published_cache
+
+    for start in range(low, high + 1, 1000):
+        ids = list(range(start, min(start + 1000, high + 1)))
+        if len(published_cache.fragments_get(ids)) < len(ids):
+            return False
+    return True
 
 
 def build_published_cache() -> float:
@@ -303,7 +316,10 @@ def main() -> None:
     else:
         low, high = seed(args.verdicts)
     seeded_in = time.perf_counter() - started
-    cache_built_in = build_published_cache() if not args.no_published_cache else None
+    cache_built_in = None
+    if not args.no_published_cache:
+        kept = args.reuse and published_cache_complete(low, high)
+        cache_built_in = 0.0 if kept else build_published_cache()
     token = consumer_token() if args.as_consumer else None
 
     port = free_port()
