@@ -10,7 +10,6 @@ never to code.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
@@ -41,18 +40,12 @@ def _grants(perm: str, user: int | OuterRef) -> QuerySet[Permission]:
     )
 
 
-@functools.cache
-def _granted_to_outer_user(perm: str) -> QuerySet[Permission]:
-    """`_grants` for the user of an outer query, built once per process: it is never evaluated, only
-    wrapped in `Exists`, which copies it. Building its joins anew cost more than the two queries
-    ModelBackend's check made (docs/architecture.md, "Roles")."""
-    return _grants(perm, OuterRef(OuterRef("pk")))  # the user's grants are a subquery of the EXISTS
-
-
 def with_roles(users: QuerySet[User]) -> QuerySet[User]:
     """`users` with whether each holds each role's permission read in the same statement, so that
-    `is_editor` and `is_reviewer` on them need no query (the API's token lookup)."""
-    held = {name: Exists(_granted_to_outer_user(perm)) for perm, name in _HELD_ATTRIBUTE.items()}
+    `is_editor` and `is_reviewer` on them need no query (the API's token lookup, whose statement
+    reviews.api.authentication compiles once per process)."""
+    # The user's grants are a subquery of the EXISTS: OuterRef(OuterRef) reaches the user's row.
+    held = {name: Exists(_grants(perm, OuterRef(OuterRef("pk")))) for perm, name in _HELD_ATTRIBUTE.items()}
     return users.annotate(**held)
 
 
