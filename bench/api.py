@@ -2,7 +2,7 @@
 100,000 published verdicts, loaded over loopback by wrk (Debian's `wrk`, `apt-get install wrk`).
 
     .venv/bin/python bench/api.py [--verdicts 100000] [--seconds 15] [--connections 8] [--threads 4]
-                                  [--no-published-cache] [--as-consumer] [--json]
+                                  [--no-published-cache] [--as-consumer] [--reuse] [--json]
 
 Three workloads, anonymous by default (`--as-consumer`: with an API consumer's token): the verdict list
 (`/api/v1/verdicts/`, a page of 50, keyset cursor), one verdict by id (`/api/v1/verdicts/{id}/`, a random
@@ -16,7 +16,9 @@ The seeded verdicts are bulk-created, not published through `verdict_publish`, s
 into the published cache (docs/architecture.md, "Caches") with `manage.py published_cache_build`, as a
 deploy would after a cache flush; the verdict views then answer anonymous and consumer reads from it
 (reviews/api/cached_reads.py). `--no-published-cache` turns it off, every request read from the database,
-for comparison.
+for comparison. `--reuse` serves the database the last run seeded instead of seeding afresh (minutes on
+a loaded host), and the published cache it built if every verdict is still in it, so that runs of two
+checkouts can alternate within a few minutes.
 """
 
 from __future__ import annotations
@@ -39,7 +41,15 @@ from typing import Any
 # The project root instead of bench/, whose queue.py would shadow the standard library's `queue`.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.common import ROOT, cpu_seconds, fresh_database, machine, migrate, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    PG_ADMIN_URL,
+    ROOT,
+    cpu_seconds,
+    fresh_database,
+    machine,
+    migrate,
+    setup_django,
+)
 
 DB_NAME = "factcheck_bench_api"
 BATCH = 5000
@@ -130,6 +140,32 @@ def seed(count: int) -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     return low, high
+
+
+def seeded() -> tuple[int, int, int]:
+    """How many published verdicts a previous run seeded, and their id range (`--reuse`)."""
+    from django.db.models import Count, Max, Min
+
+    from reviews.models import Verdict, VerdictStatus
+
+    found = Verdict.objects.filter(status=VerdictStatus.PUBLISHED).aggregate(
+        count=Count("pk"), low=Min("pk"), high=Max("pk")
+    )
+    if not found["count"]:
+        raise SystemExit(f"--reuse: {DB_NAME} holds no published verdicts; run once without --reuse")
+    return int(found["count"]), int(found["low"]), int(found["high"])
+
+
+def published_cache_complete(low: int, high: int) -> bool:
+    """Whether the published cache holds every verdict from `low` to `high` (`--reuse`: a run of the
+    same database left them there; the two checkouts compared render the same bytes)."""
+    from reviews import published_cache
+
+    for start in range(low, high + 1, 1000):
+        ids = list(range(start, min(start + 1000, high + 1)))
+        if len(published_cache.fragments_get(ids)) < len(ids):
+            return False
+    return True
 
 
 def build_published_cache() -> float:
@@ -262,19 +298,28 @@ def main() -> None:
         action="store_true",
         help="send an API consumer's token with every request (default: anonymous)",
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="serve the database the last run seeded (no new seed)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    database_url = fresh_database(DB_NAME)
+    database_url = f"{PG_ADMIN_URL}/{DB_NAME}" if args.reuse else fresh_database(DB_NAME)
     # The cache gunicorn uses, so the seeded verdicts can be rendered into the published cache here.
     os.environ["CACHE_URL"] = CACHE_URL
     os.environ["FACTCHECK_PUBLISHED_CACHE"] = "false" if args.no_published_cache else "true"
     setup_django(database_url)
     migrate()
     started = time.perf_counter()
-    low, high = seed(args.verdicts)
+    if args.reuse:
+        args.verdicts, low, high = seeded()
+    else:
+        low, high = seed(args.verdicts)
     seeded_in = time.perf_counter() - started
-    cache_built_in = build_published_cache() if not args.no_published_cache else None
+    cache_built_in = None
+    if not args.no_published_cache:
+        kept = args.reuse and published_cache_complete(low, high)
+        cache_built_in = 0.0 if kept else build_published_cache()
     token = consumer_token() if args.as_consumer else None
 
     port = free_port()
@@ -322,7 +367,8 @@ def main() -> None:
         print(json.dumps(summary, indent=2))
         return
     print(f"machine: {summary['machine']}")
-    print(f"{args.verdicts} published verdicts seeded in {summary['seeded_in_s']} s; {summary['load']}")
+    seeded_how = "reused" if args.reuse else f"seeded in {summary['seeded_in_s']} s"
+    print(f"{args.verdicts} published verdicts {seeded_how}; {summary['load']}")
     print(f"gunicorn: {summary['gunicorn']}; published cache: {summary['published_cache']}")
     print(
         f"{'workload':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'cpu ms/req':>12}{'load':>7}"

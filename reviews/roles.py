@@ -10,7 +10,6 @@ never to code.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
@@ -31,28 +30,27 @@ def _grants(perm: str, user: int | OuterRef) -> QuerySet[Permission]:
     """`perm` if `user` (a user's id, or an OuterRef to one from inside this query's subqueries) is
     granted it directly or by a group: what ModelBackend's `has_perm` decides for an active user who is
     not a superuser, asked of this one permission instead of loading all the user's permissions in two
-    queries. Written as `IN` the user's grants rather than as joins through the user and their groups:
-    PostgreSQL plans it in about half the time (docs/benchmarks.md, issue 16, 2026-12-07)."""
+    queries. Written as `IN` the user's grants, and the grants of the groups `IN` their memberships,
+    rather than as joins through the user and their groups: PostgreSQL plans it in a fraction of the
+    time, and the token statement is planned on every API request (docs/benchmarks.md, issue 16,
+    2026-12-07)."""
     app_label, codename = perm.split(".")
     direct = User.user_permissions.through.objects.filter(Q(user=user)).values("permission")
-    by_group = Group.permissions.through.objects.filter(Q(group__user=user)).values("permission")
+    # One subquery deeper than `direct`: an outer user is one OuterRef further away.
+    member = OuterRef(user) if isinstance(user, OuterRef) else user
+    groups = User.groups.through.objects.filter(Q(user=member)).values("group")
+    by_group = Group.permissions.through.objects.filter(group__in=groups).values("permission")
     return Permission.objects.filter(
         Q(pk__in=direct) | Q(pk__in=by_group), content_type__app_label=app_label, codename=codename
     )
 
 
-@functools.cache
-def _granted_to_outer_user(perm: str) -> QuerySet[Permission]:
-    """`_grants` for the user of an outer query, built once per process: it is never evaluated, only
-    wrapped in `Exists`, which copies it. Building its joins anew cost more than the two queries
-    ModelBackend's check made (docs/architecture.md, "Roles")."""
-    return _grants(perm, OuterRef(OuterRef("pk")))  # the user's grants are a subquery of the EXISTS
-
-
 def with_roles(users: QuerySet[User]) -> QuerySet[User]:
     """`users` with whether each holds each role's permission read in the same statement, so that
-    `is_editor` and `is_reviewer` on them need no query (the API's token lookup)."""
-    held = {name: Exists(_granted_to_outer_user(perm)) for perm, name in _HELD_ATTRIBUTE.items()}
+    `is_editor` and `is_reviewer` on them need no query (the API's token lookup, whose statement
+    reviews.api.authentication compiles once per process)."""
+    # The user's grants are a subquery of the EXISTS: OuterRef(OuterRef) reaches the user's row.
+    held = {name: Exists(_grants(perm, OuterRef(OuterRef("pk")))) for perm, name in _HELD_ATTRIBUTE.items()}
     return users.annotate(**held)
 
 

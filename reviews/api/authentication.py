@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.contrib.auth.models import User
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -10,12 +15,31 @@ from rest_framework.authtoken.models import Token
 from reviews import roles
 
 _KEY_MAX: int = Token._meta.get_field("key").max_length or 40
+# Stands for the caller's key in the statement compiled once (`_token_statement`); no key can be it (NUL).
+_KEY_SLOT = "\x00key"
+
+
+@functools.cache
+def _token_statement(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """The token lookup's SQL and parameters, compiled by the ORM once per process (and database vendor):
+    the user by their token's key, with their roles (`roles.with_roles`) and the token's creation time.
+
+    The one speed trick of the consumer's path (docs/architecture.md, "Roles"): compiled per request,
+    this statement's two permission subqueries cost more CPU than the rest of a cached read together. The
+    ORM still writes it, from the same querysets, so it follows the models and `roles`.
+    """
+    del vendor  # the key of the cache only: a process that switches databases compiles again
+    users = roles.with_roles(User.objects.filter(auth_token__key=_KEY_SLOT))
+    query = users.annotate(token_created=F("auth_token__created")).query
+    sql, params = query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
+    return sql, tuple(params)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's `TokenAuthentication` (same header, same query, same errors), with the user's roles read in
     the token's statement (`reviews.roles.with_roles`): every API request asks whether its user is a
-    reviewer or an editor, which would otherwise be a query of its own.
+    reviewer or an editor, which would otherwise be a query of its own. The statement is compiled once
+    per process (`_token_statement`) and run through Django's cursor like any other.
 
     A key longer than any token's, or with a NUL character, is refused without a query: PostgreSQL
     refuses a NUL in a query parameter, which would be a 500 where the server passes such a header on.
@@ -24,11 +48,14 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         if len(key) > _KEY_MAX or "\x00" in key:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        try:
-            user = roles.with_roles(User.objects.select_related("auth_token")).get(auth_token__key=key)
-        except User.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        sql, template = _token_statement(connections[DEFAULT_DB_ALIAS].vendor)
+        params = [key if param == _KEY_SLOT else param for param in template]
+        user = next(iter(User.objects.raw(sql, params)), None)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token: Token = user.auth_token
+        created = Token._meta.get_field("created").to_python(user.token_created)  # type: ignore[attr-defined]
+        token = Token.from_db(DEFAULT_DB_ALIAS, ["key", "user_id", "created"], [key, user.pk, created])
+        token.user = user
         return user, token

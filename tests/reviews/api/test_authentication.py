@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
@@ -53,6 +56,27 @@ def test_the_roles_come_with_the_token_and_match_django_s_permissions(grant: str
     assert len(queries) == 1
     assert roles == (fresh(user).has_perm(EDITOR_PERM), fresh(user).has_perm(REVIEWER_PERM))
     assert roles == (is_editor(fresh(user)), is_reviewer(fresh(user)))
+
+
+def test_each_key_finds_its_own_user_and_token() -> None:
+    first, second = UserFactory.create(), UserFactory.create()
+    for user in (first, second, first):
+        key = token_for(user)
+        authenticated, token = TokenAuthentication().authenticate_credentials(key)
+        stored = Token.objects.get(key=key)
+        assert (authenticated.pk, authenticated.username) == (user.pk, user.username)
+        assert (token.key, token.user_id, token.created) == (stored.key, stored.user_id, stored.created)
+
+
+def test_the_token_statement_is_not_compiled_per_request() -> None:
+    # Compiling it (two permission subqueries) cost more CPU than the rest of a consumer's cached read.
+    user = UserFactory.create()
+    key = token_for(user)
+    TokenAuthentication().authenticate_credentials(key)
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql) as as_sql:
+        authenticated, _ = TokenAuthentication().authenticate_credentials(key)
+    assert authenticated.pk == user.pk
+    assert as_sql.call_count == 0
 
 
 def test_unknown_token_and_inactive_user_are_refused_as_drf_does() -> None:
