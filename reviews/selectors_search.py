@@ -54,6 +54,12 @@ def search_problem(text: str) -> str | None:
     return None
 
 
+def is_capped(queryset: QuerySet[Any]) -> bool:
+    """Whether `queryset` is a full-text search's answer, which holds at most MAX_RANKED rows (and the
+    one `or_id` adds) whatever other filters say: a caller may read all of its ids at once."""
+    return RANK in queryset.query.annotations and connection.vendor == "postgresql"
+
+
 def claims_matching(claims: QuerySet[Claim], text: str, *, or_id: int | None = None) -> QuerySet[Claim]:
     """Claims whose text matches, best first."""
     return _matching(claims, text, or_id=or_id, vector="search_vector", fallback=("text",))
@@ -103,9 +109,15 @@ def _matching(
     # the caller may see count. Only they are checked against the whole query (words left out, phrases)
     # and ranked: the cost of a search is bounded whatever it matches (a common word, `tax -taxes`).
     candidates = queryset.filter(**{vector: _WordsToFind(text, search_type="websearch", config=CONFIG)})
-    found = queryset.filter(
-        Q(pk__in=candidates.order_by().values("pk")[:MAX_RANKED], **{vector: query}) | by_id
+    # Read once, here: the ids of the matches among the candidates (one statement, no joins). A page
+    # and its count, or a cursor's page, then look up at most MAX_RANKED rows by primary key instead of
+    # each scanning the index again (docs/benchmarks.md, search: the scan is most of a search's cost).
+    matches = list(
+        queryset.filter(pk__in=candidates.order_by().values("pk")[:MAX_RANKED], **{vector: query})
+        .order_by()
+        .values_list("pk", flat=True)
     )
+    found = queryset.filter(Q(pk__in=matches) | by_id)
     if "__" not in vector:
         # Nobody reads a vector in Python: a verdict's is bigger than its text.
         found = found.defer(vector)
