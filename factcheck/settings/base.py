@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -89,6 +90,16 @@ TEMPLATES = [
     },
 ]
 
+
+def postgres_session(database: dict[str, Any]) -> None:
+    """PostgreSQL settings for each connection. Full-text search (reviews/selectors_search.py) keeps
+    the first matches a scan finds; with synchronized scans a sequential scan of a big table starts
+    where the last one stopped, so the same search found different rows on every request (and page 2
+    came from another set)."""
+    options = database.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronize_seqscans=off".strip()
+
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -102,6 +113,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    postgres_session(DATABASES["default"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
