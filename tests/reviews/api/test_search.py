@@ -168,8 +168,9 @@ def test_claim_pages_of_a_search_read_the_index_once(editor) -> None:
             response = client.get(f"/api/v1/claims/?q=ferry&page_size=2&page={number}")
         assert response.json()["count"] == 5
         pages += _ids(response)
-        # The search, then the ranked ids of its matches (the count), then the page's rows by id.
-        assert sum("@@" in query["sql"] for query in queries) == 1
+        # The candidates from the index (`querytree`: the words to find), then the ranked ids of the
+        # matches among them (the count), then the page's rows by id.
+        assert sum("querytree(" in query["sql"] for query in queries) == 1
     whole = _ids(client.get("/api/v1/claims/?q=ferry"))
     assert pages == whole
     assert sorted(whole) == sorted(claim.pk for claim in claims)
@@ -184,11 +185,11 @@ def test_verdict_cursor_pages_read_the_index_once() -> None:
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/api/v1/verdicts/?q=toll&page_size=2")
     assert _ids(response) == [verdicts[2].pk, verdicts[1].pk]
-    assert sum("@@" in query["sql"] for query in queries) == 1
+    assert sum("querytree(" in query["sql"] for query in queries) == 1
     # The page's rows, with their claims and articles, are read by id: no join for every match.
     (rows,) = [query["sql"] for query in queries if '"reviews_claim"."text"' in query["sql"]]
     assert "@@" not in rows
     with CaptureQueriesContext(connection) as queries:
         rest = client.get(response.json()["next"])
     assert _ids(rest) == [verdicts[0].pk]
-    assert sum("@@" in query["sql"] for query in queries) == 1
+    assert sum("querytree(" in query["sql"] for query in queries) == 1
