@@ -18,3 +18,9 @@ def test_scans_start_at_the_first_block() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronize_seqscans")
         assert cursor.fetchone() == ("off",)
+
+
+def test_no_parallel_workers_unless_configured() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
