@@ -12,7 +12,8 @@ matched with `websearch_to_tsquery`, which accepts anything people type: words, 
 Only the first MAX_RANKED rows the GIN index finds are ranked (in storage order, so roughly the oldest
 when more match): a common word matches a tenth of a million claims, and ranking them all would take
 seconds (docs/benchmarks.md, search); more words narrow a search. A search of left-out words only
-(`-tax`) finds nothing.
+(`-tax`) finds nothing. The matches' ids are read once, when a function here is called (one
+statement); the queryset it returns holds them, so its count and pages are look-ups by id.
 
 SQLite (the demo database): no vectors; every word of the query must appear somewhere in the same
 fields (case-insensitive LIKE), and `search_rank` is 0, so the newest come first.
