@@ -17,7 +17,8 @@ any insert; the GIN indexes are dropped for the load and built again after it, t
 Each query (common words, rare words, a phrase, `or`, a word left out) is run `--repeat` times after one
 warm-up run: at the selector (the page of 50 and the count the API would read), and through the API's
 views with Django's test client (in process, no HTTP server): `/api/v1/claims/?q=` as an editor (all
-1,000,000 claims) and anonymously, `/api/v1/verdicts/?q=` and `/api/v1/articles/?q=`.
+1,000,000 claims), anonymously and as an API consumer (a token, no group), `/api/v1/verdicts/?q=`
+anonymously and as an editor, and `/api/v1/articles/?q=`.
 Target (issue 20): p95 under 100 ms.
 """
 
@@ -317,6 +318,8 @@ def measure(repeat: int) -> dict[str, Any]:
     editor, _ = User.objects.get_or_create(username="bench-editor")
     editor.groups.add(Group.objects.get(name="Editors"))
     token = str(Token.objects.get_or_create(user=editor)[0].key)
+    consumer, _ = User.objects.get_or_create(username="bench-consumer")  # a token, no group
+    consumer_token = str(Token.objects.get_or_create(user=consumer)[0].key)
     client = Client()
 
     def selector(query: str) -> Callable[[], Any]:
@@ -326,8 +329,9 @@ def measure(repeat: int) -> dict[str, Any]:
 
         return run
 
-    def api(path: str, query: str, *, as_editor: bool) -> Callable[[], Any]:
-        headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {token}"} if as_editor else {}
+    def api(path: str, query: str, *, as_editor: bool, as_consumer: bool = False) -> Callable[[], Any]:
+        key = token if as_editor else consumer_token if as_consumer else None
+        headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {key}"} if key else {}
 
         def run() -> Any:
             response = client.get(path, {"q": query}, **headers)
@@ -341,7 +345,9 @@ def measure(repeat: int) -> dict[str, Any]:
         "selector: claims (page of 50 + count)": selector,
         "API: /claims/ as an editor": lambda q: api("/api/v1/claims/", q, as_editor=True),
         "API: /claims/ anonymous": lambda q: api("/api/v1/claims/", q, as_editor=False),
+        "API: /claims/ as a consumer": lambda q: api("/api/v1/claims/", q, as_editor=False, as_consumer=True),
         "API: /verdicts/ anonymous": lambda q: api("/api/v1/verdicts/", q, as_editor=False),
+        "API: /verdicts/ as an editor": lambda q: api("/api/v1/verdicts/", q, as_editor=True),
         "API: /articles/ anonymous": lambda q: api("/api/v1/articles/", q, as_editor=False),
     }
     results: dict[str, Any] = {}

@@ -32,6 +32,9 @@ def _published_verdicts() -> QuerySet[Verdict]:
 # An article's full text (raw and cleaned, up to FACTCHECK_MAX_ARTICLE_BYTES each) is never shown with a
 # verdict: left out of every join, or a page of 50 verdicts could drag megabytes out of the database.
 _ARTICLE_TEXT = ("claim__article__raw_text", "claim__article__body", "claim__mentions")
+# Nor are the related rows' full-text search vectors (reviews.selectors_search matches and ranks them in
+# the database): decoding them cost more than the rest of a page's rows.
+_RELATED_VECTORS = ("claim__search_vector", "claim__article__search_vector")
 
 
 def _verdicts_with_relations(queryset: QuerySet[Verdict]) -> QuerySet[Verdict]:
@@ -40,7 +43,7 @@ def _verdicts_with_relations(queryset: QuerySet[Verdict]) -> QuerySet[Verdict]:
     # from the reverse one-to-one as a single column rather than a second full verdict row.
     return (
         queryset.select_related("claim", "claim__article", "rating")
-        .defer(*_ARTICLE_TEXT)
+        .defer(*_ARTICLE_TEXT, *_RELATED_VECTORS)
         .annotate(superseded_by_id=F("next_version__id"))
         # to_attr: a plain list on each verdict. Without it Django builds a filtered queryset per row
         # to hold the prefetched citations, which costs more than the rows themselves.
@@ -138,7 +141,7 @@ def claims_visible(*, user: Any) -> QuerySet[Claim]:
         queryset = queryset.filter(Exists(_published_verdicts().filter(claim=OuterRef("pk"))))
     return (
         queryset.select_related("article")
-        .defer("article__raw_text", "article__body")
+        .defer("article__raw_text", "article__body", "article__search_vector")
         .prefetch_related(
             Prefetch(
                 "verdicts",

@@ -12,7 +12,8 @@ matched with `websearch_to_tsquery`, which accepts anything people type: words, 
 Only the first MAX_RANKED rows the GIN index finds are ranked (in storage order, so roughly the oldest
 when more match): a common word matches a tenth of a million claims, and ranking them all would take
 seconds (docs/benchmarks.md, search); more words narrow a search. A search of left-out words only
-(`-tax`) finds nothing.
+(`-tax`) finds nothing. The matches' ids are read once, when a function here is called (one
+statement); the queryset it returns holds them, so its count and pages are look-ups by id.
 
 SQLite (the demo database): no vectors; every word of the query must appear somewhere in the same
 fields (case-insensitive LIKE), and `search_rank` is 0, so the newest come first.
@@ -52,6 +53,12 @@ def search_problem(text: str) -> str | None:
     if "\x00" in text:
         return "Null characters are not allowed."
     return None
+
+
+def is_capped(queryset: QuerySet[Any]) -> bool:
+    """Whether `queryset` is a full-text search's answer, which holds at most MAX_RANKED rows (and the
+    one `or_id` adds) whatever other filters say: a caller may read all of its ids at once."""
+    return RANK in queryset.query.annotations and connection.vendor == "postgresql"
 
 
 def claims_matching(claims: QuerySet[Claim], text: str, *, or_id: int | None = None) -> QuerySet[Claim]:
@@ -103,9 +110,15 @@ def _matching(
     # the caller may see count. Only they are checked against the whole query (words left out, phrases)
     # and ranked: the cost of a search is bounded whatever it matches (a common word, `tax -taxes`).
     candidates = queryset.filter(**{vector: _WordsToFind(text, search_type="websearch", config=CONFIG)})
-    found = queryset.filter(
-        Q(pk__in=candidates.order_by().values("pk")[:MAX_RANKED], **{vector: query}) | by_id
+    # Read once, here: the ids of the matches among the candidates (one statement, no joins). A page
+    # and its count, or a cursor's page, then look up at most MAX_RANKED rows by primary key instead of
+    # each scanning the index again (docs/benchmarks.md, search: the scan is most of a search's cost).
+    matches = list(
+        queryset.filter(pk__in=candidates.order_by().values("pk")[:MAX_RANKED], **{vector: query})
+        .order_by()
+        .values_list("pk", flat=True)
     )
+    found = queryset.filter(Q(pk__in=matches) | by_id)
     if "__" not in vector:
         # Nobody reads a vector in Python: a verdict's is bigger than its text.
         found = found.defer(vector)

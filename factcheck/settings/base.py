@@ -96,6 +96,23 @@ TEMPLATES = [
     },
 ]
 
+
+def postgres_session(database: dict[str, Any]) -> None:
+    """PostgreSQL settings for each connection.
+
+    Full-text search (reviews/selectors_search.py) keeps the first matches a scan finds; with
+    synchronized scans a sequential scan of a big table starts where the last one stopped, so the same
+    search found different rows on every request (and page 2 came from another set).
+    Parallel workers (DATABASE_PARALLEL_WORKERS, default none): the app's reads stop at a page or at
+    a search's cap, and on a small host the workers' start and the gather cost more than they save
+    (docs/benchmarks.md, search); PostgreSQL's own default is 2.
+    """
+    workers = env.int("DATABASE_PARALLEL_WORKERS", default=0)
+    session = f"-c synchronize_seqscans=off -c max_parallel_workers_per_gather={workers}"
+    options = database.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} {session}".strip()
+
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -109,6 +126,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    postgres_session(DATABASES["default"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

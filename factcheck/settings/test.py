@@ -14,7 +14,7 @@ import psycopg
 from django.core.exceptions import ImproperlyConfigured
 
 from factcheck.settings.base import *  # noqa: F403
-from factcheck.settings.base import VAR_DIR, env
+from factcheck.settings.base import VAR_DIR, env, postgres_session
 
 SECRET_KEY = "django-insecure-test-only"  # noqa: S105
 DEBUG = False
@@ -73,6 +73,7 @@ FACTCHECK_TEST_REDIS_URL: str | None = _redis_url if _redis_problem is None else
 if FACTCHECK_TEST_POSTGRES:
     DATABASES = {"default": env.db_url_config(_pg_url)}
     DATABASES["default"]["TEST"] = {"NAME": env.str("FACTCHECK_TEST_DB_NAME", default="test_factcheck")}
+    postgres_session(DATABASES["default"])
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "test.sqlite3")}}
 

@@ -31,6 +31,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from reviews.selectors_search import is_capped
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
@@ -80,12 +82,19 @@ class PagePagination(pagination.PageNumberPagination):
         self.request = request
         page_size = self.get_page_size(request)
         number = _query_int(request, self.page_query_param, default=1, minimum=1, maximum=None)
-        paginator = self.django_paginator_class(queryset, page_size)
+        base = _searched_from(queryset, view)
+        # A search's answer is capped (reviews.selectors_search): its ordered ids are one statement
+        # without joins, which gives the count too; only the page's rows are then read in full.
+        paginator = self.django_paginator_class(
+            queryset if base is None else list(queryset.values_list("pk", flat=True)), page_size
+        )
         try:
             self.page = paginator.page(number)
         except InvalidPage:
             raise NotFound(self.invalid_page_message) from None
-        return list(self.page)
+        if base is None:
+            return list(self.page)
+        return _rows(base, dict.fromkeys(self.page, ()), [])
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
@@ -147,7 +156,15 @@ class KeysetCursorPagination(pagination.BasePagination):
         queryset = queryset.order_by(*order)
         if cursor is not None:
             queryset = queryset.filter(self._after(keys, cursor.values, reverse=reverse))
-        rows = list(queryset[: page_size + 1])
+        base = _searched_from(queryset, view)
+        if base is None:
+            rows = list(queryset[: page_size + 1])
+        else:
+            # As in PagePagination: sort the search's few ids alone (with the sort keys the cursors
+            # carry, relevance among them), then read the page's rows in full.
+            fields = [key.field for key in keys]
+            found = queryset.values_list("pk", *fields)[: page_size + 1]
+            rows = _rows(base, {row[0]: row[1:] for row in found}, fields)
         has_more = len(rows) > page_size
         rows = rows[:page_size]
         if reverse:
@@ -305,6 +322,35 @@ class KeysetCursorPagination(pagination.BasePagination):
             },
             _page_size_parameter(),
         ]
+
+
+def _searched_from(queryset: QuerySet[Any], view: APIView | None) -> QuerySet[Any] | None:
+    """The view's own queryset (what the caller may see, with its joins and prefetches) when `queryset`
+    is a full-text search's capped answer; None otherwise.
+
+    The page's rows are read from it by id, not from the search's answer: that one already holds a list
+    of up to MAX_RANKED ids, and two id lists on one column make PostgreSQL's planner expect their
+    product of index probes and read the whole table instead.
+    """
+    get_queryset = getattr(view, "get_queryset", None)
+    if get_queryset is None or not is_capped(queryset):
+        return None
+    base: QuerySet[Any] = get_queryset()
+    return base
+
+
+def _rows(base: QuerySet[Any], keys: dict[Any, tuple[Any, ...]], fields: list[str]) -> list[Any]:
+    """The rows of `base` with the ids `keys` holds, in that order, each given the sort key values it
+    was ordered by (`fields`: a search's relevance is not a column of `base`)."""
+    found = {row.pk: row for row in base.filter(pk__in=list(keys))}
+    rows = []
+    for pk, values in keys.items():
+        row = found.get(pk)
+        if row is not None:  # gone since the ids were read
+            for field, value in zip(fields, values, strict=True):
+                setattr(row, field, value)
+            rows.append(row)
+    return rows
 
 
 def _column(queryset: QuerySet[Any], name: str) -> Field[Any, Any]:

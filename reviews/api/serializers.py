@@ -324,6 +324,12 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
         ]
         read_only_fields = fields
 
+    @functools.cached_property
+    def _verdict(self) -> PublishedVerdictSummarySerializer:
+        # One for every claim this serializer renders, as VerdictSerializer._citation: building a
+        # ModelSerializer's fields for each claim of a page cost more than rendering the page.
+        return PublishedVerdictSummarySerializer(context=self.context)
+
     @extend_schema_field(PublishedVerdictSummarySerializer(allow_null=True))
     def get_verdict(self, claim: Claim) -> dict[str, Any] | None:
         prefetched = getattr(claim, "published_verdicts", None)
@@ -331,7 +337,7 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
             prefetched = list(Verdict.objects.published().filter(claim=claim).select_related("rating"))
         if not prefetched:
             return None
-        return PublishedVerdictSummarySerializer(prefetched[0], context=self.context).data
+        return self._verdict.to_representation(prefetched[0])
 
 
 # --- ClaimReview (schema.org JSON-LD) --------------------------------------------------------------

@@ -220,9 +220,11 @@ def test_or_id_adds_that_row() -> None:
     )
 
 
-def test_one_query_for_a_page() -> None:
+def test_the_index_is_read_once_for_a_page_and_its_count() -> None:
     _claim("Rents climbed.")
     with CaptureQueriesContext(connection) as queries:
-        assert len(list(claims_matching(Claim.objects.all(), "rents")[:50])) == 1
-    assert len(queries) == 1
-    assert "websearch_to_tsquery" in queries[0]["sql"]
+        found = claims_matching(Claim.objects.all(), "rents")
+        assert len(list(found[:50])) == 1
+        assert found.count() == 1
+    # The candidates from the index (the words to find, `querytree`), then the page and the count by id.
+    assert ["querytree(" in query["sql"] for query in queries] == [True, False, False]

@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reviews.models import Citation, VerdictStatus
 from tests.factories import ArticleFactory, ClaimFactory
@@ -154,3 +156,40 @@ def test_schema_says_what_q_accepts(client) -> None:
         '"a quoted phrase", `or` between alternatives, `-word` to leave a word out'
         in (parameters["q"]["description"])
     )
+
+
+def test_claim_pages_of_a_search_read_the_index_once(editor) -> None:
+    claims = [_claim("Ferry " * (n % 3 + 1) + "tickets rose.", score=n / 10) for n in range(5)]
+    _claim("Bus tickets rose.")
+    client = token_client(editor)
+    pages = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/api/v1/claims/?q=ferry&page_size=2&page={number}")
+        assert response.json()["count"] == 5
+        pages += _ids(response)
+        # The candidates from the index (`querytree`: the words to find), then the ranked ids of the
+        # matches among them (the count), then the page's rows by id.
+        assert sum("querytree(" in query["sql"] for query in queries) == 1
+    whole = _ids(client.get("/api/v1/claims/?q=ferry"))
+    assert pages == whole
+    assert sorted(whole) == sorted(claim.pk for claim in claims)
+    assert client.get("/api/v1/claims/?q=ferry&page_size=2&page=4").status_code == 404
+    by_score = _ids(client.get("/api/v1/claims/?q=ferry&ordering=-score&page_size=2&page=2"))
+    assert by_score == [claims[2].pk, claims[1].pk]
+
+
+def test_verdict_cursor_pages_read_the_index_once() -> None:
+    verdicts = [make_verdict(claim=_claim("Toll roads opened."), summary="Two opened.") for _ in range(3)]
+    client = token_client(None)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/verdicts/?q=toll&page_size=2")
+    assert _ids(response) == [verdicts[2].pk, verdicts[1].pk]
+    assert sum("querytree(" in query["sql"] for query in queries) == 1
+    # The page's rows, with their claims and articles, are read by id: no join for every match.
+    (rows,) = [query["sql"] for query in queries if '"reviews_claim"."text"' in query["sql"]]
+    assert "@@" not in rows
+    with CaptureQueriesContext(connection) as queries:
+        rest = client.get(response.json()["next"])
+    assert _ids(rest) == [verdicts[0].pk]
+    assert sum("querytree(" in query["sql"] for query in queries) == 1
