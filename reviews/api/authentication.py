@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -10,6 +13,14 @@ from rest_framework.authtoken.models import Token
 from reviews import roles
 
 _KEY_MAX: int = Token._meta.get_field("key").max_length or 40
+
+
+@functools.cache
+def _users_with_roles() -> QuerySet[User]:
+    """Users with their token and roles (`roles.with_roles`), built once per process and never evaluated:
+    each lookup filters a copy. Resolving the two role subqueries anew cost every API request about as
+    much CPU as compiling the statement (docs/architecture.md, "Querysets built once")."""
+    return roles.with_roles(User.objects.select_related("auth_token"))
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -25,7 +36,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if len(key) > _KEY_MAX or "\x00" in key:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         try:
-            user = roles.with_roles(User.objects.select_related("auth_token")).get(auth_token__key=key)
+            user = _users_with_roles().get(auth_token__key=key)
         except User.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not user.is_active:
