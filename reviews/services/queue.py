@@ -14,15 +14,17 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 from reviews.exceptions import NotFound, ValidationFailed
 from reviews.models import (
@@ -157,6 +159,19 @@ def _open_verdict_id() -> Subquery:
     return Subquery(Verdict.objects.filter(task=OuterRef("pk"), status__in=OPEN_STATUSES).values("pk")[:1])
 
 
+class _OpenVerdict(TypedDict):
+    open_verdict_id: int | None
+
+
+@functools.cache
+def _locked_tasks_with_open_verdict() -> QuerySet[WithAnnotations[ReviewTask, _OpenVerdict]]:
+    """`_locked_tasks` with `open_verdict_id`, built once per process and never evaluated (each caller
+    filters a copy): it holds nothing of a request, and resolving the subquery anew cost every
+    submission about as much CPU as compiling the statement (docs/architecture.md, "Querysets built
+    once")."""
+    return _locked_tasks().annotate(open_verdict_id=_open_verdict_id())
+
+
 def _save_verdict(
     task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput, submit: bool
 ) -> tuple[ReviewTask, Verdict]:
@@ -164,7 +179,7 @@ def _save_verdict(
     409, first), reading the id of the task's open verdict in the same statement (a first save or
     submission, the usual case, then reads no verdict); then validates `data` (ValidationFailed, 400;
     complete when submitting) and stores the verdict and its citations."""
-    task = _locked_tasks().annotate(open_verdict_id=_open_verdict_id()).filter(pk=task_id).first()
+    task = _locked_tasks_with_open_verdict().filter(pk=task_id).first()
     if task is None:
         raise NotFound(f"Task {task_id} does not exist.")
     action = "submit" if submit else "save_draft"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector
 from django.db import connection
+from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
 from reviews import selectors_search
@@ -95,6 +97,32 @@ def test_verdicts_found_by_claim_summary_rationale_and_citations() -> None:
     Claim.objects.filter(pk=verdict.claim_id).update(text="The mayor promised new tunnels.")
     assert _verdicts("tunnel") == [verdict.pk]
     assert _verdicts('"promised new bridges"') == []
+
+
+def _stored_vector(verdict: Verdict) -> str:
+    return str(Verdict.objects.values_list("search_vector", flat=True).get(pk=verdict.pk))
+
+
+def test_verdict_vector_rebuilt_on_update_only_when_its_words_or_vector_changed() -> None:
+    verdict = make_verdict(summary="No bridge was funded.", status=VerdictStatus.SUBMITTED, citations=[])
+    # A marker the trigger would never build: a rebuild replaces it, a skipped one leaves it.
+    Verdict.objects.filter(pk=verdict.pk).update(search_vector=SearchVector(Value("marker")))
+    loaded = Verdict.objects.get(pk=verdict.pk)
+    loaded.editor_note = "Checked."
+    loaded.save()  # every column named, as the services' save() does; no word changed
+    assert _stored_vector(verdict) == "'marker':1"
+
+    loaded.summary = "No tunnel was funded."
+    loaded.save()
+    assert _verdicts("tunnel") == [verdict.pk]
+    assert "marker" not in _stored_vector(verdict)
+
+    # The object's vector went stale when a citation was added (its trigger rebuilt the stored one):
+    # saving the object writes the stale one back, so the row's trigger rebuilds it again.
+    Citation.objects.create(verdict=verdict, url="https://treasury.example/report", title="Treasury report")
+    loaded.editor_note = "Checked again."
+    loaded.save()
+    assert _verdicts("treasury") == [verdict.pk]
 
 
 def test_articles_found_by_title_author_and_publisher() -> None:
