@@ -73,6 +73,16 @@ MAIL_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError)
 # --------------------------------------------------------------------------------------------------
 
 
+def notification_kinds_for(*, user: User) -> list[NotificationKind]:
+    """The kinds a user can receive: editors hear about waiting work, reviewers about their verdicts."""
+    kinds = []
+    if roles.is_reviewer(user):
+        kinds += [NotificationKind.VERDICT_RETURNED, NotificationKind.VERDICT_PUBLISHED]
+    if roles.is_editor(user):
+        kinds.append(NotificationKind.WORK_WAITING)
+    return kinds
+
+
 def notification_preferences_of(*, user: User) -> NotificationPreference:
     """The user's preferences; unsaved defaults (every kind wanted) when they never changed them."""
     found = NotificationPreference.objects.filter(user=user).first()
