@@ -235,11 +235,13 @@ def notifications_work_waiting(*, now: dt.datetime | None = None) -> int:
             for editor_id in editors
             if (editor_id, key) not in known
         ]
+        if not rows:
+            return 0  # every editor already heard of every waiting verdict: the usual run
         # A concurrent check may have stored some meanwhile: the constraint keeps theirs.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         ids = list(
             Notification.objects.filter(
-                dedup_key__in=[row.dedup_key for row in rows],
+                dedup_key__in={row.dedup_key for row in rows},
                 created_at=now,
                 status=NotificationStatus.PENDING,
             ).values_list("pk", flat=True)
