@@ -13,11 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from reviews import roles
 from reviews.exceptions import NotFound
 from reviews.models import NotificationKind
 from reviews.models_notifications import preference_field
 from reviews.services.notifications import (
+    notification_kinds_for,
     notification_preferences_of,
     notification_preferences_update,
     notification_unsubscribe,
@@ -27,16 +27,6 @@ from reviews.services.notifications import (
 PREFERENCES_SAVED = "Your notification preferences are saved."
 NO_EMAIL = "Your account has no email address, so no notifications can reach you. Ask an editor to add one."
 UNSUBSCRIBED = "You will no longer get mails of this kind: “{kind}”. Change this on your preferences page."
-
-
-def _kinds_for(user: User) -> list[NotificationKind]:
-    """The kinds a user can receive: editors hear about waiting work, reviewers about their verdicts."""
-    kinds = []
-    if roles.is_reviewer(user):
-        kinds += [NotificationKind.VERDICT_RETURNED, NotificationKind.VERDICT_PUBLISHED]
-    if roles.is_editor(user):
-        kinds.append(NotificationKind.WORK_WAITING)
-    return kinds
 
 
 class PreferencesForm(forms.Form):
@@ -53,7 +43,7 @@ class PreferencesForm(forms.Form):
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User), "login_required runs first"
-    kinds = _kinds_for(user)
+    kinds = notification_kinds_for(user=user)
     preference = notification_preferences_of(user=user)
     flags = {kind.value: getattr(preference, preference_field(kind)) for kind in kinds}
     # Unticking every box posts no field at all: the form is bound to the POST even when it is empty.

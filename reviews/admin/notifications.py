@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from reviews.admin.base import ReadOnlyAdmin, shorten
 from reviews.models import Notification
@@ -33,9 +31,6 @@ class NotificationAdmin(ReadOnlyAdmin[Notification]):
         "last_error",
     )
     readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
-        return super().get_queryset(request).select_related("recipient", "verdict")
 
     @admin.display(description="last error")
     def error(self, notification: Notification) -> str:

@@ -73,6 +73,16 @@ MAIL_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError)
 # --------------------------------------------------------------------------------------------------
 
 
+def notification_kinds_for(*, user: User) -> list[NotificationKind]:
+    """The kinds a user can receive: editors hear about waiting work, reviewers about their verdicts."""
+    kinds = []
+    if roles.is_reviewer(user):
+        kinds += [NotificationKind.VERDICT_RETURNED, NotificationKind.VERDICT_PUBLISHED]
+    if roles.is_editor(user):
+        kinds.append(NotificationKind.WORK_WAITING)
+    return kinds
+
+
 def notification_preferences_of(*, user: User) -> NotificationPreference:
     """The user's preferences; unsaved defaults (every kind wanted) when they never changed them."""
     found = NotificationPreference.objects.filter(user=user).first()
@@ -225,11 +235,13 @@ def notifications_work_waiting(*, now: dt.datetime | None = None) -> int:
             for editor_id in editors
             if (editor_id, key) not in known
         ]
+        if not rows:
+            return 0  # every editor already heard of every waiting verdict: the usual run
         # A concurrent check may have stored some meanwhile: the constraint keeps theirs.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         ids = list(
             Notification.objects.filter(
-                dedup_key__in=[row.dedup_key for row in rows],
+                dedup_key__in={row.dedup_key for row in rows},
                 created_at=now,
                 status=NotificationStatus.PENDING,
             ).values_list("pk", flat=True)
