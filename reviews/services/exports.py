@@ -262,7 +262,6 @@ def export_run(*, export_id: int) -> str:
         _this_run(export).update(total=verdicts.count())
         with tempfile.TemporaryFile() as temporary:
             written = _write(export, verdicts, temporary)
-            temporary.seek(0)
             size = temporary.seek(0, 2)
             temporary.seek(0)
             name = storage.save(_file_name(export), File(temporary))
