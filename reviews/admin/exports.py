@@ -15,7 +15,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from reviews.admin.base import ReadOnlyAdmin, desk_user
-from reviews.api.export_formats import CONTENT_TYPES
 from reviews.api.filters import PublishedVerdictFilter
 from reviews.exceptions import ApplicationError
 from reviews.ids import record_id
@@ -94,7 +93,7 @@ class ExportAdmin(ReadOnlyAdmin[Export]):
             opened.file,
             as_attachment=True,
             filename=opened.download_name,
-            content_type=CONTENT_TYPES[ExportFormat(opened.export.format)],
+            content_type=opened.content_type,
         )
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:

@@ -10,11 +10,10 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from reviews.admin.base import DeskChangeList
+from reviews.ids import record_id
 from reviews.selectors_search import ORDERING, RANK, search_problem
 
 _M = TypeVar("_M", bound=Model)
-
-MAX_ID = 2**63 - 1
 
 
 class FullTextSearchMixin(admin.ModelAdmin[_M]):
@@ -39,9 +38,8 @@ class FullTextSearchMixin(admin.ModelAdmin[_M]):
         problem = search_problem(term)
         if problem is not None:
             self.message_user(request, problem, messages.ERROR)
-        or_id = int(term) if self.search_by_id and term.isascii() and term.isdigit() else None
-        if or_id is not None and not 0 < or_id <= MAX_ID:
-            or_id = None
+        # Id 0 cannot exist: no row to add.
+        or_id = (record_id(term) or None) if self.search_by_id else None
         return self.search_matching(queryset, term, or_id=or_id), False
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:

@@ -18,7 +18,6 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reviews.api.export_formats import CONTENT_TYPES
 from reviews.api.filters import PublishedVerdictFilter
 from reviews.api.permissions import HasRole
 from reviews.api.serializers import ErrorSerializer
@@ -166,5 +165,5 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             opened.file,
             as_attachment=True,
             filename=opened.download_name,
-            content_type=CONTENT_TYPES[ExportFormat(opened.export.format)],
+            content_type=opened.content_type,
         )

@@ -52,6 +52,13 @@ TEXT_AND_URL = "Send either text or url, not both."
 URL_WITH_SOURCE_URL = "The url fetched is the article's source URL; leave source_url out."
 
 
+def _followable(value: str) -> str:
+    link = web_link(value)
+    if link is None:  # a URL Django accepts but readers cannot follow: ftp://, a bad port
+        raise serializers.ValidationError("Enter an absolute http:// or https:// link.")
+    return link
+
+
 class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
     text = serializers.CharField(
         trim_whitespace=False, required=False, help_text="The article: plain text or HTML."
@@ -75,18 +82,10 @@ class ArticleSubmitSerializer(serializers.Serializer[dict[str, object]]):
     source_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
 
     def validate_source_url(self, value: str) -> str:
-        if not value:
-            return ""
-        link = web_link(value)
-        if link is None:  # a URL Django accepts but readers cannot follow: ftp://, a bad port
-            raise serializers.ValidationError("Enter an absolute http:// or https:// link.")
-        return link
+        return _followable(value) if value else ""
 
     def validate_url(self, value: str) -> str:
-        link = web_link(value)
-        if link is None:
-            raise serializers.ValidationError("Enter an absolute http:// or https:// link.")
-        return link
+        return _followable(value)
 
     def validate(self, attrs: dict[str, object]) -> dict[str, object]:
         if "text" in attrs and "url" in attrs:

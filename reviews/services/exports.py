@@ -37,7 +37,7 @@ from django.db.models.functions import Greatest
 from django.http import QueryDict
 from django.utils import timezone
 
-from reviews.api.export_formats import FILE_EXTENSIONS, WRITERS
+from reviews.api.export_formats import CONTENT_TYPES, FILE_EXTENSIONS, WRITERS
 from reviews.api.filters import PublishedVerdictFilter
 from reviews.exceptions import Conflict, Gone, NotFound, ValidationFailed
 from reviews.models import Export, ExportFormat, ExportState, Verdict
@@ -262,7 +262,6 @@ def export_run(*, export_id: int) -> str:
         _this_run(export).update(total=verdicts.count())
         with tempfile.TemporaryFile() as temporary:
             written = _write(export, verdicts, temporary)
-            temporary.seek(0)
             size = temporary.seek(0, 2)
             temporary.seek(0)
             name = storage.save(_file_name(export), File(temporary))
@@ -358,6 +357,7 @@ class ExportFile:
     export: Export
     file: File[bytes]
     download_name: str
+    content_type: str
 
 
 def export_file_open(*, export_id: int, user: Any) -> ExportFile:
@@ -377,7 +377,10 @@ def export_file_open(*, export_id: int, user: Any) -> ExportFile:
         opened = export_storage().open(export.file_name, "rb")
     except FileNotFoundError:
         raise Gone(EXPORT_EXPIRED) from None
-    extension = FILE_EXTENSIONS[ExportFormat(export.format)]
+    export_format = ExportFormat(export.format)
     return ExportFile(
-        export=export, file=opened, download_name=f"factcheck-verdicts-export-{export.pk}.{extension}"
+        export=export,
+        file=opened,
+        download_name=f"factcheck-verdicts-export-{export.pk}.{FILE_EXTENSIONS[export_format]}",
+        content_type=CONTENT_TYPES[export_format],
     )
