@@ -584,11 +584,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
             raise refuse("article.reextract", "waiting", obj=article)
         if article.status == ArticleStatus.FAILED and article.extract_attempts >= _max_attempts():
-            # Its text stopped a worker each time: run it on a worker again, never in a web request.
-            raise InvalidTransition(
-                f"Article {article.pk} cannot be re-extracted here: its extraction never finished on a "
-                "worker. Retry its extraction instead."
-            )
+            raise refuse("article.reextract", "exhausted", obj=article)
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:
             have = "has a verdict" if with_verdicts == 1 else "have verdicts"
