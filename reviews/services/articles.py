@@ -30,9 +30,11 @@ from reviews.models import (
     Article,
     ArticleStatus,
     Claim,
+    ClaimConflict,
     ClaimStatus,
     ClaimType,
     EventAction,
+    ReviewEvent,
     ReviewTask,
 )
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
@@ -571,8 +573,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     The CPU-heavy extraction runs before the transaction. Locks the article's claims and their tasks
     (primary-key order, the order the verdict and claim services use), then the article.
     """
-    # Imported here: this function was added at the end of the module by the editors' desk (issue 5).
-    from reviews.models import ReviewEvent
     from reviews.services.scorecards import scorecard_request
     from reviews.workflow import refuse, require_editor
 
@@ -655,8 +655,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
 
 def _articles_in_open_conflict_with(claim_ids: list[int], *, besides: int) -> list[int]:
     """The other articles whose scorecards count an open conflict with one of these claims."""
-    from reviews.models import ClaimConflict
-
     pairs = (
         ClaimConflict.objects.open()
         .filter(Q(match__claim_id__in=claim_ids) | Q(match__other_claim_id__in=claim_ids))
