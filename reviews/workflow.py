@@ -337,6 +337,11 @@ ACTIONS: Mapping[str, Action] = {
                  verb="re-extracted", label="Re-extract claims from the article text",
                  editor_phrase="re-extract articles", conditions={
                      "waiting": Condition("Article {pk} is still waiting for extraction."),
+                     # Its text stopped a worker each time: run it on a worker again, never in a request.
+                     "exhausted": Condition(
+                         "Article {pk} cannot be re-extracted here: its extraction never finished on a "
+                         "worker. Retry its extraction instead."
+                     ),
                      "has_verdicts": Condition(
                          "Article {pk} cannot be re-extracted: {count} of its claims {have}, which "
                          "re-extracting would discard."

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -77,9 +76,6 @@ class FeedViewSet(
         if feed is None:
             raise NotFound(NOT_FOUND)
         return feed
-
-    def get_queryset(self) -> QuerySet[Feed]:
-        return Feed.objects.order_by("pk")
 
     @extend_schema(
         summary="Register a feed (editors)",

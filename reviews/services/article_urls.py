@@ -11,8 +11,15 @@ from __future__ import annotations
 from django.conf import settings
 
 from reviews.exceptions import ArticleRejected
+from reviews.models import Article
 from reviews.net import Fetched, FetchFailed, fetch_checked
-from reviews.services.articles import IngestOutcome, article_ingest, article_submit
+from reviews.services.articles import (
+    IngestOutcome,
+    PreparedArticle,
+    article_ingest,
+    article_prepare,
+    article_submit,
+)
 from reviews.services.events import Actor
 
 # What an article page may be served as; anything else (a PDF, an image, JSON) is refused by type.
@@ -37,6 +44,19 @@ def page_fetch(*, url: str) -> Fetched:
 def page_content_type(fetched: Fetched) -> str:
     """The article content type a fetched page is extracted as."""
     return "text/plain" if fetched.media_type == "text/plain" else "text/html"
+
+
+def article_prepare_url(*, url: str) -> PreparedArticle | Article:
+    """Fetch `url` and decode and identify its page (`article_prepare`), for `manage.py ingest
+    https://...`, which extracts in its own worker processes. Raises `ArticleRejected` naming the URL."""
+    fetched = page_fetch(url=url)
+    return article_prepare(
+        data=fetched.body,
+        name=fetched.url[:ORIGIN_CHARS],
+        content_type=page_content_type(fetched),
+        declared_charset=fetched.charset,
+        source_url=fetched.url,
+    )
 
 
 def article_ingest_url(*, url: str, actor: Actor = None) -> IngestOutcome:

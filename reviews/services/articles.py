@@ -30,9 +30,11 @@ from reviews.models import (
     Article,
     ArticleStatus,
     Claim,
+    ClaimConflict,
     ClaimStatus,
     ClaimType,
     EventAction,
+    ReviewEvent,
     ReviewTask,
 )
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
@@ -571,8 +573,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     The CPU-heavy extraction runs before the transaction. Locks the article's claims and their tasks
     (primary-key order, the order the verdict and claim services use), then the article.
     """
-    # Imported here: this function was added at the end of the module by the editors' desk (issue 5).
-    from reviews.models import ReviewEvent
     from reviews.services.scorecards import scorecard_request
     from reviews.workflow import refuse, require_editor
 
@@ -584,11 +584,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
             raise refuse("article.reextract", "waiting", obj=article)
         if article.status == ArticleStatus.FAILED and article.extract_attempts >= _max_attempts():
-            # Its text stopped a worker each time: run it on a worker again, never in a web request.
-            raise InvalidTransition(
-                f"Article {article.pk} cannot be re-extracted here: its extraction never finished on a "
-                "worker. Retry its extraction instead."
-            )
+            raise refuse("article.reextract", "exhausted", obj=article)
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:
             have = "has a verdict" if with_verdicts == 1 else "have verdicts"
@@ -659,8 +655,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
 
 def _articles_in_open_conflict_with(claim_ids: list[int], *, besides: int) -> list[int]:
     """The other articles whose scorecards count an open conflict with one of these claims."""
-    from reviews.models import ClaimConflict
-
     pairs = (
         ClaimConflict.objects.open()
         .filter(Q(match__claim_id__in=claim_ids) | Q(match__other_claim_id__in=claim_ids))

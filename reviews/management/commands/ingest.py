@@ -25,7 +25,7 @@ from reviews.exceptions import ArticleRejected
 from reviews.extraction.parallel import extract_in_worker, init_worker
 from reviews.extraction.types import ExtractionResult
 from reviews.models import Article
-from reviews.services.article_urls import page_content_type, page_fetch
+from reviews.services.article_urls import article_prepare_url
 from reviews.services.articles import (
     IngestOutcome,
     PreparedArticle,
@@ -203,14 +203,7 @@ class Command(BaseCommand):
         for path in files:
             try:
                 if isinstance(path, str):
-                    fetched = page_fetch(url=path)
-                    item = article_prepare(
-                        data=fetched.body,
-                        name=fetched.url[:500],
-                        content_type=page_content_type(fetched),
-                        declared_charset=fetched.charset,
-                        source_url=fetched.url,
-                    )
+                    item = article_prepare_url(url=path)
                 else:
                     item = article_prepare(data=_read(path, limit), name=display_name(path))
             except ArticleRejected as exc:
