@@ -180,3 +180,15 @@ def conflicts_visible(*, user: Any) -> QuerySet[ClaimConflict]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+def articles_in_open_conflict_with(*, claim_ids: list[int], besides: int) -> list[int]:
+    """The articles, other than `besides`, whose scorecards count an open conflict with one of these
+    claims, in primary-key order (the order their rows are locked in)."""
+    pairs = (
+        ClaimConflict.objects.open()
+        .filter(Q(match__claim_id__in=claim_ids) | Q(match__other_claim_id__in=claim_ids))
+        .values_list("match__claim__article_id", "match__other_claim__article_id")
+        .distinct()
+    )
+    return sorted({side for pair in pairs for side in pair} - {besides})

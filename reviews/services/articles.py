@@ -18,7 +18,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from reviews.charsets import DecodedText, UndecodableText, text_decode
@@ -30,7 +29,6 @@ from reviews.models import (
     Article,
     ArticleStatus,
     Claim,
-    ClaimConflict,
     ClaimStatus,
     ClaimType,
     EventAction,
@@ -38,6 +36,7 @@ from reviews.models import (
     ReviewTask,
 )
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
+from reviews.selectors_matching import articles_in_open_conflict_with
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.matching import matching_request
@@ -629,7 +628,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         before = Claim.objects.filter(pk__in=claim_ids, status=ClaimStatus.CLAIM).count()
         # Deleting the claims deletes their matches and conflicts (CASCADE); the articles on the other
         # side of an open conflict count it on their scorecards, so they must be rebuilt too.
-        others = _articles_in_open_conflict_with(claim_ids, besides=article.pk)
+        others = articles_in_open_conflict_with(claim_ids=claim_ids, besides=article.pk)
         ReviewTask.objects.filter(claim_id__in=claim_ids).delete()
         Claim.objects.filter(pk__in=claim_ids).delete()
         task_count = _store_extraction(article, result)
@@ -651,17 +650,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         for other in others:  # primary-key order, as every multi-article lock here
             scorecard_request(article=other)
     return article
-
-
-def _articles_in_open_conflict_with(claim_ids: list[int], *, besides: int) -> list[int]:
-    """The other articles whose scorecards count an open conflict with one of these claims."""
-    pairs = (
-        ClaimConflict.objects.open()
-        .filter(Q(match__claim_id__in=claim_ids) | Q(match__other_claim_id__in=claim_ids))
-        .values_list("match__claim__article_id", "match__other_claim__article_id")
-        .distinct()
-    )
-    return sorted({side for pair in pairs for side in pair} - {besides})
 
 
 def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
