@@ -31,6 +31,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.workflow import states_allowing
 
 OLDEST_SHOWN = 5
 THROUGHPUT_DAYS = 28
@@ -198,7 +199,9 @@ def desk_triage(*, now: dt.datetime | None = None) -> Triage:
         returned=verdict_counts["returned"],
         matches_to_confirm=ClaimMatch.objects.filter(status=MatchStatus.SUGGESTED).count(),
         open_conflicts=ClaimConflict.objects.open().count(),
-        leases_expired=ReviewTask.objects.filter(status=TaskStatus.LEASED, lease_expires_at__lte=now).count(),
+        leases_expired=ReviewTask.objects.filter(
+            status__in=states_allowing("task.expire"), lease_expires_at__lte=now
+        ).count(),
         depth=[
             BandDepth(band=band, count=min(n, DEPTH_COUNT_CAP), capped=n > DEPTH_COUNT_CAP)
             for band, n in zip(PRIORITY_BANDS, band_counts, strict=True)

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from reviews import roles
-from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment
+from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, score_text
 from reviews.admin.claims import claim_review_state
 from reviews.admin.search import FullTextSearchMixin
 from reviews.models import Article, ArticleStatus, Claim, ClaimStatus
@@ -200,8 +200,7 @@ class ArticleAdmin(FullTextSearchMixin[Article], ReadOnlyAdmin[Article]):
 
     @admin.display(description="score", ordering="score")
     def score(self, article: Any) -> str:
-        # Words, not a dash or a 0: an article nobody rated yet must not read as all false.
-        return "No score" if article.score is None else f"{article.score:.0f}"
+        return score_text(article.score)
 
     @admin.display(description="sentences")
     def sentences(self, article: Article) -> SafeString:

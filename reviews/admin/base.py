@@ -48,6 +48,12 @@ def shorten(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def score_text(score: float | None) -> str:
+    """An accuracy score as the desk's lists show it. Words, not a dash or a 0: an article nobody rated
+    yet must not read as all false."""
+    return "No score" if score is None else f"{score:.0f}"
+
+
 def admin_link(url_name: str, pk: object, label: object) -> SafeString:
     return format_html('<a href="{}">{}</a>', reverse(url_name, args=[pk]), label)
 

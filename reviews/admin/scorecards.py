@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from reviews.admin.base import ReadOnlyAdmin
+from reviews.admin.base import ReadOnlyAdmin, score_text
 from reviews.durations import duration_text
 from reviews.models import Scorecard
 from reviews.selectors_desk import BIG_ARTICLE_FIELDS
@@ -35,9 +35,7 @@ class ScorecardAdmin(ReadOnlyAdmin[Scorecard]):
 
     @admin.display(description="score")
     def score(self, card: Scorecard) -> str:
-        # As the article list says it: words, not a dash or a 0, for an article nothing was scored in.
-        value = (card.data.get("accuracy") or {}).get("score")
-        return "No score" if value is None else f"{value:.0f}"
+        return score_text((card.data.get("accuracy") or {}).get("score"))
 
     @admin.display(description="built after the change")
     def build_latency(self, card: Scorecard) -> str:

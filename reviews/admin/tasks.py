@@ -23,7 +23,7 @@ from reviews.selectors_desk import BIG_ARTICLE_FIELDS, task_review_work
 from reviews.selectors_search import tasks_matching
 from reviews.selectors_triage import PRIORITY_BANDS
 from reviews.services import queue
-from reviews.workflow import action
+from reviews.workflow import action, states_allowing
 
 
 class LeaseExpiredFilter(admin.SimpleListFilter):
@@ -36,9 +36,9 @@ class LeaseExpiredFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         now = timezone.now()
         if self.value() == "expired":
-            return queryset.filter(status=TaskStatus.LEASED, lease_expires_at__lte=now)
+            return queryset.filter(status__in=states_allowing("task.expire"), lease_expires_at__lte=now)
         if self.value() == "active":
-            return queryset.filter(status=TaskStatus.LEASED, lease_expires_at__gt=now)
+            return queryset.filter(status__in=states_allowing("task.heartbeat"), lease_expires_at__gt=now)
         return queryset
 
 
