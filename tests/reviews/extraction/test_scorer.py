@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
-from reviews.extraction.scorer import MODEL_DIR, Scorer, get_scorer
+from reviews.extraction.scorer import MODEL_DIR, ModelFileError, Scorer, get_scorer
 
 CHECKWORTHY = [
     "Unemployment fell to 3.5% in 2019.",
@@ -143,3 +145,51 @@ def test_loads_from_copied_directory(tmp_path: Path) -> None:
     assert copy.score(["What a beautiful day!"]) == pytest.approx(
         get_scorer().score(["What a beautiful day!"]), abs=1e-6
     )
+
+
+def _model_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, folder)
+    return folder
+
+
+def test_a_corrupt_model_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    model = folder / "model.onnx"
+    model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])  # a truncated copy
+    with pytest.raises(
+        ModelFileError, match=r"scorer's model .*model\.onnx is corrupt or not the one meta\.json"
+    ):
+        Scorer(folder)
+
+
+def test_a_corrupt_model_file_without_a_checksum_is_refused_by_the_loader(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["model_sha256"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+    (folder / "model.onnx").write_bytes(b"not an onnx model")
+    with pytest.raises(ModelFileError, match=r"cannot load the scorer's model .*model\.onnx: "):
+        Scorer(folder)
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("{not json", "JSONDecodeError"),
+        ('{"version": "x"}', "no threshold, max_len"),
+        ("[1]", "not a JSON object"),
+    ],
+)
+def test_a_broken_meta_file_is_refused_with_a_clear_error(tmp_path: Path, text: str, detail: str) -> None:
+    folder = _model_copy(tmp_path)
+    (folder / "meta.json").write_text(text)
+    with pytest.raises(ModelFileError, match=rf"cannot read the scorer's .*meta\.json: {re.escape(detail)}"):
+        Scorer(folder)
+
+
+def test_a_missing_model_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    (folder / "model.onnx").unlink()
+    with pytest.raises(ModelFileError, match=r"cannot read the scorer's model .*model\.onnx: No such file"):
+        Scorer(folder)
