@@ -35,6 +35,7 @@ class SupportsWrite(Protocol):
 class SentenceScorer(Protocol):
     version: str
     default_threshold: float
+    news_threshold: float
 
     def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]: ...
 
@@ -97,7 +98,11 @@ def _check_model_file(path: Path, expected_sha256: str | None) -> None:
 
 
 class Scorer:
-    """Scores sentences' check-worthiness in [0, 1]; `score >= default_threshold` makes a claim.
+    """Scores sentences' check-worthiness in [0, 1]; a sentence scoring at or above a threshold is a claim.
+
+    Two thresholds, from meta.json: `news_threshold`, chosen on labelled news articles, is the default for
+    articles (ingest, `extract_article`); `default_threshold`, tuned on debate sentences, is the default for
+    sentence files (`score_sentences`) and the debate figures (`evaluate_extractor`).
 
     One instance may be used from several threads at once: the ONNX Runtime session and the tokenizer are
     only read after `__init__`.
@@ -105,12 +110,14 @@ class Scorer:
 
     version: str
     default_threshold: float
+    news_threshold: float
 
     def __init__(self, model_dir: Path | str = MODEL_DIR, *, threads: int | None = None) -> None:
         model_dir = Path(model_dir)
         self.meta: dict[str, Any] = _read_meta(model_dir)
         self.version = str(self.meta["version"])
         self.default_threshold = float(self.meta["threshold"])
+        self.news_threshold = float(self.meta.get("news_threshold", self.default_threshold))
         self.max_len = int(self.meta["max_len"])
 
         self._tokenizer = WordPieceTokenizer(model_dir / "tokenizer.json", max_len=self.max_len)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from reviews.extraction import evaluation_news
 from reviews.extraction.scorer import MODEL_DIR, ModelFileError, Scorer, get_scorer
 
 CHECKWORTHY = [
@@ -193,3 +194,26 @@ def test_a_missing_model_file_is_refused_with_a_clear_error(tmp_path: Path) -> N
     (folder / "model.onnx").unlink()
     with pytest.raises(ModelFileError, match=r"cannot read the scorer's model .*model\.onnx: No such file"):
         Scorer(folder)
+
+
+def test_articles_get_the_news_threshold_sentence_files_the_debate_one(scorer: Scorer) -> None:
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert scorer.default_threshold == meta["threshold"]
+    assert scorer.news_threshold == meta["news_threshold"]
+    assert scorer.news_threshold != scorer.default_threshold
+
+
+def test_the_shipped_news_threshold_is_what_the_rule_chooses_on_the_news_set(scorer: Scorer) -> None:
+    # The rule and the set decide the threshold; a new model or new labels need a new meta.json value.
+    news, _seeds = evaluation_news.load_news_set()
+    labels = [s.label for a in news for s in a.sentences]
+    scores = scorer.score([s.text for a in news for s in a.sentences])
+    assert evaluation_news.choose_threshold(labels, scores) == pytest.approx(scorer.news_threshold)
+
+
+def test_a_model_folder_without_a_news_threshold_uses_the_debate_one(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["news_threshold"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert Scorer(folder).news_threshold == meta["threshold"]
