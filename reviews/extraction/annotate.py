@@ -336,6 +336,15 @@ _ATTRIBUTION = re.compile(
     r"\b(?:said|says|told|tells|stated|states|announced|announces|declared|claimed|claims|confirmed|confirms|"
     r"remarked|noted|added|insisted|warned|reported|reports|(?i:according\s+to)|quoted)\b"
 )  # case-sensitive on purpose: "the United States" is not "states"
+#: More reported speech, read by the claim type only (`_ATTRIBUTION` also feeds the heuristic score): what
+#: someone wrote, claimed, cited or complained of, or was warned, told or advised.
+_REPORTED = re.compile(
+    r"\b(?:wrote|writes|insisting|claiming|cited|citing|complained|criticized|criticised|argued|testified|"
+    r"tweeted|(?:was|were)\s+(?:warned|told|advised))\b"
+)
+#: A weekday anchors a news event in time ("on Sunday"); it is not a date a conflict could compare, so it
+#: is not among the mentions.
+_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _CAUSAL = re.compile(
     r"\b(?:because|due\s+to|owing\s+to|thanks\s+to|as\s+a\s+result|result(?:ed|s)?\s+in|led\s+to|leads?\s+to|"
     r"leading\s+to|caus(?:ed|es|ing)|triggered|prompted|in\s+response\s+to)\b",
@@ -364,24 +373,25 @@ def classify_claim(text: str) -> ClaimKind:
     """The kind of claim, by the first rule that fires (most checkable handle first):
 
     1. STATISTIC -- a quantity (money, percent, a count; years and dates do not count);
-    2. QUOTE -- quoted words (three or more) or attribution ("said", "according to", "reported");
+    2. QUOTE -- quoted words (three or more) or attribution ("said", "according to", "reported", "wrote",
+       "citing", "was told");
     3. CAUSAL -- "because", "due to", "led to", "caused", "as a result", ...;
     4. COMPARISON -- "-er than", "more/less than", "compared to/with", superlatives;
     5. PREDICTION -- "will", "is expected/set/likely to", "plans to", "forecast", ...;
-    6. EVENT -- a past-tense verb together with a date or a place;
+    6. EVENT -- a past-tense verb together with a date, a weekday or a place;
     7. OTHER.
     """
     mentions = extract_mentions(text)
     if mentions["numbers"]:
         return ClaimKind.STATISTIC
-    if _QUOTED.search(text) or _ATTRIBUTION.search(text):
+    if _QUOTED.search(text) or _ATTRIBUTION.search(text) or _REPORTED.search(text):
         return ClaimKind.QUOTE
     for pattern, kind in ((_CAUSAL, ClaimKind.CAUSAL), (_COMPARISON, ClaimKind.COMPARISON),
                           (_PREDICTION, ClaimKind.PREDICTION)):  # fmt: skip
         if pattern.search(text):
             return kind
     has_place = any(e["kind"] == "place" for e in mentions["entities"])
-    if _PAST_TENSE.search(text) and (mentions["dates"] or has_place):
+    if _PAST_TENSE.search(text) and (mentions["dates"] or has_place or _WEEKDAY.search(text)):
         return ClaimKind.EVENT
     return ClaimKind.OTHER
 

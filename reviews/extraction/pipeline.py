@@ -21,7 +21,8 @@ from reviews.extraction.types import ExtractionResult, ScoredSentence
 
 class SentenceScorer(Protocol):
     version: str
-    default_threshold: float
+    default_threshold: float  # for sentences on their own (debate transcripts, sentence files)
+    news_threshold: float  # for articles: what extraction uses when no threshold is given
 
     def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]: ...
 
@@ -31,6 +32,7 @@ class HeuristicScorer:
 
     version = "heuristic-1"
     default_threshold = 0.5
+    news_threshold = 0.5
 
     def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]:
         return [heuristic_score(text) for text in texts]
@@ -94,7 +96,7 @@ def extract_articles(
     result for an article does not depend on which other articles came with it.
     """
     scorer = scorer or get_sentence_scorer()
-    cut = scorer.default_threshold if threshold is None else threshold
+    cut = scorer.news_threshold if threshold is None else threshold
     articles = [clean_article(raw, content_type=ctype, filename=name) for raw, ctype, name in items]
     spans: list[list[SentenceSpan]] = []
     refusals: list[str] = []

@@ -9,6 +9,7 @@ well it does.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,9 @@ from typing import Any, Protocol
 
 import numpy as np
 import onnxruntime as ort
+from onnxruntime.capi.onnxruntime_pybind11_state import Fail as OrtFail
+from onnxruntime.capi.onnxruntime_pybind11_state import InvalidGraph as OrtInvalidGraph
+from onnxruntime.capi.onnxruntime_pybind11_state import InvalidProtobuf as OrtInvalidProtobuf
 
 from reviews.extraction.wordpiece import WordPieceTokenizer
 
@@ -31,6 +35,7 @@ class SupportsWrite(Protocol):
 class SentenceScorer(Protocol):
     version: str
     default_threshold: float
+    news_threshold: float
 
     def score(self, texts: Sequence[str], *, batch_size: int = 1) -> list[float]: ...
 
@@ -60,8 +65,44 @@ def onnx_cpu_session(model_path: Path, *, threads: int) -> ort.InferenceSession:
     return ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
+class ModelFileError(RuntimeError):
+    """A file of the model folder is missing, unreadable or not the one meta.json describes."""
+
+
+def _read_meta(model_dir: Path) -> dict[str, Any]:
+    path = model_dir / "meta.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"cannot read the scorer's {path}: {exc!r}") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"cannot read the scorer's {path}: not a JSON object")
+    missing = [key for key in ("version", "threshold", "max_len") if key not in meta]
+    if missing:
+        raise ModelFileError(f"cannot read the scorer's {path}: no {', '.join(missing)}")
+    return meta
+
+
+def _check_model_file(path: Path, expected_sha256: str | None) -> None:
+    """Refuse a model file that is not the one meta.json names: a truncated copy or a stray file would
+    otherwise load, or fail deep inside onnxruntime, or score garbage."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ModelFileError(f"cannot read the scorer's model {path}: {exc.strerror or exc}") from None
+    if expected_sha256 and digest != expected_sha256:
+        raise ModelFileError(
+            f"the scorer's model {path} is corrupt or not the one meta.json describes: sha256 "
+            f"{digest[:12]}... where meta.json's model_sha256 is {expected_sha256[:12]}..."
+        )
+
+
 class Scorer:
-    """Scores sentences' check-worthiness in [0, 1]; `score >= default_threshold` makes a claim.
+    """Scores sentences' check-worthiness in [0, 1]; a sentence scoring at or above a threshold is a claim.
+
+    Two thresholds, from meta.json: `news_threshold`, chosen on labelled news articles, is the default for
+    articles (ingest, `extract_article`); `default_threshold`, tuned on debate sentences, is the default for
+    sentence files (`score_sentences`) and the debate figures (`evaluate_extractor`).
 
     One instance may be used from several threads at once: the ONNX Runtime session and the tokenizer are
     only read after `__init__`.
@@ -69,20 +110,26 @@ class Scorer:
 
     version: str
     default_threshold: float
+    news_threshold: float
 
     def __init__(self, model_dir: Path | str = MODEL_DIR, *, threads: int | None = None) -> None:
         model_dir = Path(model_dir)
-        self.meta: dict[str, Any] = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+        self.meta: dict[str, Any] = _read_meta(model_dir)
         self.version = str(self.meta["version"])
         self.default_threshold = float(self.meta["threshold"])
+        self.news_threshold = float(self.meta.get("news_threshold", self.default_threshold))
         self.max_len = int(self.meta["max_len"])
 
         self._tokenizer = WordPieceTokenizer(model_dir / "tokenizer.json", max_len=self.max_len)
         self._pad_id = self._tokenizer.vocab.get(str(self.meta.get("pad_token", "[PAD]")), 0)
 
-        self._session = onnx_cpu_session(
-            model_dir / "model.onnx", threads=threads if threads is not None else threads_from_env()
-        )
+        model_path = model_dir / "model.onnx"
+        threads = threads if threads is not None else threads_from_env()
+        _check_model_file(model_path, self.meta.get("model_sha256"))
+        try:
+            self._session = onnx_cpu_session(model_path, threads=threads)
+        except (OrtFail, OrtInvalidGraph, OrtInvalidProtobuf) as exc:
+            raise ModelFileError(f"cannot load the scorer's model {model_path}: {exc}") from None
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._output_name = self._session.get_outputs()[0].name
 

@@ -117,6 +117,13 @@ def test_the_same_arms_deal_matches_across_seeds_by_value() -> None:
         ("The Iraqi parliament voted in January 2020 to expel American troops.", ClaimKind.EVENT),
         ("Iraq equipped its army with weapons from Russia.", ClaimKind.EVENT),
         ("Russia has no vital interest in the region.", ClaimKind.OTHER),
+        # reported speech beyond "said" (news set, issue 19)
+        ("On March 6 Mr Joseph wrote to her about the exams.", ClaimKind.QUOTE),
+        ("The Tribune, citing witnesses, identified the surfer.", ClaimKind.QUOTE),
+        ("She was warned that nobody would fail the exam.", ClaimKind.QUOTE),
+        # a weekday anchors a past event; without an anchor a past verb is no event
+        ("A surfer survived a shark attack off the coast on Sunday.", ClaimKind.EVENT),
+        ("A surfer survived a shark attack off the coast.", ClaimKind.OTHER),
     ],
 )
 def test_classify_claim(text: str, kind: ClaimKind) -> None:

@@ -47,3 +47,24 @@ def test_three_copies_all_point_at_the_first() -> None:
     marked = mark_repeats([sentence(i, "Prices rose 3%.") for i in range(3)])
     assert [s.repeat_of for s in marked] == [None, 0, 0]
     assert [s.is_claim for s in marked] == [True, False, False]
+
+
+class _TwoThresholdScorer:
+    """Scores every sentence 0.5, between its sentence threshold (0.3) and its article threshold (0.6)."""
+
+    version = "two-thresholds-1"
+    default_threshold = 0.3
+    news_threshold = 0.6
+
+    def score(self, texts, *, batch_size=1):
+        return [0.5 for _ in texts]
+
+
+def test_articles_are_cut_at_the_news_threshold_unless_one_is_given() -> None:
+    body = "Iraq bought 40 helicopters in 2012. Prices rose 3% in May.\n"
+    default = extract_article(body, scorer=_TwoThresholdScorer())
+    assert default.threshold == 0.6
+    assert default.claims == []
+    given = extract_article(body, scorer=_TwoThresholdScorer(), threshold=0.5)
+    assert given.threshold == 0.5
+    assert len(given.claims) == 2

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
-from reviews.extraction.scorer import MODEL_DIR, Scorer, get_scorer
+from reviews.extraction import evaluation_news
+from reviews.extraction.scorer import MODEL_DIR, ModelFileError, Scorer, get_scorer
 
 CHECKWORTHY = [
     "Unemployment fell to 3.5% in 2019.",
@@ -143,3 +146,74 @@ def test_loads_from_copied_directory(tmp_path: Path) -> None:
     assert copy.score(["What a beautiful day!"]) == pytest.approx(
         get_scorer().score(["What a beautiful day!"]), abs=1e-6
     )
+
+
+def _model_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, folder)
+    return folder
+
+
+def test_a_corrupt_model_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    model = folder / "model.onnx"
+    model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])  # a truncated copy
+    with pytest.raises(
+        ModelFileError, match=r"scorer's model .*model\.onnx is corrupt or not the one meta\.json"
+    ):
+        Scorer(folder)
+
+
+def test_a_corrupt_model_file_without_a_checksum_is_refused_by_the_loader(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["model_sha256"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+    (folder / "model.onnx").write_bytes(b"not an onnx model")
+    with pytest.raises(ModelFileError, match=r"cannot load the scorer's model .*model\.onnx: "):
+        Scorer(folder)
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("{not json", "JSONDecodeError"),
+        ('{"version": "x"}', "no threshold, max_len"),
+        ("[1]", "not a JSON object"),
+    ],
+)
+def test_a_broken_meta_file_is_refused_with_a_clear_error(tmp_path: Path, text: str, detail: str) -> None:
+    folder = _model_copy(tmp_path)
+    (folder / "meta.json").write_text(text)
+    with pytest.raises(ModelFileError, match=rf"cannot read the scorer's .*meta\.json: {re.escape(detail)}"):
+        Scorer(folder)
+
+
+def test_a_missing_model_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    (folder / "model.onnx").unlink()
+    with pytest.raises(ModelFileError, match=r"cannot read the scorer's model .*model\.onnx: No such file"):
+        Scorer(folder)
+
+
+def test_articles_get_the_news_threshold_sentence_files_the_debate_one(scorer: Scorer) -> None:
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert scorer.default_threshold == meta["threshold"]
+    assert scorer.news_threshold == meta["news_threshold"]
+    assert scorer.news_threshold != scorer.default_threshold
+
+
+def test_the_shipped_news_threshold_is_what_the_rule_chooses_on_the_news_set(scorer: Scorer) -> None:
+    # The rule and the set decide the threshold; a new model or new labels need a new meta.json value.
+    news, _seeds = evaluation_news.load_news_set()
+    labels = [s.label for a in news for s in a.sentences]
+    scores = scorer.score([s.text for a in news for s in a.sentences])
+    assert evaluation_news.choose_threshold(labels, scores) == pytest.approx(scorer.news_threshold)
+
+
+def test_a_model_folder_without_a_news_threshold_uses_the_debate_one(tmp_path: Path) -> None:
+    folder = _model_copy(tmp_path)
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["news_threshold"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert Scorer(folder).news_threshold == meta["threshold"]

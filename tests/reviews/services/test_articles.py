@@ -17,6 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from reviews import tasks
 from reviews.exceptions import ArticleRejected, InvalidTransition, NotAllowed
+from reviews.extraction.pipeline import get_sentence_scorer
 from reviews.links import web_link
 from reviews.models import (
     Article,
@@ -602,3 +603,12 @@ def test_a_repeated_sentence_is_one_claim_with_one_task_and_its_repeat_recorded(
     assert list(first.repeats.all()) == [repeat]
     assert ReviewTask.objects.filter(claim__text=CAPTION).count() == (first.status == ClaimStatus.CLAIM)
     assert not ReviewTask.objects.filter(claim=repeat).exists()
+
+
+def test_ingest_cuts_claims_at_the_news_threshold_and_the_setting_overrides_it() -> None:
+    scorer = get_sentence_scorer("model")
+    article = article_ingest(data=ARTICLE, name="cut.txt").article
+    assert article.claim_threshold == scorer.news_threshold
+    with override_settings(FACTCHECK_CLAIM_THRESHOLD=0.95):
+        overridden = article_ingest(data=ARTICLE + "\nMore.\n", name="cut2.txt").article
+    assert overridden.claim_threshold == 0.95
