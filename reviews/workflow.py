@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 
@@ -194,6 +194,17 @@ R, E, S = Role.REVIEWER, Role.EDITOR, Role.SYSTEM
 # A reviewer's calls on a task they hold: refused as "not held" (LeaseNotHeld, 409) from any other state.
 _HELD: dict[str, Any] = {"reason": _NOT_HELD, "refusal": LeaseNotHeld}
 _ENDS_LEASE = frozenset({T.AVAILABLE, T.RETURNED})  # returned work goes back to its reviewer
+
+
+class LeaseFrom(NamedTuple):
+    """The states `task.lease` takes work from, by who may take it."""
+
+    queue: str  # the shared queue: anybody, or only the reviewer an editor assigned it to
+    returned: str  # returned by an editor: only the reviewer it was returned to, before anything else
+    expired: str  # a lease that ran out: the sweep (`task.expire`) first sends it back to one of the two
+
+
+LEASE_FROM = LeaseFrom(queue=T.AVAILABLE, returned=T.RETURNED, expired=T.LEASED)
 _MANAGED = {T.AVAILABLE, T.LEASED, T.RETURNED}  # tasks an editor may still cancel or reprioritise
 
 # `by`: the roles that may act; `start`: the states it may start from; `to`: the state it leads to.
@@ -202,9 +213,8 @@ ACTIONS: Mapping[str, Action] = {
     for action in (
         # --- review tasks: reviewers ------------------------------------------------------------------
         # Taking work: an available task (in queue order, or assigned to them), one returned to them, or
-        # one whose lease ran out. Never refused: the queue offers only what may be taken.
-        _task("lease", by={R}, start={T.AVAILABLE, T.RETURNED, T.LEASED}, to=T.LEASED, verb="leased",
-              label="Next claim"),
+        # one whose lease ran out (`LEASE_FROM`). Never refused: the queue offers only what may be taken.
+        _task("lease", by={R}, start=LEASE_FROM, to=T.LEASED, verb="leased", label="Next claim"),
         _task("heartbeat", by={R}, start={T.LEASED}, verb="extended", label="Extend lease",
               conditions=_lease_conditions(), **_HELD),
         _task("save_draft", by={R}, start={T.LEASED}, verb="saved", label="Save draft",

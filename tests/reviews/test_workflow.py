@@ -97,6 +97,18 @@ def test_states_allowing_follows_the_models_order() -> None:
     assert workflow.states_allowing("conflict.resolve") == ["open"]
 
 
+def test_the_queue_takes_work_from_the_lease_rows_states() -> None:
+    lease_from = workflow.LEASE_FROM
+    assert ACTIONS["task.lease"].from_states == set(lease_from)
+    assert (lease_from.queue, lease_from.returned) == ("available", "returned")
+    # A lease that ran out is expired back to where the queue takes work from, as one given up is.
+    assert workflow.states_allowing("task.expire") == [lease_from.expired]
+    for name in ("task.expire", "task.release", "task.release_by_editor"):
+        assert ACTIONS[name].to_states == {lease_from.queue, lease_from.returned}
+    # The queue reads them once, at import (its hot path computes nothing per request).
+    assert (lease_from.queue, lease_from.returned) == (queue._QUEUED, queue._RETURNED)
+
+
 def test_the_refusals_read_the_same_in_the_api_schema() -> None:
     described = workflow.refusals_described("task.skip")
     for message in [*workflow.LEASE_CONDITIONS.values(), ACTIONS["task.skip"].conditions["returned"].message]:
