@@ -528,6 +528,19 @@ def actions_for(obj: Obj, *, role: Role) -> list[Action]:
     return [act for act in ACTIONS.values() if act.kind is kind and allowed(act.name, obj, role=role)]
 
 
+def in_state_after(name: str, obj: Obj) -> bool:
+    """Whether `obj` is in the state action `name` leads to: a verdict in the state after
+    `verdict.publish` is the one readers see, after `verdict.correct` it has a later version. For pages
+    that show what the table's actions left (also `{{ verdict|in_state_after:"verdict.publish" }}`,
+    reviews/templatetags/workflow_states.py)."""
+    return state_of(obj) == ACTIONS[name].to_state
+
+
+def returned_to_reviewer(task: ReviewTask) -> bool:
+    """Whether the task waits for the reviewer an editor returned it to (only they may lease it)."""
+    return state_of(task) == LEASE_FROM.returned
+
+
 def states_allowing(name: str) -> list[str]:
     """The states action `name` may start from, in the models' order (for queries and filters)."""
     act = ACTIONS[name]

@@ -109,6 +109,20 @@ def test_the_queue_takes_work_from_the_lease_rows_states() -> None:
     assert (lease_from.queue, lease_from.returned) == (queue._QUEUED, queue._RETURNED)
 
 
+def test_pages_ask_the_table_which_state_an_object_is_in() -> None:
+    from reviews.templatetags.workflow_states import in_state_after
+
+    published, superseded = Verdict(status=VerdictStatus.PUBLISHED), Verdict(status=VerdictStatus.SUPERSEDED)
+    assert workflow.in_state_after("verdict.publish", published)
+    assert not workflow.in_state_after("verdict.publish", superseded)
+    assert workflow.in_state_after("verdict.correct", superseded)
+    assert workflow.in_state_after("match.confirm", ClaimMatch(status=MatchStatus.CONFIRMED))
+    assert in_state_after(published, "verdict.publish")
+    assert not in_state_after(None, "verdict.publish")
+    assert workflow.returned_to_reviewer(ReviewTask(status=TaskStatus.RETURNED))
+    assert not workflow.returned_to_reviewer(ReviewTask(status=TaskStatus.AVAILABLE))
+
+
 def test_the_refusals_read_the_same_in_the_api_schema() -> None:
     described = workflow.refusals_described("task.skip")
     for message in [*workflow.LEASE_CONDITIONS.values(), ACTIONS["task.skip"].conditions["returned"].message]:
