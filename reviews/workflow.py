@@ -364,6 +364,12 @@ ACTIONS: Mapping[str, Action] = {
                          "Article {pk} was re-extracted by someone else meanwhile; nothing was changed."
                      ),
                  }),
+        # An extraction that failed (its text stopped a worker each time, or the extractor refused it) is
+        # sent to a worker again, its attempts counted from zero (reviews.services.articles).
+        _article("extract_retry", by={E}, start={ArticleStatus.FAILED}, to=ArticleStatus.PENDING,
+                 verb="retried", label="Retry a failed extraction on a worker",
+                 editor_phrase="retry extractions",
+                 reason="Article {pk} is {phrase}; only a failed extraction can be retried."),
         # --- claims: editors -------------------------------------------------------------------------
         # Correcting extraction: a scored sentence becomes a check-worthy claim (its review is queued), or
         # a claim goes back to being a sentence, while nobody has worked on it (its task: cancel_with_claim).

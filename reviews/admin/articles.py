@@ -251,7 +251,7 @@ class ArticleAdmin(FullTextSearchMixin[Article], ReadOnlyAdmin[Article]):
             lambda n: f"Re-extracted {n} article{'s' if n != 1 else ''}.",
         )
 
-    @admin.action(description="Retry a failed extraction on a worker", permissions=["retry_extraction"])
+    @admin.action(description=action("article.extract_retry").label, permissions=["retry_extraction"])
     def retry_extraction(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         user = desk_user(request)
         self.desk_bulk(

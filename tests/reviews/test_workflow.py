@@ -33,10 +33,10 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.roles import is_editor, is_reviewer, reviewers
-from reviews.services import claims, conflicts, matching, queue, verdicts
+from reviews.services import articles, claims, conflicts, matching, queue, verdicts
 from reviews.services.verdicts import CitationInput, VerdictInput
 from reviews.workflow import ACTIONS, Kind, Role
-from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory, rating
+from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory, rating
 from tests.reviews.matching_fixtures import link
 
 GOOD = VerdictInput(
@@ -253,6 +253,11 @@ def conflict_in(state: str, *, editor: User) -> ClaimConflict:
     )
 
 
+def article_in(state: str) -> Any:
+    failure = "The extractor stopped." if state == ArticleStatus.FAILED else ""
+    return ArticleFactory.create(status=state, failure_reason=failure)
+
+
 def claim_in(state: str) -> Any:
     return ClaimFactory.create(status=state)
 
@@ -265,6 +270,7 @@ CLAIM_AND_MATCH_CALLS: dict[str, Call] = {
     "conflict.resolve": lambda c, ed, rev: conflicts.conflict_resolve(
         conflict_id=c.pk, editor=ed, note="Both."
     ),
+    "article.extract_retry": lambda a, ed, rev: articles.article_extract_retry(article_id=a.pk, actor=ed),
 }
 
 
@@ -352,6 +358,8 @@ def test_claim_and_matching_services_refuse_exactly_what_the_table_refuses(name:
     obj: Any
     if name.startswith("claim."):
         obj = claim_in(state)
+    elif name.startswith("article."):
+        obj = article_in(state)
     elif name.startswith("match."):
         obj = match_in(state, editor=editor)
     else:
@@ -366,7 +374,9 @@ def test_claim_and_matching_services_refuse_exactly_what_the_table_refuses(name:
     assert expected is not None
     assert isinstance(error, InvalidTransition), f"{name} from {state} went through"
     assert error.message == expected.message
-    kind = {"claim": "Sentence", "match": "Match", "conflict": "Conflict"}[act.kind.value]
+    kind = {"claim": "Sentence", "match": "Match", "conflict": "Conflict", "article": "Article"}[
+        act.kind.value
+    ]
     assert error.message.startswith(f"{kind} {obj.pk} is ")
 
 
@@ -386,6 +396,8 @@ def test_editors_actions_refuse_everybody_else(name: str) -> None:
         obj = match_in(MatchStatus.SUGGESTED)
     elif name.startswith("claim."):
         obj = claim_in(ClaimStatus.SENTENCE if name == "claim.promote" else ClaimStatus.CLAIM)
+    elif name.startswith("article."):
+        obj = article_in(ArticleStatus.FAILED)
     else:
         obj = conflict_in("open", editor=reviewer)
     call = (TASK_CALLS | VERDICT_CALLS | CLAIM_AND_MATCH_CALLS)[name]
