@@ -556,11 +556,15 @@ def states_allowing(name: str) -> list[str]:
 # --- the table in words, for the interfaces that describe it ---------------------------------------------
 
 
+def states_phrase(name: str) -> str:
+    """The states action `name` may start from, in words: "submitted or returned"."""
+    return " or ".join(states_allowing(name))
+
+
 def state_rule(name: str) -> str:
     """Which objects action `name` may act on, as a clause: "Only submitted ones can be published" (an
     admin action's confirmation page, which reports the others)."""
-    act = ACTIONS[name]
-    return f"Only {' or '.join(states_allowing(name))} ones can be {act.verb}"
+    return f"Only {states_phrase(name)} ones can be {ACTIONS[name].verb}"
 
 
 class _Blank:
