@@ -7,8 +7,6 @@ these classes hold data, invariants and reusable query filters, not workflow log
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -16,9 +14,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-
-if TYPE_CHECKING:
-    import datetime as dt
 
 
 def _choices_check(field: str, choices: type[models.TextChoices]) -> Q:
@@ -264,13 +259,6 @@ class TaskStatus(models.TextChoices):
 
 
 class ReviewTaskQuerySet(models.QuerySet["ReviewTask"]):
-    def claimable(self, *, now: dt.datetime | None = None) -> ReviewTaskQuerySet:
-        """Tasks anyone may take: available ones, and leases that ran out (claimable at once)."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=TaskStatus.AVAILABLE) | Q(status=TaskStatus.LEASED, lease_expires_at__lte=now)
-        )
-
     def queue_order(self) -> ReviewTaskQuerySet:
         # Matches the partial index reviewtask_claimable_idx, so taking the next task is an index scan.
         return self.order_by("-priority", "-article_date", "id")

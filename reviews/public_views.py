@@ -23,7 +23,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from reviews.api.claimreview import claimreview_document, public_page_url, publisher_for
-from reviews.models import VerdictStatus
 from reviews.payloads import page_without_bidi_controls
 from reviews.roles import is_editor, is_reviewer
 from reviews.selectors_public import (
@@ -32,6 +31,7 @@ from reviews.selectors_public import (
     verdict_withdrawn_current,
     verdicts_published_page,
 )
+from reviews.workflow import in_state_after
 
 VERDICTS_PER_PAGE = 25
 
@@ -85,7 +85,7 @@ def verdict_public(request: HttpRequest, pk: int) -> HttpResponse:
         current = verdict_withdrawn_current(pk=pk)
         if current is None:
             raise Http404("No published verdict with this id.")
-        if current.status == VerdictStatus.PUBLISHED:
+        if in_state_after("verdict.publish", current):
             return redirect("reviews:verdict-public", pk=current.pk)
         notice = render(request, "reviews/verdict_retracted.html", {"verdict": current})
         notice.status_code = 410

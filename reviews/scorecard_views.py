@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from reviews.models import Article, Scorecard
+from reviews.models import Article
 from reviews.payloads import page_without_bidi_controls
-from reviews.selectors_scorecards import ScorecardView, scorecard_for_article
+from reviews.selectors_scorecards import ScorecardView, scorecard_for_article, scorecard_view_for_desk
 from reviews.services.scorecards import ACCURACY_DEFINITION
 
 
@@ -48,6 +48,5 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
 
 def scorecard_admin_html(article: Article) -> SafeString:
     """The scorecard panel for the article's admin page (one query). The admin decides who sees it."""
-    card = Scorecard.objects.filter(article_id=article.pk).first()
-    context = scorecard_context(ScorecardView(article=article, scorecard=card))
+    context = scorecard_context(scorecard_view_for_desk(article=article))
     return SafeString(render_to_string("reviews/_scorecard_panel.html", {**context, "in_admin": True}))

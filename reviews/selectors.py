@@ -25,7 +25,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.selectors_reuse import ClaimMatches, claim_matches
-from reviews.workflow import states_allowing
+from reviews.workflow import LEASE_FROM, states_allowing
 
 CONTEXT_CHARS = 400
 
@@ -103,11 +103,13 @@ class ReviewerQueue:
 
 
 def _claimable_for(*, user: User, now: dt.datetime) -> QuerySet[ReviewTask]:
-    """What `task_claim_next` may hand this reviewer from the shared queue: not reserved for someone else
-    and not skipped by them."""
+    """What `task_claim_next` may hand this reviewer from the shared queue (the workflow's `task.lease`:
+    a queued task, or a lease that ran out), not reserved for someone else and not skipped by them."""
     skipped = TaskSkip.objects.filter(task=OuterRef("pk"), reviewer=user)
     return (
-        ReviewTask.objects.claimable(now=now)
+        ReviewTask.objects.filter(
+            Q(status=LEASE_FROM.queue) | Q(status=LEASE_FROM.expired, lease_expires_at__lte=now)
+        )
         .filter(Q(assignee__isnull=True) | Q(assignee=user))
         .filter(~Exists(skipped))
     )

@@ -56,3 +56,9 @@ def scorecard_for_article(*, user: Reader, article_id: int) -> ScorecardView | N
     if article is None:
         return None
     return ScorecardView(article=article, scorecard=getattr(article, "scorecard", None))
+
+
+def scorecard_view_for_desk(*, article: Article) -> ScorecardView:
+    """The article's scorecard (None until first built) for the admin's panel, in one query; the admin
+    decides who sees it."""
+    return ScorecardView(article=article, scorecard=Scorecard.objects.filter(article_id=article.pk).first())

@@ -27,7 +27,7 @@ from reviews.exceptions import ApplicationError, LeaseNotHeld, NotFound
 from reviews.forms import HistorySearchForm, TaskForms
 from reviews.ids import record_id
 from reviews.links import web_link
-from reviews.models import RatingLabel, ReviewTask, TaskStatus, VerdictStatus
+from reviews.models import RatingLabel, ReviewTask
 from reviews.selectors import (
     TaskWorkspace,
     rating_labels_active,
@@ -51,7 +51,7 @@ from reviews.services.queue import (
     task_submit,
 )
 from reviews.services.reuse import verdict_reuse
-from reviews.workflow import Role, actions_for
+from reviews.workflow import Role, actions_for, in_state_after, returned_to_reviewer
 
 NOTHING_TO_REVIEW = "Nothing to review right now."
 ALREADY_HOLDING = "You already hold this task. Finish it, or release it to take another one."
@@ -295,8 +295,8 @@ def _render(
         "can_work": can_work,
         "offer": offer,
         "lease_lost": lease_lost,
-        "returned_only": not workspace.held and not lease_lost and task.status == TaskStatus.RETURNED,
-        "returned_verdict": verdict if verdict and verdict.status == VerdictStatus.RETURNED else None,
+        "returned_only": not workspace.held and not lease_lost and returned_to_reviewer(task),
+        "returned_verdict": verdict if verdict and in_state_after("verdict.return", verdict) else None,
         "restored": restored,
         "seconds_left": _seconds_left(task) if workspace.held else 0,
         "lease_seconds": settings.FACTCHECK_LEASE_SECONDS,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 
@@ -194,6 +194,17 @@ R, E, S = Role.REVIEWER, Role.EDITOR, Role.SYSTEM
 # A reviewer's calls on a task they hold: refused as "not held" (LeaseNotHeld, 409) from any other state.
 _HELD: dict[str, Any] = {"reason": _NOT_HELD, "refusal": LeaseNotHeld}
 _ENDS_LEASE = frozenset({T.AVAILABLE, T.RETURNED})  # returned work goes back to its reviewer
+
+
+class LeaseFrom(NamedTuple):
+    """The states `task.lease` takes work from, by who may take it."""
+
+    queue: str  # the shared queue: anybody, or only the reviewer an editor assigned it to
+    returned: str  # returned by an editor: only the reviewer it was returned to, before anything else
+    expired: str  # a lease that ran out: the sweep (`task.expire`) first sends it back to one of the two
+
+
+LEASE_FROM = LeaseFrom(queue=T.AVAILABLE, returned=T.RETURNED, expired=T.LEASED)
 _MANAGED = {T.AVAILABLE, T.LEASED, T.RETURNED}  # tasks an editor may still cancel or reprioritise
 
 # `by`: the roles that may act; `start`: the states it may start from; `to`: the state it leads to.
@@ -202,9 +213,8 @@ ACTIONS: Mapping[str, Action] = {
     for action in (
         # --- review tasks: reviewers ------------------------------------------------------------------
         # Taking work: an available task (in queue order, or assigned to them), one returned to them, or
-        # one whose lease ran out. Never refused: the queue offers only what may be taken.
-        _task("lease", by={R}, start={T.AVAILABLE, T.RETURNED, T.LEASED}, to=T.LEASED, verb="leased",
-              label="Next claim"),
+        # one whose lease ran out (`LEASE_FROM`). Never refused: the queue offers only what may be taken.
+        _task("lease", by={R}, start=LEASE_FROM, to=T.LEASED, verb="leased", label="Next claim"),
         _task("heartbeat", by={R}, start={T.LEASED}, verb="extended", label="Extend lease",
               conditions=_lease_conditions(), **_HELD),
         _task("save_draft", by={R}, start={T.LEASED}, verb="saved", label="Save draft",
@@ -354,6 +364,12 @@ ACTIONS: Mapping[str, Action] = {
                          "Article {pk} was re-extracted by someone else meanwhile; nothing was changed."
                      ),
                  }),
+        # An extraction that failed (its text stopped a worker each time, or the extractor refused it) is
+        # sent to a worker again, its attempts counted from zero (reviews.services.articles).
+        _article("extract_retry", by={E}, start={ArticleStatus.FAILED}, to=ArticleStatus.PENDING,
+                 verb="retried", label="Retry a failed extraction on a worker",
+                 editor_phrase="retry extractions",
+                 reason="Article {pk} is {phrase}; only a failed extraction can be retried."),
         # --- claims: editors -------------------------------------------------------------------------
         # Correcting extraction: a scored sentence becomes a check-worthy claim (its review is queued), or
         # a claim goes back to being a sentence, while nobody has worked on it (its task: cancel_with_claim).
@@ -518,6 +534,19 @@ def actions_for(obj: Obj, *, role: Role) -> list[Action]:
     return [act for act in ACTIONS.values() if act.kind is kind and allowed(act.name, obj, role=role)]
 
 
+def in_state_after(name: str, obj: Obj) -> bool:
+    """Whether `obj` is in the state action `name` leads to: a verdict in the state after
+    `verdict.publish` is the one readers see, after `verdict.correct` it has a later version. For pages
+    that show what the table's actions left (also `{{ verdict|in_state_after:"verdict.publish" }}`,
+    reviews/templatetags/workflow_states.py)."""
+    return state_of(obj) == ACTIONS[name].to_state
+
+
+def returned_to_reviewer(task: ReviewTask) -> bool:
+    """Whether the task waits for the reviewer an editor returned it to (only they may lease it)."""
+    return state_of(task) == LEASE_FROM.returned
+
+
 def states_allowing(name: str) -> list[str]:
     """The states action `name` may start from, in the models' order (for queries and filters)."""
     act = ACTIONS[name]
@@ -527,11 +556,15 @@ def states_allowing(name: str) -> list[str]:
 # --- the table in words, for the interfaces that describe it ---------------------------------------------
 
 
+def states_phrase(name: str) -> str:
+    """The states action `name` may start from, in words: "submitted or returned"."""
+    return " or ".join(states_allowing(name))
+
+
 def state_rule(name: str) -> str:
     """Which objects action `name` may act on, as a clause: "Only submitted ones can be published" (an
     admin action's confirmation page, which reports the others)."""
-    act = ACTIONS[name]
-    return f"Only {' or '.join(states_allowing(name))} ones can be {act.verb}"
+    return f"Only {states_phrase(name)} ones can be {ACTIONS[name].verb}"
 
 
 class _Blank:

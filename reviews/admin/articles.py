@@ -15,7 +15,7 @@ from reviews import roles
 from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, score_text
 from reviews.admin.claims import claim_review_state
 from reviews.admin.search import FullTextSearchMixin
-from reviews.models import Article, ArticleStatus, Claim, ClaimStatus
+from reviews.models import Article, ArticleQuerySet, Claim, ClaimStatus
 from reviews.scorecard_views import scorecard_admin_html
 from reviews.selectors_desk import (
     BIG_ARTICLE_FIELDS,
@@ -251,7 +251,7 @@ class ArticleAdmin(FullTextSearchMixin[Article], ReadOnlyAdmin[Article]):
             lambda n: f"Re-extracted {n} article{'s' if n != 1 else ''}.",
         )
 
-    @admin.action(description="Retry a failed extraction on a worker", permissions=["retry_extraction"])
+    @admin.action(description=action("article.extract_retry").label, permissions=["retry_extraction"])
     def retry_extraction(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         user = desk_user(request)
         self.desk_bulk(
@@ -262,8 +262,8 @@ class ArticleAdmin(FullTextSearchMixin[Article], ReadOnlyAdmin[Article]):
         )
 
     @admin.action(description="Rebuild the scorecard now", permissions=["rebuild_scorecard"])
-    def rebuild_scorecard(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        ids = list(queryset.filter(status=ArticleStatus.READY).order_by("pk").values_list("pk", flat=True))
+    def rebuild_scorecard(self, request: HttpRequest, queryset: ArticleQuerySet) -> None:
+        ids = list(queryset.ready().order_by("pk").values_list("pk", flat=True))
         if not ids:
             self.message_user(request, "Only extracted articles have scorecards.", messages.WARNING)
             return

@@ -14,7 +14,7 @@ from reviews.admin.base import ReadOnlyAdmin, desk_user, fragment, shorten
 from reviews.admin.matching import ConflictFilter, PublishedMatchFilter, claim_matching_panel
 from reviews.admin.search import FullTextSearchMixin
 from reviews.ids import record_id
-from reviews.models import Claim, ClaimStatus, TaskStatus
+from reviews.models import Claim, TaskStatus
 from reviews.selectors import claim_context
 from reviews.selectors_desk import (
     BIG_ARTICLE_FIELDS,
@@ -25,14 +25,14 @@ from reviews.selectors_desk import (
 )
 from reviews.selectors_search import claims_matching
 from reviews.services.claims import claim_demote, claim_promote
-from reviews.workflow import condition_refuses
+from reviews.workflow import condition_refuses, in_state_after
 
 
 def claim_review_state(claim: Any) -> str:
     """The "review" column of a claim read through `claims_with_review_state`."""
     if getattr(claim, "published_verdict_id", None):
         return f"Published: {claim.published_rating}"
-    if claim.status != ClaimStatus.CLAIM:
+    if not in_state_after("claim.promote", claim):  # a scored sentence has no review
         return "-"
     status = getattr(claim, "task_status", None)
     return TaskStatus(status).label if status else "No open task"

@@ -18,12 +18,12 @@ from reviews.admin.base import ReadOnlyAdmin, admin_link, desk_user, fragment, s
 from reviews.admin.forms import AssignForm
 from reviews.admin.search import FullTextSearchMixin
 from reviews.durations import duration_text
-from reviews.models import ReviewTask, TaskStatus
+from reviews.models import ReviewTask
 from reviews.selectors_desk import BIG_ARTICLE_FIELDS, task_review_work
 from reviews.selectors_search import tasks_matching
 from reviews.selectors_triage import PRIORITY_BANDS
 from reviews.services import queue
-from reviews.workflow import action, states_allowing
+from reviews.workflow import action, in_state_after, states_allowing
 
 
 class LeaseExpiredFilter(admin.SimpleListFilter):
@@ -118,7 +118,7 @@ class ReviewTaskAdmin(FullTextSearchMixin[ReviewTask], ReadOnlyAdmin[ReviewTask]
 
     @admin.display(description="lease", ordering="lease_expires_at")
     def lease(self, task: ReviewTask) -> str:
-        if task.status != TaskStatus.LEASED or task.lease_expires_at is None:
+        if not in_state_after("task.lease", task) or task.lease_expires_at is None:
             return "-"
         left = task.lease_expires_at - timezone.now()
         when = f"{task.lease_expires_at:%Y-%m-%d %H:%M} UTC"

@@ -16,7 +16,7 @@ from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, Verdict
 from reviews.admin.search import FullTextSearchMixin
 from reviews.admin.verdict_transitions import TRANSITION_PAGES, VerdictTransitionsMixin
 from reviews.exceptions import ApplicationError, ValidationFailed
-from reviews.models import PUBLISHED_LINEAGE, Citation, Verdict, VerdictStatus
+from reviews.models import PUBLISHED_LINEAGE, Citation, Verdict
 from reviews.selectors import claim_context
 from reviews.selectors_desk import (
     BIG_ARTICLE_FIELDS,
@@ -121,7 +121,7 @@ class VerdictAdmin(FullTextSearchMixin[Verdict], VerdictTransitionsMixin):
 
     def view_on_site(self, verdict: Verdict) -> str | None:
         # Readers' page of a published verdict; nothing else has one.
-        if verdict.status != VerdictStatus.PUBLISHED:
+        if not workflow.in_state_after("verdict.publish", verdict):
             return None
         return reverse("reviews:verdict-public", args=[verdict.pk])
 
@@ -234,7 +234,7 @@ class VerdictAdmin(FullTextSearchMixin[Verdict], VerdictTransitionsMixin):
             "admin/reviews/verdict/reused_from.html",
             {
                 "verdict_id": verdict.reused_from_id,
-                "retracted": verdict.reused_from.status == VerdictStatus.RETRACTED,
+                "retracted": workflow.in_state_after("verdict.retract", verdict.reused_from),
             },
         )
 
@@ -282,7 +282,7 @@ class VerdictAdmin(FullTextSearchMixin[Verdict], VerdictTransitionsMixin):
             for act in workflow.actions_for(verdict, role=Role.EDITOR)
             if act.name in TRANSITION_PAGES
         ]
-        if verdict.status == VerdictStatus.SUPERSEDED:
+        if workflow.in_state_after("verdict.correct", verdict):
             latest = verdict_published_on_claim(claim_id=verdict.claim_id)
             if latest is not None:
                 buttons.append(

@@ -44,7 +44,7 @@ from reviews.workflow import (
     refusal,
     refusals_described,
     role_refusal_described,
-    states_allowing,
+    states_phrase,
 )
 
 # --- input -----------------------------------------------------------------------------------------
@@ -141,11 +141,6 @@ def _conflict_example() -> OpenApiExample:
 CONFLICT_EXAMPLE = _conflict_example()
 
 
-def _from(action: str) -> str:
-    """The verdict states the workflow table lets `action` start from: "submitted or returned"."""
-    return " or ".join(states_allowing(action))
-
-
 class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
     """Editors' actions on one verdict. Put it first among the viewset's bases."""
 
@@ -191,7 +186,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
     @extend_schema(
         summary="Edit a verdict under review",
         description=(
-            f"An editor's edit of a {_from('verdict.edit')} verdict. Only the fields sent change; "
+            f"An editor's edit of a {states_phrase('verdict.edit')} verdict. Only the fields sent change; "
             "`citations`, when sent, replaces them all. The result must be publishable (rating, summary, "
             f"citations). {FROZEN_HINT} (409)"
         ),
@@ -208,7 +203,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, verdict)
 
     @extend_schema(
-        summary=f"Publish a {_from('verdict.publish')} verdict",
+        summary=f"Publish a {states_phrase('verdict.publish')} verdict",
         description=(
             "Readers see it at once; it gets the claim's next version number and its review task is done."
         ),
@@ -223,7 +218,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         )
 
     @extend_schema(
-        summary=f"Return a {_from('verdict.return')} verdict to its reviewer",
+        summary=f"Return a {states_phrase('verdict.return')} verdict to its reviewer",
         description="Back to the reviewer who wrote it, first in their queue, with the editor's `note`.",
         request=EditorNoteSerializer,
         responses={200: VerdictSerializer, **errors("verdict.return")},
@@ -239,7 +234,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, verdict)
 
     @extend_schema(
-        summary=f"Correct a {_from('verdict.correct')} verdict",
+        summary=f"Correct a {states_phrase('verdict.correct')} verdict",
         description=(
             "Publishes a new version (version + 1, `previous` = this one) with the new rating, summary, "
             "citations and the correction `note`; this version stays readable, superseded. Answers 201 with "
@@ -262,7 +257,7 @@ class VerdictEditorialMixin(viewsets.GenericViewSet[Verdict]):
         return self._answer(request, new, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary=f"Retract a {_from('verdict.retract')} verdict",
+        summary=f"Retract a {states_phrase('verdict.retract')} verdict",
         description=(
             "Withdrawn from readers: the API and feeds answer 404 for it, and its public page answers "
             "410 with the editor's `note` alone. Editors still read it as retracted."

@@ -14,8 +14,9 @@ from rest_framework import serializers
 
 from reviews.api.claimreview import SiteUrls
 from reviews.links import web_link
-from reviews.models import Article, Citation, Claim, RatingLabel, Verdict, VerdictStatus
+from reviews.models import Article, Citation, Claim, RatingLabel, Verdict
 from reviews.selectors_public import citations_of, superseded_by_id
+from reviews.workflow import in_state_after
 
 # --- errors ----------------------------------------------------------------------------------------
 
@@ -221,7 +222,7 @@ def site_urls(serializer: serializers.BaseSerializer[Any]) -> SiteUrls:
 
 
 def _public_url(serializer: serializers.Serializer[Any], verdict: Verdict) -> str | None:
-    if verdict.status != VerdictStatus.PUBLISHED:
+    if not in_state_after("verdict.publish", verdict):
         return None
     return site_urls(serializer).page(verdict.pk)
 

@@ -63,6 +63,7 @@ from reviews.selectors_public import (
 )
 from reviews.services.article_urls import article_submit_url
 from reviews.services.articles import article_extract_retry, article_submit
+from reviews.workflow import refusals_described
 
 _M = TypeVar("_M", bound=Model)
 
@@ -168,7 +169,7 @@ class ArticleViewSet(
             401: OpenApiResponse(ErrorSerializer, description="No token, or a wrong or inactive one."),
             403: OpenApiResponse(ErrorSerializer, description=f"Not an editor: “{CanPublish.message}”"),
             404: OpenApiResponse(ErrorSerializer, description="No such article."),
-            409: OpenApiResponse(ErrorSerializer, description="The article's extraction has not failed."),
+            409: OpenApiResponse(ErrorSerializer, description=refusals_described("article.extract_retry")),
         },
     )
     @action(detail=True, methods=["post"])

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reviews.charsets import DecodedText, UndecodableText, text_decode
-from reviews.exceptions import ArticleRejected, InvalidTransition, NotFound
+from reviews.exceptions import ArticleRejected, NotFound
 from reviews.extraction.pipeline import extract_article, get_sentence_scorer
 from reviews.extraction.types import ExtractionResult, ScoredSentence
 from reviews.links import web_link
@@ -657,18 +657,14 @@ def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
     from zero, and `reviews.article_extract` sent after commit (on a worker, as a new submission is; the
     pending-article sweep sends it again if the broker is down). Refused (409) unless the article failed.
     Locks the article."""
-    from reviews.roles import require_editor
+    from reviews.workflow import Role, check, require_editor
 
-    require_editor(actor, "retry extractions")
+    require_editor("article.extract_retry", actor)
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(pk=article_id).first()
         if article is None:
             raise NotFound(f"Article {article_id} does not exist.")
-        if article.status != ArticleStatus.FAILED:
-            raise InvalidTransition(
-                f"Article {article.pk} is {article.get_status_display().lower()}; only a failed "
-                "extraction can be retried."
-            )
+        check("article.extract_retry", article, role=Role.EDITOR)
         previous = article.failure_reason
         article.status = ArticleStatus.PENDING
         article.failure_reason = ""

@@ -50,9 +50,14 @@ from reviews.services.verdicts import (
     verdict_save_for_task,
     verdict_validate,
 )
-from reviews.workflow import Role, check, refuse, require_editor, states_allowing
+from reviews.workflow import LEASE_FROM, Role, check, refuse, require_editor, states_allowing
 
 SKIP_REASON_MAX = 500
+# Where the queue takes work from, read from the workflow table (`task.lease`) once, at import: the shared
+# queue, and work an editor returned to its reviewer. (Its third state, a lease that ran out, is reclaimed
+# into one of these first.)
+_QUEUED = LEASE_FROM.queue
+_RETURNED = LEASE_FROM.returned
 
 
 def _lease_length() -> dt.timedelta:
@@ -307,9 +312,7 @@ def _held(*, reviewer: User, now: dt.datetime) -> _Held:
 
 def _reserved_for(reviewer: User) -> Q:
     """Work reserved for the reviewer: returned to them, or assigned to them by an editor."""
-    return Q(status=TaskStatus.RETURNED, reviewer_id=reviewer.pk) | Q(
-        status=TaskStatus.AVAILABLE, assignee_id=reviewer.pk
-    )
+    return Q(status=_RETURNED, reviewer_id=reviewer.pk) | Q(status=_QUEUED, assignee_id=reviewer.pk)
 
 
 def _candidates() -> QuerySet[ReviewTask]:
@@ -344,7 +347,7 @@ def _queue_candidate(*, reviewer: User, now: dt.datetime) -> tuple[ReviewTask | 
     task = (
         _candidates()
         .annotate(**_held_annotations(reviewer=reviewer, now=now))
-        .filter(Q(assignee_id__isnull=True) | Q(assignee_id=reviewer.pk), status=TaskStatus.AVAILABLE)
+        .filter(Q(assignee_id__isnull=True) | Q(assignee_id=reviewer.pk), status=_QUEUED)
         .filter(~Exists(passed))
         .order_by("-priority", "-article_date", "pk")
         .first()
@@ -359,7 +362,7 @@ def _reserved_candidate(*, reviewer: User) -> ReviewTask | None:
         _candidates()
         .filter(_reserved_for(reviewer))
         .order_by(
-            Case(When(status=TaskStatus.RETURNED, then=Value(0)), default=Value(1)),
+            Case(When(status=_RETURNED, then=Value(0)), default=Value(1)),
             "-priority",
             "-article_date",
             "pk",

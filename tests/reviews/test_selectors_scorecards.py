@@ -4,7 +4,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
 
 from reviews.models import Article
-from reviews.selectors_scorecards import scorecard_for_article, scorecards_see_all, scorecards_visible
+from reviews.selectors_scorecards import (
+    scorecard_for_article,
+    scorecard_view_for_desk,
+    scorecards_see_all,
+    scorecards_visible,
+)
 from reviews.services.scorecards import scorecard_build, scorecard_request
 from tests.reviews.scorecard_fixtures import article_with_claims, checkworthy, publish_verdict
 
@@ -67,3 +72,12 @@ def test_an_unpublished_article_is_hidden_from_readers_and_shown_to_editors_befo
     assert view is not None
     assert (view.article.pk, view.scorecard, view.is_stale) == (article.pk, None, True)
     assert scorecard_for_article(user=editor, article_id=999_999) is None
+
+
+def test_the_desk_reads_an_articles_scorecard_whoever_may_see_it(django_assert_num_queries) -> None:
+    unpublished = _built(published=False)
+    with django_assert_num_queries(1):
+        view = scorecard_view_for_desk(article=unpublished)
+    assert view.scorecard is not None
+    assert view.scorecard.article_id == unpublished.pk
+    assert scorecard_view_for_desk(article=article_with_claims(1)).scorecard is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -262,6 +263,19 @@ def test_queue_shows_waiting_held_returned_and_submitted(
     assert f'href="{task_url(returned_task)}"' in page
     assert "Economists were surprised." in page
     assert "Mostly true" in page
+
+
+def test_a_lease_that_ran_out_counts_as_waiting(reviewer: User) -> None:
+    task = make_task(body=BODY)
+    ReviewTask.objects.filter(pk=task.pk).update(
+        status=TaskStatus.LEASED,
+        lease_holder=make_reviewer("other"),
+        lease_token=uuid.uuid4(),
+        lease_expires_at=timezone.now() - dt.timedelta(minutes=1),
+    )
+    assert '<span class="count" id="waiting-count">1</span>' in html(login(reviewer).get(QUEUE))
+    ReviewTask.objects.filter(pk=task.pk).update(lease_expires_at=timezone.now() + dt.timedelta(minutes=5))
+    assert '<span class="count" id="waiting-count">0</span>' in html(login(reviewer).get(QUEUE))
 
 
 def test_queue_count_stops_at_the_cap(reviewer: User, monkeypatch: pytest.MonkeyPatch) -> None:

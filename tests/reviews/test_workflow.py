@@ -33,10 +33,10 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.roles import is_editor, is_reviewer, reviewers
-from reviews.services import claims, conflicts, matching, queue, verdicts
+from reviews.services import articles, claims, conflicts, matching, queue, verdicts
 from reviews.services.verdicts import CitationInput, VerdictInput
 from reviews.workflow import ACTIONS, Kind, Role
-from tests.factories import ClaimFactory, ReviewTaskFactory, UserFactory, rating
+from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory, rating
 from tests.reviews.matching_fixtures import link
 
 GOOD = VerdictInput(
@@ -95,6 +95,32 @@ def test_states_allowing_follows_the_models_order() -> None:
     assert workflow.states_allowing("verdict.edit") == ["submitted", "returned"]
     assert workflow.states_allowing("match.reject") == ["suggested", "confirmed"]
     assert workflow.states_allowing("conflict.resolve") == ["open"]
+
+
+def test_the_queue_takes_work_from_the_lease_rows_states() -> None:
+    lease_from = workflow.LEASE_FROM
+    assert ACTIONS["task.lease"].from_states == set(lease_from)
+    assert (lease_from.queue, lease_from.returned) == ("available", "returned")
+    # A lease that ran out is expired back to where the queue takes work from, as one given up is.
+    assert workflow.states_allowing("task.expire") == [lease_from.expired]
+    for name in ("task.expire", "task.release", "task.release_by_editor"):
+        assert ACTIONS[name].to_states == {lease_from.queue, lease_from.returned}
+    # The queue reads them once, at import (its hot path computes nothing per request).
+    assert (lease_from.queue, lease_from.returned) == (queue._QUEUED, queue._RETURNED)
+
+
+def test_pages_ask_the_table_which_state_an_object_is_in() -> None:
+    from reviews.templatetags.workflow_states import in_state_after
+
+    published, superseded = Verdict(status=VerdictStatus.PUBLISHED), Verdict(status=VerdictStatus.SUPERSEDED)
+    assert workflow.in_state_after("verdict.publish", published)
+    assert not workflow.in_state_after("verdict.publish", superseded)
+    assert workflow.in_state_after("verdict.correct", superseded)
+    assert workflow.in_state_after("match.confirm", ClaimMatch(status=MatchStatus.CONFIRMED))
+    assert in_state_after(published, "verdict.publish")
+    assert not in_state_after(None, "verdict.publish")
+    assert workflow.returned_to_reviewer(ReviewTask(status=TaskStatus.RETURNED))
+    assert not workflow.returned_to_reviewer(ReviewTask(status=TaskStatus.AVAILABLE))
 
 
 def test_the_refusals_read_the_same_in_the_api_schema() -> None:
@@ -227,6 +253,11 @@ def conflict_in(state: str, *, editor: User) -> ClaimConflict:
     )
 
 
+def article_in(state: str) -> Any:
+    failure = "The extractor stopped." if state == ArticleStatus.FAILED else ""
+    return ArticleFactory.create(status=state, failure_reason=failure)
+
+
 def claim_in(state: str) -> Any:
     return ClaimFactory.create(status=state)
 
@@ -239,6 +270,7 @@ CLAIM_AND_MATCH_CALLS: dict[str, Call] = {
     "conflict.resolve": lambda c, ed, rev: conflicts.conflict_resolve(
         conflict_id=c.pk, editor=ed, note="Both."
     ),
+    "article.extract_retry": lambda a, ed, rev: articles.article_extract_retry(article_id=a.pk, actor=ed),
 }
 
 
@@ -326,6 +358,8 @@ def test_claim_and_matching_services_refuse_exactly_what_the_table_refuses(name:
     obj: Any
     if name.startswith("claim."):
         obj = claim_in(state)
+    elif name.startswith("article."):
+        obj = article_in(state)
     elif name.startswith("match."):
         obj = match_in(state, editor=editor)
     else:
@@ -340,7 +374,9 @@ def test_claim_and_matching_services_refuse_exactly_what_the_table_refuses(name:
     assert expected is not None
     assert isinstance(error, InvalidTransition), f"{name} from {state} went through"
     assert error.message == expected.message
-    kind = {"claim": "Sentence", "match": "Match", "conflict": "Conflict"}[act.kind.value]
+    kind = {"claim": "Sentence", "match": "Match", "conflict": "Conflict", "article": "Article"}[
+        act.kind.value
+    ]
     assert error.message.startswith(f"{kind} {obj.pk} is ")
 
 
@@ -360,6 +396,8 @@ def test_editors_actions_refuse_everybody_else(name: str) -> None:
         obj = match_in(MatchStatus.SUGGESTED)
     elif name.startswith("claim."):
         obj = claim_in(ClaimStatus.SENTENCE if name == "claim.promote" else ClaimStatus.CLAIM)
+    elif name.startswith("article."):
+        obj = article_in(ArticleStatus.FAILED)
     else:
         obj = conflict_in("open", editor=reviewer)
     call = (TASK_CALLS | VERDICT_CALLS | CLAIM_AND_MATCH_CALLS)[name]

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from reviews.models import Article, ArticleStatus
+from reviews.models import Article
 from reviews.services.scorecards import (
     BROKER_ERRORS,
     CHUNK_SIZE,
@@ -106,11 +106,12 @@ class Command(BaseCommand):
         if everything:
             return list(articles.ready().values_list("pk", flat=True))
         wanted = sorted(set(given))
-        found = dict(articles.filter(pk__in=wanted).values_list("pk", "status"))
+        found = set(articles.filter(pk__in=wanted).values_list("pk", flat=True))
         missing = [str(article_id) for article_id in wanted if article_id not in found]
         if missing:
             raise CommandError(f"No article with id {', '.join(missing)}.")
-        unready = [str(article_id) for article_id in wanted if found[article_id] != ArticleStatus.READY]
+        ready = set(articles.ready().filter(pk__in=wanted).values_list("pk", flat=True))
+        unready = [str(article_id) for article_id in wanted if article_id not in ready]
         if unready:
             raise CommandError(
                 f"Not extracted yet (no claims to summarise), so no scorecard: article {', '.join(unready)}."

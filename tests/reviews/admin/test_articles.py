@@ -78,6 +78,17 @@ def test_rebuild_scorecard_action(editor: User, reviewer: User, desk: Client) ->
     assert card.data["published"] == 1
 
 
+def test_rebuild_scorecard_action_skips_articles_not_extracted(desk: Client) -> None:
+    pending = ArticleFactory.create(status=ArticleStatus.PENDING)
+    response = desk.post(
+        reverse("admin:reviews_article_changelist"),
+        {"action": "rebuild_scorecard", "_selected_action": [pending.pk], "index": "0"},
+        follow=True,
+    )
+    assert messages_of(response) == ["Only extracted articles have scorecards."]
+    assert not Scorecard.objects.filter(article_id=pending.pk).exists()
+
+
 def test_reextract_action(editor: User, reviewer: User, desk: Client) -> None:
     text = "The unemployment rate fell to 4.1% in March 2023, the statistics office said. It was sunny."
     article = ArticleFactory.create(raw_text=text, body="old body", status=ArticleStatus.READY)

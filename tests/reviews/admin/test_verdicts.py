@@ -175,6 +175,16 @@ def test_published_verdicts_are_frozen_in_the_admin(editor: User, reviewer: User
     assert slug_of(Verdict.objects.get(pk=verdict.pk)) == "mostly-false"
 
 
+def test_only_a_published_verdict_links_to_its_readers_page(
+    editor: User, reviewer: User, desk: Client
+) -> None:
+    verdict = submitted_verdict(reviewer)
+    url = reverse("admin:reviews_verdict_change", args=[verdict.pk])
+    assert "View on site" not in desk.get(url).content.decode()
+    verdict_publish(verdict_id=verdict.pk, editor=editor)
+    assert "View on site" in desk.get(url).content.decode()
+
+
 def test_an_editor_writes_a_verdict_from_the_add_page(editor: User, desk: Client) -> None:
     task = ReviewTaskFactory.create()
     data = {
