@@ -1,7 +1,12 @@
 #!/usr/bin/env python
 """Train the check-worthiness scorer shipped in reviews/extraction/model/, end to end.
 
-    train -> pick checkpoint and threshold on CT24 dev-test -> export ONNX -> int8 quantize -> meta.json
+    train -> pick checkpoint and threshold on a development split of the training data -> export ONNX
+    -> int8 quantize -> meta.json
+
+The development split is whole ClaimBuster debates carved from the training data by a fixed rule
+(`choose_dev_debates`). No evaluation set (CT24 dev-test, ClaimBuster groundtruth, the held-out CT2019
+documents) is scored here: they are tests, measured once by `manage.py evaluate_extractor`.
 
 Run from the repository root with the training virtualenv (see training/README.md):
 
@@ -40,6 +45,7 @@ from reviews.extraction.scorer import Scorer  # noqa: E402
 
 HELDOUT_COUNT = 5
 HELDOUT_STRIDE = 3
+DEV_STRIDE = 5
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -75,28 +81,47 @@ def choose_heldout(datasets: Path) -> tuple[list[str], list[str]]:
     return eligible[::HELDOUT_STRIDE][:HELDOUT_COUNT], overlapping
 
 
+def choose_dev_debates(datasets: Path) -> list[str]:
+    """Fixed rule: the ClaimBuster crowdsourced debates (File_id), sorted by id, every fifth from the first.
+    Whole debates, so no debate is both trained on and used to choose."""
+    files = sorted({s.group for s in ev.load_claimbuster(datasets / ev.CLAIMBUSTER_TRAIN)})
+    return files[::DEV_STRIDE]
+
+
 def build_training_set(
-    datasets: Path, heldout: list[str], ct2019_mode: str, ct2019_neg_weight: float
-) -> tuple[list[str], list[int], list[float], dict[str, Any]]:
-    """ClaimBuster crowdsourced + (optionally) the non-held-out CT2019 documents.
+    datasets: Path, heldout: list[str], dev_debates: list[str], ct2019_mode: str, ct2019_neg_weight: float
+) -> tuple[list[str], list[int], list[float], list[ev.LabelledSentence], dict[str, Any]]:
+    """ClaimBuster crowdsourced + (optionally) the non-held-out CT2019 documents, and the development split
+    (the sentences of `dev_debates`), which chooses the checkpoint and the threshold.
 
     Sentences whose text also appears in any evaluation set (ClaimBuster groundtruth, CT24 dev-test, the
-    held-out CT2019 documents) are dropped, so the dev figures stay honest."""
-    dev_texts = {norm(s.text) for s in ev.load_claimbuster(datasets / ev.CLAIMBUSTER_GROUNDTRUTH)}
-    dev_texts |= {norm(s.text) for s in ev.load_ct24(datasets / ev.CT24_DEV_TEST)}
+    held-out CT2019 documents) are dropped from both, so those sets stay tests; CT2019 sentences whose text
+    is in the development split are dropped from training (3 CT2019 transcripts repeat ClaimBuster
+    debates)."""
+    test_texts = {norm(s.text) for s in ev.load_claimbuster(datasets / ev.CLAIMBUSTER_GROUNDTRUTH)}
+    test_texts |= {norm(s.text) for s in ev.load_ct24(datasets / ev.CT24_DEV_TEST)}
     for doc in ev.load_ct2019(datasets / ev.CT2019_DIR, heldout).values():
-        dev_texts |= {norm(s.text) for s in doc}
+        test_texts |= {norm(s.text) for s in doc}
 
     texts: list[str] = []
     labels: list[int] = []
     weights: list[float] = []
+    dev: list[ev.LabelledSentence] = []
     stats: dict[str, Any] = {}
     seen: set[str] = set()
-    dropped = 0
+    dev_texts: set[str] = set()
+    dropped = dropped_dev = 0
     for s in ev.load_claimbuster(datasets / ev.CLAIMBUSTER_TRAIN):
         key = norm(s.text)
-        if key in dev_texts:
-            dropped += 1
+        if key in test_texts:
+            if s.group in dev_debates:
+                dropped_dev += 1
+            else:
+                dropped += 1
+            continue
+        if s.group in dev_debates:
+            dev.append(s)
+            dev_texts.add(key)
             continue
         seen.add(key)
         texts.append(s.text)
@@ -105,9 +130,15 @@ def build_training_set(
     stats["claimbuster_crowdsourced"] = {
         "sentences": len(texts),
         "positives": sum(labels),
-        "dropped_overlapping_dev": dropped,
+        "dropped_overlapping_tests": dropped,
     }
-    n_ct = pos_ct = 0
+    stats["development_split"] = {
+        "debates": dev_debates,
+        "sentences": len(dev),
+        "positives": sum(s.label for s in dev),
+        "dropped_overlapping_tests": dropped_dev,
+    }
+    n_ct = pos_ct = dropped_ct_dev = 0
     train_docs = []
     if ct2019_mode != "none":
         all_docs = ev.load_ct2019(datasets / ev.CT2019_DIR)
@@ -117,7 +148,10 @@ def build_training_set(
             train_docs.append(name)
             for s in doc:
                 key = norm(s.text)
-                if key in dev_texts or key in seen:  # 3 CT2019 debates repeat ClaimBuster ones
+                if key in dev_texts:
+                    dropped_ct_dev += 1
+                    continue
+                if key in test_texts or key in seen:  # 3 CT2019 debates repeat ClaimBuster ones
                     continue
                 if ct2019_mode == "positives" and not s.label:
                     continue
@@ -132,8 +166,9 @@ def build_training_set(
         "documents": train_docs,
         "sentences": n_ct,
         "positives": pos_ct,
+        "dropped_in_development_split": dropped_ct_dev,
     }
-    return texts, labels, weights, stats
+    return texts, labels, weights, dev, stats
 
 
 # ------------------------------------------------------------------------------------------------ model
@@ -211,42 +246,38 @@ def predict(model: CheckWorthiness, ids: list[list[int]], pad_id: int, batch_siz
     return out
 
 
-class DevSets:
-    """The evaluation sets, tokenized once."""
+def dev_figures(labels: list[int], scores: list[float]) -> dict[str, float]:
+    """What chooses: the smoothed best threshold and its F1 (as `threshold_rule` says), F1 at 0.5, AP."""
+    thr, best = ev.best_threshold(labels, scores, smooth=0.05)
+    return {
+        "dev_f1@0.5": round(ev.f1_at(labels, scores, 0.5), 4),
+        "dev_best_thr": thr,
+        "dev_f1@best": round(best, 4),
+        "dev_ap": round(ev.average_precision(labels, scores), 4),
+    }
 
-    def __init__(self, datasets: Path, heldout: list[str], tok: Tokenizer) -> None:
-        self.cb = ev.load_claimbuster(datasets / ev.CLAIMBUSTER_GROUNDTRUTH)
-        self.ct24 = ev.load_ct24(datasets / ev.CT24_DEV_TEST)
-        self.ct19 = ev.load_ct2019(datasets / ev.CT2019_DIR, heldout)
-        enc = lambda data: [e.ids for e in tok.encode_batch([s.text for s in data])]  # noqa: E731
-        self.cb_ids, self.ct24_ids = enc(self.cb), enc(self.ct24)
-        self.ct19_ids = {k: enc(v) for k, v in self.ct19.items()}
+
+class DevSplit:
+    """The development split, tokenized once. The only data scored during training."""
+
+    def __init__(self, dev: list[ev.LabelledSentence], tok: Tokenizer) -> None:
+        self.labels = [s.label for s in dev]
+        self.ids = [e.ids for e in tok.encode_batch([s.text for s in dev])]
 
     def measure(self, model: CheckWorthiness, pad_id: int) -> dict[str, float]:
-        cb_scores = predict(model, self.cb_ids, pad_id)
-        ct_scores = predict(model, self.ct24_ids, pad_id)
-        cb_y = [s.label for s in self.cb]
-        ct_y = [s.label for s in self.ct24]
-        thr, best = ev.best_threshold(ct_y, ct_scores, smooth=0.05)
-        docs = [
-            ([s.label for s in d], predict(model, self.ct19_ids[k], pad_id)) for k, d in self.ct19.items()
-        ]
-        return {
-            "cb_f1@0.5": round(ev.f1_at(cb_y, cb_scores, 0.5), 4),
-            "cb_ap": round(ev.average_precision(cb_y, cb_scores), 4),
-            "ct24_f1@0.5": round(ev.f1_at(ct_y, ct_scores, 0.5), 4),
-            "ct24_best_thr": thr,
-            "ct24_f1@best": round(best, 4),
-            "ct24_ap": round(ev.average_precision(ct_y, ct_scores), 4),
-            "ct2019_map": round(ev.mean_average_precision(docs), 4),
-        }
+        return dev_figures(self.labels, predict(model, self.ids, pad_id))
 
 
 def train(
-    args: argparse.Namespace, base_path: Path, tok: Tokenizer, datasets: Path, heldout: list[str]
+    args: argparse.Namespace,
+    base_path: Path,
+    tok: Tokenizer,
+    datasets: Path,
+    heldout: list[str],
+    dev_debates: list[str],
 ) -> Any:
-    texts, labels, weights, data_stats = build_training_set(
-        datasets, heldout, args.ct2019, args.ct2019_neg_weight
+    texts, labels, weights, dev_split, data_stats = build_training_set(
+        datasets, heldout, dev_debates, args.ct2019, args.ct2019_neg_weight
     )
     if args.limit:
         idx = list(range(len(texts)))
@@ -257,7 +288,7 @@ def train(
     ids = [e.ids for e in tok.encode_batch(texts)]
     lengths = [len(x) for x in ids]
     pad_id = tok.token_to_id("[PAD]") or 0
-    dev = DevSets(datasets, heldout, tok)
+    dev = DevSplit(dev_split, tok)
 
     seed_everything(args.seed)
     model = CheckWorthiness(base_path, args.layers, args.dropout)
@@ -326,8 +357,8 @@ def train(
                     args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
                     torch.save(checkpoints[-1], args.checkpoint_dir / f"step{step}.pt")
                     (args.checkpoint_dir / f"step{step}.json").write_text(json.dumps(m), encoding="utf-8")
-    # Checkpoint choice: best tuned F1 on CT24 dev-test, ties to the later one.
-    best = max(range(len(history)), key=lambda i: (history[i]["ct24_f1@best"], i))
+    # Checkpoint choice: best tuned F1 on the development split, ties to the later one.
+    best = max(range(len(history)), key=lambda i: (history[i]["dev_f1@best"], i))
     if args.select == "last":
         best = len(history) - 1
     model.load_state_dict(checkpoints[best])
@@ -441,7 +472,7 @@ def main() -> None:
     p.add_argument("--ct2019", choices=["none", "positives", "all"], default="all")
     p.add_argument("--ct2019-neg-weight", type=float, default=0.3)
     p.add_argument("--evals-per-epoch", type=int, default=2)
-    p.add_argument("--select", choices=["ct24", "last"], default="ct24")
+    p.add_argument("--select", choices=["dev", "last"], default="dev", help="checkpoint: best on dev or last")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--limit", type=int, default=0, help="train on a random subset (smoke tests)")
@@ -479,16 +510,21 @@ def main() -> None:
 
     heldout, overlapping = choose_heldout(datasets)
     log(f"held-out CT2019 documents: {heldout} (not eligible, repeat ClaimBuster: {overlapping})")
+    dev_debates = choose_dev_debates(datasets)
+    log(f"development split, ClaimBuster debates: {dev_debates}")
     if args.export_only:
         model = CheckWorthiness(base_path, args.layers, args.dropout)
         model.load_state_dict(torch.load(args.export_only))
-        _, _, _, data_stats = build_training_set(datasets, heldout, args.ct2019, args.ct2019_neg_weight)
+        _, _, _, dev_split, data_stats = build_training_set(
+            datasets, heldout, dev_debates, args.ct2019, args.ct2019_neg_weight
+        )
         info = {"data": data_stats, "exported_from_checkpoint": str(args.export_only)}
         dev_file = args.export_only.with_suffix(".json")
         if dev_file.exists():
             info["checkpoint_dev"] = json.loads(dev_file.read_text(encoding="utf-8"))
     else:
-        model, info = train(args, base_path, tok, datasets, heldout)
+        _, _, _, dev_split, _ = build_training_set(datasets, heldout, dev_debates, "none", 0.0)
+        model, info = train(args, base_path, tok, datasets, heldout, dev_debates)
     if args.save_torch:
         torch.save(model.state_dict(), args.save_torch)
 
@@ -522,33 +558,43 @@ def main() -> None:
                 f"every {HELDOUT_STRIDE}rd from the first, {HELDOUT_COUNT} in all"
             ),
             "ct2019_documents_repeating_claimbuster": overlapping,
+            "development_debates": dev_debates,
+            "development_rule": (
+                "whole ClaimBuster crowdsourced debates, sorted by File_id, every "
+                f"{DEV_STRIDE}th from the first; not trained on; their sentences that appear in an "
+                "evaluation set are dropped, and CT2019 training sentences with their text too"
+            ),
         }
-        # Measure fp32 and int8 ONNX through the runtime scorer, pick the threshold on the int8 one.
+        # Measure fp32 and int8 ONNX through the runtime scorer (each sentence alone, as in production) on
+        # the development split only, and pick the threshold on the int8 one.
+        dev_texts = [s.text for s in dev_split]
+        dev_labels = [s.label for s in dev_split]
         figures: dict[str, Any] = {}
         for name, path in (("onnx_fp32", fp32), ("onnx_int8", int8)):
             d = tmp / name
             write_dir(d, path, tokenizer_json, meta)
             scorer = Scorer(d, threads=args.threads)
-            ct = ev.load_ct24(datasets / ev.CT24_DEV_TEST)
-            ct_scores = scorer.score([s.text for s in ct])
-            thr, _ = ev.best_threshold([s.label for s in ct], ct_scores, smooth=0.05)
-            if name == "onnx_int8":
-                meta["threshold"] = thr
             figures[name] = {
-                "threshold_tuned_on_ct24_dev": thr,
-                "at_threshold": ev.evaluate(scorer, datasets, threshold=thr, heldout_documents=heldout),
+                "sentences": len(dev_texts),
+                "positives": sum(dev_labels),
+                **dev_figures(dev_labels, scorer.score(dev_texts)),
             }
-            log(f"{name}: {json.dumps(figures[name])[:900]}")
+            if name == "onnx_int8":
+                meta["threshold"] = figures[name]["dev_best_thr"]
+            log(f"{name} on the development split: {json.dumps(figures[name])}")
 
         meta.update(
             {
-                "threshold_rule": "best smoothed (+-0.05) positive-class F1 on CT24 dev-test, int8 model",
+                "threshold_rule": (
+                    "best smoothed (+-0.05) positive-class F1 on the development split, int8 model, "
+                    "each sentence scored alone"
+                ),
                 "training": {
                     "command": " ".join(["training/train_scorer.py", *sys.argv[1:]]),
                     "args": {k: str(v) for k, v in vars(args).items()},
                     **info,
                 },
-                "dev_figures": figures,
+                "development_figures": figures,
                 "licences": {
                     "claimbuster": "CC BY 4.0, Arslan et al. ICWSM 2020, doi:10.5281/zenodo.3609356",
                     "checkthat2019_task1": "free for general research use",
