@@ -141,6 +141,8 @@ def seed(claims: int, verdicts: int) -> dict[str, float]:
                 "matching_changed_at",
                 "matching_attempts",
                 "matching_error",
+                "source_encoding",
+                "source_encoding_guessed",
             ],
             (
                 (
@@ -166,6 +168,8 @@ def seed(claims: int, verdicts: int) -> dict[str, float]:
                     now,
                     0,
                     "",
+                    "",
+                    False,
                 )
                 for n in range(1, articles + 1)
             ),
