@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
-from django.db.models import F, Q
+from django.db import connection, models
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -173,6 +173,15 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
     def checkworthy(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.CLAIM)
 
+    def with_published_verdict(self) -> ClaimQuerySet:
+        """Claims with a published verdict: the stored flag on PostgreSQL (its triggers keep it, and a
+        search can use the partial GIN index on it), EXISTS on SQLite, which has no triggers."""
+        if connection.vendor == "postgresql":
+            return self.filter(has_published_verdict=True)
+        return self.filter(
+            Exists(Verdict.objects.filter(claim=OuterRef("pk"), status=VerdictStatus.PUBLISHED))
+        )
+
 
 class Claim(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
@@ -205,6 +214,11 @@ class Claim(models.Model):
     # Full-text search over the claim's text (English stemming), written by a PostgreSQL trigger on every
     # insert and text change, so bulk_create and COPY keep it too (migration 0017); NULL on SQLite.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
+    # Whether one of its verdicts is published: what everyone but editors needs to see the claim. Written
+    # by PostgreSQL triggers only (migration 0027), from `reviews_verdict`, on every insert, every UPDATE
+    # naming it (so `save()` cannot store a stale value) and every verdict entering or leaving
+    # `published`; false on SQLite. Read it through `ClaimQuerySet.with_published_verdict()`.
+    has_published_verdict = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = models.Manager.from_queryset(ClaimQuerySet)()
 
@@ -235,6 +249,13 @@ class Claim(models.Model):
             models.Index("embedded_at", condition=Q(embedded_at__isnull=False), name="claim_embedded_at_idx"),
             # Full-text search; created on PostgreSQL only (migration 0017), SQLite searches with LIKE.
             GinIndex(fields=["search_vector"], name="claim_search_idx"),
+            # The same, over the claims everyone may see (migration 0027): a search for a reader who is
+            # not an editor reads only their entries instead of probing verdicts for every match.
+            GinIndex(
+                fields=["search_vector"],
+                condition=Q(has_published_verdict=True),
+                name="claim_published_search_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -138,7 +138,7 @@ def claims_visible(*, user: Any) -> QuerySet[Claim]:
     """
     queryset = Claim.objects.all()
     if not sees_unpublished(user):
-        queryset = queryset.filter(Exists(_published_verdicts().filter(claim=OuterRef("pk"))))
+        queryset = queryset.with_published_verdict()
     return (
         queryset.select_related("article")
         .defer("article__raw_text", "article__body", "article__search_vector")
