@@ -37,6 +37,7 @@ from reviews.models import (
 )
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.selectors_matching import articles_in_open_conflict_with
+from reviews.selectors_thresholds import ThresholdChoice, claim_threshold_for
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.matching import matching_request
@@ -133,13 +134,15 @@ def article_check_extraction(result: ExtractionResult, *, name: str) -> Extracti
     return result
 
 
-def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
+def _extract(text: str, *, content_type: str, name: str, threshold: ThresholdChoice) -> ExtractionResult:
     try:
         result = extract_article(
             text,
             content_type=content_type,
             filename=name,
-            threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
+            # The model's origin carries no value: extraction uses the scorer's news threshold (never its
+            # debate-tuned default_threshold) and the result records the number.
+            threshold=threshold.value,
             scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
             max_sentence_chars=settings.FACTCHECK_MAX_CLAIM_CHARS,
         )
@@ -183,8 +186,9 @@ def _source_url(url: str) -> str:
     return link if link is not None and (longest is None or len(link) <= longest) else ""
 
 
-def _store_extraction(article: Article, result: ExtractionResult) -> int:
-    """Write claims and tasks for `result` onto `article` (inside the caller's transaction)."""
+def _store_extraction(article: Article, result: ExtractionResult, threshold: ThresholdChoice) -> int:
+    """Write claims and tasks for `result`, extracted at `threshold`, onto `article` (inside the caller's
+    transaction)."""
     meta = result.article
     article.title = (meta.title or article.title)[:500]
     article.author = (meta.author or article.author)[:300]
@@ -198,6 +202,7 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
     article.failure_reason = ""
     article.extractor_version = result.scorer_version
     article.claim_threshold = result.threshold
+    article.claim_threshold_origin = threshold.origin
     article.changed_at = timezone.now()
     article.scorecard_stale = True
     article.save()
@@ -250,6 +255,8 @@ class PreparedArticle:
     encoding: str = ""  # what the bytes were read as ("" for text received as text)
     encoding_guessed: bool = False
     source_url: str = ""  # where it was fetched from (`manage.py ingest https://...`)
+    # The claim threshold policy's answer for it (`article_threshold`), read by `article_prepare`.
+    threshold: ThresholdChoice | None = None
 
 
 def article_prepare(
@@ -275,13 +282,28 @@ def article_prepare(
         encoding=decoded.encoding,
         encoding_guessed=decoded.guessed,
         source_url=source_url,
+        threshold=claim_threshold_for(source_url=_source_url(source_url)),
     )
 
 
+def article_threshold(prepared: PreparedArticle) -> ThresholdChoice:
+    """The threshold a prepared article is extracted at: the one `article_prepare` read, else the policy's
+    for its source URL now (`reviews.selectors_thresholds`)."""
+    if prepared.threshold is not None:
+        return prepared.threshold
+    return claim_threshold_for(source_url=_source_url(prepared.source_url))
+
+
 def article_run_extraction(prepared: PreparedArticle) -> ExtractionResult:
-    """The CPU-heavy part, with no database access: safe to run in a worker process (`ingest --jobs`).
-    Raises `ArticleRejected` when cleaning leaves no sentences."""
-    return _extract(prepared.text, content_type=prepared.content_type, name=prepared.name)
+    """The CPU-heavy part, with no database access when `prepared` carries its threshold (as
+    `article_prepare` makes it): safe to run in a worker process. Raises `ArticleRejected` when cleaning
+    leaves no sentences."""
+    return _extract(
+        prepared.text,
+        content_type=prepared.content_type,
+        name=prepared.name,
+        threshold=article_threshold(prepared),
+    )
 
 
 def article_store(
@@ -311,7 +333,8 @@ def article_store(
                 source_encoding_guessed=prepared.encoding_guessed,
                 created_by=actor if isinstance(actor, User) else None,
             )
-            task_count = _store_extraction(article, result)
+            threshold = article_threshold(prepared)
+            task_count = _store_extraction(article, result, threshold)
             event_record(
                 action=EventAction.ARTICLE_INGESTED,
                 actor=actor,
@@ -322,6 +345,7 @@ def article_store(
                     "sentences": len(result.sentences),
                     "claims": task_count,
                     "scorer": result.scorer_version,
+                    **_threshold_data(result, threshold),
                     **_encoding_data(prepared.encoding, prepared.encoding_guessed),
                 },
             )
@@ -334,6 +358,11 @@ def article_store(
             raise
         return IngestOutcome(article=existing, created=False)
     return IngestOutcome(article=article, created=True, claims_queued=task_count)
+
+
+def _threshold_data(result: ExtractionResult, threshold: ThresholdChoice) -> dict[str, object]:
+    """The audit record of the cut an extraction used and where it came from."""
+    return {"threshold": result.threshold, "threshold_origin": threshold.origin.value}
 
 
 def _encoding_data(encoding: str, guessed: bool) -> dict[str, object]:
@@ -357,7 +386,11 @@ def article_ingest(
     Raises `ArticleRejected` with a one-line reason naming `name`; nothing is stored then.
     """
     prepared = article_prepare(
-        data=data, name=name, content_type=content_type, declared_charset=declared_charset
+        data=data,
+        name=name,
+        content_type=content_type,
+        declared_charset=declared_charset,
+        source_url=source_url,
     )
     if isinstance(prepared, Article):
         return IngestOutcome(article=prepared, created=False)
@@ -373,10 +406,12 @@ def article_submit(
     declared_charset: str | None = None,
     source_url: str = "",
     actor: Actor = None,
+    feed_id: int | None = None,
 ) -> IngestOutcome:
-    """Accept an article for asynchronous extraction (the API path): store it as pending and enqueue
-    `reviews.article_extract` after commit. The same content returns the stored article unchanged (and,
-    if it is stuck pending, sends its extraction again: `articles_resend_pending`).
+    """Accept an article for asynchronous extraction (the API path, and feed items with their `feed_id`,
+    whose threshold then applies): store it as pending and enqueue `reviews.article_extract` after commit.
+    The same content returns the stored article unchanged (and, if it is stuck pending, sends its
+    extraction again: `articles_resend_pending`).
 
     The pending row is the record of the work: if the broker cannot take the message, the article is
     still accepted, and the beat sweep `articles_resend_pending` sends it once the broker is back."""
@@ -401,6 +436,7 @@ def article_submit(
                 source_encoding_guessed=decoded.guessed,
                 status=ArticleStatus.PENDING,
                 created_by=actor if isinstance(actor, User) else None,
+                feed_id=feed_id,
             )
             event_record(
                 action=EventAction.ARTICLE_INGESTED,
@@ -521,11 +557,13 @@ def article_extract(*, article_id: int) -> Article | None:
     article, proceed = _extract_attempt_begin(article_id)
     if article is None or not proceed:
         return article
+    threshold = claim_threshold_for(source_url=article.source_url, feed_id=article.feed_id)
     try:
         result: ExtractionResult | None = _extract(
             article.raw_text,
             content_type=article.content_type,
             name=article.origin or f"article {article.pk}",
+            threshold=threshold,
         )
         reason = ""
     except ArticleRejected as exc:
@@ -546,13 +584,18 @@ def article_extract(*, article_id: int) -> Article | None:
                 note=reason,
             )
             return article
-        task_count = _store_extraction(article, result)
+        task_count = _store_extraction(article, result, threshold)
         event_record(
             action=EventAction.ARTICLE_EXTRACTED,
             article=article,
             from_status=ArticleStatus.PENDING,
             to_status=ArticleStatus.READY,
-            data={"sentences": len(result.sentences), "claims": task_count, "scorer": result.scorer_version},
+            data={
+                "sentences": len(result.sentences),
+                "claims": task_count,
+                "scorer": result.scorer_version,
+                **_threshold_data(result, threshold),
+            },
         )
     return article
 
@@ -598,8 +641,13 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     if article is None:
         raise NotFound(f"Article {article_id} does not exist.")
     refuse_if_reviewed(article)  # before the expensive extraction, and again under the locks below
+    # The policy as it is now: a threshold changed since the last extraction applies.
+    threshold = claim_threshold_for(source_url=article.source_url, feed_id=article.feed_id)
     result = _extract(
-        article.raw_text, content_type=article.content_type, name=article.origin or f"article {article.pk}"
+        article.raw_text,
+        content_type=article.content_type,
+        name=article.origin or f"article {article.pk}",
+        threshold=threshold,
     )
     with transaction.atomic():
         # NO KEY UPDATE, as services.locks.claim_lock: a reviewer who leased one of these tasks during the
@@ -631,7 +679,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         others = articles_in_open_conflict_with(claim_ids=claim_ids, besides=article.pk)
         ReviewTask.objects.filter(claim_id__in=claim_ids).delete()
         Claim.objects.filter(pk__in=claim_ids).delete()
-        task_count = _store_extraction(article, result)
+        task_count = _store_extraction(article, result, threshold)
         event_record(
             action=EventAction.ARTICLE_REEXTRACTED,
             actor=actor,
@@ -644,6 +692,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
                 "previous_sentences": len(claim_ids),
                 "previous_claims": before,
                 "scorer": result.scorer_version,
+                **_threshold_data(result, threshold),
             },
         )
         scorecard_request(article=article)

@@ -34,6 +34,7 @@ from reviews.services.articles import (
     article_prepare,
     article_run_extraction,
     article_store,
+    article_threshold,
 )
 from reviews.services.scorecards import scorecards_fan_out
 
@@ -261,7 +262,9 @@ class Command(BaseCommand):
 
             def submit(chunk: list[PreparedArticle]) -> None:
                 items = [(item.text, item.content_type, item.name) for item in chunk]
-                window.append((chunk, pool.submit(extract_in_worker, items)))
+                # Each article's threshold as the policy gives it (its source's, else the default).
+                thresholds = [article_threshold(item).value for item in chunk]
+                window.append((chunk, pool.submit(extract_in_worker, items, thresholds)))
                 drain(keep=jobs * 2)
 
             chunk: list[PreparedArticle] = []
