@@ -11,7 +11,10 @@ Precedence, first that is set:
 4. the scorer's news threshold (`news_threshold` in the model's meta.json), chosen on labelled news.
 
 The policy is read when extraction starts (at ingest, on the worker for a submitted article, and again on
-re-extraction), so a change applies to every extraction after it and never rewrites stored claims.
+re-extraction), so a change applies to every extraction after it and never rewrites stored claims. An
+article that came without a source URL gets the one its page names (its metadata) when it is stored; if
+that source has a threshold, extraction runs again at it (`claim_threshold_named`), so the first
+extraction and a re-extraction, which sees the stored URL, cut alike.
 """
 
 from __future__ import annotations
@@ -68,3 +71,15 @@ def claim_threshold_for(*, source_url: str = "", feed_id: int | None = None) -> 
     if setting is not None:
         return ThresholdChoice(float(setting), ThresholdOrigin.SETTING)
     return ThresholdChoice(None, ThresholdOrigin.MODEL)
+
+
+def claim_threshold_named(
+    *, used: ThresholdChoice, given_source_url: str, named_source_url: str, feed_id: int | None = None
+) -> ThresholdChoice | None:
+    """The threshold of the source an article's page names (`named_source_url`, from its metadata) when
+    the article came without a source URL (`given_source_url` empty), no feed threshold applied, and that
+    source has one; None when the cut `used` stands."""
+    if given_source_url or used.origin == ThresholdOrigin.FEED or not named_source_url:
+        return None
+    choice = claim_threshold_for(source_url=named_source_url, feed_id=feed_id)
+    return choice if choice.origin == ThresholdOrigin.SOURCE else None

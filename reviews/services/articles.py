@@ -37,7 +37,7 @@ from reviews.models import (
 )
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.selectors_matching import articles_in_open_conflict_with
-from reviews.selectors_thresholds import ThresholdChoice, claim_threshold_for
+from reviews.selectors_thresholds import ThresholdChoice, claim_threshold_for, claim_threshold_named
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.matching import matching_request
@@ -159,6 +159,46 @@ def _extract(text: str, *, content_type: str, name: str, threshold: ThresholdCho
         logger.exception("Extraction of %s failed", name)
         raise article_extraction_failed(name, exc) from exc
     return article_check_extraction(result, name=name)
+
+
+def _recut_for_named_source(
+    text: str,
+    *,
+    content_type: str,
+    name: str,
+    result: ExtractionResult,
+    used: ThresholdChoice,
+    given_source_url: str,
+    feed_id: int | None = None,
+) -> tuple[ExtractionResult, ThresholdChoice]:
+    """`result` and the threshold it was cut at, or, when the article came without a source URL and its
+    page names a source with a threshold (`claim_threshold_named`), the extraction again at that one."""
+    named = claim_threshold_named(
+        used=used,
+        given_source_url=given_source_url,
+        named_source_url=_source_url(result.article.source_url),
+        feed_id=feed_id,
+    )
+    if named is None:
+        return result, used
+    return _extract(text, content_type=content_type, name=name, threshold=named), named
+
+
+def _extract_by_policy(
+    text: str, *, content_type: str, name: str, source_url: str, feed_id: int | None
+) -> tuple[ExtractionResult, ThresholdChoice]:
+    """Extract at the threshold the policy gives now (reviews.selectors_thresholds), and the choice."""
+    used = claim_threshold_for(source_url=source_url, feed_id=feed_id)
+    result = _extract(text, content_type=content_type, name=name, threshold=used)
+    return _recut_for_named_source(
+        text,
+        content_type=content_type,
+        name=name,
+        result=result,
+        used=used,
+        given_source_url=source_url,
+        feed_id=feed_id,
+    )
 
 
 def article_extraction_failed(name: str, exc: BaseException) -> ArticleRejected:
@@ -294,15 +334,27 @@ def article_threshold(prepared: PreparedArticle) -> ThresholdChoice:
     return claim_threshold_for(source_url=_source_url(prepared.source_url))
 
 
-def article_run_extraction(prepared: PreparedArticle) -> ExtractionResult:
-    """The CPU-heavy part, with no database access when `prepared` carries its threshold (as
-    `article_prepare` makes it): safe to run in a worker process. Raises `ArticleRejected` when cleaning
-    leaves no sentences."""
-    return _extract(
+def article_run_extraction(prepared: PreparedArticle) -> tuple[ExtractionResult, ThresholdChoice]:
+    """The CPU-heavy part, and the threshold it used. Raises `ArticleRejected` when cleaning leaves no
+    sentences."""
+    used = article_threshold(prepared)
+    result = _extract(prepared.text, content_type=prepared.content_type, name=prepared.name, threshold=used)
+    return article_extraction_checked(prepared, result, used)
+
+
+def article_extraction_checked(
+    prepared: PreparedArticle, result: ExtractionResult, used: ThresholdChoice | None = None
+) -> tuple[ExtractionResult, ThresholdChoice]:
+    """An extraction made elsewhere (an `ingest --jobs` worker, at `article_threshold(prepared)`), checked
+    as here, and cut again when the page names a source with a threshold (`_recut_for_named_source`)."""
+    checked = article_check_extraction(result, name=prepared.name)
+    return _recut_for_named_source(
         prepared.text,
         content_type=prepared.content_type,
         name=prepared.name,
-        threshold=article_threshold(prepared),
+        result=checked,
+        used=used or article_threshold(prepared),
+        given_source_url=_source_url(prepared.source_url),
     )
 
 
@@ -310,6 +362,7 @@ def article_store(
     *,
     prepared: PreparedArticle,
     result: ExtractionResult,
+    threshold: ThresholdChoice | None = None,
     source_url: str = "",
     actor: Actor = None,
     build_scorecard: bool = True,
@@ -319,7 +372,8 @@ def article_store(
     Idempotent under races: if another process stored the same content first, the unique constraint
     decides and that article is returned with `created=False`. `build_scorecard=False` leaves the
     scorecard to the caller (bulk ingest queues them in chunks at the end) or, failing that, to the
-    sweeper, which builds every missing scorecard.
+    sweeper, which builds every missing scorecard. `threshold` is the one `result` was cut at
+    (`article_run_extraction` says which), by default `article_threshold(prepared)`.
     """
     try:
         with transaction.atomic():
@@ -333,7 +387,7 @@ def article_store(
                 source_encoding_guessed=prepared.encoding_guessed,
                 created_by=actor if isinstance(actor, User) else None,
             )
-            threshold = article_threshold(prepared)
+            threshold = threshold or article_threshold(prepared)
             task_count = _store_extraction(article, result, threshold)
             event_record(
                 action=EventAction.ARTICLE_INGESTED,
@@ -394,8 +448,10 @@ def article_ingest(
     )
     if isinstance(prepared, Article):
         return IngestOutcome(article=prepared, created=False)
-    result = article_run_extraction(prepared)
-    return article_store(prepared=prepared, result=result, source_url=source_url, actor=actor)
+    result, threshold = article_run_extraction(prepared)
+    return article_store(
+        prepared=prepared, result=result, threshold=threshold, source_url=source_url, actor=actor
+    )
 
 
 def article_submit(
@@ -557,13 +613,14 @@ def article_extract(*, article_id: int) -> Article | None:
     article, proceed = _extract_attempt_begin(article_id)
     if article is None or not proceed:
         return article
-    threshold = claim_threshold_for(source_url=article.source_url, feed_id=article.feed_id)
     try:
-        result: ExtractionResult | None = _extract(
+        result: ExtractionResult | None
+        result, threshold = _extract_by_policy(
             article.raw_text,
             content_type=article.content_type,
             name=article.origin or f"article {article.pk}",
-            threshold=threshold,
+            source_url=article.source_url,
+            feed_id=article.feed_id,
         )
         reason = ""
     except ArticleRejected as exc:
@@ -642,12 +699,12 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         raise NotFound(f"Article {article_id} does not exist.")
     refuse_if_reviewed(article)  # before the expensive extraction, and again under the locks below
     # The policy as it is now: a threshold changed since the last extraction applies.
-    threshold = claim_threshold_for(source_url=article.source_url, feed_id=article.feed_id)
-    result = _extract(
+    result, threshold = _extract_by_policy(
         article.raw_text,
         content_type=article.content_type,
         name=article.origin or f"article {article.pk}",
-        threshold=threshold,
+        source_url=article.source_url,
+        feed_id=article.feed_id,
     )
     with transaction.atomic():
         # NO KEY UPDATE, as services.locks.claim_lock: a reviewer who leased one of these tasks during the

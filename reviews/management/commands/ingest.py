@@ -29,7 +29,7 @@ from reviews.services.article_urls import article_prepare_url
 from reviews.services.articles import (
     IngestOutcome,
     PreparedArticle,
-    article_check_extraction,
+    article_extraction_checked,
     article_extraction_failed,
     article_prepare,
     article_run_extraction,
@@ -163,9 +163,10 @@ class Command(BaseCommand):
         else:
             for item in prepared:
                 try:
+                    result, threshold = article_run_extraction(item)
                     tally.add(
                         article_store(
-                            prepared=item, result=article_run_extraction(item), build_scorecard=False
+                            prepared=item, result=result, threshold=threshold, build_scorecard=False
                         )
                     )
                 except ArticleRejected as exc:
@@ -254,8 +255,12 @@ class Command(BaseCommand):
                         continue
                     for item, result in zip(chunk, results, strict=True):
                         try:
-                            checked = article_check_extraction(result, name=item.name)
-                            tally.add(article_store(prepared=item, result=checked, build_scorecard=False))
+                            checked, threshold = article_extraction_checked(item, result)
+                            tally.add(
+                                article_store(
+                                    prepared=item, result=checked, threshold=threshold, build_scorecard=False
+                                )
+                            )
                         except ArticleRejected as exc:
                             reject(exc)
                         bar.update()

@@ -210,3 +210,26 @@ def test_re_extraction_uses_the_threshold_as_it_is_now(editor: User) -> None:
     source_threshold_remove(source_id=SourceThreshold.objects.get().pk, editor=editor)
     article_reextract(article_id=article.pk, actor=editor)
     assert_cut_at(article, get_sentence_scorer("model").news_threshold, ThresholdOrigin.MODEL)
+
+
+def test_a_source_named_only_by_the_page_applies_from_the_first_extraction(editor: User) -> None:
+    source_threshold_set(host="example.com", threshold=0.95, editor=editor)
+    named = f"Source: {SOURCE_URL}\n\n{ARTICLE}"
+    article = article_ingest(data=named, name="oil.txt").article
+    assert article.source_url == SOURCE_URL
+    assert_cut_at(article, 0.95, ThresholdOrigin.SOURCE)
+    submitted = article_submit(data=named + " Submitted.").article
+    article_extract(article_id=submitted.pk)
+    assert_cut_at(submitted, 0.95, ThresholdOrigin.SOURCE)
+    # A source URL given with the article wins over the one its page names, as it does for storing.
+    given = article_ingest(data=named + " Given.", name="oil.txt", source_url="https://other.org/oil").article
+    assert given.source_url == "https://other.org/oil"
+    assert_cut_at(given, get_sentence_scorer("model").news_threshold, ThresholdOrigin.MODEL)
+
+
+def test_a_feeds_threshold_wins_over_a_source_named_by_the_page(editor: User) -> None:
+    source_threshold_set(host="example.com", threshold=0.95, editor=editor)
+    feed = Feed.objects.create(url="https://example.org/feed.xml", claim_threshold=0.1)
+    article = article_submit(data=f"Source: {SOURCE_URL}\n\n{ARTICLE}", feed_id=feed.pk).article
+    article_extract(article_id=article.pk)
+    assert_cut_at(article, 0.1, ThresholdOrigin.FEED)
