@@ -15,6 +15,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+# Claim thresholds per source (reviews/services/thresholds.py); no import of this module there.
+from reviews.models_thresholds import SourceThreshold as SourceThreshold
+from reviews.models_thresholds import ThresholdOrigin as ThresholdOrigin
+
 
 def _choices_check(field: str, choices: type[models.TextChoices]) -> Q:
     return Q(**{f"{field}__in": choices.values})
@@ -70,7 +74,14 @@ class Article(models.Model):
     # for ever. An editor's retry starts the count again.
     extract_attempts = models.PositiveIntegerField(default=0)
     extractor_version = models.CharField(max_length=100, blank=True)
+    # The cut extraction used, and which setting it came from (`reviews.selectors_thresholds`); empty
+    # origin for articles extracted before it was recorded, or not extracted yet.
     claim_threshold = models.FloatField(null=True, blank=True)
+    claim_threshold_origin = models.CharField(max_length=20, choices=ThresholdOrigin.choices, blank=True)
+    # The feed it was first submitted from (its threshold applies), if any.
+    feed = models.ForeignKey(
+        "reviews.Feed", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Latest change that affects the article's scorecard (claims promoted, verdicts published, ...);
@@ -121,6 +132,11 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=_choices_check("matching_status", MatchingStatus),
                 name="article_matching_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_threshold_origin="")
+                | _choices_check("claim_threshold_origin", ThresholdOrigin),
+                name="article_claim_threshold_origin_valid",
             ),
         ]
         indexes = [
@@ -691,6 +707,8 @@ class EventAction(models.TextChoices):
     WEBHOOK_REDELIVERED = "webhook.redelivered", "Webhook delivery sent again"
     FEED_REGISTERED = "feed.registered", "Feed registered"
     FEED_CHANGED = "feed.changed", "Feed changed"
+    SOURCE_THRESHOLD_SET = "source_threshold.set", "Source threshold set"
+    SOURCE_THRESHOLD_REMOVED = "source_threshold.removed", "Source threshold removed"
 
 
 class ReviewEvent(models.Model):

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from reviews.models_thresholds import threshold_in_unit_range
+
 
 class FeedItemStatus(models.TextChoices):
     PENDING = "pending", "Pending"  # recorded, its page not fetched yet (or its poller died)
@@ -38,6 +40,9 @@ class Feed(models.Model):
     last_error = models.TextField(blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     items_seen = models.PositiveIntegerField(default=0)
+    # The claim threshold for articles first submitted from this feed; None: the source's, else the
+    # default (reviews.selectors_thresholds).
+    claim_threshold = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -51,6 +56,10 @@ class Feed(models.Model):
             # Fetched by the worker through reviews.net: only http(s) (the service checks more).
             models.CheckConstraint(
                 condition=Q(url__startswith="http://") | Q(url__startswith="https://"), name="feed_url_http"
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_threshold__isnull=True) | threshold_in_unit_range("claim_threshold"),
+                name="feed_claim_threshold_range",
             ),
         ]
         indexes = [

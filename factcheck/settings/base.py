@@ -507,6 +507,7 @@ FACTCHECK_MAX_CLAIM_CHARS = env.int("FACTCHECK_MAX_CLAIM_CHARS", default=1000)
 FACTCHECK_SCORER = env.str("FACTCHECK_SCORER", default="model")
 # Check-worthiness threshold: sentences scoring at or above it become claims. None = the scorer's own
 # (reviews/extraction/model/meta.json): its news threshold for articles, its debate one for sentence files.
+# Editors' thresholds per feed and per source win over it for articles (reviews/selectors_thresholds.py).
 FACTCHECK_CLAIM_THRESHOLD: float | None = env.float("FACTCHECK_CLAIM_THRESHOLD", default=None)
 # A pending article neither extracted nor sent again for this long has its extraction sent again (by the
 # beat sweep, a repeated submission, or an editor's re-extract). Above the extraction task's hard time

@@ -28,6 +28,7 @@ from reviews.admin import (
     ratings,
     scorecards,
     tasks,
+    thresholds,
     verdicts,
     webhooks,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "ratings",
     "scorecards",
     "tasks",
+    "thresholds",
     "verdicts",
     "webhooks",
 ]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from reviews.admin.base import DeskAdminMixin, ReadOnlyAdmin, ServiceRefused, desk_user, shorten
+from reviews.admin.thresholds import threshold_cleaned
 from reviews.exceptions import ApplicationError
 from reviews.models import Feed, FeedItem, FeedItemStatus
 from reviews.selectors_desk import BIG_ARTICLE_FIELDS
@@ -21,10 +22,21 @@ from reviews.services.feeds import feed_check, feed_poll_now, feed_register, fee
 
 class FeedForm(forms.ModelForm[Feed]):
     url = forms.URLField(max_length=2000, assume_scheme="https")
+    claim_threshold = forms.FloatField(
+        required=False,
+        label="Claim threshold",
+        help_text=(
+            "For articles first submitted from this feed, over their source's and the default; empty: none. "
+            "Applies to extractions from now on."
+        ),
+    )
 
     class Meta:
         model = Feed
-        fields = ["url", "title", "is_active"]
+        fields = ["url", "title", "is_active", "claim_threshold"]
+
+    def clean_claim_threshold(self) -> float | None:
+        return threshold_cleaned(self.cleaned_data["claim_threshold"])
 
     def clean_url(self) -> str:
         # The service checks again when saving; here the editor gets the reason next to the field.
@@ -44,6 +56,7 @@ class FeedAdmin(DeskAdminMixin[Feed]):
         "__str__",
         "url",
         "is_active",
+        "claim_threshold",
         "last_polled_at",
         "items_seen",
         "failed_items",
@@ -65,7 +78,7 @@ class FeedAdmin(DeskAdminMixin[Feed]):
         "created_at",
         "created_by",
     )
-    fields = ("url", "title", "is_active", *readonly_fields)
+    fields = ("url", "title", "is_active", "claim_threshold", *readonly_fields)
     list_select_related = ("created_by",)
     actions = ["poll_now"]
 
@@ -107,12 +120,14 @@ class FeedAdmin(DeskAdminMixin[Feed]):
                     url=data["url"],
                     title=data["title"],
                     is_active=data["is_active"],
+                    claim_threshold=data["claim_threshold"],
                 )
             else:
                 feed = feed_register(
                     url=data["url"],
                     title=data["title"],
                     is_active=data["is_active"],
+                    claim_threshold=data["claim_threshold"],
                     editor=desk_user(request),
                 )
         except ApplicationError as exc:

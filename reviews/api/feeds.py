@@ -1,7 +1,7 @@
 """Feeds in the API, for editors only (`/api/v1/feeds/`): register an RSS/Atom feed (fetched once to check
 that it is one: a page that is no feed, or a refused URL, is a 400 with the reason and nothing stored),
-list and read feeds with their failures, and poll one now. The desk offers the same
-(reviews/admin/feeds.py)."""
+list and read feeds with their failures, set or clear a feed's claim threshold (PATCH), and poll one now.
+The desk offers the same (reviews/admin/feeds.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,22 @@ from reviews.api.permissions import editors_only
 from reviews.api.serializers import ErrorSerializer
 from reviews.ids import record_id
 from reviews.models import Feed
-from reviews.services.feeds import feed_poll_now, feed_register
+from reviews.services.feeds import feed_poll_now, feed_register, feed_threshold_set
 
 NOT_FOUND = "No feed with this id."
+
+
+def _claim_threshold() -> serializers.FloatField:
+    return serializers.FloatField(
+        min_value=0.0,
+        max_value=1.0,
+        allow_null=True,
+        required=False,
+        help_text=(
+            "Sentences scoring at or above it become claims, for articles first submitted from this feed "
+            "(over their source's threshold and the default; docs/extraction.md). null: none."
+        ),
+    )
 
 
 class FeedRegisterSerializer(serializers.Serializer[dict[str, object]]):
@@ -31,6 +44,11 @@ class FeedRegisterSerializer(serializers.Serializer[dict[str, object]]):
         max_length=300, required=False, allow_blank=True, help_text="The feed's own title when omitted."
     )
     is_active = serializers.BooleanField(default=True, help_text="Polled by the beat sweep while true.")
+    claim_threshold = _claim_threshold()
+
+
+class FeedThresholdSerializer(serializers.Serializer[dict[str, object]]):
+    claim_threshold = _claim_threshold()
 
 
 class FeedSerializer(serializers.ModelSerializer[Feed]):
@@ -41,6 +59,7 @@ class FeedSerializer(serializers.ModelSerializer[Feed]):
             "url",
             "title",
             "is_active",
+            "claim_threshold",
             "next_poll_at",
             "last_polled_at",
             "last_success_at",
@@ -50,6 +69,7 @@ class FeedSerializer(serializers.ModelSerializer[Feed]):
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"claim_threshold": {"help_text": "The feed's claim threshold; null: none."}}
 
 
 @extend_schema_view(
@@ -96,9 +116,32 @@ class FeedViewSet(
             url=str(data["url"]),
             title=str(data.get("title") or ""),
             is_active=bool(data["is_active"]),
+            claim_threshold=data.get("claim_threshold"),
             editor=request.user,  # type: ignore[arg-type]
         )
         return Response(FeedSerializer(feed).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Set a feed's claim threshold (editors)",
+        description="Applies to extractions from now on; re-extract an article to apply it to that article.",
+        request=FeedThresholdSerializer,
+        responses={
+            200: FeedSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Not a number in [0, 1]; nothing changed."),
+            404: OpenApiResponse(ErrorSerializer, description="No such feed."),
+        },
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        feed = self.get_object()
+        payload = FeedThresholdSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if "claim_threshold" in payload.validated_data:  # a PATCH without it changes nothing
+            feed = feed_threshold_set(
+                feed_id=feed.pk,
+                claim_threshold=payload.validated_data["claim_threshold"],
+                editor=request.user,  # type: ignore[arg-type]
+            )
+        return Response(FeedSerializer(feed).data)
 
     @extend_schema(
         summary="Poll a feed now (editors)",

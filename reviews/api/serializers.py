@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from reviews.api.claimreview import SiteUrls
 from reviews.links import web_link
-from reviews.models import Article, Citation, Claim, RatingLabel, Verdict
+from reviews.models import Article, Citation, Claim, RatingLabel, ThresholdOrigin, Verdict
 from reviews.selectors_public import citations_of, superseded_by_id
 from reviews.workflow import in_state_after
 
@@ -103,6 +103,15 @@ class ArticleStatusSerializer(serializers.ModelSerializer[Article]):
 
     claim_count = serializers.IntegerField(read_only=True, required=False)
     source_url = _source_url()
+    # Declared for its empty value, which the schema's enum must list too (an article not extracted yet).
+    claim_threshold_origin = serializers.ChoiceField(
+        choices=[("", "Not extracted yet"), *ThresholdOrigin.choices],
+        read_only=True,
+        help_text=(
+            "Where that threshold came from: its feed's, its source's, the FACTCHECK_CLAIM_THRESHOLD setting "
+            "or the model's news threshold; empty until extracted (docs/extraction.md)."
+        ),
+    )
 
     class Meta:
         model = Article
@@ -117,11 +126,16 @@ class ArticleStatusSerializer(serializers.ModelSerializer[Article]):
             "source_url",
             "source_encoding",
             "source_encoding_guessed",
+            "claim_threshold",
+            "claim_threshold_origin",
             "created_at",
             "claim_count",
         ]
         read_only_fields = fields
         extra_kwargs = {
+            "claim_threshold": {
+                "help_text": "The check-worthiness threshold its extraction used; null until extracted."
+            },
             "source_encoding": {
                 "help_text": (
                     "The encoding its bytes were read in (utf-8, windows-1252, iso-8859-1, ...); empty "

@@ -24,8 +24,15 @@ def init_worker(
     _max_sentence_chars = max_sentence_chars
 
 
-def extract_in_worker(items: list[tuple[str, str, str]]) -> list[ExtractionResult]:
-    """Extract a chunk of `(text, content_type, name)` articles, their sentences scored together."""
+def extract_in_worker(
+    items: list[tuple[str, str, str]], thresholds: list[float | None] | None = None
+) -> list[ExtractionResult]:
+    """Extract a chunk of `(text, content_type, name)` articles, their sentences scored together, each at
+    its own threshold when `thresholds` is given (the parent resolves the policy: no database here)."""
     return extract_articles(
-        items, threshold=_threshold, scorer=_scorer, max_sentence_chars=_max_sentence_chars
+        items,
+        threshold=_threshold,
+        scorer=_scorer,
+        max_sentence_chars=_max_sentence_chars,
+        thresholds=thresholds,
     )

@@ -89,14 +89,19 @@ def extract_articles(
     threshold: float | None = None,
     scorer: SentenceScorer | None = None,
     max_sentence_chars: int = MAX_SENTENCE_CHARS,
+    thresholds: Sequence[float | None] | None = None,
 ) -> list[ExtractionResult]:
-    """`extract_article` for several `(raw, content_type, filename)` items at once.
+    """`extract_article` for several `(raw, content_type, filename)` items at once; `thresholds`, when
+    given, is each item's own (None: `threshold`, else the scorer's news threshold).
 
     The sentences of all items go to the scorer in one call; it scores each sentence on its own, so the
     result for an article does not depend on which other articles came with it.
     """
     scorer = scorer or get_sentence_scorer()
-    cut = scorer.news_threshold if threshold is None else threshold
+    default = scorer.news_threshold if threshold is None else threshold
+    if thresholds is not None and len(thresholds) != len(items):
+        raise ValueError(f"{len(thresholds)} thresholds for {len(items)} articles")
+    cuts = [default if t is None else t for t in (thresholds or [None] * len(items))]
     articles = [clean_article(raw, content_type=ctype, filename=name) for raw, ctype, name in items]
     spans: list[list[SentenceSpan]] = []
     refusals: list[str] = []
@@ -109,7 +114,7 @@ def extract_articles(
             refusals.append(str(exc))
     scores = iter(scorer.score([span.text for article_spans in spans for span in article_spans]))
     results = []
-    for article, article_spans, refused in zip(articles, spans, refusals, strict=True):
+    for article, article_spans, refused, cut in zip(articles, spans, refusals, cuts, strict=True):
         sentences = []
         for span in article_spans:
             score = min(1.0, max(0.0, float(next(scores))))

@@ -73,7 +73,7 @@ def article_ingest_url(*, url: str, actor: Actor = None) -> IngestOutcome:
     )
 
 
-def article_submit_url(*, url: str, actor: Actor = None) -> IngestOutcome:
+def article_submit_url(*, url: str, actor: Actor = None, feed_id: int | None = None) -> IngestOutcome:
     """Fetch `url` now and submit its page for extraction on a worker (`POST /api/v1/articles/` with a
     `url`), as `article_submit`. The fetch runs in the caller's request, bounded by
     FACTCHECK_FETCH_TIMEOUT_SECONDS (3 times it at most per hop), so a page that cannot be fetched is a
@@ -86,4 +86,5 @@ def article_submit_url(*, url: str, actor: Actor = None) -> IngestOutcome:
         declared_charset=fetched.charset,
         source_url=fetched.url,
         actor=actor,
+        feed_id=feed_id,
     )

@@ -37,6 +37,7 @@ from reviews.models import (
 )
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.selectors_matching import articles_in_open_conflict_with
+from reviews.selectors_thresholds import ThresholdChoice, claim_threshold_for, claim_threshold_named
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.matching import matching_request
@@ -133,13 +134,15 @@ def article_check_extraction(result: ExtractionResult, *, name: str) -> Extracti
     return result
 
 
-def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
+def _extract(text: str, *, content_type: str, name: str, threshold: ThresholdChoice) -> ExtractionResult:
     try:
         result = extract_article(
             text,
             content_type=content_type,
             filename=name,
-            threshold=settings.FACTCHECK_CLAIM_THRESHOLD,
+            # The model's origin carries no value: extraction uses the scorer's news threshold (never its
+            # debate-tuned default_threshold) and the result records the number.
+            threshold=threshold.value,
             scorer=get_sentence_scorer(settings.FACTCHECK_SCORER),
             max_sentence_chars=settings.FACTCHECK_MAX_CLAIM_CHARS,
         )
@@ -156,6 +159,46 @@ def _extract(text: str, *, content_type: str, name: str) -> ExtractionResult:
         logger.exception("Extraction of %s failed", name)
         raise article_extraction_failed(name, exc) from exc
     return article_check_extraction(result, name=name)
+
+
+def _recut_for_named_source(
+    text: str,
+    *,
+    content_type: str,
+    name: str,
+    result: ExtractionResult,
+    used: ThresholdChoice,
+    given_source_url: str,
+    feed_id: int | None = None,
+) -> tuple[ExtractionResult, ThresholdChoice]:
+    """`result` and the threshold it was cut at, or, when the article came without a source URL and its
+    page names a source with a threshold (`claim_threshold_named`), the extraction again at that one."""
+    named = claim_threshold_named(
+        used=used,
+        given_source_url=given_source_url,
+        named_source_url=_source_url(result.article.source_url),
+        feed_id=feed_id,
+    )
+    if named is None:
+        return result, used
+    return _extract(text, content_type=content_type, name=name, threshold=named), named
+
+
+def _extract_by_policy(
+    text: str, *, content_type: str, name: str, source_url: str, feed_id: int | None
+) -> tuple[ExtractionResult, ThresholdChoice]:
+    """Extract at the threshold the policy gives now (reviews.selectors_thresholds), and the choice."""
+    used = claim_threshold_for(source_url=source_url, feed_id=feed_id)
+    result = _extract(text, content_type=content_type, name=name, threshold=used)
+    return _recut_for_named_source(
+        text,
+        content_type=content_type,
+        name=name,
+        result=result,
+        used=used,
+        given_source_url=source_url,
+        feed_id=feed_id,
+    )
 
 
 def article_extraction_failed(name: str, exc: BaseException) -> ArticleRejected:
@@ -183,8 +226,9 @@ def _source_url(url: str) -> str:
     return link if link is not None and (longest is None or len(link) <= longest) else ""
 
 
-def _store_extraction(article: Article, result: ExtractionResult) -> int:
-    """Write claims and tasks for `result` onto `article` (inside the caller's transaction)."""
+def _store_extraction(article: Article, result: ExtractionResult, threshold: ThresholdChoice) -> int:
+    """Write claims and tasks for `result`, extracted at `threshold`, onto `article` (inside the caller's
+    transaction)."""
     meta = result.article
     article.title = (meta.title or article.title)[:500]
     article.author = (meta.author or article.author)[:300]
@@ -198,6 +242,7 @@ def _store_extraction(article: Article, result: ExtractionResult) -> int:
     article.failure_reason = ""
     article.extractor_version = result.scorer_version
     article.claim_threshold = result.threshold
+    article.claim_threshold_origin = threshold.origin
     article.changed_at = timezone.now()
     article.scorecard_stale = True
     article.save()
@@ -250,6 +295,8 @@ class PreparedArticle:
     encoding: str = ""  # what the bytes were read as ("" for text received as text)
     encoding_guessed: bool = False
     source_url: str = ""  # where it was fetched from (`manage.py ingest https://...`)
+    # The claim threshold policy's answer for it (`article_threshold`), read by `article_prepare`.
+    threshold: ThresholdChoice | None = None
 
 
 def article_prepare(
@@ -275,19 +322,47 @@ def article_prepare(
         encoding=decoded.encoding,
         encoding_guessed=decoded.guessed,
         source_url=source_url,
+        threshold=claim_threshold_for(source_url=_source_url(source_url)),
     )
 
 
-def article_run_extraction(prepared: PreparedArticle) -> ExtractionResult:
-    """The CPU-heavy part, with no database access: safe to run in a worker process (`ingest --jobs`).
-    Raises `ArticleRejected` when cleaning leaves no sentences."""
-    return _extract(prepared.text, content_type=prepared.content_type, name=prepared.name)
+def article_threshold(prepared: PreparedArticle) -> ThresholdChoice:
+    """The threshold a prepared article is extracted at: the one `article_prepare` read, else the policy's
+    for its source URL now (`reviews.selectors_thresholds`)."""
+    if prepared.threshold is not None:
+        return prepared.threshold
+    return claim_threshold_for(source_url=_source_url(prepared.source_url))
+
+
+def article_run_extraction(prepared: PreparedArticle) -> tuple[ExtractionResult, ThresholdChoice]:
+    """The CPU-heavy part, and the threshold it used. Raises `ArticleRejected` when cleaning leaves no
+    sentences."""
+    used = article_threshold(prepared)
+    result = _extract(prepared.text, content_type=prepared.content_type, name=prepared.name, threshold=used)
+    return article_extraction_checked(prepared, result, used)
+
+
+def article_extraction_checked(
+    prepared: PreparedArticle, result: ExtractionResult, used: ThresholdChoice | None = None
+) -> tuple[ExtractionResult, ThresholdChoice]:
+    """An extraction made elsewhere (an `ingest --jobs` worker, at `article_threshold(prepared)`), checked
+    as here, and cut again when the page names a source with a threshold (`_recut_for_named_source`)."""
+    checked = article_check_extraction(result, name=prepared.name)
+    return _recut_for_named_source(
+        prepared.text,
+        content_type=prepared.content_type,
+        name=prepared.name,
+        result=checked,
+        used=used or article_threshold(prepared),
+        given_source_url=_source_url(prepared.source_url),
+    )
 
 
 def article_store(
     *,
     prepared: PreparedArticle,
     result: ExtractionResult,
+    threshold: ThresholdChoice | None = None,
     source_url: str = "",
     actor: Actor = None,
     build_scorecard: bool = True,
@@ -297,7 +372,8 @@ def article_store(
     Idempotent under races: if another process stored the same content first, the unique constraint
     decides and that article is returned with `created=False`. `build_scorecard=False` leaves the
     scorecard to the caller (bulk ingest queues them in chunks at the end) or, failing that, to the
-    sweeper, which builds every missing scorecard.
+    sweeper, which builds every missing scorecard. `threshold` is the one `result` was cut at
+    (`article_run_extraction` says which), by default `article_threshold(prepared)`.
     """
     try:
         with transaction.atomic():
@@ -311,7 +387,8 @@ def article_store(
                 source_encoding_guessed=prepared.encoding_guessed,
                 created_by=actor if isinstance(actor, User) else None,
             )
-            task_count = _store_extraction(article, result)
+            threshold = threshold or article_threshold(prepared)
+            task_count = _store_extraction(article, result, threshold)
             event_record(
                 action=EventAction.ARTICLE_INGESTED,
                 actor=actor,
@@ -322,6 +399,7 @@ def article_store(
                     "sentences": len(result.sentences),
                     "claims": task_count,
                     "scorer": result.scorer_version,
+                    **_threshold_data(result, threshold),
                     **_encoding_data(prepared.encoding, prepared.encoding_guessed),
                 },
             )
@@ -334,6 +412,11 @@ def article_store(
             raise
         return IngestOutcome(article=existing, created=False)
     return IngestOutcome(article=article, created=True, claims_queued=task_count)
+
+
+def _threshold_data(result: ExtractionResult, threshold: ThresholdChoice) -> dict[str, object]:
+    """The audit record of the cut an extraction used and where it came from."""
+    return {"threshold": result.threshold, "threshold_origin": threshold.origin.value}
 
 
 def _encoding_data(encoding: str, guessed: bool) -> dict[str, object]:
@@ -357,12 +440,18 @@ def article_ingest(
     Raises `ArticleRejected` with a one-line reason naming `name`; nothing is stored then.
     """
     prepared = article_prepare(
-        data=data, name=name, content_type=content_type, declared_charset=declared_charset
+        data=data,
+        name=name,
+        content_type=content_type,
+        declared_charset=declared_charset,
+        source_url=source_url,
     )
     if isinstance(prepared, Article):
         return IngestOutcome(article=prepared, created=False)
-    result = article_run_extraction(prepared)
-    return article_store(prepared=prepared, result=result, source_url=source_url, actor=actor)
+    result, threshold = article_run_extraction(prepared)
+    return article_store(
+        prepared=prepared, result=result, threshold=threshold, source_url=source_url, actor=actor
+    )
 
 
 def article_submit(
@@ -373,10 +462,12 @@ def article_submit(
     declared_charset: str | None = None,
     source_url: str = "",
     actor: Actor = None,
+    feed_id: int | None = None,
 ) -> IngestOutcome:
-    """Accept an article for asynchronous extraction (the API path): store it as pending and enqueue
-    `reviews.article_extract` after commit. The same content returns the stored article unchanged (and,
-    if it is stuck pending, sends its extraction again: `articles_resend_pending`).
+    """Accept an article for asynchronous extraction (the API path, and feed items with their `feed_id`,
+    whose threshold then applies): store it as pending and enqueue `reviews.article_extract` after commit.
+    The same content returns the stored article unchanged (and, if it is stuck pending, sends its
+    extraction again: `articles_resend_pending`).
 
     The pending row is the record of the work: if the broker cannot take the message, the article is
     still accepted, and the beat sweep `articles_resend_pending` sends it once the broker is back."""
@@ -401,6 +492,7 @@ def article_submit(
                 source_encoding_guessed=decoded.guessed,
                 status=ArticleStatus.PENDING,
                 created_by=actor if isinstance(actor, User) else None,
+                feed_id=feed_id,
             )
             event_record(
                 action=EventAction.ARTICLE_INGESTED,
@@ -522,10 +614,13 @@ def article_extract(*, article_id: int) -> Article | None:
     if article is None or not proceed:
         return article
     try:
-        result: ExtractionResult | None = _extract(
+        result: ExtractionResult | None
+        result, threshold = _extract_by_policy(
             article.raw_text,
             content_type=article.content_type,
             name=article.origin or f"article {article.pk}",
+            source_url=article.source_url,
+            feed_id=article.feed_id,
         )
         reason = ""
     except ArticleRejected as exc:
@@ -546,13 +641,18 @@ def article_extract(*, article_id: int) -> Article | None:
                 note=reason,
             )
             return article
-        task_count = _store_extraction(article, result)
+        task_count = _store_extraction(article, result, threshold)
         event_record(
             action=EventAction.ARTICLE_EXTRACTED,
             article=article,
             from_status=ArticleStatus.PENDING,
             to_status=ArticleStatus.READY,
-            data={"sentences": len(result.sentences), "claims": task_count, "scorer": result.scorer_version},
+            data={
+                "sentences": len(result.sentences),
+                "claims": task_count,
+                "scorer": result.scorer_version,
+                **_threshold_data(result, threshold),
+            },
         )
     return article
 
@@ -598,8 +698,13 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     if article is None:
         raise NotFound(f"Article {article_id} does not exist.")
     refuse_if_reviewed(article)  # before the expensive extraction, and again under the locks below
-    result = _extract(
-        article.raw_text, content_type=article.content_type, name=article.origin or f"article {article.pk}"
+    # The policy as it is now: a threshold changed since the last extraction applies.
+    result, threshold = _extract_by_policy(
+        article.raw_text,
+        content_type=article.content_type,
+        name=article.origin or f"article {article.pk}",
+        source_url=article.source_url,
+        feed_id=article.feed_id,
     )
     with transaction.atomic():
         # NO KEY UPDATE, as services.locks.claim_lock: a reviewer who leased one of these tasks during the
@@ -631,7 +736,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         others = articles_in_open_conflict_with(claim_ids=claim_ids, besides=article.pk)
         ReviewTask.objects.filter(claim_id__in=claim_ids).delete()
         Claim.objects.filter(pk__in=claim_ids).delete()
-        task_count = _store_extraction(article, result)
+        task_count = _store_extraction(article, result, threshold)
         event_record(
             action=EventAction.ARTICLE_REEXTRACTED,
             actor=actor,
@@ -644,6 +749,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
                 "previous_sentences": len(claim_ids),
                 "previous_claims": before,
                 "scorer": result.scorer_version,
+                **_threshold_data(result, threshold),
             },
         )
         scorecard_request(article=article)

@@ -43,6 +43,7 @@ from reviews.services.article_urls import article_submit_url
 from reviews.services.dispatch import task_send
 from reviews.services.events import event_record
 from reviews.services.messages import FEED_POLL, FEED_POLL_TIME_LIMIT, task_named
+from reviews.services.thresholds import threshold_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -162,19 +163,35 @@ def feed_check(url: str) -> ParsedFeed:
         raise _refused(str(exc)) from None
 
 
-def feed_register(*, url: str, editor: User, title: str = "", is_active: bool = True) -> Feed:
+def _threshold_checked(claim_threshold: float | None) -> None:
+    refusal = threshold_refusal(claim_threshold, field="claim_threshold")
+    if refusal is not None:
+        raise refusal
+
+
+def feed_register(
+    *, url: str, editor: User, title: str = "", is_active: bool = True, claim_threshold: float | None = None
+) -> Feed:
     """Register a feed after fetching it once to check that it is an RSS or Atom feed (the check runs
     before the transaction; `ValidationFailed` with the reason, nothing stored). Its items are ingested by
-    its first poll, sent after commit when it is active."""
+    its first poll, sent after commit when it is active. `claim_threshold` (in [0, 1], or None for the
+    source's or the default) applies to the articles first submitted from it."""
     url = url.strip()
+    _threshold_checked(claim_threshold)
     parsed = feed_check(url)
     try:
         with transaction.atomic():
             feed = Feed.objects.create(
-                url=url, title=(title.strip() or parsed.title)[:300], is_active=is_active, created_by=editor
+                url=url,
+                title=(title.strip() or parsed.title)[:300],
+                is_active=is_active,
+                claim_threshold=claim_threshold,
+                created_by=editor,
             )
             event_record(
-                action=EventAction.FEED_REGISTERED, actor=editor, data={"feed": feed.pk, "url": feed.url}
+                action=EventAction.FEED_REGISTERED,
+                actor=editor,
+                data={"feed": feed.pk, "url": feed.url, "claim_threshold": claim_threshold},
             )
             if is_active:
                 transaction.on_commit(lambda: _send(feed.pk))
@@ -183,10 +200,20 @@ def feed_register(*, url: str, editor: User, title: str = "", is_active: bool = 
     return feed
 
 
-def feed_update(*, feed_id: int, editor: User, url: str, title: str, is_active: bool) -> Feed:
-    """Change a feed; a new URL is checked as at registration (before the lock). Making a feed active
+def feed_update(
+    *,
+    feed_id: int,
+    editor: User,
+    url: str,
+    title: str,
+    is_active: bool,
+    claim_threshold: float | None = None,
+) -> Feed:
+    """Change a feed to the values given (`claim_threshold` None: the feed has none); a new URL is
+    checked as at registration (before the lock), a threshold outside [0, 1] refused. Making a feed active
     again clears its failure count and makes it due now. Locks the feed."""
     url = url.strip()
+    _threshold_checked(claim_threshold)
     current = Feed.objects.filter(pk=feed_id).values_list("url", flat=True).first()
     if current is None:
         raise NotFound(FEED_NOT_FOUND)
@@ -202,14 +229,39 @@ def feed_update(*, feed_id: int, editor: User, url: str, title: str, is_active: 
                 feed.consecutive_failures = 0
                 feed.next_poll_at = timezone.now()
             feed.is_active = is_active
+            previous_threshold, feed.claim_threshold = feed.claim_threshold, claim_threshold
             feed.save()
             event_record(
                 action=EventAction.FEED_CHANGED,
                 actor=editor,
-                data={"feed": feed.pk, "url": feed.url, "active": is_active},
+                data={
+                    "feed": feed.pk,
+                    "url": feed.url,
+                    "active": is_active,
+                    "claim_threshold": claim_threshold,
+                    "previous_claim_threshold": previous_threshold,
+                },
             )
     except IntegrityError:
         raise _refused(FEED_URL_TAKEN) from None
+    return feed
+
+
+def feed_threshold_set(*, feed_id: int, editor: User, claim_threshold: float | None) -> Feed:
+    """Set (or, with None, clear) a feed's claim threshold alone (the API's PATCH); refused outside
+    [0, 1] with nothing changed. Locks the feed."""
+    _threshold_checked(claim_threshold)
+    with transaction.atomic():
+        feed = Feed.objects.select_for_update().filter(pk=feed_id).first()
+        if feed is None:
+            raise NotFound(FEED_NOT_FOUND)
+        previous, feed.claim_threshold = feed.claim_threshold, claim_threshold
+        feed.save(update_fields=["claim_threshold"])
+        event_record(
+            action=EventAction.FEED_CHANGED,
+            actor=editor,
+            data={"feed": feed.pk, "claim_threshold": claim_threshold, "previous_claim_threshold": previous},
+        )
     return feed
 
 
@@ -317,7 +369,8 @@ def _record_new(feed: Feed, items: list[ParsedItem]) -> tuple[list[FeedItem], in
 def _ingest_item(item: FeedItem) -> bool:
     """Fetch the item's page and submit it as an article; store the outcome on the item."""
     try:
-        outcome = article_submit_url(url=item.link)
+        # The feed's threshold applies to the article (reviews.selectors_thresholds), when it is new.
+        outcome = article_submit_url(url=item.link, feed_id=item.feed_id)
     except ApplicationError as exc:
         FeedItem.objects.filter(pk=item.pk).update(status=FeedItemStatus.FAILED, error=exc.message)
         return False

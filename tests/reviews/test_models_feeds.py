@@ -51,3 +51,13 @@ def test_an_ingested_item_has_its_time(feed: Feed) -> None:
 @pytest.mark.parametrize("status", [FeedItemStatus.FAILED, FeedItemStatus.SKIPPED])
 def test_a_failed_or_skipped_item_says_why(feed: Feed, status: str) -> None:
     fails("feeditem_failure_has_reason", lambda: FeedItem.objects.create(feed=feed, key="a", status=status))
+
+
+@pytest.mark.parametrize("value", [-0.01, 1.01])
+def test_a_feed_threshold_is_in_the_unit_range(value: float) -> None:
+    fails(
+        "feed_claim_threshold_range",
+        lambda: Feed.objects.create(url="https://a.example.org/feed.xml", claim_threshold=value),
+    )
+    Feed.objects.create(url="https://b.example.org/feed.xml", claim_threshold=1.0)
+    Feed.objects.create(url="https://c.example.org/feed.xml", claim_threshold=None)

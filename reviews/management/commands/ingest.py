@@ -29,11 +29,12 @@ from reviews.services.article_urls import article_prepare_url
 from reviews.services.articles import (
     IngestOutcome,
     PreparedArticle,
-    article_check_extraction,
+    article_extraction_checked,
     article_extraction_failed,
     article_prepare,
     article_run_extraction,
     article_store,
+    article_threshold,
 )
 from reviews.services.scorecards import scorecards_fan_out
 
@@ -162,9 +163,10 @@ class Command(BaseCommand):
         else:
             for item in prepared:
                 try:
+                    result, threshold = article_run_extraction(item)
                     tally.add(
                         article_store(
-                            prepared=item, result=article_run_extraction(item), build_scorecard=False
+                            prepared=item, result=result, threshold=threshold, build_scorecard=False
                         )
                     )
                 except ArticleRejected as exc:
@@ -253,15 +255,21 @@ class Command(BaseCommand):
                         continue
                     for item, result in zip(chunk, results, strict=True):
                         try:
-                            checked = article_check_extraction(result, name=item.name)
-                            tally.add(article_store(prepared=item, result=checked, build_scorecard=False))
+                            checked, threshold = article_extraction_checked(item, result)
+                            tally.add(
+                                article_store(
+                                    prepared=item, result=checked, threshold=threshold, build_scorecard=False
+                                )
+                            )
                         except ArticleRejected as exc:
                             reject(exc)
                         bar.update()
 
             def submit(chunk: list[PreparedArticle]) -> None:
                 items = [(item.text, item.content_type, item.name) for item in chunk]
-                window.append((chunk, pool.submit(extract_in_worker, items)))
+                # Each article's threshold as the policy gives it (its source's, else the default).
+                thresholds = [article_threshold(item).value for item in chunk]
+                window.append((chunk, pool.submit(extract_in_worker, items, thresholds)))
                 drain(keep=jobs * 2)
 
             chunk: list[PreparedArticle] = []

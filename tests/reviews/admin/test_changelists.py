@@ -19,6 +19,7 @@ from reviews.models import (
     RatingLabel,
     ReviewEvent,
     Scorecard,
+    SourceThreshold,
     TaskStatus,
     Verdict,
     VerdictStatus,
@@ -79,6 +80,14 @@ def _labels(count: int) -> None:
     )
 
 
+def _sources(count: int, editor: User) -> None:
+    start = SourceThreshold.objects.count()
+    SourceThreshold.objects.bulk_create(
+        SourceThreshold(host=f"site-{n}.example.org", threshold=0.5, updated_by=editor)
+        for n in range(start, start + count)
+    )
+
+
 @pytest.mark.parametrize(
     ("url_name", "grow"),
     [
@@ -89,6 +98,7 @@ def _labels(count: int) -> None:
         ("admin:reviews_ratinglabel_changelist", lambda ed, rev, n: _labels(n)),
         ("admin:reviews_reviewevent_changelist", lambda ed, rev, n: _verdicts(n, ed, rev)),
         ("admin:reviews_scorecard_changelist", lambda ed, rev, n: _verdicts(n, ed, rev)),
+        ("admin:reviews_sourcethreshold_changelist", lambda ed, rev, n: _sources(n, ed)),
     ],
 )
 def test_changelist_queries_do_not_grow_with_rows(

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from reviews.models import Article, ArticleStatus, ReviewTask
+from reviews.models import Article, ArticleStatus, ReviewTask, SourceThreshold
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +233,23 @@ def test_a_page_that_cannot_be_fetched_is_a_400(api_client, editor, pages) -> No
         "errors": {},
     }
     assert not Article.objects.exists()
+
+
+def test_an_editor_sees_the_threshold_an_article_was_cut_at_and_where_it_came_from(
+    api_client, editor, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.FACTCHECK_CLAIM_THRESHOLD = 0.2
+    SourceThreshold.objects.create(host="example.com", threshold=0.7)
+    client = _auth(api_client, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = client.post(
+            "/api/v1/articles/", {"text": TEXT, "source_url": "https://www.example.com/roads"}, format="json"
+        )
+    assert submitted.status_code == 202, submitted.content
+    assert (submitted.data["claim_threshold"], submitted.data["claim_threshold_origin"]) == (None, "")
+    detail = client.get(f"/api/v1/articles/{submitted.data['id']}/")
+    assert (detail.data["claim_threshold"], detail.data["claim_threshold_origin"]) == (0.7, "source")
+    with django_capture_on_commit_callbacks(execute=True):
+        other = client.post("/api/v1/articles/", {"text": TEXT + " Really."}, format="json")
+    detail = client.get(f"/api/v1/articles/{other.data['id']}/")
+    assert (detail.data["claim_threshold"], detail.data["claim_threshold_origin"]) == (0.2, "setting")

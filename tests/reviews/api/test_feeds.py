@@ -108,3 +108,56 @@ def test_only_editors_reach_feeds(reviewer: User) -> None:
         assert (
             client_of(user).post(FEEDS, {"url": "https://example.org/feed"}, format="json").status_code == 403
         )
+
+
+def test_an_editor_registers_a_feed_with_a_threshold_and_changes_it(pages: PageServer, editor: User) -> None:
+    url = pages.serve("/feed.xml", rss(pages, []), content_type=RSS_TYPE)
+    client = client_of(editor)
+    created = client.post(FEEDS, {"url": url, "claim_threshold": 0.6, "is_active": False}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["claim_threshold"] == 0.6
+    detail = f"{FEEDS}{created.json()['id']}/"
+    changed = client.patch(detail, {"claim_threshold": 0.35}, format="json")
+    assert (changed.status_code, changed.json()["claim_threshold"]) == (200, 0.35)
+    cleared = client.patch(detail, {"claim_threshold": None}, format="json")
+    assert (cleared.status_code, cleared.json()["claim_threshold"]) == (200, None)
+    assert Feed.objects.get().claim_threshold is None
+    unchanged = client.patch(detail, {}, format="json")
+    assert (unchanged.status_code, unchanged.json()["claim_threshold"]) == (200, None)
+    assert client.put(detail, {"claim_threshold": 0.5}, format="json").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"claim_threshold": 1.2}, "Ensure this value is less than or equal to 1.0."),
+        ({"claim_threshold": -0.5}, "Ensure this value is greater than or equal to 0.0."),
+        ({"claim_threshold": "high"}, "A valid number is required."),
+    ],
+)
+def test_a_bad_feed_threshold_is_a_400_and_nothing_changes(
+    editor: User, payload: dict[str, object], reason: str
+) -> None:
+    feed = Feed.objects.create(url="https://news.example.org/feed.xml", claim_threshold=0.5)
+    response = client_of(editor).patch(f"{FEEDS}{feed.pk}/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"claim_threshold": [reason]}
+    feed.refresh_from_db()
+    assert feed.claim_threshold == 0.5
+    assert not ReviewEvent.objects.exists()
+    if payload:  # refused at registration too, before the feed is fetched
+        registered = client_of(editor).post(
+            FEEDS, {"url": "https://example.org/f.xml", **payload}, format="json"
+        )
+        assert (registered.status_code, registered.json()["errors"]) == (400, {"claim_threshold": [reason]})
+    assert Feed.objects.count() == 1
+
+
+def test_only_editors_set_a_feeds_threshold(reviewer: User) -> None:
+    feed = Feed.objects.create(url="https://news.example.org/feed.xml")
+    assert APIClient().patch(f"{FEEDS}{feed.pk}/", {"claim_threshold": 0.5}, format="json").status_code == 401
+    for user in (reviewer, consumer_user()):
+        response = client_of(user).patch(f"{FEEDS}{feed.pk}/", {"claim_threshold": 0.5}, format="json")
+        assert response.status_code == 403
+    feed.refresh_from_db()
+    assert feed.claim_threshold is None

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from reviews.extraction.pipeline import HeuristicScorer, extract_article, mark_repeats, repeat_key
+import pytest
+
+from reviews.extraction.pipeline import (
+    HeuristicScorer,
+    extract_article,
+    extract_articles,
+    mark_repeats,
+    repeat_key,
+)
 from reviews.extraction.types import ScoredSentence, SentenceSpan
 
 CAPTION = "Russian President Vladimir Putin shakes hands with Iraq's prime minister in Moscow in 2015."
@@ -68,3 +76,17 @@ def test_articles_are_cut_at_the_news_threshold_unless_one_is_given() -> None:
     given = extract_article(body, scorer=_TwoThresholdScorer(), threshold=0.5)
     assert given.threshold == 0.5
     assert len(given.claims) == 2
+
+
+def test_each_article_of_a_batch_is_cut_at_its_own_threshold() -> None:
+    body = "Iraq bought 40 helicopters in 2012. Prices rose 3% in May.\n"
+    items = [(body, "text/plain", "a"), (body + " ", "text/plain", "b"), (body + "  ", "text/plain", "c")]
+    results = extract_articles(
+        items, scorer=_TwoThresholdScorer(), threshold=0.55, thresholds=[0.4, None, 0.7]
+    )
+    assert [r.threshold for r in results] == [0.4, 0.55, 0.7]
+    assert [len(r.claims) for r in results] == [2, 0, 0]
+    news = extract_articles(items[:1], scorer=_TwoThresholdScorer(), thresholds=[None])
+    assert news[0].threshold == 0.6
+    with pytest.raises(ValueError, match="2 thresholds for 3 articles"):
+        extract_articles(items, scorer=_TwoThresholdScorer(), thresholds=[0.4, 0.5])

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from reviews.models import Article, Claim, ClaimStatus, ReviewTask
+from reviews.extraction.pipeline import get_sentence_scorer
+from reviews.models import Article, Claim, ClaimStatus, ReviewTask, SourceThreshold, ThresholdOrigin
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,22 @@ def test_a_compressed_file_is_named_as_such(tmp_path: Path, capsys: pytest.Captu
         in capsys.readouterr().err
     )
     assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_naming_a_source_with_a_threshold_is_cut_at_it(tmp_path: Path, settings, jobs: str) -> None:
+    settings.FACTCHECK_CLAIM_THRESHOLD = None
+    SourceThreshold.objects.create(host="example.com", threshold=0.97)
+    body = "Iraq exported 3.4 million barrels a day in March, the oil ministry said. Prices rose 3% in May."
+    (tmp_path / "named.txt").write_text(f"Source: https://www.example.com/oil\n\n{body}\n")
+    (tmp_path / "plain.txt").write_text(f"{body} Officials welcomed it.\n")
+    call_command("ingest", str(tmp_path), "--jobs", jobs, "--no-progress")
+    cuts = {Path(a.origin).name: (a.claim_threshold, a.claim_threshold_origin) for a in Article.objects.all()}
+    assert cuts == {
+        "named.txt": (0.97, ThresholdOrigin.SOURCE),
+        "plain.txt": (get_sentence_scorer("model").news_threshold, ThresholdOrigin.MODEL),
+    }
+    for claim in Claim.objects.filter(repeat_of__isnull=True).select_related("article"):
+        cut = claim.article.claim_threshold
+        assert cut is not None
+        assert (claim.status == ClaimStatus.CLAIM) == (claim.score >= cut)

@@ -11,7 +11,17 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from reviews.exceptions import ArticleRejected
-from reviews.models import Article, ArticleStatus, ReviewEvent, ReviewTask
+from reviews.extraction.pipeline import get_sentence_scorer
+from reviews.models import (
+    Article,
+    ArticleStatus,
+    Claim,
+    ClaimStatus,
+    ReviewEvent,
+    ReviewTask,
+    SourceThreshold,
+    ThresholdOrigin,
+)
 from reviews.services.article_urls import article_ingest_url, article_submit_url
 from tests.reviews.page_server import PageServer, running_page_server
 
@@ -147,3 +157,27 @@ def test_the_ingest_command_takes_urls_and_files(pages: PageServer, tmp_path: An
     assert f"rejected {missing} answered HTTP 404." in capsys.readouterr().err
     assert Article.objects.filter(source_url=url, origin=url).exists()
     assert Article.objects.count() == 2
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_ingest_command_cuts_each_page_at_its_sources_threshold(
+    pages: PageServer, tmp_path: Any, settings: Any, jobs: str
+) -> None:
+    settings.FACTCHECK_CLAIM_THRESHOLD = None
+    SourceThreshold.objects.create(host="127.0.0.1", threshold=0.97)
+    roads = pages.serve("/roads", PAGE)
+    fees = pages.serve("/fees", PAGE.replace("roads", "fees"))
+    note = tmp_path / "note.txt"
+    note.write_text("The council raised parking fees by 25% in 2022, its minutes show.")
+    call_command("ingest", roads, fees, str(note), "--jobs", jobs, "--no-progress")
+    cuts = {a.origin: (a.claim_threshold, a.claim_threshold_origin) for a in Article.objects.all()}
+    news = get_sentence_scorer("model").news_threshold
+    assert cuts == {
+        roads: (0.97, ThresholdOrigin.SOURCE),
+        fees: (0.97, ThresholdOrigin.SOURCE),
+        str(note): (news, ThresholdOrigin.MODEL),
+    }
+    for claim in Claim.objects.filter(repeat_of__isnull=True).select_related("article"):
+        cut = claim.article.claim_threshold
+        assert cut is not None
+        assert (claim.status == ClaimStatus.CLAIM) == (claim.score >= cut)

@@ -15,8 +15,9 @@ from django.db import connection
 from django.utils import timezone
 
 from reviews.exceptions import NotFound, ValidationFailed
-from reviews.models import Article, Feed, FeedItem, FeedItemStatus, ReviewEvent
+from reviews.models import Article, Feed, FeedItem, FeedItemStatus, ReviewEvent, ThresholdOrigin
 from reviews.services import feeds
+from reviews.services.articles import article_extract
 from reviews.services.feeds import (
     ITEM_WITHOUT_KEY,
     ITEM_WITHOUT_LINK,
@@ -354,3 +355,28 @@ def test_recording_races_on_the_items_too(pages: PageServer, editor: User) -> No
     keys = sorted(item.key for batch in owned for item in batch)
     assert keys == sorted(f"id-{slug}" for slug in slugs)
     assert FeedItem.objects.count() == 4
+
+
+def test_a_feeds_items_are_extracted_at_the_feeds_threshold(
+    pages: PageServer, editor: User, settings: Any
+) -> None:
+    settings.FACTCHECK_CLAIM_THRESHOLD = 0.3
+    serve_pages(pages, ["budget"])
+    url = pages.serve("/feed.xml", rss(pages, ["budget"]), content_type=RSS_TYPE)
+    feed = feed_register(url=url, editor=editor, claim_threshold=0.75)
+    assert feed_poll(feed_id=feed.pk).ingested == 1
+    article = FeedItem.objects.get().article
+    assert article is not None
+    assert article.feed_id == feed.pk
+    article_extract(article_id=article.pk)
+    article.refresh_from_db()
+    assert (article.claim_threshold, article.claim_threshold_origin) == (0.75, ThresholdOrigin.FEED)
+
+
+def test_a_feed_with_a_threshold_outside_the_unit_range_is_not_registered(editor: User) -> None:
+    # Refused before the feed is fetched: no server is needed to hear it.
+    with pytest.raises(ValidationFailed) as refused:
+        feed_register(url="https://example.com/feed.xml", editor=editor, claim_threshold=1.2)
+    message = "A threshold is a score between 0 and 1 (for example 0.41); 1.2 is not."
+    assert refused.value.field_errors == {"claim_threshold": [message]}
+    assert not Feed.objects.exists()
