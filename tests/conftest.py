@@ -43,7 +43,7 @@ def seed_reference_data() -> None:
     import_module("reviews.migrations.0012_editors_manage_webhooks").grant(apps, None)
     import_module("reviews.migrations.0018_editors_see_notifications").grant(apps, None)
     import_module("reviews.migrations.0022_editors_manage_feeds").grant(apps, None)
-    import_module("reviews.migrations.0028_editors_manage_source_thresholds").grant(apps, None)
+    import_module("reviews.migrations.0029_editors_manage_source_thresholds").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0027_claim_thresholds")]
+    dependencies = [("reviews", "0028_claim_thresholds")]
 
     operations = [migrations.RunPython(grant, revoke)]

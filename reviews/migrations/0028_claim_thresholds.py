@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0026_verdict_search_vector_only_when_changed"),
+        ("reviews", "0027_claim_has_published_verdict"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
