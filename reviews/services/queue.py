@@ -170,11 +170,18 @@ class _OpenVerdict(TypedDict):
 
 @functools.cache
 def _locked_tasks_with_open_verdict() -> QuerySet[WithAnnotations[ReviewTask, _OpenVerdict]]:
-    """`_locked_tasks` with `open_verdict_id`, built once per process and never evaluated (each caller
-    filters a copy): it holds nothing of a request, and resolving the subquery anew cost every
-    submission about as much CPU as compiling the statement (docs/architecture.md, "Querysets built
-    once")."""
-    return _locked_tasks().annotate(open_verdict_id=_open_verdict_id())
+    """Task rows locked as `_locked_tasks` locks them, with `open_verdict_id`, built once per process and
+    never evaluated (each caller filters a copy): it holds nothing of a request, and resolving the
+    subquery anew cost every submission about as much CPU as compiling the statement
+    (docs/architecture.md, "Querysets built once").
+
+    Without the claim: saving a draft does not move the task, and a submission moves it inside the
+    scorecard's "in review" group (`scorecard_shows_task_move`), so neither marks the article and neither
+    needs its id; joining the claim only to read it cost every submission CPU for nothing. Should one
+    ever need it, `_record_move` reads `task.claim` with a statement of its own (the pinned statement
+    counts of tests/reviews/api/test_queue.py would show it)."""
+    locked: QuerySet[ReviewTask] = ReviewTask.objects.select_for_update(no_key=True)
+    return locked.annotate(open_verdict_id=_open_verdict_id())
 
 
 def _save_verdict(
