@@ -170,11 +170,18 @@ class _OpenVerdict(TypedDict):
 
 @functools.cache
 def _locked_tasks_with_open_verdict() -> QuerySet[WithAnnotations[ReviewTask, _OpenVerdict]]:
-    """`_locked_tasks` with `open_verdict_id`, built once per process and never evaluated (each caller
-    filters a copy): it holds nothing of a request, and resolving the subquery anew cost every
-    submission about as much CPU as compiling the statement (docs/architecture.md, "Querysets built
-    once")."""
-    return _locked_tasks().annotate(open_verdict_id=_open_verdict_id())
+    """Task rows locked as `_locked_tasks` locks them, with `open_verdict_id`, built once per process and
+    never evaluated (each caller filters a copy): it holds nothing of a request, and resolving the
+    subquery anew cost every submission about as much CPU as compiling the statement
+    (docs/architecture.md, "Querysets built once").
+
+    Without the claim: saving a draft does not move the task, and a submission moves it inside the
+    scorecard's "in review" group (`scorecard_shows_task_move`), so neither marks the article and neither
+    needs its id; joining the claim only to read it cost every submission CPU for nothing. Should one
+    ever need it, `_record_move` reads `task.claim` with a statement of its own (the pinned statement
+    counts of tests/reviews/api/test_queue.py would show it)."""
+    locked: QuerySet[ReviewTask] = ReviewTask.objects.select_for_update(no_key=True)
+    return locked.annotate(open_verdict_id=_open_verdict_id())
 
 
 def _save_verdict(
@@ -218,6 +225,13 @@ def _after_lease_ends(task: ReviewTask) -> TaskStatus:
 def _expired(now: dt.datetime) -> Q:
     """Leases that ran out: what the sweeper may expire (the workflow's `task.expire`)."""
     return Q(status__in=states_allowing("task.expire"), lease_expires_at__lte=now)
+
+
+@functools.cache
+def _expirable() -> QuerySet[ReviewTask]:
+    """Tasks in a state the sweeper may expire (the workflow's `task.expire`); built once per process and
+    never evaluated, like `_shared_queue`. `_expired` says the same with the time."""
+    return ReviewTask.objects.filter(status__in=states_allowing("task.expire"))
 
 
 def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
@@ -283,7 +297,7 @@ def _held_annotations(*, reviewer: User, now: dt.datetime) -> dict[str, Any]:
     return {
         # Whether they hold a limit-th lease (OFFSET limit - 1): at the limit, or past it.
         "held_at_limit": Exists(_held_by(reviewer, now=now)[limit - 1 : limit]),
-        "any_expired": Exists(ReviewTask.objects.filter(_expired(now))),
+        "any_expired": Exists(_expirable().filter(lease_expires_at__lte=now)),
         "any_reserved": Exists(ReviewTask.objects.filter(_reserved_for(reviewer))),
     }
 
@@ -291,9 +305,16 @@ def _held_annotations(*, reviewer: User, now: dt.datetime) -> dict[str, Any]:
 def _held_by(reviewer: User, *, now: dt.datetime) -> QuerySet[ReviewTask]:
     """The leases `reviewer` holds (tasks they may act on as holder, the workflow's `task.heartbeat`),
     soonest to expire first."""
-    return ReviewTask.objects.filter(
-        lease_holder_id=reviewer.pk, status__in=states_allowing("task.heartbeat"), lease_expires_at__gt=now
-    ).order_by("lease_expires_at", "pk")
+    return _holdable().filter(lease_holder_id=reviewer.pk, lease_expires_at__gt=now)
+
+
+@functools.cache
+def _holdable() -> QuerySet[ReviewTask]:
+    """Tasks in a state their lease holder may act on (`task.heartbeat`), soonest to expire first; built
+    once per process and never evaluated, like `_shared_queue`."""
+    return ReviewTask.objects.filter(status__in=states_allowing("task.heartbeat")).order_by(
+        "lease_expires_at", "pk"
+    )
 
 
 def _held_of(row: Any) -> _Held:
@@ -315,10 +336,12 @@ def _reserved_for(reviewer: User) -> Q:
     return Q(status=_RETURNED, reviewer_id=reviewer.pk) | Q(status=_QUEUED, assignee_id=reviewer.pk)
 
 
+@functools.cache
 def _candidates() -> QuerySet[ReviewTask]:
     """Candidate tasks, locked with SKIP LOCKED (rows other reviewers hold locked are passed over), with
     the claim and article fields a reviewer is shown (`_SHOWN`; the others, such as the claim's
-    embedding, are deferred). Only the task row is locked."""
+    embedding, are deferred). Only the task row is locked. Built once per process and never evaluated,
+    like `_shared_queue`."""
     return (
         ReviewTask.objects.select_related("claim", "claim__article")
         .only(*_TASK_FIELDS, *_SHOWN)
@@ -345,14 +368,24 @@ def _queue_candidate(*, reviewer: User, now: dt.datetime) -> tuple[ReviewTask | 
     row, however many tasks wait."""
     passed = TaskSkip.objects.filter(task_id=OuterRef("pk"), reviewer_id=reviewer.pk)
     task = (
-        _candidates()
+        _shared_queue()
         .annotate(**_held_annotations(reviewer=reviewer, now=now))
-        .filter(Q(assignee_id__isnull=True) | Q(assignee_id=reviewer.pk), status=_QUEUED)
+        .filter(Q(assignee_id__isnull=True) | Q(assignee_id=reviewer.pk))
         .filter(~Exists(passed))
-        .order_by("-priority", "-article_date", "pk")
         .first()
     )
     return task, (_held_of(task) if task is not None else None)
+
+
+@functools.cache
+def _shared_queue() -> QuerySet[ReviewTask]:
+    """`_candidates` of the shared queue, in queue order (priority, then the newest article, then age).
+
+    Built once per process and never evaluated; each call of `_queue_candidate` filters a copy with what
+    belongs to the request (the reviewer, the time), as the submission's lock does
+    (`_locked_tasks_with_open_verdict`; docs/architecture.md, "Querysets built once"). The same holds
+    for `_candidates`, `_holdable` and `_expirable`."""
+    return _candidates().filter(status=_QUEUED).order_by("-priority", "-article_date", "pk")
 
 
 def _reserved_candidate(*, reviewer: User) -> ReviewTask | None:
