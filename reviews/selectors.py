@@ -279,6 +279,25 @@ def rating_labels_active() -> list[RatingLabel]:
     return list(RatingLabel.objects.filter(is_active=True).order_by("order", "id"))
 
 
+def rating_labels_offered(*, current: RatingLabel | None = None) -> QuerySet[RatingLabel]:
+    """The ratings an editor may choose: the active ones, plus the verdict's own if it was retired since
+    (publishing then says so)."""
+    labels = RatingLabel.objects.filter(is_active=True)
+    if current is not None:
+        labels = labels | RatingLabel.objects.filter(pk=current.pk)
+    return labels.order_by("order", "id")
+
+
+def task_with_claim(*, task_id: int) -> ReviewTask:
+    """A task as the queue API answers it after an action: with its claim and article."""
+    return ReviewTask.objects.select_related("claim", "claim__article").get(pk=task_id)
+
+
+def verdict_with_citations(*, verdict_id: int) -> Verdict:
+    """A verdict as the queue API answers it after a reuse: with its rating and citations."""
+    return Verdict.objects.select_related("rating").prefetch_related("citations").get(pk=verdict_id)
+
+
 def task_workspace(*, task: ReviewTask, user: User) -> TaskWorkspace:
     """Everything the task page shows around `task` (from `reviewer_task`): the article split into
     paragraphs with the claim flagged, the reviewer's own open verdict, related verdicts, and the claims

@@ -130,6 +130,12 @@ def verdict_withdrawn_current(*, pk: int) -> Verdict | None:
 # --- claims ----------------------------------------------------------------------------------------
 
 
+def claim_published_verdicts(*, claim: Claim) -> list[Verdict]:
+    """A claim's published verdicts with their ratings: what a claim's representation shows when its
+    list did not prefetch them (`claims_visible` does)."""
+    return list(Verdict.objects.published().filter(claim=claim).select_related("rating"))
+
+
 def claims_visible(*, user: Any) -> QuerySet[Claim]:
     """Claims `user` may read: all scored sentences for editors, claims with a published verdict for others.
 

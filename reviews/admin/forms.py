@@ -22,6 +22,7 @@ from django.forms.models import construct_instance
 from reviews.exceptions import ApplicationError
 from reviews.models import Citation, RatingLabel, Verdict
 from reviews.roles import reviewers
+from reviews.selectors import rating_labels_offered
 from reviews.services import verdicts as rules
 from reviews.services.verdicts import CitationInput, VerdictInput
 
@@ -55,10 +56,7 @@ class RatingField(forms.ModelChoiceField):
 
 def rating_field(current: RatingLabel | None = None) -> RatingField:
     """Active ratings, plus the verdict's own if it was retired since (publishing then says so)."""
-    labels = RatingLabel.objects.filter(is_active=True)
-    if current is not None:
-        labels = labels | RatingLabel.objects.filter(pk=current.pk)
-    return RatingField(queryset=labels.order_by("order", "id"), required=False, label="Rating")
+    return RatingField(queryset=rating_labels_offered(current=current), required=False, label="Rating")
 
 
 # --------------------------------------------------------------------------------------------------

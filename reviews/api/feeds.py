@@ -20,6 +20,7 @@ from reviews.api.permissions import editors_only
 from reviews.api.serializers import ErrorSerializer
 from reviews.ids import record_id
 from reviews.models import Feed
+from reviews.selectors_feeds import feed_get, feeds_all
 from reviews.services.feeds import feed_poll_now, feed_register, feed_threshold_set
 
 NOT_FOUND = "No feed with this id."
@@ -85,14 +86,14 @@ class FeedViewSet(
 
     serializer_class = FeedSerializer
     pagination_class = PagePagination
-    queryset = Feed.objects.order_by("pk")
+    queryset = feeds_all()
 
     def get_permissions(self) -> list[BasePermission]:
         return [editors_only("Only editors can manage feeds.")]
 
     def get_object(self) -> Feed:
         feed_id = record_id(str(self.kwargs.get("pk", "")))
-        feed = Feed.objects.filter(pk=feed_id).first() if feed_id is not None else None
+        feed = feed_get(feed_id=feed_id) if feed_id is not None else None
         if feed is None:
             raise NotFound(NOT_FOUND)
         return feed

@@ -26,7 +26,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.selectors import claim_context, tasks_of_reviewer
+from reviews.selectors import claim_context, task_with_claim, tasks_of_reviewer, verdict_with_citations
 from reviews.services import queue
 from reviews.services.reuse import verdict_reuse
 from reviews.services.verdicts import CitationInput, VerdictInput
@@ -216,7 +216,7 @@ class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
         return tasks_of_reviewer(user=_user(self.request))
 
     def _task(self, request: Request, task: ReviewTask) -> Response:
-        task = ReviewTask.objects.select_related("claim", "claim__article").get(pk=task.pk)
+        task = task_with_claim(task_id=task.pk)
         return Response(TaskSerializer(task, context={"request": request}).data)
 
     @extend_schema(responses={200: TaskSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]})
@@ -268,7 +268,7 @@ class TaskViewSet(viewsets.GenericViewSet[ReviewTask]):
             lease_token=payload.validated_data["lease_token"],
             verdict_id=payload.validated_data["verdict"],
         )
-        draft = Verdict.objects.select_related("rating").prefetch_related("citations").get(pk=draft.pk)
+        draft = verdict_with_citations(verdict_id=draft.pk)
         return Response(ReusedSerializer(draft).data)
 
     @extend_schema(request=SubmitSerializer, responses={201: SubmittedSerializer, **errors("task.submit")})

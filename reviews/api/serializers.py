@@ -15,7 +15,7 @@ from rest_framework import serializers
 from reviews.api.claimreview import SiteUrls
 from reviews.links import web_link
 from reviews.models import Article, Citation, Claim, RatingLabel, ThresholdOrigin, Verdict
-from reviews.selectors_public import citations_of, superseded_by_id
+from reviews.selectors_public import citations_of, claim_published_verdicts, superseded_by_id
 from reviews.workflow import in_state_after
 
 # --- errors ----------------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
     def get_verdict(self, claim: Claim) -> dict[str, Any] | None:
         prefetched = getattr(claim, "published_verdicts", None)
         if prefetched is None:
-            prefetched = list(Verdict.objects.published().filter(claim=claim).select_related("rating"))
+            prefetched = claim_published_verdicts(claim=claim)
         if not prefetched:
             return None
         return self._verdict.to_representation(prefetched[0])
