@@ -1,5 +1,5 @@
 """CPU per cached read, in process: anonymous against an API consumer's token, without the noise of a
-shared machine. One Django process (production settings, PostgreSQL, the published cache in Redis db 13)
+shared machine. One Django process (production settings, PostgreSQL, the published cache in Redis db 12)
 serves `GET /api/v1/verdicts/` and `GET /api/v1/verdicts/{id}/` (a random published id each time) through
 the full WSGI stack, calling the WSGI application as gunicorn does, and reports per request the process's
 CPU time and its PostgreSQL backend's CPU time (local server, read from /proc). The statements each read
