@@ -57,7 +57,7 @@ def _token_statement(vendor: str) -> _TokenStatement:
     token's key, with their roles (`roles.with_roles`) and the token's creation time.
 
     The one speed trick of the consumer's path (docs/architecture.md, "The token statement, compiled
-    once"): compiled per request, this statement's two permission subqueries cost more CPU than the rest
+    once"): compiled per request, this statement's permission subqueries cost more CPU than the rest
     of a cached read together; where each field is in its row, and how the database's values are
     converted, is worked out here too, not for every request as a RawQuerySet does. The ORM still writes
     it, from the same querysets, so it follows the models and `roles`. (The converters, SQLite's, read

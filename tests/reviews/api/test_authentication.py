@@ -70,7 +70,7 @@ def test_each_key_finds_its_own_user_and_token() -> None:
 
 
 def test_the_token_statement_is_not_compiled_per_request() -> None:
-    # Compiling it (two permission subqueries) cost more CPU than the rest of a consumer's cached read.
+    # Compiling it (its permission subqueries) cost more CPU than the rest of a consumer's cached read.
     user = UserFactory.create()
     key = token_for(user)
     TokenAuthentication().authenticate_credentials(key)
