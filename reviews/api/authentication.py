@@ -29,6 +29,7 @@ class _TokenStatement:
     sql: str
     params: tuple[Any, ...]
     user_fields: tuple[str, ...]
+    user_positions: tuple[int, ...]
     annotations: tuple[tuple[str, int], ...]
     compiler: SQLCompiler
     converters: dict[int, Any]
@@ -45,7 +46,8 @@ class _TokenStatement:
             return None
         if self.converters:
             row = next(iter(self.compiler.apply_converters([row], self.converters)))
-        user = User.from_db(DEFAULT_DB_ALIAS, self.user_fields, row[: len(self.user_fields)])
+        values = [row[position] for position in self.user_positions]
+        user = User.from_db(DEFAULT_DB_ALIAS, self.user_fields, values)
         for name, position in self.annotations:
             setattr(user, name, row[position])
         return user
@@ -69,11 +71,12 @@ def _token_statement(vendor: str) -> _TokenStatement:
     compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
     sql, params = compiler.as_sql()
     assert compiler.klass_info is not None  # a model's query: the positions of its fields in the row
-    columns = [compiler.select[position][0] for position in compiler.klass_info["select_fields"]]
+    positions = tuple(compiler.klass_info["select_fields"])
     return _TokenStatement(
         sql=sql,
         params=tuple(params),
-        user_fields=tuple(column.target.attname for column in columns),
+        user_fields=tuple(compiler.select[position][0].target.attname for position in positions),
+        user_positions=positions,
         annotations=tuple(compiler.annotation_col_map.items()),
         compiler=compiler,
         converters=compiler.get_converters([expression for expression, _sql, _alias in compiler.select]),
