@@ -10,10 +10,13 @@ never to code.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from reviews.exceptions import NotAllowed
 
@@ -21,37 +24,55 @@ EDITOR_PERM = "reviews.publish_verdict"
 REVIEWER_PERM = "reviews.work_queue"
 # The backend that holds the permissions (the other one, django-axes's, only guards logins).
 _PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
-# Whether a user holds a role's permission, directly or through a group: the attribute `with_roles`
-# annotates and `_holds` reads (and fills, for users loaded without it).
+# Whether a user holds a role's permission, directly or through a group: the attribute `_holds` fills
+# for users loaded without `with_roles`.
 _HELD_ATTRIBUTE = {EDITOR_PERM: "holds_editor_perm", REVIEWER_PERM: "holds_reviewer_perm"}
+# Each role's bit in `held_roles`, the attribute `with_roles` annotates: the sum of the distinct bits of
+# the roles' permissions the user holds (distinct powers of two, so the sum says which).
+_ROLE_BITS = {EDITOR_PERM: 1, REVIEWER_PERM: 2}
+HELD_ROLES = "held_roles"
 
 
-def _grants(perm: str, user: int | OuterRef) -> QuerySet[Permission]:
-    """`perm` if `user` (a user's id, or an OuterRef to one from inside this query's subqueries) is
-    granted it directly or by a group: what ModelBackend's `has_perm` decides for an active user who is
-    not a superuser, asked of this one permission instead of loading all the user's permissions in two
-    queries. Written as `IN` the user's grants, and the grants of the groups `IN` their memberships,
+def _named(perm: str) -> Q:
+    app_label, codename = perm.split(".")
+    return Q(content_type__app_label=app_label, codename=codename)
+
+
+def _grants(perms: list[str], user: int | OuterRef) -> QuerySet[Permission]:
+    """Those of `perms` that `user` (a user's id, or an OuterRef to one from inside this query's
+    subqueries) is granted directly or by a group: what ModelBackend's `has_perm` decides for an active
+    user who is not a superuser, asked of these permissions instead of loading all the user's permissions
+    in two queries. Written as `IN` the user's grants, and the grants of the groups `IN` their memberships,
     rather than as joins through the user and their groups: PostgreSQL plans it in a fraction of the
     time, and the token statement is planned on every API request (docs/benchmarks.md, issue 16,
     2026-12-07)."""
-    app_label, codename = perm.split(".")
     direct = User.user_permissions.through.objects.filter(Q(user=user)).values("permission")
     # One subquery deeper than `direct`: an outer user is one OuterRef further away.
     member = OuterRef(user) if isinstance(user, OuterRef) else user
     groups = User.groups.through.objects.filter(Q(user=member)).values("group")
     by_group = Group.permissions.through.objects.filter(group__in=groups).values("permission")
-    return Permission.objects.filter(
-        Q(pk__in=direct) | Q(pk__in=by_group), content_type__app_label=app_label, codename=codename
-    )
+    named = functools.reduce(operator.or_, (_named(perm) for perm in perms))
+    return Permission.objects.filter(Q(pk__in=direct) | Q(pk__in=by_group), named)
 
 
 def with_roles(users: QuerySet[User]) -> QuerySet[User]:
-    """`users` with whether each holds each role's permission read in the same statement, so that
-    `is_editor` and `is_reviewer` on them need no query (the API's token lookup, whose statement
-    reviews.api.authentication compiles once per process)."""
-    # The user's grants are a subquery of the EXISTS: OuterRef(OuterRef) reaches the user's row.
-    held = {name: Exists(_grants(perm, OuterRef(OuterRef("pk")))) for perm, name in _HELD_ATTRIBUTE.items()}
-    return users.annotate(**held)
+    """`users` with the roles each holds read in the same statement (`held_roles`), so that `is_editor`
+    and `is_reviewer` on them need no query (the API's token lookup, whose statement
+    reviews.api.authentication compiles once per process). One subquery for both roles, not one `EXISTS`
+    each: PostgreSQL plans the token statement on every API request, and plans one subquery in less
+    time than two (docs/benchmarks.md, "Issue 16: the consumer's detail on an AMD EPYC host")."""
+    bit = Case(*(When(_named(perm), then=Value(b)) for perm, b in _ROLE_BITS.items()), default=Value(0))
+    # The user's grants are a subquery of this one: OuterRef(OuterRef) reaches the user's row. Grouped by
+    # a constant, which adds no GROUP BY: one row, the sum over all the roles' permissions held.
+    held = (
+        _grants(list(_ROLE_BITS), OuterRef(OuterRef("pk")))
+        .order_by()
+        .annotate(everything=Value(1))
+        .values("everything")
+        .annotate(bits=Sum(bit, distinct=True))
+        .values("bits")
+    )
+    return users.annotate(**{HELD_ROLES: Coalesce(Subquery(held), 0, output_field=IntegerField())})
 
 
 def _holds(user: Any, perm: str) -> bool:
@@ -62,10 +83,13 @@ def _holds(user: Any, perm: str) -> bool:
         return False
     if user.is_superuser:
         return True
+    roles = getattr(user, HELD_ROLES, None)
+    if roles is not None:
+        return bool(roles & _ROLE_BITS[perm])
     name = _HELD_ATTRIBUTE[perm]
     held = getattr(user, name, None)
     if held is None:
-        held = _grants(perm, user.pk).exists()
+        held = _grants([perm], user.pk).exists()
         setattr(user, name, held)
     return bool(held)
 

@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
@@ -69,7 +70,7 @@ def test_each_key_finds_its_own_user_and_token() -> None:
 
 
 def test_the_token_statement_is_not_compiled_per_request() -> None:
-    # Compiling it (two permission subqueries) cost more CPU than the rest of a consumer's cached read.
+    # Compiling it (its permission subqueries) cost more CPU than the rest of a consumer's cached read.
     user = UserFactory.create()
     key = token_for(user)
     TokenAuthentication().authenticate_credentials(key)
@@ -114,3 +115,21 @@ def test_a_request_with_a_nul_in_its_token_is_a_401(path: str) -> None:
     response = client.post(path) if path.endswith("next") else client.get(path)
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid token."
+
+
+@pytest.mark.parametrize("also_reviewer", [False, True])
+def test_a_role_named_by_two_permissions_reads_as_django_s(also_reviewer: bool) -> None:
+    # "reviews.publish_verdict" names every permission of that codename in the app, on any of its
+    # models; the token statement sums the distinct bits of the roles held, so holding two such
+    # permissions is still one role, and not another.
+    user = UserFactory.create()
+    real = Permission.objects.get(content_type__app_label="reviews", codename="publish_verdict")
+    other_model = ContentType.objects.filter(app_label="reviews").exclude(pk=real.content_type_id).first()
+    twin = Permission.objects.create(content_type=other_model, codename="publish_verdict", name="Twin")
+    user.user_permissions.add(real, twin)
+    if also_reviewer:
+        user.groups.add(Group.objects.get(name="Reviewers"))
+    authenticated, _ = TokenAuthentication().authenticate_credentials(token_for(user))
+    roles = (is_editor(authenticated), is_reviewer(authenticated))
+    assert roles == (fresh(user).has_perm(EDITOR_PERM), fresh(user).has_perm(REVIEWER_PERM))
+    assert roles == (True, also_reviewer)
