@@ -125,6 +125,7 @@ def test_a_role_named_by_two_permissions_reads_as_django_s(also_reviewer: bool) 
     user = UserFactory.create()
     real = Permission.objects.get(content_type__app_label="reviews", codename="publish_verdict")
     other_model = ContentType.objects.filter(app_label="reviews").exclude(pk=real.content_type_id).first()
+    assert other_model is not None
     twin = Permission.objects.create(content_type=other_model, codename="publish_verdict", name="Twin")
     user.user_permissions.add(real, twin)
     if also_reviewer:
