@@ -130,13 +130,17 @@ def _search(own: dict[int, Claim]) -> dict[tuple[int, int], float]:
         .exclude(article_id=next(iter(own.values())).article_id)
         .only("pk", "embedding", "facts")
     }
+    # Each candidate's vector is decoded once, however many of the article's claims it is proposed to.
+    other_vectors = {
+        pk: matching.from_bytes(row.embedding) for pk, row in others.items() if row.embedding is not None
+    }
     found: dict[tuple[int, int], float] = {}
     for pk, hits in candidates.items():
         for hit in hits:
-            other = others.get(hit)
-            if other is None or other.embedding is None:
+            other_vector = other_vectors.get(hit)
+            if other_vector is None:
                 continue
-            score = _similarity(vectors[pk], own[pk], matching.from_bytes(other.embedding), other)
+            score = _similarity(vectors[pk], own[pk], other_vector, others[hit])
             if score >= matching.MATCH_THRESHOLD:
                 found[(min(pk, hit), max(pk, hit))] = score
     return found
