@@ -43,6 +43,17 @@ class MatchOutcome:
     conflicts: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """A live match of the article being matched, with what its conflicts are read from."""
+
+    pk: int
+    article_id: int
+    facts: Facts
+    other_article_id: int
+    other_facts: Facts
+
+
 def article_match(*, article_id: int) -> MatchOutcome | None:
     """Match the article's check-worthy claims against every other article's (the task's body).
 
@@ -130,13 +141,17 @@ def _search(own: dict[int, Claim]) -> dict[tuple[int, int], float]:
         .exclude(article_id=next(iter(own.values())).article_id)
         .only("pk", "embedding", "facts")
     }
+    # Each candidate's vector is decoded once, however many of the article's claims it is proposed to.
+    other_vectors = {
+        pk: matching.from_bytes(row.embedding) for pk, row in others.items() if row.embedding is not None
+    }
     found: dict[tuple[int, int], float] = {}
     for pk, hits in candidates.items():
         for hit in hits:
-            other = others.get(hit)
-            if other is None or other.embedding is None:
+            other_vector = other_vectors.get(hit)
+            if other_vector is None:
                 continue
-            score = _similarity(vectors[pk], own[pk], matching.from_bytes(other.embedding), other)
+            score = _similarity(vectors[pk], own[pk], other_vector, others[hit])
             if score >= matching.MATCH_THRESHOLD:
                 found[(min(pk, hit), max(pk, hit))] = score
     return found
@@ -149,7 +164,7 @@ def _similarity(vector_a: np.ndarray, a: Claim, vector_b: np.ndarray, b: Claim) 
 
 def _link(
     *, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int], float]
-) -> tuple[list[ClaimMatch], set[int]]:
+) -> tuple[list[_Pair], set[int]]:
     """Upsert the links found and re-score the article's existing ones; returns the live matches of the
     article's claims, and the articles of the matches dropped that had open conflicts. Suggested matches
     no longer above the threshold (or whose claim is no longer check-worthy) go; editors' decisions
@@ -199,30 +214,33 @@ def _link(
         unique_fields=["claim", "other_claim"],
         update_fields=["similarity", "updated_at"],
     )
-    current = list(
-        ClaimMatch.objects.live()
+    # Rows rather than model instances of the matches and both claims: an article has a few hundred
+    # links, and the conflicts read only the two claims' facts and articles.
+    current = [
+        _Pair(*row)
+        for row in ClaimMatch.objects.live()
         .filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
-        .select_related("claim", "other_claim")
         .order_by("claim_id", "other_claim_id")
-    )
+        .values_list(
+            "pk", "claim__article_id", "claim__facts", "other_claim__article_id", "other_claim__facts"
+        )
+    ]
     return current, dropped
 
 
-def _record_conflicts(pairs: Sequence[ClaimMatch]) -> tuple[int, set[int]]:
+def _record_conflicts(pairs: Sequence[_Pair]) -> tuple[int, set[int]]:
     """Upsert the conflicts of each live match and drop the open ones no longer found (resolved ones are
     an editor's work and stay). Returns how many conflicts the matches have now, and the articles whose
     open conflicts changed (their scorecards count them)."""
     rows: list[ClaimConflict] = []
-    for match in pairs:
-        for conflict in matching.conflicts_between(
-            cast(Facts, match.claim.facts), cast(Facts, match.other_claim.facts)
-        ):
+    for pair in pairs:
+        for conflict in matching.conflicts_between(pair.facts, pair.other_facts):
             value, other = conflict.value[:VALUE_MAX], conflict.other_value[:VALUE_MAX]
             if value == other:
                 continue
             rows.append(
                 ClaimConflict(
-                    match=match,
+                    match_id=pair.pk,
                     kind=conflict.kind,
                     value=value,
                     other_value=other,
@@ -230,7 +248,7 @@ def _record_conflicts(pairs: Sequence[ClaimMatch]) -> tuple[int, set[int]]:
                     other_sentence=conflict.other_sentence,
                 )
             )
-    by_id = {match.pk: match for match in pairs}
+    by_id = {pair.pk: pair for pair in pairs}
     found = {(row.match_id, row.kind, row.value, row.other_value) for row in rows}
     stored = {
         (match_id, kind, value, other): (pk, resolved)
@@ -246,8 +264,8 @@ def _record_conflicts(pairs: Sequence[ClaimMatch]) -> tuple[int, set[int]]:
     new.sort(key=lambda row: (row.match_id, row.kind, row.value, row.other_value))
     ClaimConflict.objects.bulk_create(new, ignore_conflicts=True)
     changed = {key[0] for key in gone} | {row.match_id for row in new}
-    articles = {by_id[pk].claim.article_id for pk in changed}
-    articles |= {by_id[pk].other_claim.article_id for pk in changed}
+    articles = {by_id[pk].article_id for pk in changed}
+    articles |= {by_id[pk].other_article_id for pk in changed}
     return len(rows), articles
 
 
