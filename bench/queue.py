@@ -81,10 +81,11 @@ def fill_queue(target: int, claims_per_article: int = 10) -> None:
             "INSERT INTO reviews_article (title, author, publisher, origin, content_type, raw_text, body,"
             " content_hash, status, failure_reason, extractor_version, created_at, updated_at, changed_at,"
             " source_url, matching_status, matching_changed_at, matching_attempts, matching_error,"
-            " extract_attempts, scorecard_stale, source_encoding, source_encoding_guessed)"
+            " extract_attempts, scorecard_stale, source_encoding, source_encoding_guessed,"
+            " claim_threshold_origin)"
             " SELECT 'bench', '', '', %s, 'text/plain', 'x', %s, md5(%s || g::text) ||"
             " md5(random()::text), 'ready', '', 'bench', now(), now(), now(), '', 'done', now(), 0, '',"
-            " 0, false, '', false"
+            " 0, false, '', false, ''"
             " FROM generate_series(1, %s) g",
             [batch, "The ministry said exports rose 4% in 2020. " * 20, batch, articles],
         )

@@ -149,6 +149,7 @@ def seed(claims: int, verdicts: int) -> dict[str, float]:
                 "matching_error",
                 "source_encoding",
                 "source_encoding_guessed",
+                "claim_threshold_origin",
             ],
             (
                 (
@@ -176,6 +177,7 @@ def seed(claims: int, verdicts: int) -> dict[str, float]:
                     "",
                     "",
                     False,
+                    "",
                 )
                 for n in range(1, articles + 1)
             ),

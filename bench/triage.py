@@ -47,9 +47,10 @@ def build(tasks: int, per_day: int) -> None:
             INSERT INTO reviews_article (title, author, publisher, source_url, origin, content_type,
                 raw_text, body, content_hash, status, failure_reason, extractor_version, created_at,
                 updated_at, changed_at, matching_status, matching_changed_at, matching_attempts,
-                matching_error)
+                matching_error, extract_attempts, scorecard_stale, source_encoding, source_encoding_guessed,
+                claim_threshold_origin)
             VALUES ('bench', '', '', '', '', 'text/plain', 'x', 'x', 'bench', 'ready', '', '', now(), now(),
-                now(), 'done', now(), 0, '')
+                now(), 'done', now(), 0, '', 0, false, '', false, '')
             RETURNING id
         """)
         article = cur.fetchone()[0]
