@@ -222,24 +222,20 @@ def _after_lease_ends(task: ReviewTask) -> TaskStatus:
 # --------------------------------------------------------------------------------------------------
 
 
-def _expired(now: dt.datetime) -> Q:
-    """Leases that ran out: what the sweeper may expire (the workflow's `task.expire`)."""
-    return Q(status__in=states_allowing("task.expire"), lease_expires_at__lte=now)
-
-
 @functools.cache
 def _expirable() -> QuerySet[ReviewTask]:
     """Tasks in a state the sweeper may expire (the workflow's `task.expire`); built once per process and
-    never evaluated, like `_shared_queue`. `_expired` says the same with the time."""
+    never evaluated, like `_shared_queue`. Their leases ran out when `lease_expires_at` has passed."""
     return ReviewTask.objects.filter(status__in=states_allowing("task.expire"))
 
 
 def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
     """Return expired leases to the queue. Locks only rows nobody else holds (SKIP LOCKED)."""
     expired = list(
-        ReviewTask.objects.select_related("claim")
+        _expirable()
+        .select_related("claim")
         .select_for_update(skip_locked=True, of=("self",))
-        .filter(_expired(now))
+        .filter(lease_expires_at__lte=now)
         .order_by("lease_expires_at")[:limit]
     )
     events = []
