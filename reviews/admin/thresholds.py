@@ -20,7 +20,7 @@ from reviews.services.thresholds import (
     source_host_checked,
     source_threshold_remove,
     source_threshold_set,
-    threshold_refusal,
+    threshold_checked,
 )
 
 THRESHOLD_HELP = (
@@ -31,10 +31,10 @@ THRESHOLD_HELP = (
 
 def threshold_cleaned(value: float | None) -> float | None:
     """A form's threshold, refused next to the field with the service's reason."""
-    refusal = threshold_refusal(value)
-    if refusal is not None:
-        raise forms.ValidationError(refusal.message)
-    return value
+    try:
+        return threshold_checked(value)
+    except ApplicationError as exc:
+        raise forms.ValidationError(exc.message) from None
 
 
 class SourceThresholdForm(forms.ModelForm[SourceThreshold]):

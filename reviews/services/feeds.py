@@ -43,7 +43,7 @@ from reviews.services.article_urls import article_submit_url
 from reviews.services.dispatch import task_send
 from reviews.services.events import event_record
 from reviews.services.messages import FEED_POLL, FEED_POLL_TIME_LIMIT, task_named
-from reviews.services.thresholds import threshold_refusal
+from reviews.services.thresholds import threshold_checked
 
 logger = logging.getLogger(__name__)
 
@@ -163,12 +163,6 @@ def feed_check(url: str) -> ParsedFeed:
         raise _refused(str(exc)) from None
 
 
-def _threshold_checked(claim_threshold: float | None) -> None:
-    refusal = threshold_refusal(claim_threshold, field="claim_threshold")
-    if refusal is not None:
-        raise refusal
-
-
 def feed_register(
     *, url: str, editor: User, title: str = "", is_active: bool = True, claim_threshold: float | None = None
 ) -> Feed:
@@ -177,7 +171,7 @@ def feed_register(
     its first poll, sent after commit when it is active. `claim_threshold` (in [0, 1], or None for the
     source's or the default) applies to the articles first submitted from it."""
     url = url.strip()
-    _threshold_checked(claim_threshold)
+    threshold_checked(claim_threshold, field="claim_threshold")
     parsed = feed_check(url)
     try:
         with transaction.atomic():
@@ -213,7 +207,7 @@ def feed_update(
     checked as at registration (before the lock), a threshold outside [0, 1] refused. Making a feed active
     again clears its failure count and makes it due now. Locks the feed."""
     url = url.strip()
-    _threshold_checked(claim_threshold)
+    threshold_checked(claim_threshold, field="claim_threshold")
     current = Feed.objects.filter(pk=feed_id).values_list("url", flat=True).first()
     if current is None:
         raise NotFound(FEED_NOT_FOUND)
@@ -250,7 +244,7 @@ def feed_update(
 def feed_threshold_set(*, feed_id: int, editor: User, claim_threshold: float | None) -> Feed:
     """Set (or, with None, clear) a feed's claim threshold alone (the API's PATCH); refused outside
     [0, 1] with nothing changed. Locks the feed."""
-    _threshold_checked(claim_threshold)
+    threshold_checked(claim_threshold, field="claim_threshold")
     with transaction.atomic():
         feed = Feed.objects.select_for_update().filter(pk=feed_id).first()
         if feed is None:

@@ -24,12 +24,13 @@ SOURCE_NOT_FOUND = "No such source threshold."
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
 
 
-def threshold_refusal(value: float | None, *, field: str = "threshold") -> ValidationFailed | None:
-    """The refusal of a threshold outside [0, 1] (None, "not set", is fine), naming `field`."""
+def threshold_checked(value: float | None, *, field: str = "threshold") -> float | None:
+    """`value` when it is a threshold in [0, 1] or None ("not set"); otherwise `ValidationFailed` naming
+    `field`."""
     if value is None or 0.0 <= value <= 1.0:
-        return None
+        return value
     message = THRESHOLD_OUT_OF_RANGE.format(value=value)
-    return ValidationFailed(message, field_errors={field: [message]})
+    raise ValidationFailed(message, field_errors={field: [message]})
 
 
 def source_host_checked(host: str) -> str:
@@ -55,9 +56,7 @@ def source_threshold_set(*, host: str, threshold: float, editor: User, note: str
     source's row when it exists; two editors setting a new source at once: the second waits on the unique
     host and then changes the first's row."""
     normalised = source_host_checked(host)
-    refusal = threshold_refusal(threshold)
-    if refusal is not None:
-        raise refusal
+    threshold_checked(threshold)
     now = timezone.now()
     row, created = SourceThreshold.objects.select_for_update().get_or_create(
         host=normalised,
