@@ -338,12 +338,20 @@ def article_run_extraction(prepared: PreparedArticle) -> tuple[ExtractionResult,
     """The CPU-heavy part, and the threshold it used. Raises `ArticleRejected` when cleaning leaves no
     sentences."""
     used = article_threshold(prepared)
+    # `_extract` checks the result already: only the named source's cut is left to apply.
     result = _extract(prepared.text, content_type=prepared.content_type, name=prepared.name, threshold=used)
-    return article_extraction_checked(prepared, result, used)
+    return _recut_for_named_source(
+        prepared.text,
+        content_type=prepared.content_type,
+        name=prepared.name,
+        result=result,
+        used=used,
+        given_source_url=_source_url(prepared.source_url),
+    )
 
 
 def article_extraction_checked(
-    prepared: PreparedArticle, result: ExtractionResult, used: ThresholdChoice | None = None
+    prepared: PreparedArticle, result: ExtractionResult
 ) -> tuple[ExtractionResult, ThresholdChoice]:
     """An extraction made elsewhere (an `ingest --jobs` worker, at `article_threshold(prepared)`), checked
     as here, and cut again when the page names a source with a threshold (`_recut_for_named_source`)."""
@@ -353,7 +361,7 @@ def article_extraction_checked(
         content_type=prepared.content_type,
         name=prepared.name,
         result=checked,
-        used=used or article_threshold(prepared),
+        used=article_threshold(prepared),
         given_source_url=_source_url(prepared.source_url),
     )
 
