@@ -194,9 +194,7 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         search can use the partial GIN index on it), EXISTS on SQLite, which has no triggers."""
         if connection.vendor == "postgresql":
             return self.filter(has_published_verdict=True)
-        return self.filter(
-            Exists(Verdict.objects.filter(claim=OuterRef("pk"), status=VerdictStatus.PUBLISHED))
-        )
+        return self.filter(Exists(Verdict.objects.published().filter(claim=OuterRef("pk"))))
 
 
 class Claim(models.Model):

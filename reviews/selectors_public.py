@@ -133,7 +133,7 @@ def verdict_withdrawn_current(*, pk: int) -> Verdict | None:
 def claim_published_verdicts(*, claim: Claim) -> list[Verdict]:
     """A claim's published verdicts with their ratings: what a claim's representation shows when its
     list did not prefetch them (`claims_visible` does)."""
-    return list(Verdict.objects.published().filter(claim=claim).select_related("rating"))
+    return list(_published_verdicts().filter(claim=claim).select_related("rating"))
 
 
 def claims_visible(*, user: Any) -> QuerySet[Claim]:
