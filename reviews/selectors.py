@@ -276,7 +276,7 @@ def claim_related_verdicts(*, claim: Claim, limit: int = RELATED_SHOWN) -> list[
 
 
 def rating_labels_active() -> list[RatingLabel]:
-    return list(RatingLabel.objects.filter(is_active=True).order_by("order", "id"))
+    return list(rating_labels_offered())
 
 
 def rating_labels_offered(*, current: RatingLabel | None = None) -> QuerySet[RatingLabel]:
