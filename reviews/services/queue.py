@@ -50,7 +50,7 @@ from reviews.services.verdicts import (
     verdict_save_for_task,
     verdict_validate,
 )
-from reviews.workflow import LEASE_FROM, Role, check, refuse, require_editor, states_allowing
+from reviews.workflow import LEASE_FROM, Role, check, refuse, require_editor, states_allowing, target
 
 SKIP_REASON_MAX = 500
 # Where the queue takes work from, read from the workflow table (`task.lease`) once, at import: the shared
@@ -211,10 +211,10 @@ def _was_returned(task: ReviewTask) -> bool:
     return Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).exists()
 
 
-def _after_lease_ends(task: ReviewTask) -> TaskStatus:
-    """Where a task goes when its lease ends without a submission: back to its reviewer if an editor had
-    returned it to them, else back to the shared queue."""
-    return TaskStatus.RETURNED if _was_returned(task) else TaskStatus.AVAILABLE
+def _after_lease_ends(action: str, task: ReviewTask) -> str:
+    """Where `action` (one that ends a lease without a submission) sends a task: back to its reviewer if
+    an editor had returned it to them, else back to the shared queue."""
+    return target(action, to=_RETURNED if _was_returned(task) else _QUEUED)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
     events = []
     for task in expired:
         holder_id = task.lease_holder_id
-        task.status = _after_lease_ends(task)
+        task.status = _after_lease_ends("task.expire", task)
         _clear_lease(task)
         task.save(update_fields=["status", *_LEASE_FIELDS, "updated_at"])
         events.append(
@@ -456,7 +456,7 @@ def _lease_next(*, reviewer: User, now: dt.datetime, reclaim_first: bool) -> Nex
         if task is None:
             return None
         from_status = task.status
-        task.status = TaskStatus.LEASED
+        task.status = target("task.lease")
         task.lease_holder = reviewer
         task.lease_token = uuid.uuid4()
         task.lease_expires_at = now + _lease_length()
@@ -487,7 +487,7 @@ def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str |
     with transaction.atomic():
         task = _lock_held("task.release", task_id, reviewer=reviewer, lease_token=lease_token)
         verdict_abandon_drafts(task=task, reviewer=reviewer)
-        task.status = _after_lease_ends(task)
+        task.status = _after_lease_ends("task.release", task)
         _clear_lease(task)
         _record_move(
             task,
@@ -517,7 +517,7 @@ def task_skip(
             raise refuse("task.skip", "returned", obj=task)
         TaskSkip.objects.create(task=task, reviewer=reviewer, reason=reason)
         verdict_abandon_drafts(task=task, reviewer=reviewer)
-        task.status = TaskStatus.AVAILABLE
+        task.status = target("task.skip")
         if task.assignee_id == reviewer.pk:
             task.assignee = None
         _clear_lease(task)
@@ -553,7 +553,7 @@ def task_submit(
         task, verdict = _save_verdict(
             task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=True
         )
-        task.status = TaskStatus.SUBMITTED
+        task.status = target("task.submit")
         task.reviewer = reviewer
         _clear_lease(task)
         _record_move(
@@ -608,7 +608,7 @@ def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
         previous = task.assignee_id
         if task.status == TaskStatus.LEASED and task.lease_holder_id != reviewer.pk:
             _drop_lease(task)
-            task.status = TaskStatus.AVAILABLE
+            task.status = target("task.assign")
         task.assignee = reviewer
         TaskSkip.objects.filter(task=task, reviewer=reviewer).delete()
         _record_move(
@@ -629,7 +629,7 @@ def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
         task = _lock_task(task_id)
         check("task.release_by_editor", task, role=Role.EDITOR)
         holder = _drop_lease(task)
-        task.status = _after_lease_ends(task)
+        task.status = _after_lease_ends("task.release_by_editor", task)
         _record_move(
             task,
             ["status", *_LEASE_FIELDS],
@@ -670,7 +670,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
             )
         from_status = task.status
         closed = _end_reviewer_work(task)
-        task.status = TaskStatus.AVAILABLE
+        task.status = target("task.requeue")
         task.assignee = None
         task.reviewer = None  # the task is the shared queue's again, no longer its last reviewer's
         try:
@@ -695,7 +695,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
         check("task.cancel", task, role=Role.EDITOR)
         from_status = task.status
         closed = _end_reviewer_work(task)
-        task.status = TaskStatus.CANCELLED
+        task.status = target("task.cancel")
         _record_move(
             task,
             ["status", *_LEASE_FIELDS],
