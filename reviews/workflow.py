@@ -85,6 +85,9 @@ _KINDS: Mapping[type, Kind] = {
 # Verdicts a reviewer or editor is still working on: at most one per task (verdict_one_open_per_task), and
 # while one exists on a claim nobody else writes or reviews the claim's verdict.
 VERDICT_IN_PROGRESS = (VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+# Review tasks a scorecard counts as "in review": someone has taken the claim's review and it is not done
+# (an available task counts as queued; done and cancelled ones as neither).
+TASK_IN_REVIEW = (TaskStatus.LEASED, TaskStatus.SUBMITTED, TaskStatus.RETURNED)
 # How each verdict state reads in a refusal: "Verdict 7 is <phrase>; it cannot be <verb>."
 VERDICT_PHRASES: Mapping[str, str] = {
     VerdictStatus.DRAFT: "a draft its reviewer has not submitted",

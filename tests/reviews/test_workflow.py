@@ -133,6 +133,12 @@ def test_the_refusals_read_the_same_in_the_api_schema() -> None:
     assert workflow.role_refusal_described("conflict.resolve") == "Only editors can resolve conflicts."
 
 
+def test_the_groups_of_states_the_rules_speak_of_are_named_once() -> None:
+    assert workflow.VERDICT_IN_PROGRESS == ("draft", "submitted", "returned")
+    # A scorecard's "in review" claims; available tasks count as queued.
+    assert workflow.TASK_IN_REVIEW == ("leased", "submitted", "returned")
+
+
 def test_services_take_the_state_an_action_leads_to_from_the_table() -> None:
     assert workflow.target("task.submit") == TaskStatus.SUBMITTED
     assert workflow.target("conflict.resolve") == workflow.CONFLICT_RESOLVED
