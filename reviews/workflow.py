@@ -7,6 +7,9 @@ The states themselves are the models' `TaskStatus`, `VerdictStatus`, `ArticleSta
 and a conflict's `resolved` flag read as `CONFLICT_STATES`; the groups of them the rules speak of (a
 verdict "in progress", "open" for its reviewer) are named here once.
 
+The table also says where each action leads: a service sets the new state from `target` (or, for the
+review task a verdict action moves, `task_target`), never by naming the state itself.
+
 The services enforce the table: they call `check` (the actor's role, the state, and the conditions the
 object alone decides) before they change anything, and `refuse` for the conditions only the database can
 answer (another published verdict on the claim, say), so a refusal reads the same on every surface. The
@@ -82,6 +85,9 @@ _KINDS: Mapping[type, Kind] = {
 # Verdicts a reviewer or editor is still working on: at most one per task (verdict_one_open_per_task), and
 # while one exists on a claim nobody else writes or reviews the claim's verdict.
 VERDICT_IN_PROGRESS = (VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+# Review tasks a scorecard counts as "in review": someone has taken the claim's review and it is not done
+# (an available task counts as queued; done and cancelled ones as neither).
+TASK_IN_REVIEW = (TaskStatus.LEASED, TaskStatus.SUBMITTED, TaskStatus.RETURNED)
 # How each verdict state reads in a refusal: "Verdict 7 is <phrase>; it cannot be <verb>."
 VERDICT_PHRASES: Mapping[str, str] = {
     VerdictStatus.DRAFT: "a draft its reviewer has not submitted",
@@ -138,6 +144,8 @@ class Action:
     editor_phrase: str = ""
     # Where the service may send it when `to_state` is None and the state changes.
     to_states: frozenset[str] = frozenset()
+    # A verdict action that also moves the verdict's review task: where the task goes (`task_target`).
+    task_to: str | None = None
     # A sentence added to the state refusal, per refused state.
     hints: Mapping[str, str] = field(default_factory=dict)
     conditions: Mapping[str, Condition] = field(default_factory=dict)
@@ -231,6 +239,7 @@ ACTIONS: Mapping[str, Action] = {
         _task("expire", by={S}, start={T.LEASED}, to_states=_ENDS_LEASE, verb="expired",
               label="Expire lease"),
         # --- review tasks: editors ----------------------------------------------------------------------
+        # Assigning ends a lease someone else holds (back to available); the assignee's own lease stays.
         _task("assign", by={E}, start={T.AVAILABLE, T.LEASED}, to=T.AVAILABLE, verb="assigned",
               label="Assign to a reviewer…", editor_phrase="assign tasks"),
         _task("release_by_editor", by={E}, start={T.LEASED}, to_states=_ENDS_LEASE, verb="released",
@@ -285,8 +294,9 @@ ACTIONS: Mapping[str, Action] = {
                      ),
                  }),
         # --- verdicts: editors ------------------------------------------------------------------------
+        # Publishing makes its review task done (`task_to`).
         _verdict("publish", by={E}, start={V.SUBMITTED}, to=V.PUBLISHED, verb="published", label="Publish",
-                 editor_phrase="publish verdicts", hints={
+                 editor_phrase="publish verdicts", task_to=T.DONE, hints={
                      V.PUBLISHED: "It is already published.",
                      V.RETURNED: "Its reviewer must resubmit it first.",
                      V.DRAFT: "Its reviewer must submit it first.",
@@ -296,8 +306,9 @@ ACTIONS: Mapping[str, Action] = {
                          "correct that one instead."
                      )
                  }),
+        # Its task goes back to the reviewer (`task_to`), first in their queue.
         _verdict("return", by={E}, start={V.SUBMITTED}, to=V.RETURNED, verb="returned",
-                 label="Return to reviewer", editor_phrase="return verdicts",
+                 label="Return to reviewer", editor_phrase="return verdicts", task_to=T.RETURNED,
                  hints={V.PUBLISHED: FROZEN_HINT, V.RETURNED: "It was already returned."},
                  conditions={
                      "written_by_editor": Condition(
@@ -317,11 +328,12 @@ ACTIONS: Mapping[str, Action] = {
                  hints={V.SUBMITTED: "Only published verdicts are retracted; return it instead."}),
         _verdict("edit", by={E}, start={V.SUBMITTED, V.RETURNED}, verb="edited", label="Save",
                  editor_phrase="edit verdicts", hints={V.PUBLISHED: FROZEN_HINT}),
-        # An editor writes a claim's verdict: a new one, stored as submitted, taking over the claim's task.
+        # An editor writes a claim's verdict: a new one, stored as submitted, taking over the claim's task
+        # (submitted too, `task_to`, unless it is done).
         # It acts on a claim, not on a verdict, so it has no start state; its refusals are conditions, the
         # first decided by the claim alone (the desk offers the action only where it holds).
         _verdict("write", by={E}, start=set(), to=V.SUBMITTED, verb="written", label="Write the verdict",
-                 editor_phrase="write verdicts", conditions={
+                 editor_phrase="write verdicts", task_to=T.SUBMITTED, conditions={
                      "claim_is_sentence": Condition(
                          "Claim {claim} is a scored sentence, not a check-worthy claim; promote it first.",
                          refuses=lambda claim: claim.status != ClaimStatus.CLAIM,
@@ -408,6 +420,34 @@ ACTIONS: Mapping[str, Action] = {
 
 def action(name: str) -> Action:
     return ACTIONS[name]
+
+
+def target(name: str, to: str | None = None) -> str:
+    """The state action `name` leads to, for the service to set: the row's `to_state`, or `to`, which
+    must be one of the row's `to_states` (the service picks among them). Anything else is a mistake in
+    the calling code, not a user's refusal: ValueError (a 500, never a 409)."""
+    act = ACTIONS.get(name)
+    if act is None:
+        raise ValueError(f"{name!r} is not an action of the workflow table.")
+    allowed_targets = {act.to_state} if act.to_state is not None else act.to_states
+    if not allowed_targets:
+        raise ValueError(f"{name} leaves the state as it is; it leads nowhere.")
+    if to is None and act.to_state is not None:
+        return act.to_state
+    targets = " or ".join(sorted(str(state) for state in allowed_targets))
+    if to is None:
+        raise ValueError(f"{name} leads to {targets}: say which with `to`.")
+    if to not in allowed_targets:
+        raise ValueError(f"{name} cannot lead to {to}, only to {targets}.")
+    return to
+
+
+def task_target(name: str) -> str:
+    """Where verdict action `name` sends the verdict's review task (publishing makes it done, say)."""
+    act = ACTIONS.get(name)
+    if act is None or act.task_to is None:
+        raise ValueError(f"{name!r} is not a verdict action that moves its review task.")
+    return act.task_to
 
 
 def require_editor(name: str, user: Any) -> User:

@@ -771,7 +771,7 @@ def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
     from zero, and `reviews.article_extract` sent after commit (on a worker, as a new submission is; the
     pending-article sweep sends it again if the broker is down). Refused (409) unless the article failed.
     Locks the article."""
-    from reviews.workflow import Role, check, require_editor
+    from reviews.workflow import Role, check, require_editor, target
 
     require_editor("article.extract_retry", actor)
     with transaction.atomic():
@@ -780,7 +780,7 @@ def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
             raise NotFound(f"Article {article_id} does not exist.")
         check("article.extract_retry", article, role=Role.EDITOR)
         previous = article.failure_reason
-        article.status = ArticleStatus.PENDING
+        article.status = target("article.extract_retry")
         article.failure_reason = ""
         article.extract_attempts = 0
         article.save(update_fields=["status", "failure_reason", "extract_attempts", "updated_at"])
@@ -789,7 +789,7 @@ def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
             actor=actor,
             article=article,
             from_status=ArticleStatus.FAILED,
-            to_status=ArticleStatus.PENDING,
+            to_status=article.status,
             data={"previous_reason": previous},
         )
         transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article.pk))

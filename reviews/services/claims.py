@@ -32,7 +32,7 @@ from reviews.services.events import Actor, event_record
 from reviews.services.locks import claim_lock
 from reviews.services.matching import matching_request
 from reviews.services.scorecards import scorecard_request
-from reviews.workflow import Role, check, refuse, require_editor
+from reviews.workflow import Role, check, refuse, require_editor, target
 
 REASON_MAX = 2000
 
@@ -59,7 +59,7 @@ def claim_promote(*, claim_id: int, editor: Actor) -> Claim:
     with transaction.atomic():
         claim = _lock_claim(claim_id)
         check("claim.promote", claim, role=Role.EDITOR, repeat=claim.repeat_of_id)
-        claim.status = ClaimStatus.CLAIM
+        claim.status = target("claim.promote")
         claim.save(update_fields=["status"])
         task = _open_task(claim)
         if task is None:
@@ -75,7 +75,7 @@ def claim_promote(*, claim_id: int, editor: Actor) -> Claim:
             claim=claim,
             task=task,
             from_status=ClaimStatus.SENTENCE,
-            to_status=ClaimStatus.CLAIM,
+            to_status=claim.status,
             data={"score": claim.score, "priority": task.priority},
         )
         matching_request(article=claim.article)
@@ -111,10 +111,10 @@ def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
                 verdict=verdict.pk,
                 verdict_state=verdict.get_status_display().lower(),
             )
-        claim.status = ClaimStatus.SENTENCE
+        claim.status = target("claim.demote")
         claim.save(update_fields=["status"])
         if task is not None:
-            task.status = TaskStatus.CANCELLED
+            task.status = target("task.cancel_with_claim")
             task.save(update_fields=["status", "updated_at"])
             event_record(
                 action=EventAction.TASK_CANCELLED,
@@ -123,7 +123,7 @@ def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
                 claim=claim,
                 task=task,
                 from_status=TaskStatus.AVAILABLE,
-                to_status=TaskStatus.CANCELLED,
+                to_status=task.status,
                 note="The claim was demoted to a sentence.",
             )
         event_record(
@@ -133,7 +133,7 @@ def claim_demote(*, claim_id: int, editor: Actor, reason: str = "") -> Claim:
             claim=claim,
             task=task,
             from_status=ClaimStatus.CLAIM,
-            to_status=ClaimStatus.SENTENCE,
+            to_status=claim.status,
             note=note,
         )
         matching_request(article=claim.article)

@@ -13,7 +13,7 @@ from reviews.exceptions import NotFound, ValidationFailed
 from reviews.models import ClaimConflict, EventAction
 from reviews.services.events import Actor, event_record
 from reviews.services.scorecards import scorecard_request
-from reviews.workflow import Role, check, require_editor
+from reviews.workflow import CONFLICT_RESOLVED, Role, check, require_editor, target
 
 NOTE_MAX = 2000
 
@@ -43,7 +43,9 @@ def conflict_resolve(*, conflict_id: int, editor: Actor, note: str) -> ClaimConf
         if conflict is None:
             raise NotFound(f"Conflict {conflict_id} does not exist.")
         check("conflict.resolve", conflict, role=Role.EDITOR)
-        conflict.resolved, conflict.resolution_note = True, text
+        # A conflict's state is its `resolved` flag.
+        conflict.resolved = target("conflict.resolve") == CONFLICT_RESOLVED
+        conflict.resolution_note = text
         conflict.resolved_by, conflict.resolved_at = user, timezone.now()
         conflict.save(update_fields=["resolved", "resolution_note", "resolved_by", "resolved_at"])
         match = conflict.match

@@ -26,21 +26,33 @@ class EventFields(TypedDict, total=False):
     to_status: str
     note: str
     data: dict[str, Any] | None
+    # The claim and article by id, when the caller has only their ids (reading the rows would cost a
+    # statement): used where `claim` and `article` are not given.
+    claim_id: int | None
+    article_id: int | None
 
 
 def event_record(**fields: Unpack[EventFields]) -> ReviewEvent:
     """Store the audit row for a change. The actor is stored only when it is a user (anonymous callers
-    and the system are None); the article defaults to the claim's."""
+    and the system are None); the article defaults to the claim's. The claim and article may be given
+    as rows or, when only their ids are at hand, as ids."""
     actor = fields.get("actor")
     claim = fields.get("claim")
     article = fields.get("article")
     if article is None and claim is not None:
         article = claim.article
+    # A row given stays on the event (reading it back costs no statement); an id alone is stored as is.
+    refs: dict[str, Any] = {"article_id": fields.get("article_id"), "claim_id": fields.get("claim_id")}
+    if article is not None:
+        del refs["article_id"]
+        refs["article"] = article
+    if claim is not None:
+        del refs["claim_id"]
+        refs["claim"] = claim
     return ReviewEvent.objects.create(
         action=fields["action"],
         actor=actor if isinstance(actor, User) else None,
-        article=article,
-        claim=claim,
+        **refs,
         task=fields.get("task"),
         verdict=fields.get("verdict"),
         from_status=fields.get("from_status", ""),

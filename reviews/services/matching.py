@@ -40,7 +40,7 @@ from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.messages import ARTICLE_MATCH, task_named
 from reviews.services.scorecards import scorecard_request
-from reviews.workflow import Role, check, require_editor
+from reviews.workflow import Role, check, require_editor, target
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +165,9 @@ def matching_request_stale(*, version: int) -> int:
 # --------------------------------------------------------------------------------------------------
 
 
-def _decide(*, match_id: int, editor: Actor, status: MatchStatus, action: str) -> ClaimMatch:
+def _decide(*, match_id: int, editor: Actor, action: str) -> ClaimMatch:
     user = require_editor(action, editor)
+    status = target(action)
     with transaction.atomic():
         match = (
             ClaimMatch.objects.select_for_update(of=("self",))
@@ -209,11 +210,11 @@ def match_confirm(*, match_id: int, editor: Actor) -> ClaimMatch:
     Locks the match, then the two articles (scorecards) in id order, whose scorecards are rebuilt after
     commit. Confirming a rejected match also requests matching of its first claim's article, which
     records the pair's conflicts again. 409 if already confirmed."""
-    return _decide(match_id=match_id, editor=editor, status=MatchStatus.CONFIRMED, action="match.confirm")
+    return _decide(match_id=match_id, editor=editor, action="match.confirm")
 
 
 def match_reject(*, match_id: int, editor: Actor) -> ClaimMatch:
     """An editor rejects a match: the claims are different claims. The pair stays recorded (so matching
     does not suggest it again) and its conflicts are deleted, so both articles' scorecards are rebuilt
     after commit. Locks as `match_confirm`; 409 if already rejected."""
-    return _decide(match_id=match_id, editor=editor, status=MatchStatus.REJECTED, action="match.reject")
+    return _decide(match_id=match_id, editor=editor, action="match.reject")

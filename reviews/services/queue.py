@@ -22,7 +22,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
@@ -50,7 +50,7 @@ from reviews.services.verdicts import (
     verdict_save_for_task,
     verdict_validate,
 )
-from reviews.workflow import LEASE_FROM, Role, check, refuse, require_editor, states_allowing
+from reviews.workflow import LEASE_FROM, Role, check, refuse, require_editor, states_allowing, target
 
 SKIP_REASON_MAX = 500
 # Where the queue takes work from, read from the workflow table (`task.lease`) once, at import: the shared
@@ -124,20 +124,27 @@ def _record_move(
     verdict: Verdict | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
+    article_id: int | None = None,
 ) -> None:
     """Write a queue transition: the task's `changed` fields (and `updated_at`), its audit event from
-    `from_status` to the task's new status and, when the move changes what the article's scorecard counts
-    (queued, in review), the article's `changed_at`. The task row is already locked, so the article's
-    lock is still the last one taken, as every service takes them.
+    `from_status` to the task's new status, naming the task's claim and article, and, when the move
+    changes what the article's scorecard counts (queued, in review), the article's `changed_at`. The task
+    row is already locked, so the article's lock is still the last one taken, as every service takes them.
+    The article's id is read from `task.claim`, loaded with the task, or given as `article_id` by a
+    caller that read the task without its claim (the submission).
 
     Queue moves send no scorecard build message: the stale-scorecard sweeper rebuilds the scorecard within
     `FACTCHECK_SCORECARD_SWEEP_SECONDS` (a minute), and until then it says it is being updated. Counts of
     queued and in-review claims may lag that long; verdict and claim changes still build at once. This
     spares every lease a broker round trip."""
+    if article_id is None:
+        article_id = task.claim.article_id
     task.save(update_fields=[*changed, "updated_at"])
     event_record(
         action=action,
         actor=actor,
+        claim_id=task.claim_id,
+        article_id=article_id,
         task=task,
         verdict=verdict,
         from_status=from_status,
@@ -146,7 +153,7 @@ def _record_move(
         data=data,
     )
     if scorecard_shows_task_move(from_status=from_status, to_status=task.status):
-        scorecard_mark_changed(article=task.claim.article_id)
+        scorecard_mark_changed(article=article_id)
 
 
 def _lock_held(
@@ -166,27 +173,27 @@ def _open_verdict_id() -> Subquery:
 
 class _OpenVerdict(TypedDict):
     open_verdict_id: int | None
+    claim_article_id: int
 
 
 @functools.cache
 def _locked_tasks_with_open_verdict() -> QuerySet[WithAnnotations[ReviewTask, _OpenVerdict]]:
-    """Task rows locked as `_locked_tasks` locks them, with `open_verdict_id`, built once per process and
-    never evaluated (each caller filters a copy): it holds nothing of a request, and resolving the
-    subquery anew cost every submission about as much CPU as compiling the statement
-    (docs/architecture.md, "Querysets built once").
+    """Task rows locked as `_locked_tasks` locks them, with `open_verdict_id` and `claim_article_id` (the
+    article the submission's audit row names), built once per process and never evaluated (each caller
+    filters a copy): it holds nothing of a request, and resolving the subquery anew cost every submission
+    about as much CPU as compiling the statement (docs/architecture.md, "Querysets built once").
 
-    Without the claim: saving a draft does not move the task, and a submission moves it inside the
-    scorecard's "in review" group (`scorecard_shows_task_move`), so neither marks the article and neither
-    needs its id; joining the claim only to read it cost every submission CPU for nothing. Should one
-    ever need it, `_record_move` reads `task.claim` with a statement of its own (the pinned statement
-    counts of tests/reviews/api/test_queue.py would show it)."""
-    locked: QuerySet[ReviewTask] = ReviewTask.objects.select_for_update(no_key=True)
-    return locked.annotate(open_verdict_id=_open_verdict_id())
+    The claim's article id comes as a column of the same statement, not as a `select_related` claim: a
+    submission needs nothing else of the claim (it moves the task inside the scorecard's "in review"
+    group, `scorecard_shows_task_move`, and saving a draft does not move it), and building the claim's
+    model instance cost every submission CPU for nothing."""
+    locked: QuerySet[ReviewTask] = ReviewTask.objects.select_for_update(of=("self",), no_key=True)
+    return locked.annotate(open_verdict_id=_open_verdict_id(), claim_article_id=F("claim__article_id"))
 
 
 def _save_verdict(
     task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput, submit: bool
-) -> tuple[ReviewTask, Verdict]:
+) -> tuple[WithAnnotations[ReviewTask, _OpenVerdict], Verdict]:
     """Saving or submitting the reviewer's verdict. Locks the task and checks the lease (LeaseNotHeld,
     409, first), reading the id of the task's open verdict in the same statement (a first save or
     submission, the usual case, then reads no verdict); then validates `data` (ValidationFailed, 400;
@@ -211,10 +218,10 @@ def _was_returned(task: ReviewTask) -> bool:
     return Verdict.objects.filter(task=task, status=VerdictStatus.RETURNED).exists()
 
 
-def _after_lease_ends(task: ReviewTask) -> TaskStatus:
-    """Where a task goes when its lease ends without a submission: back to its reviewer if an editor had
-    returned it to them, else back to the shared queue."""
-    return TaskStatus.RETURNED if _was_returned(task) else TaskStatus.AVAILABLE
+def _after_lease_ends(action: str, task: ReviewTask) -> str:
+    """Where `action` (one that ends a lease without a submission) sends a task: back to its reviewer if
+    an editor had returned it to them, else back to the shared queue."""
+    return target(action, to=_RETURNED if _was_returned(task) else _QUEUED)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,7 +248,7 @@ def _reclaim_expired(*, now: dt.datetime, limit: int = 100) -> int:
     events = []
     for task in expired:
         holder_id = task.lease_holder_id
-        task.status = _after_lease_ends(task)
+        task.status = _after_lease_ends("task.expire", task)
         _clear_lease(task)
         task.save(update_fields=["status", *_LEASE_FIELDS, "updated_at"])
         events.append(
@@ -456,7 +463,7 @@ def _lease_next(*, reviewer: User, now: dt.datetime, reclaim_first: bool) -> Nex
         if task is None:
             return None
         from_status = task.status
-        task.status = TaskStatus.LEASED
+        task.status = target("task.lease")
         task.lease_holder = reviewer
         task.lease_token = uuid.uuid4()
         task.lease_expires_at = now + _lease_length()
@@ -487,7 +494,7 @@ def task_release(*, task_id: int, reviewer: User, lease_token: uuid.UUID | str |
     with transaction.atomic():
         task = _lock_held("task.release", task_id, reviewer=reviewer, lease_token=lease_token)
         verdict_abandon_drafts(task=task, reviewer=reviewer)
-        task.status = _after_lease_ends(task)
+        task.status = _after_lease_ends("task.release", task)
         _clear_lease(task)
         _record_move(
             task,
@@ -517,7 +524,7 @@ def task_skip(
             raise refuse("task.skip", "returned", obj=task)
         TaskSkip.objects.create(task=task, reviewer=reviewer, reason=reason)
         verdict_abandon_drafts(task=task, reviewer=reviewer)
-        task.status = TaskStatus.AVAILABLE
+        task.status = target("task.skip")
         if task.assignee_id == reviewer.pk:
             task.assignee = None
         _clear_lease(task)
@@ -553,7 +560,7 @@ def task_submit(
         task, verdict = _save_verdict(
             task_id, reviewer=reviewer, lease_token=lease_token, data=data, submit=True
         )
-        task.status = TaskStatus.SUBMITTED
+        task.status = target("task.submit")
         task.reviewer = reviewer
         _clear_lease(task)
         _record_move(
@@ -563,6 +570,7 @@ def task_submit(
             action=EventAction.VERDICT_SUBMITTED,
             actor=reviewer,
             verdict=verdict,
+            article_id=task.claim_article_id,
             data={
                 "rating": verdict.rating.slug if verdict.rating else None,
                 "citations": len(data.citations),
@@ -608,7 +616,7 @@ def task_assign(*, task_id: int, editor: User, reviewer: User) -> ReviewTask:
         previous = task.assignee_id
         if task.status == TaskStatus.LEASED and task.lease_holder_id != reviewer.pk:
             _drop_lease(task)
-            task.status = TaskStatus.AVAILABLE
+            task.status = target("task.assign")
         task.assignee = reviewer
         TaskSkip.objects.filter(task=task, reviewer=reviewer).delete()
         _record_move(
@@ -629,7 +637,7 @@ def task_release_by_editor(*, task_id: int, editor: User) -> ReviewTask:
         task = _lock_task(task_id)
         check("task.release_by_editor", task, role=Role.EDITOR)
         holder = _drop_lease(task)
-        task.status = _after_lease_ends(task)
+        task.status = _after_lease_ends("task.release_by_editor", task)
         _record_move(
             task,
             ["status", *_LEASE_FIELDS],
@@ -670,7 +678,7 @@ def task_requeue(*, task_id: int, editor: User) -> ReviewTask:
             )
         from_status = task.status
         closed = _end_reviewer_work(task)
-        task.status = TaskStatus.AVAILABLE
+        task.status = target("task.requeue")
         task.assignee = None
         task.reviewer = None  # the task is the shared queue's again, no longer its last reviewer's
         try:
@@ -695,7 +703,7 @@ def task_cancel(*, task_id: int, editor: User, reason: str = "") -> ReviewTask:
         check("task.cancel", task, role=Role.EDITOR)
         from_status = task.status
         closed = _end_reviewer_work(task)
-        task.status = TaskStatus.CANCELLED
+        task.status = target("task.cancel")
         _record_move(
             task,
             ["status", *_LEASE_FIELDS],

@@ -83,6 +83,7 @@ from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-expor
 from reviews.services.dispatch import task_send
 from reviews.services.messages import SCORECARD_BUILD, SCORECARDS_BUILD_CHUNK, task_named
 from reviews.services.webhooks import webhooks_record_scorecards
+from reviews.workflow import TASK_IN_REVIEW
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +102,6 @@ CHUNK_SIZE = 250
 # One microsecond: `changed_at` must strictly grow with every change, even when two changes read the same
 # clock value, or a scorecard built between them would look up to date.
 _TICK = dt.timedelta(microseconds=1)
-
-
-_IN_REVIEW = [TaskStatus.LEASED, TaskStatus.SUBMITTED, TaskStatus.RETURNED]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -180,7 +178,7 @@ def scorecard_request(*, article: Article | int) -> None:
 def _task_bucket(status: str) -> str:
     if status == TaskStatus.AVAILABLE:
         return "queued"
-    return "in_review" if status in _IN_REVIEW else "other"
+    return "in_review" if status in TASK_IN_REVIEW else "other"
 
 
 def scorecard_shows_task_move(*, from_status: str, to_status: str) -> bool:
@@ -276,7 +274,7 @@ def _compute(ids: list[int]) -> dict[int, dict[str, Any]]:
         entry["claims_found"] += row["count"]
         if row["task_status"] == TaskStatus.AVAILABLE:
             entry["queued"] += row["count"]
-        elif row["task_status"] in _IN_REVIEW:
+        elif row["task_status"] in TASK_IN_REVIEW:
             entry["in_review"] += row["count"]
     labels = {label.pk: label for label in RatingLabel.objects.all()}
 
@@ -323,7 +321,7 @@ def _compute(ids: list[int]) -> dict[int, dict[str, Any]]:
         # Published comes first: a published claim whose task was reopened is not also queued or in review.
         if row.task_status == TaskStatus.AVAILABLE:
             entry["queued"] -= 1
-        elif row.task_status in _IN_REVIEW:
+        elif row.task_status in TASK_IN_REVIEW:
             entry["in_review"] -= 1
         mix[row.article][row.rating_id] += 1
         if row.queued_at is not None and row.first_published_at is not None:

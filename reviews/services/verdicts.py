@@ -48,6 +48,8 @@ from reviews.workflow import (
     refuse,
     require_editor,
     states_allowing,
+    target,
+    task_target,
 )
 
 # Length limits, in characters. The model fields carry the same numbers.
@@ -220,7 +222,7 @@ def verdict_save_for_task(
     """
     verdict = open_verdict
     if verdict is not None and verdict.reviewer_id != reviewer.pk:
-        verdict.status = VerdictStatus.ABANDONED
+        verdict.status = target("verdict.abandon_draft")
         verdict.save(update_fields=["status", "updated_at"])
         verdict = None
     if verdict is None:
@@ -229,10 +231,10 @@ def verdict_save_for_task(
     verdict.summary = data.summary.strip()
     verdict.rationale = data.rationale.strip()
     if submit:
-        verdict.status = VerdictStatus.SUBMITTED
+        verdict.status = target("verdict.submit")
         verdict.submitted_at = timezone.now()
-    elif verdict.status != VerdictStatus.RETURNED:
-        verdict.status = VerdictStatus.DRAFT
+    elif verdict.status != VerdictStatus.RETURNED:  # a returned verdict stays returned until resubmitted
+        verdict.status = target("verdict.save_draft", to=VerdictStatus.DRAFT)
     if verdict.pk is None:
         verdict.save(force_insert=True)
         if data.citations:
@@ -247,7 +249,7 @@ def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:
     """Close the reviewer's draft on a task they gave up (release, skip). A returned verdict stays theirs."""
     return Verdict.objects.filter(
         task=task, reviewer=reviewer, status__in=states_allowing("verdict.abandon_draft")
-    ).update(status=VerdictStatus.ABANDONED, updated_at=timezone.now())
+    ).update(status=target("verdict.abandon_draft"), updated_at=timezone.now())
 
 
 def verdict_live_on_claim(*, claim_id: int, except_task_id: int | None = None) -> Verdict | None:
@@ -271,7 +273,7 @@ def verdict_abandon_open(*, task: ReviewTask) -> list[int]:
     )
     if open_ids:
         Verdict.objects.filter(pk__in=open_ids).update(
-            status=VerdictStatus.ABANDONED, updated_at=timezone.now()
+            status=target("verdict.abandon_open"), updated_at=timezone.now()
         )
     return open_ids
 
@@ -451,13 +453,14 @@ def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
             )
         label = verdict_validate(verdict_input_of(verdict), complete=True)
         now = timezone.now()
-        verdict.status = VerdictStatus.PUBLISHED
+        verdict.status = target("verdict.publish")
         verdict.version = _next_version(verdict.claim_id)
         verdict.published_at = now
         verdict.editor = user
         verdict.save()
-        if task is not None and task.status != TaskStatus.DONE:
-            task.status = TaskStatus.DONE
+        done = task_target("verdict.publish")
+        if task is not None and task.status != done:
+            task.status = done
             task.save(update_fields=["status", "updated_at"])
         event_record(
             action=EventAction.VERDICT_PUBLISHED,
@@ -467,7 +470,7 @@ def verdict_publish(*, verdict_id: int, editor: Editor) -> Verdict:
             task=task,
             verdict=verdict,
             from_status=VerdictStatus.SUBMITTED,
-            to_status=VerdictStatus.PUBLISHED,
+            to_status=verdict.status,
             data={"version": verdict.version, "rating": label.slug if label else None},
         )
         scorecard_request(article=verdict.claim.article)
@@ -489,12 +492,12 @@ def verdict_return(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
         _check("verdict.return", verdict)  # a verdict an editor wrote has nobody to return it to
         assert task is not None  # the workflow refuses a verdict without a task
         text = _note(note, missing=RETURN_NOTE_MISSING)
-        verdict.status = VerdictStatus.RETURNED
+        verdict.status = target("verdict.return")
         verdict.editor_note = text
         verdict.editor = user
         verdict.save(update_fields=["status", "editor_note", "editor", "updated_at"])
         from_task = task.status
-        task.status = TaskStatus.RETURNED
+        task.status = task_target("verdict.return")
         task.reviewer_id = verdict.reviewer_id
         task.save(update_fields=["status", "reviewer", "updated_at"])
         event = event_record(
@@ -505,7 +508,7 @@ def verdict_return(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
             task=task,
             verdict=verdict,
             from_status=VerdictStatus.SUBMITTED,
-            to_status=VerdictStatus.RETURNED,
+            to_status=verdict.status,
             note=text,
             data={"reviewer": verdict.reviewer_id, "task_from": from_task},
         )
@@ -530,14 +533,14 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
         now = timezone.now()
         version = _next_version(old.claim_id)
         # The old version leaves PUBLISHED first: verdict_one_published_per_claim allows one at a time.
-        old.status = VerdictStatus.SUPERSEDED
+        old.status = target("verdict.correct")
         old.save(update_fields=["status", "updated_at"])
         new = Verdict(
             claim=old.claim,
             task=task,
             reviewer_id=old.reviewer_id,
             editor=user,
-            status=VerdictStatus.PUBLISHED,
+            status=target("verdict.publish"),  # published at once, as publishing leaves a verdict
             version=version,
             previous=old,
             correction_note=text,
@@ -554,7 +557,7 @@ def verdict_correct(*, verdict_id: int, editor: Editor, data: VerdictInput, note
             task=task,
             verdict=new,
             from_status=VerdictStatus.PUBLISHED,
-            to_status=VerdictStatus.PUBLISHED,
+            to_status=new.status,
             note=text,
             data={
                 "previous_verdict": old.pk,
@@ -583,7 +586,7 @@ def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
         verdict, task = _lock_verdict(verdict_id)
         _check("verdict.retract", verdict)
         text = _note(note, missing=RETRACTION_NOTE_MISSING)
-        verdict.status = VerdictStatus.RETRACTED
+        verdict.status = target("verdict.retract")
         verdict.retracted_at = timezone.now()
         verdict.retraction_note = text
         verdict.save(update_fields=["status", "retracted_at", "retraction_note", "updated_at"])
@@ -595,7 +598,7 @@ def verdict_retract(*, verdict_id: int, editor: Editor, note: str) -> Verdict:
             task=task,
             verdict=verdict,
             from_status=VerdictStatus.PUBLISHED,
-            to_status=VerdictStatus.RETRACTED,
+            to_status=verdict.status,
             note=text,
             data={"version": verdict.version},
         )
@@ -683,14 +686,14 @@ def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInpu
         label = verdict_validate(data, complete=True)
         took_task = task is not None and task.status != TaskStatus.DONE
         if task is not None and took_task:
-            task.status = TaskStatus.SUBMITTED
+            task.status = task_target("verdict.write")
             task.reviewer = user
             task.save(update_fields=["status", "reviewer", "updated_at"])
         verdict = Verdict(
             claim=claim,
             task=task,
             editor=user,
-            status=VerdictStatus.SUBMITTED,
+            status=target("verdict.write"),
             submitted_at=timezone.now(),
         )
         _write_content(verdict, data, label)
@@ -703,7 +706,7 @@ def verdict_create_by_editor(*, claim_id: int, editor: Editor, data: VerdictInpu
             claim=claim,
             task=task,
             verdict=verdict,
-            to_status=VerdictStatus.SUBMITTED,
+            to_status=verdict.status,
             data={
                 "by_editor": True,
                 "rating": label.slug if label else None,

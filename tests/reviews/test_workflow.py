@@ -8,6 +8,7 @@ through (a refusal for another reason, such as a missing note, is not a state re
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 import uuid
 from collections.abc import Callable
@@ -130,6 +131,53 @@ def test_the_refusals_read_the_same_in_the_api_schema() -> None:
     assert described.count("You do not hold task") == 1
     assert workflow.state_rule("match.confirm") == "Only suggested or rejected ones can be confirmed"
     assert workflow.role_refusal_described("conflict.resolve") == "Only editors can resolve conflicts."
+
+
+def test_the_groups_of_states_the_rules_speak_of_are_named_once() -> None:
+    assert workflow.VERDICT_IN_PROGRESS == ("draft", "submitted", "returned")
+    # A scorecard's "in review" claims; available tasks count as queued.
+    assert workflow.TASK_IN_REVIEW == ("leased", "submitted", "returned")
+
+
+def test_services_take_the_state_an_action_leads_to_from_the_table() -> None:
+    assert workflow.target("task.submit") == TaskStatus.SUBMITTED
+    assert workflow.target("conflict.resolve") == workflow.CONFLICT_RESOLVED
+    # The row's one target may be named; it must be that one.
+    assert workflow.target("verdict.publish", to=VerdictStatus.PUBLISHED) == VerdictStatus.PUBLISHED
+    # A row with several targets: the service picks one of them, and must say which.
+    assert workflow.target("task.release", to=TaskStatus.RETURNED) == TaskStatus.RETURNED
+    assert workflow.target("verdict.save_draft", to=VerdictStatus.DRAFT) == VerdictStatus.DRAFT
+    # The review task a verdict action moves.
+    assert workflow.task_target("verdict.publish") == TaskStatus.DONE
+    assert workflow.task_target("verdict.return") == TaskStatus.RETURNED
+    assert workflow.task_target("verdict.write") == TaskStatus.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("name", "to", "message"),
+    [
+        ("task.fly", None, "'task.fly' is not an action of the workflow table."),
+        ("task.heartbeat", None, "task.heartbeat leaves the state as it is; it leads nowhere."),
+        ("task.release", None, "task.release leads to available or returned: say which with `to`."),
+        ("task.release", TaskStatus.DONE, "task.release cannot lead to done, only to available or returned."),
+        ("task.submit", TaskStatus.DONE, "task.submit cannot lead to done, only to submitted."),
+    ],
+)
+def test_a_target_the_table_does_not_give_is_a_mistake(name: str, to: str | None, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$") as raised:
+        workflow.target(name, to=to)
+    assert not isinstance(raised.value, ApplicationError), "never a refusal a user is shown"
+
+
+def test_only_verdict_actions_move_a_review_task_and_to_a_task_state() -> None:
+    moving = {act.name: act.task_to for act in ACTIONS.values() if act.task_to is not None}
+    assert moving == {"verdict.publish": "done", "verdict.return": "returned", "verdict.write": "submitted"}
+
+
+@pytest.mark.parametrize("name", ["task.submit", "verdict.edit", "verdict.nope"])
+def test_only_verdict_actions_that_move_their_task_have_a_task_target(name: str) -> None:
+    with pytest.raises(ValueError, match="is not a verdict action that moves its review task"):
+        workflow.task_target(name)
 
 
 # --- objects in every state -------------------------------------------------------------------------

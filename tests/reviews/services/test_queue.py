@@ -86,6 +86,18 @@ def test_next_leases_the_highest_priority_then_most_recent() -> None:
     assert ReviewEvent.objects.filter(task=task, action=EventAction.TASK_LEASED, actor=alice).count() == 1
 
 
+def test_the_queue_audit_rows_name_the_claim_and_article() -> None:
+    task = make_task()
+    alice = make_reviewer("alice")
+    leased = next_task(alice)
+    queue.task_submit(task_id=task.pk, reviewer=alice, lease_token=leased.lease_token, data=GOOD)
+    rows = ReviewEvent.objects.filter(task=task).order_by("pk")
+    assert list(rows.values_list("action", "claim_id", "article_id")) == [
+        (EventAction.TASK_LEASED, task.claim_id, task.claim.article_id),
+        (EventAction.VERDICT_SUBMITTED, task.claim_id, task.claim.article_id),
+    ]
+
+
 def test_nothing_claimable_returns_none() -> None:
     assert queue.task_claim_next(reviewer=make_reviewer("alice")) is None
 
