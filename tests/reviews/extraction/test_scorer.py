@@ -205,10 +205,15 @@ def test_articles_get_the_news_threshold_sentence_files_the_debate_one(scorer: S
 
 def test_the_shipped_news_threshold_is_what_the_rule_chooses_on_the_news_set(scorer: Scorer) -> None:
     # The rule and the set decide the threshold; a new model or new labels need a new meta.json value.
+    # onnxruntime's int8 kernels differ by CPU (with and without VNNI) in the scores' third decimal, which
+    # can move the rule's pick by a grid step or two; the recall the rule guarantees must hold exactly.
     news, _seeds = evaluation_news.load_news_set()
     labels = [s.label for a in news for s in a.sentences]
     scores = scorer.score([s.text for a in news for s in a.sentences])
-    assert evaluation_news.choose_threshold(labels, scores) == pytest.approx(scorer.news_threshold)
+    assert evaluation_news.choose_threshold(labels, scores) == pytest.approx(scorer.news_threshold, abs=0.03)
+    kept = [score >= scorer.news_threshold for score in scores]
+    recall = sum(k and y for k, y in zip(kept, labels, strict=True)) / sum(labels)
+    assert recall >= evaluation_news.MIN_RECALL
 
 
 def test_a_model_folder_without_a_news_threshold_uses_the_debate_one(tmp_path: Path) -> None:
