@@ -45,7 +45,7 @@ def _seed(articles: int, claims: int) -> None:
         Verdict,
         VerdictStatus,
     )
-    from reviews.services.scorecards import DATA_FORMAT
+    from reviews.selectors_scorecard_data import DATA_FORMAT
     from reviews.services.worker_stats import scorecard_build_record, task_failure_record
 
     now = timezone.now()

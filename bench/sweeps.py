@@ -51,7 +51,8 @@ def main() -> None:
     from django.utils import timezone
 
     from reviews.models import Article, ArticleStatus, Scorecard
-    from reviews.services.scorecards import DATA_FORMAT, scorecards_stale_ids, scorecards_sweep
+    from reviews.selectors_scorecard_data import DATA_FORMAT
+    from reviews.services.scorecards import scorecards_stale_ids, scorecards_sweep
 
     now = timezone.now()
     for start in range(0, args.articles, 10_000):

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_safe
 
 from reviews.models import Article
 from reviews.payloads import page_without_bidi_controls
+from reviews.scorecard_terms import ACCURACY_DEFINITION
 from reviews.selectors_scorecards import ScorecardView, scorecard_for_article, scorecard_view_for_desk
-from reviews.services.scorecards import ACCURACY_DEFINITION
 
 
 def scorecard_context(view: ScorecardView) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Reads of the scorecards: who may see which, for the scorecard page, the admin's panel and the API.
 
-Building them (recomputing from the database, staleness, the sweeper) is a service:
-reviews/services/scorecards.py.
+What a scorecard contains is computed from the database by reviews/selectors_scorecard_data.py; building
+and storing it (locking, staleness, the sweeper) is a service: reviews/services/scorecards.py.
 """
 
 from __future__ import annotations

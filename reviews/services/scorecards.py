@@ -13,7 +13,8 @@ for long:
   per lease.
 * **Building.** `scorecard_build` / `scorecards_build` lock the scorecard rows, compare the article's
   `changed_at` with the `source_changed_at` the scorecard was built from, and recompute only when the
-  scorecard is stale. The version grows only when the content changes.
+  scorecard is stale. The version grows only when the content changes. What a scorecard contains, and
+  how it is computed, is a read: `reviews/selectors_scorecard_data.py` (with `DATA_FORMAT`).
 * **Repairing.** `scorecards_sweep` (run by beat every `FACTCHECK_SCORECARD_SWEEP_SECONDS`) finds every
   scorecard older than its article's latest change, or built by an older definition, and rebuilds it. A
   message lost to a broker outage or a killed worker is repaired by the next sweep.
@@ -24,15 +25,6 @@ that could get stuck: (1) each build message is sent with a short countdown
 the first build that runs; (2) every later message for the same state finds the scorecard up to date and
 returns after two queries, without recomputing. Changes further apart than the countdown each get their
 own build, which they need anyway to be visible within a second.
-
-Accuracy score (shown next to the number on every surface, see `ACCURACY_DEFINITION`):
-
-    score = 100 * sum((value - worst) / (best - worst)) / n
-
-over the `n` published verdicts on the article's check-worthy claims whose rating counts toward the score
-(`RatingLabel.counts_toward_score`; "Unverifiable" does not), using each rating's own `rating_value`,
-`worst_rating` and `best_rating`. It is the mean of the ratings' values normalised to 0-100, weighted by
-how many published verdicts carry each rating; `None` until one counted verdict is published.
 """
 
 from __future__ import annotations
@@ -40,45 +32,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import statistics
 import time
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import (
-    Count,
-    DateTimeField,
-    Exists,
-    F,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Greatest, Left
+from django.db.models import Count, DateTimeField, Exists, F, Min, OuterRef, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from reviews.models import (
-    Article,
-    Citation,
-    Claim,
-    ClaimConflict,
-    ClaimStatus,
-    MatchStatus,
-    RatingLabel,
-    ReviewTask,
-    Scorecard,
-    TaskStatus,
-    Verdict,
-    VerdictStatus,
-)
-from reviews.scorecard_terms import ACCURACY_DEFINITION as ACCURACY_DEFINITION  # re-exported
+from reviews.models import Article, Scorecard, TaskStatus
+from reviews.selectors_scorecard_data import DATA_FORMAT, scorecards_compute
 from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-exported: verdicts uses it
 from reviews.services.dispatch import task_send
 from reviews.services.messages import SCORECARD_BUILD, SCORECARDS_BUILD_CHUNK, task_named
@@ -87,13 +52,6 @@ from reviews.workflow import TASK_IN_REVIEW
 
 logger = logging.getLogger(__name__)
 
-# Bumped whenever what a scorecard contains or how it is computed changes: scorecards built by an older
-# definition count as stale, so the sweeper rebuilds them after a deploy without anyone running a command.
-DATA_FORMAT = 3
-
-TOP_SOURCES = 5
-WORST_RATED = 5
-CLAIM_TEXT_CHARS = 300
 SWEEP_LIMIT = 10_000
 # Articles per build message of the sweeper and the rebuild command. Larger chunks share each query's fixed
 # cost while a chunk still finishes far inside the tasks' time limits (docs/benchmarks.md, scorecards).
@@ -191,253 +149,6 @@ def scorecard_shows_task_move(*, from_status: str, to_status: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
-# Computing the content
-# --------------------------------------------------------------------------------------------------
-
-
-def _normalised(value: int, worst: int, best: int) -> float:
-    return (value - worst) / (best - worst)
-
-
-def _domain(url: str) -> str:
-    """The host of an http(s) URL (the constraint citation_url_http guarantees the scheme), lower-case,
-    without "www.", port or credentials. Plain string slicing: a build folds hundreds of these, and
-    `urlsplit` costs more than every query of the build put together."""
-    rest = url.partition("://")[2]
-    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rpartition("@")[2].lower()
-    # An IPv6 literal keeps its brackets and colons; anything else loses its port.
-    host = host[: host.find("]") + 1] if host.startswith("[") else host.partition(":")[0]
-    return host.rstrip(".").removeprefix("www.")
-
-
-def _top(counter: Counter[str], key: str) -> list[dict[str, Any]]:
-    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP_SOURCES]
-    return [{key: name, "citations": count} for name, count in ranked]
-
-
-def _empty_data() -> dict[str, Any]:
-    return {
-        "format": DATA_FORMAT,
-        "sentences": 0,
-        "claims_found": 0,
-        "queued": 0,
-        "in_review": 0,
-        "published": 0,
-        "not_in_review": 0,
-        "coverage": None,
-        "verdict_mix": [],
-        "accuracy": {
-            "score": None,
-            "counted_verdicts": 0,
-            "uncounted_verdicts": 0,
-            "definition": ACCURACY_DEFINITION,
-        },
-        "top_domains": [],
-        "top_publishers": [],
-        "worst_rated": [],
-        "median_seconds_to_publication": None,
-        # Facts this article's claims and matched claims of other articles disagree on, not yet resolved.
-        "open_conflicts": 0,
-    }
-
-
-def scorecards_data(*, article_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The scorecard content of each article in `article_ids` that exists (nothing is written)."""
-    existing = list(Article.objects.filter(pk__in=article_ids).values_list("pk", flat=True))
-    return _compute(existing)
-
-
-def _compute(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The scorecard content of the articles `ids`, which must exist.
-
-    Set-based: five queries for the whole batch (claims by review state, the rating scale, the published
-    verdicts, their citations, open conflicts), whatever the number of articles and claims, so a build
-    costs the same round trips for 5 claims or 5,000 and a chunk of 250 articles no more than one. Only
-    check-worthy claims count; a published verdict on a claim later demoted is not part of the scorecard.
-    """
-    data: dict[int, dict[str, Any]] = {article_id: _empty_data() for article_id in ids}
-    # Claims grouped by the state of their open review task (at most one, by the partial unique constraint
-    # reviewtask_one_open_per_claim), looked up per claim on the task's claim index: the cost follows the
-    # articles' size, never the size of the task table.
-    open_task = ReviewTask.objects.filter(claim=OuterRef("pk")).exclude(status=TaskStatus.CANCELLED)
-    for row in (
-        Claim.objects.filter(article_id__in=ids)
-        .annotate(task_status=Subquery(open_task.values("status")[:1]))
-        .values("article_id", "status", "task_status")
-        .annotate(count=Count("id"))
-        .order_by()
-    ):
-        entry = data[row["article_id"]]
-        entry["sentences"] += row["count"]
-        if row["status"] != ClaimStatus.CLAIM:
-            continue
-        entry["claims_found"] += row["count"]
-        if row["task_status"] == TaskStatus.AVAILABLE:
-            entry["queued"] += row["count"]
-        elif row["task_status"] in TASK_IN_REVIEW:
-            entry["in_review"] += row["count"]
-    labels = {label.pk: label for label in RatingLabel.objects.all()}
-
-    # One row per claim with a published verdict (verdict_one_published_per_claim: at most one each), with
-    # the state of the claim's open task, when it was first queued and first published (a correction does
-    # not restart the clock). Each of those is a LIMIT 1 lookup by claim id, on an index.
-    published = Verdict.objects.filter(
-        status=VerdictStatus.PUBLISHED, claim__article_id__in=ids, claim__status=ClaimStatus.CLAIM
-    )
-    task_of_claim = ReviewTask.objects.filter(claim=OuterRef("claim_id")).exclude(status=TaskStatus.CANCELLED)
-    first_queued = ReviewTask.objects.filter(claim=OuterRef("claim_id")).order_by("created_at")
-    first_published = Verdict.objects.filter(claim=OuterRef("claim_id"), published_at__isnull=False).order_by(
-        "published_at"
-    )
-    rows: list[Any] = list(  # named tuples, whose fields the type stubs cannot know
-        published.annotate(
-            article=F("claim__article_id"),
-            sentence_index=F("claim__sentence_index"),
-            claim_text=Left("claim__text", CLAIM_TEXT_CHARS),
-            task_status=Subquery(task_of_claim.values("status")[:1]),
-            queued_at=Subquery(first_queued.values("created_at")[:1]),
-            first_published_at=Subquery(first_published.values("published_at")[:1]),
-        )
-        .order_by()
-        .values_list(
-            "article",
-            "claim_id",
-            "sentence_index",
-            "claim_text",
-            "pk",
-            "rating_id",
-            "task_status",
-            "queued_at",
-            "first_published_at",
-            named=True,
-        )
-    )
-    mix: dict[int, Counter[int]] = defaultdict(Counter)
-    waits: dict[int, list[float]] = defaultdict(list)
-    ranked: dict[int, list[tuple[float, int, dict[str, Any]]]] = defaultdict(list)
-    for row in rows:
-        entry = data[row.article]
-        entry["published"] += 1
-        # Published comes first: a published claim whose task was reopened is not also queued or in review.
-        if row.task_status == TaskStatus.AVAILABLE:
-            entry["queued"] -= 1
-        elif row.task_status in TASK_IN_REVIEW:
-            entry["in_review"] -= 1
-        mix[row.article][row.rating_id] += 1
-        if row.queued_at is not None and row.first_published_at is not None:
-            waits[row.article].append(max(0.0, (row.first_published_at - row.queued_at).total_seconds()))
-        label = labels[row.rating_id]
-        if label.counts_toward_score and label.rating_value < label.best_rating:
-            share = _normalised(label.rating_value, label.worst_rating, label.best_rating)
-            claim = {
-                "claim_id": row.claim_id,
-                "sentence_index": row.sentence_index,
-                "text": row.claim_text,
-                "verdict_id": row.pk,
-                "rating": label.slug,
-                "rating_name": label.name,
-            }
-            ranked[row.article].append((share, row.sentence_index, claim))
-
-    domains: dict[int, Counter[str]] = defaultdict(Counter)
-    publishers: dict[int, Counter[str]] = defaultdict(Counter)
-    article_of = {row.pk: row.article for row in rows}
-    if article_of:
-        # By the verdict ids just read, on the citations' verdict index; hosts are folded in Python (a
-        # URL's host is not portable SQL).
-        for verdict_id, url, publisher in (
-            Citation.objects.filter(verdict_id__in=article_of)
-            .order_by()
-            .values_list("verdict_id", "url", "publisher")
-        ):
-            article_id = article_of[verdict_id]
-            domain = _domain(url)
-            if domain:
-                domains[article_id][domain] += 1
-            if publisher.strip():
-                publishers[article_id][publisher.strip()] += 1
-
-    for article_id, count in _open_conflicts(ids).items():
-        data[article_id]["open_conflicts"] = count
-
-    for article_id, entry in data.items():
-        found = entry["claims_found"]
-        entry["not_in_review"] = found - entry["published"] - entry["in_review"] - entry["queued"]
-        entry["coverage"] = round(entry["published"] / found, 4) if found else None
-        entry["verdict_mix"] = _verdict_mix(labels, mix[article_id])
-        entry["accuracy"] = _accuracy(labels, mix[article_id])
-        entry["top_domains"] = _top(domains[article_id], "domain")
-        entry["top_publishers"] = _top(publishers[article_id], "publisher")
-        worst = sorted(ranked[article_id], key=lambda item: (item[0], item[1]))[:WORST_RATED]
-        entry["worst_rated"] = [claim for _share, _index, claim in worst]
-        if waits[article_id]:
-            entry["median_seconds_to_publication"] = round(statistics.median(waits[article_id]), 1)
-    return data
-
-
-def _open_conflicts(ids: list[int]) -> Counter[int]:
-    """Open conflicts per article among `ids`, a conflict counting for both articles of its match: one
-    query grouped by the match's two articles, whatever the number of articles."""
-    counts: Counter[int] = Counter()
-    wanted = set(ids)
-    pairs = (
-        ClaimConflict.objects.open()
-        .exclude(match__status=MatchStatus.REJECTED)
-        .filter(Q(match__claim__article_id__in=ids) | Q(match__other_claim__article_id__in=ids))
-        .values_list("match__claim__article_id", "match__other_claim__article_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for first, second, count in pairs:
-        for article_id in {first, second} & wanted:
-            counts[article_id] += count
-    return counts
-
-
-def _verdict_mix(labels: dict[int, RatingLabel], counts: Counter[int]) -> list[dict[str, Any]]:
-    """Every active rating in scale order (zeros included, so charts keep their axis), plus retired ones
-    that still carry published verdicts."""
-    shown = [label for label in labels.values() if label.is_active or counts.get(label.pk)]
-    shown.sort(key=lambda label: (label.order, label.pk))
-    return [
-        {
-            "rating": label.slug,
-            "name": label.name,
-            "count": counts.get(label.pk, 0),
-            "rating_value": label.rating_value,
-            "worst_rating": label.worst_rating,
-            "best_rating": label.best_rating,
-            "counts_toward_score": label.counts_toward_score,
-        }
-        for label in shown
-    ]
-
-
-def _accuracy(labels: dict[int, RatingLabel], counts: Counter[int]) -> dict[str, Any]:
-    total = 0.0
-    counted = uncounted = 0
-    for label_id, count in counts.items():
-        label = labels[label_id]
-        if not label.counts_toward_score:
-            uncounted += count
-            continue
-        counted += count
-        total += count * _normalised(label.rating_value, label.worst_rating, label.best_rating)
-    return {
-        "score": round(100 * total / counted, 1) if counted else None,
-        "counted_verdicts": counted,
-        "uncounted_verdicts": uncounted,
-        "definition": ACCURACY_DEFINITION,
-    }
-
-
-def scorecard_data(*, article: Article | int) -> dict[str, Any]:
-    """One article's scorecard content as `scorecard_build` would store it (nothing is written)."""
-    article_id = article if isinstance(article, int) else article.pk
-    return scorecards_data(article_ids=[article_id]).get(article_id, _empty_data())
-
-
-# --------------------------------------------------------------------------------------------------
 # Building
 # --------------------------------------------------------------------------------------------------
 
@@ -486,7 +197,7 @@ def _build_locked(ids: list[int]) -> BuildOutcome:
             todo.append(article_id)
     if not todo:
         return outcome
-    data = _compute(todo)
+    data = scorecards_compute(article_ids=todo)
     _test_delay()
     now = timezone.now()
     updates, creates = [], []

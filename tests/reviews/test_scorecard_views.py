@@ -8,8 +8,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from reviews.models import Article, RatingLabel, Scorecard
+from reviews.scorecard_terms import ACCURACY_DEFINITION
 from reviews.scorecard_views import scorecard_admin_html
-from reviews.services.scorecards import ACCURACY_DEFINITION, scorecard_build, scorecard_request
+from reviews.services.scorecards import scorecard_build, scorecard_request
 from reviews.templatetags.scorecard_svg import percent, rating_colour, verdict_mix_svg
 from tests.reviews.scorecard_fixtures import article_with_claims, checkworthy, publish_verdict
 

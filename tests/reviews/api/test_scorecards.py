@@ -6,7 +6,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from reviews.models import Article, Scorecard
-from reviews.services.scorecards import ACCURACY_DEFINITION, scorecard_build, scorecard_request
+from reviews.scorecard_terms import ACCURACY_DEFINITION
+from reviews.services.scorecards import scorecard_build, scorecard_request
 from tests.reviews.scorecard_fixtures import article_with_claims, checkworthy, publish_verdict
 
 pytestmark = pytest.mark.django_db

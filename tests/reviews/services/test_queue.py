@@ -22,12 +22,12 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.selectors_scorecard_data import scorecard_data
 from reviews.services import queue
 from reviews.services.claims import claim_demote
 from reviews.services.scorecards import (
     _EnqueueBuild,
     scorecard_build,
-    scorecard_data,
     scorecard_shows_task_move,
     scorecards_stale_ids,
     scorecards_sweep,
