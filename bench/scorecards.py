@@ -352,7 +352,7 @@ def bench_rebuild(count: int, database_url: str, broker_url: str, directory: Pat
     from django.core.management import call_command
 
     from reviews.models import Article, Scorecard
-    from reviews.services.scorecards import scorecards_stale_count
+    from reviews.selectors_scorecards import scorecards_stale_count
 
     started = time.perf_counter()
     article_ids = seed_articles(count, claims=10, published=3, citations=2)

@@ -52,7 +52,8 @@ def main() -> None:
 
     from reviews.models import Article, ArticleStatus, Scorecard
     from reviews.selectors_scorecard_data import DATA_FORMAT
-    from reviews.services.scorecards import scorecards_stale_ids, scorecards_sweep
+    from reviews.selectors_scorecards import scorecards_stale_ids
+    from reviews.services.scorecards import scorecards_sweep
 
     now = timezone.now()
     for start in range(0, args.articles, 10_000):

@@ -22,8 +22,8 @@ from prometheus_client.registry import Collector
 
 from reviews.models import ArticleStatus, MatchingStatus, TaskStatus, VerdictStatus
 from reviews.selectors_ops import desk_counts, worker_stats
+from reviews.selectors_scorecards import scorecards_staleness
 from reviews.services.messages import SCORECARD_BUILD
-from reviews.services.scorecards import scorecards_staleness
 from reviews.services.worker_stats import (
     SCORECARD_BUILD_BUCKETS,
     SCORECARD_BUILD_SECONDS,

@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DateTimeField, Exists, F, Min, OuterRef, QuerySet, Value
+from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from reviews.models import Article, Scorecard, TaskStatus
 from reviews.selectors_scorecard_data import DATA_FORMAT, scorecards_compute
+from reviews.selectors_scorecards import current_scorecard
 from reviews.services.dispatch import BROKER_ERRORS as BROKER_ERRORS  # re-exported: verdicts uses it
 from reviews.services.dispatch import task_send
 from reviews.services.messages import SCORECARD_BUILD, SCORECARDS_BUILD_CHUNK, task_named
@@ -286,45 +287,6 @@ def scorecard_build(*, article_id: int) -> Scorecard | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _current_scorecard() -> Exists:
-    """For an article query: its scorecard was built from its latest change, by this definition."""
-    return Exists(
-        Scorecard.objects.filter(
-            article_id=OuterRef("pk"), source_changed_at__gte=OuterRef("changed_at"), data__format=DATA_FORMAT
-        )
-    )
-
-
-def _stale_articles() -> QuerySet[Article]:
-    return Article.objects.ready().filter(~_current_scorecard())
-
-
-def scorecards_stale_ids(*, limit: int | None = SWEEP_LIMIT) -> list[int]:
-    """Extracted articles whose scorecard is missing, older than their latest change, or built by an
-    older definition (`DATA_FORMAT`), lowest id first."""
-    ids = _stale_articles().order_by("pk").values_list("pk", flat=True)
-    return list(ids if limit is None else ids[:limit])
-
-
-def scorecards_stale_count(*, article_ids: Sequence[int] | None = None) -> int:
-    """How many scorecards are stale, among `article_ids` or among all extracted articles."""
-    stale = _stale_articles()
-    if article_ids is not None:
-        stale = stale.filter(pk__in=article_ids)
-    return stale.count()
-
-
-def scorecards_staleness() -> tuple[int, dt.datetime | None]:
-    """How many extracted articles' scorecards are stale, and the oldest change one of them misses (None
-    when none is), in one query for `/metrics`. It reads only the articles flagged `scorecard_stale` (a
-    partial index): every stale scorecard's article is flagged (the flag moves with `changed_at`, and
-    the sweep clears it only on a current scorecard)."""
-    found = (
-        _stale_articles().filter(scorecard_stale=True).aggregate(stale=Count("pk"), oldest=Min("changed_at"))
-    )
-    return found["stale"], found["oldest"]
-
-
 def _chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield list(ids[start : start + size])
@@ -393,7 +355,7 @@ def scorecards_sweep(*, limit: int = SWEEP_LIMIT, chunk_size: int = CHUNK_SIZE) 
         return 0
     # One statement: PostgreSQL re-checks a row changed by a concurrent transaction against its new
     # `changed_at`, so a change committed meanwhile keeps its flag.
-    Article.objects.filter(pk__in=ids).filter(_current_scorecard()).update(scorecard_stale=False)
+    Article.objects.filter(pk__in=ids).filter(current_scorecard()).update(scorecard_stale=False)
     stale = list(flagged.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     if stale:
         scorecards_fan_out(article_ids=stale, chunk_size=chunk_size)

@@ -42,7 +42,8 @@ from rest_framework.authtoken.models import Token
 from reviews.cache_outage import cache_outage
 from reviews.models import Article, ArticleStatus, MatchingStatus, Scorecard, Verdict, VerdictStatus
 from reviews.selectors_scorecard_data import scorecard_data
-from reviews.services.scorecards import scorecard_build, scorecards_stale_ids
+from reviews.selectors_scorecards import scorecards_stale_ids
+from reviews.services.scorecards import scorecard_build
 from tests.e2e.conftest import ROOT, _database_url, wait_for
 from tests.e2e.test_scorecards_worker import VISIBILITY_TIMEOUT, Stack
 from tests.e2e.test_scorecards_worker import stack as stack  # the fixture

@@ -27,7 +27,8 @@ from kombu import pools as kombu_pools
 
 from factcheck.celery import app as celery_app
 from reviews.models import Scorecard, Verdict, VerdictStatus
-from reviews.services.scorecards import scorecard_build, scorecards_stale_ids
+from reviews.selectors_scorecards import scorecards_stale_ids
+from reviews.services.scorecards import scorecard_build
 from tests.e2e.conftest import ROOT, _database_url, wait_for
 from tests.reviews.scorecard_fixtures import (
     article_with_claims,

@@ -3,14 +3,17 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
 
-from reviews.models import Article
+from reviews.models import Article, ArticleStatus
 from reviews.selectors_scorecards import (
     scorecard_for_article,
     scorecard_view_for_desk,
     scorecards_see_all,
+    scorecards_stale_count,
+    scorecards_stale_ids,
     scorecards_visible,
 )
 from reviews.services.scorecards import scorecard_build, scorecard_request
+from tests.factories import ArticleFactory
 from tests.reviews.scorecard_fixtures import article_with_claims, checkworthy, publish_verdict
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +84,19 @@ def test_the_desk_reads_an_articles_scorecard_whoever_may_see_it(django_assert_n
     assert view.scorecard is not None
     assert view.scorecard.article_id == unpublished.pk
     assert scorecard_view_for_desk(article=article_with_claims(1)).scorecard is None
+
+
+# --- staleness -----------------------------------------------------------------------------------
+
+
+def test_stale_ids_are_missing_or_older_than_the_latest_change() -> None:
+    current, changed, missing = (article_with_claims(1) for _ in range(3))
+    ArticleFactory.create(status=ArticleStatus.PENDING)  # not extracted yet: nothing to show
+    for article in (current, changed):
+        assert scorecard_build(article_id=article.pk) is not None
+    scorecard_request(article=changed)
+
+    assert scorecards_stale_ids() == sorted([changed.pk, missing.pk])
+    assert scorecards_stale_ids(limit=1) == [min(changed.pk, missing.pk)]
+    assert scorecards_stale_count() == 2
+    assert scorecards_stale_count(article_ids=[current.pk, changed.pk]) == 1

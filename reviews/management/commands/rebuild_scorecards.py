@@ -18,12 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from reviews.models import Article
-from reviews.services.scorecards import (
-    BROKER_ERRORS,
-    CHUNK_SIZE,
-    scorecards_fan_out,
-    scorecards_stale_count,
-)
+from reviews.selectors_scorecards import scorecards_stale_count
+from reviews.services.scorecards import BROKER_ERRORS, CHUNK_SIZE, scorecards_fan_out
 
 POLL_SECONDS = 0.25
 

@@ -9,7 +9,8 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from reviews import tasks
 from reviews.models import ArticleStatus, Scorecard
-from reviews.services.scorecards import scorecard_build, scorecards_stale_count
+from reviews.selectors_scorecards import scorecards_stale_count
+from reviews.services.scorecards import scorecard_build
 from tests.factories import ArticleFactory
 from tests.reviews.scorecard_fixtures import (
     article_with_claims,

@@ -23,13 +23,13 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.selectors_scorecard_data import scorecard_data
+from reviews.selectors_scorecards import scorecards_stale_ids
 from reviews.services import queue
 from reviews.services.claims import claim_demote
 from reviews.services.scorecards import (
     _EnqueueBuild,
     scorecard_build,
     scorecard_shows_task_move,
-    scorecards_stale_ids,
     scorecards_sweep,
 )
 from reviews.services.verdicts import CitationInput, VerdictInput, verdict_create_by_editor, verdict_return

@@ -11,8 +11,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from reviews import tasks
-from reviews.models import Article, ArticleStatus, Scorecard
+from reviews.models import Article, Scorecard
 from reviews.selectors_scorecard_data import DATA_FORMAT, scorecards_compute
+from reviews.selectors_scorecards import scorecards_stale_count, scorecards_stale_ids
 from reviews.services import scorecards as scorecard_service
 from reviews.services.scorecards import (
     BuildOutcome,
@@ -21,11 +22,8 @@ from reviews.services.scorecards import (
     scorecard_request,
     scorecards_build,
     scorecards_fan_out,
-    scorecards_stale_count,
-    scorecards_stale_ids,
     scorecards_sweep,
 )
-from tests.factories import ArticleFactory
 from tests.reviews.scorecard_fixtures import (
     article_with_claims,
     checkworthy,
@@ -270,19 +268,6 @@ def test_build_messages_carry_the_debounce_countdown(settings, django_capture_on
 
 
 # --- staleness, sweeping, fan-out ------------------------------------------------------------------
-
-
-def test_stale_ids_are_missing_or_older_than_the_latest_change() -> None:
-    current, changed, missing = (article_with_claims(1) for _ in range(3))
-    ArticleFactory.create(status=ArticleStatus.PENDING)  # not extracted yet: nothing to show
-    _build_now(current)
-    _build_now(changed)
-    scorecard_request(article=changed)
-
-    assert scorecards_stale_ids() == sorted([changed.pk, missing.pk])
-    assert scorecards_stale_ids(limit=1) == [min(changed.pk, missing.pk)]
-    assert scorecards_stale_count() == 2
-    assert scorecards_stale_count(article_ids=[current.pk, changed.pk]) == 1
 
 
 def test_sweep_fans_out_in_chunks_and_leaves_nothing_stale(django_capture_on_commit_callbacks) -> None:
