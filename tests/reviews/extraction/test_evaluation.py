@@ -138,6 +138,12 @@ def test_evaluate_with_fake_scorer(tmp_path: Path) -> None:
     markdown = ev.format_figures(result)
     assert "fake-1" in markdown
     assert "MAP" in markdown
+    assert "Development split" not in markdown
+    # With the model's meta, the figures end with the development split that chose the threshold.
+    dev = {"sentences": 4585, "positives": 1084, "dev_best_thr": 0.34, "dev_f1@best": 0.7071}
+    meta = {"development_figures": {"onnx_int8": {**dev, "dev_f1@0.5": 0.69, "dev_ap": 0.7814}}}
+    rows = ev.format_figures(result, meta).splitlines()
+    assert "| onnx_int8 | 4585 (1084) | 0.34 | 0.707 | 0.690 | 0.781 |" in rows
 
 
 def test_replace_figures_section() -> None:
