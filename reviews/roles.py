@@ -44,8 +44,7 @@ def _grants(perms: list[str], user: int | OuterRef) -> QuerySet[Permission]:
     user who is not a superuser, asked of these permissions instead of loading all the user's permissions
     in two queries. Written as `IN` the user's grants, and the grants of the groups `IN` their memberships,
     rather than as joins through the user and their groups: PostgreSQL plans it in a fraction of the
-    time, which mattered while the token statement was planned on every API request; it still is with
-    prepared statements off (`DATABASE_SERVER_SIDE_BINDING=false`; docs/benchmarks.md, issue 16,
+    time, and the token statement is planned on every API request (docs/benchmarks.md, issue 16,
     2026-12-07)."""
     direct = User.user_permissions.through.objects.filter(Q(user=user)).values("permission")
     # One subquery deeper than `direct`: an outer user is one OuterRef further away.
@@ -60,9 +59,8 @@ def with_roles(users: QuerySet[User]) -> QuerySet[User]:
     """`users` with the roles each holds read in the same statement (`held_roles`), so that `is_editor`
     and `is_reviewer` on them need no query (the API's token lookup, whose statement
     reviews.api.authentication compiles once per process). One subquery for both roles, not one `EXISTS`
-    each: PostgreSQL plans one subquery in less time than two, and plans the token statement on every
-    API request when prepared statements are off (`DATABASE_SERVER_SIDE_BINDING=false`; docs/benchmarks.md,
-    "Issue 16: the consumer's detail on an AMD EPYC host")."""
+    each: PostgreSQL plans the token statement on every API request, and plans one subquery in less
+    time than two (docs/benchmarks.md, "Issue 16: the consumer's detail on an AMD EPYC host")."""
     bit = Case(*(When(_named(perm), then=Value(b)) for perm, b in _ROLE_BITS.items()), default=Value(0))
     # The user's grants are a subquery of this one: OuterRef(OuterRef) reaches the user's row. Grouped by
     # a constant, which adds no GROUP BY: one row, the sum over all the roles' permissions held.

@@ -106,21 +106,11 @@ def postgres_session(database: dict[str, Any]) -> None:
     Parallel workers (DATABASE_PARALLEL_WORKERS, default none): the app's reads stop at a page or at
     a search's cap, and on a small host the workers' start and the gather cost more than they save
     (docs/benchmarks.md, search); PostgreSQL's own default is 2.
-    Prepared statements (DATABASE_SERVER_SIDE_BINDING, default on): Django's own `server_side_binding`
-    sends parameters apart from the SQL, so psycopg prepares a statement once a connection has run it
-    `prepare_threshold` times (Django leaves that off unless set): PostgreSQL parses the queue's and the
-    token's statements once per connection instead of on every request, and plans most of them once
-    too (docs/architecture.md, "Prepared statements"). Turn it off behind a pooler that hands one
-    client's statements to several server connections: PgBouncer in transaction or statement mode
-    before 1.21, or without `max_prepared_statements`.
     """
     workers = env.int("DATABASE_PARALLEL_WORKERS", default=0)
     session = f"-c synchronize_seqscans=off -c max_parallel_workers_per_gather={workers}"
     options = database.setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} {session}".strip()
-    if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
-        options["server_side_binding"] = True
-        options["prepare_threshold"] = 5  # psycopg's own default
 
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

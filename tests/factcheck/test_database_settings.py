@@ -26,29 +26,10 @@ def test_no_parallel_workers_unless_configured() -> None:
         assert cursor.fetchone() == ("0",)
 
 
-def test_statements_run_often_are_prepared_on_the_connection() -> None:
-    # PostgreSQL parses (and mostly plans) the hot path's statements once per connection, not per request.
-    statement = "SELECT count(*) FROM auth_user WHERE id > %s"
-    with connection.cursor() as cursor:
-        for _ in range(6):
-            cursor.execute(statement, [0])
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [statement[:30] + "%"]
-        )
-        assert cursor.fetchone() == (1,)
+def test_a_statement_may_carry_more_than_65535_parameters() -> None:
+    # Parameters are bound on the client (Django's default): a large `__in` list or bulk_create is one
+    # statement of any size. Server-side binding would cap it at PostgreSQL's 65,535 bound parameters
+    # (docs/architecture.md, "Prepared statements: tried and not kept").
+    from reviews.models import Claim
 
-
-def test_a_pooler_that_cannot_keep_prepared_statements_can_turn_them_off(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from factcheck.settings.base import postgres_session
-
-    monkeypatch.setenv("DATABASE_SERVER_SIDE_BINDING", "false")
-    database: dict[str, dict[str, object]] = {"OPTIONS": {}}
-    postgres_session(database)
-    assert "server_side_binding" not in database["OPTIONS"]
-    assert "prepare_threshold" not in database["OPTIONS"]
-    monkeypatch.delenv("DATABASE_SERVER_SIDE_BINDING")
-    postgres_session(database)
-    assert database["OPTIONS"]["server_side_binding"] is True
-    assert database["OPTIONS"]["prepare_threshold"] == 5
+    assert Claim.objects.filter(pk__in=range(1, 70_001)).count() == 0
