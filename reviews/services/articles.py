@@ -184,11 +184,17 @@ def _recut_for_named_source(
     return _extract(text, content_type=content_type, name=name, threshold=named), named
 
 
-def _extract_by_policy(
-    text: str, *, content_type: str, name: str, source_url: str, feed_id: int | None
+def _extract_at(
+    text: str,
+    *,
+    content_type: str,
+    name: str,
+    used: ThresholdChoice,
+    given_source_url: str,
+    feed_id: int | None = None,
 ) -> tuple[ExtractionResult, ThresholdChoice]:
-    """Extract at the threshold the policy gives now (reviews.selectors_thresholds), and the choice."""
-    used = claim_threshold_for(source_url=source_url, feed_id=feed_id)
+    """Extract at `used`, then cut again where the page names a source with a threshold
+    (`_recut_for_named_source`); the result and the threshold it was cut at."""
     result = _extract(text, content_type=content_type, name=name, threshold=used)
     return _recut_for_named_source(
         text,
@@ -196,8 +202,18 @@ def _extract_by_policy(
         name=name,
         result=result,
         used=used,
-        given_source_url=source_url,
+        given_source_url=given_source_url,
         feed_id=feed_id,
+    )
+
+
+def _extract_by_policy(
+    text: str, *, content_type: str, name: str, source_url: str, feed_id: int | None
+) -> tuple[ExtractionResult, ThresholdChoice]:
+    """Extract at the threshold the policy gives now (reviews.selectors_thresholds), and the choice."""
+    used = claim_threshold_for(source_url=source_url, feed_id=feed_id)
+    return _extract_at(
+        text, content_type=content_type, name=name, used=used, given_source_url=source_url, feed_id=feed_id
     )
 
 
@@ -337,15 +353,11 @@ def article_threshold(prepared: PreparedArticle) -> ThresholdChoice:
 def article_run_extraction(prepared: PreparedArticle) -> tuple[ExtractionResult, ThresholdChoice]:
     """The CPU-heavy part, and the threshold it used. Raises `ArticleRejected` when cleaning leaves no
     sentences."""
-    used = article_threshold(prepared)
-    # `_extract` checks the result already: only the named source's cut is left to apply.
-    result = _extract(prepared.text, content_type=prepared.content_type, name=prepared.name, threshold=used)
-    return _recut_for_named_source(
+    return _extract_at(
         prepared.text,
         content_type=prepared.content_type,
         name=prepared.name,
-        result=result,
-        used=used,
+        used=article_threshold(prepared),
         given_source_url=_source_url(prepared.source_url),
     )
 
