@@ -42,13 +42,15 @@ def event_record(**fields: Unpack[EventFields]) -> ReviewEvent:
     if article is None and claim is not None:
         article = claim.article
     # A row given stays on the event (reading it back costs no statement); an id alone is stored as is.
-    refs: dict[str, Any] = {"article_id": fields.get("article_id"), "claim_id": fields.get("claim_id")}
+    refs: dict[str, Any] = {}
     if article is not None:
-        del refs["article_id"]
         refs["article"] = article
+    else:
+        refs["article_id"] = fields.get("article_id")
     if claim is not None:
-        del refs["claim_id"]
         refs["claim"] = claim
+    else:
+        refs["claim_id"] = fields.get("claim_id")
     return ReviewEvent.objects.create(
         action=fields["action"],
         actor=actor if isinstance(actor, User) else None,
