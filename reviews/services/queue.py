@@ -21,11 +21,13 @@ from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
+from reviews import compiled
+from reviews.compiled import Compiled, compile_once
 from reviews.exceptions import NotFound, ValidationFailed
 from reviews.models import (
     ClaimStatus,
@@ -191,6 +193,18 @@ def _locked_tasks_with_open_verdict() -> QuerySet[WithAnnotations[ReviewTask, _O
     return locked.annotate(open_verdict_id=_open_verdict_id(), claim_article_id=F("claim__article_id"))
 
 
+@functools.cache
+def _submission_lock_statement(vendor: str) -> Compiled[WithAnnotations[ReviewTask, _OpenVerdict]]:
+    """`_locked_tasks_with_open_verdict` for one task, compiled once (reviews/compiled.py;
+    docs/architecture.md, "Statements compiled once")."""
+    del vendor  # the key of the cache only
+
+    def make(task_id: int) -> QuerySet[WithAnnotations[ReviewTask, _OpenVerdict]]:
+        return _locked_tasks_with_open_verdict().filter(pk=task_id)[:1]
+
+    return compile_once(make, task_id=compiled.ID)
+
+
 def _save_verdict(
     task_id: int, *, reviewer: User, lease_token: uuid.UUID | str | None, data: VerdictInput, submit: bool
 ) -> tuple[WithAnnotations[ReviewTask, _OpenVerdict], Verdict]:
@@ -198,7 +212,7 @@ def _save_verdict(
     409, first), reading the id of the task's open verdict in the same statement (a first save or
     submission, the usual case, then reads no verdict); then validates `data` (ValidationFailed, 400;
     complete when submitting) and stores the verdict and its citations."""
-    task = _locked_tasks_with_open_verdict().filter(pk=task_id).first()
+    task = _submission_lock_statement(connection.vendor).first(task_id=task_id)
     if task is None:
         raise NotFound(f"Task {task_id} does not exist.")
     action = "submit" if submit else "save_draft"
@@ -280,7 +294,19 @@ def tasks_expire_leases(*, now: dt.datetime | None = None) -> int:
 
 def _lock_reviewer(reviewer: User) -> None:
     """Serialise one reviewer's queue calls: their user row, locked until the transaction ends."""
-    list(User.objects.select_for_update().filter(pk=reviewer.pk).values_list("pk", flat=True))
+    _reviewer_lock_statement(connection.vendor).rows(reviewer_id=reviewer.pk)
+
+
+@functools.cache
+def _reviewer_lock_statement(vendor: str) -> Compiled[User]:
+    """`_lock_reviewer`'s statement, compiled once (reviews/compiled.py; docs/architecture.md, "Statements
+    compiled once")."""
+    del vendor  # the key of the cache only
+
+    def make(reviewer_id: int) -> QuerySet[User]:
+        return User.objects.select_for_update().filter(pk=reviewer_id).values_list("pk", flat=True)  # type: ignore[return-value]
+
+    return compile_once(make, reviewer_id=compiled.ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,21 +320,25 @@ class _Held:
     reserved: bool
 
 
-def _held_annotations(*, reviewer: User, now: dt.datetime) -> dict[str, Any]:
-    """`_Held`'s fields as annotations: read with the candidate task, in the same statement."""
-    limit = max(1, settings.FACTCHECK_MAX_LEASES_PER_REVIEWER)
+def _held_annotations(*, reviewer_id: int, now: dt.datetime, limit: int) -> dict[str, Any]:
+    """`_Held`'s fields as annotations: read with the candidate task, in the same statement. `limit` is
+    FACTCHECK_MAX_LEASES_PER_REVIEWER (`_lease_limit`)."""
     return {
         # Whether they hold a limit-th lease (OFFSET limit - 1): at the limit, or past it.
-        "held_at_limit": Exists(_held_by(reviewer, now=now)[limit - 1 : limit]),
+        "held_at_limit": Exists(_held_by(reviewer_id, now=now)[limit - 1 : limit]),
         "any_expired": Exists(_expirable().filter(lease_expires_at__lte=now)),
-        "any_reserved": Exists(ReviewTask.objects.filter(_reserved_for(reviewer))),
+        "any_reserved": Exists(ReviewTask.objects.filter(_reserved_for(reviewer_id))),
     }
 
 
-def _held_by(reviewer: User, *, now: dt.datetime) -> QuerySet[ReviewTask]:
-    """The leases `reviewer` holds (tasks they may act on as holder, the workflow's `task.heartbeat`),
+def _lease_limit() -> int:
+    return max(1, settings.FACTCHECK_MAX_LEASES_PER_REVIEWER)
+
+
+def _held_by(reviewer_id: int, *, now: dt.datetime) -> QuerySet[ReviewTask]:
+    """The leases the reviewer holds (tasks they may act on as holder, the workflow's `task.heartbeat`),
     soonest to expire first."""
-    return _holdable().filter(lease_holder_id=reviewer.pk, lease_expires_at__gt=now)
+    return _holdable().filter(lease_holder_id=reviewer_id, lease_expires_at__gt=now)
 
 
 @functools.cache
@@ -330,13 +360,14 @@ def _held_of(row: Any) -> _Held:
 
 def _held(*, reviewer: User, now: dt.datetime) -> _Held:
     """`_Held` on its own, for when no candidate row came back to carry it."""
-    row = User.objects.filter(pk=reviewer.pk).annotate(**_held_annotations(reviewer=reviewer, now=now)).get()
+    annotations = _held_annotations(reviewer_id=reviewer.pk, now=now, limit=_lease_limit())
+    row = User.objects.filter(pk=reviewer.pk).annotate(**annotations).get()
     return _held_of(row)
 
 
-def _reserved_for(reviewer: User) -> Q:
+def _reserved_for(reviewer_id: int) -> Q:
     """Work reserved for the reviewer: returned to them, or assigned to them by an editor."""
-    return Q(status=_RETURNED, reviewer_id=reviewer.pk) | Q(status=_QUEUED, assignee_id=reviewer.pk)
+    return Q(status=_RETURNED, reviewer_id=reviewer_id) | Q(status=_QUEUED, assignee_id=reviewer_id)
 
 
 @functools.cache
@@ -368,16 +399,31 @@ def _queue_candidate(*, reviewer: User, now: dt.datetime) -> tuple[ReviewTask | 
     """The first task of the shared queue this reviewer may take, locked, skipping tasks they passed on,
     with what they hold (`_Held`, read in the same statement; None when no task came back). Matches the
     partial index reviewtask_claimable_idx: an index scan in queue order that stops at the first unlocked
-    row, however many tasks wait."""
-    passed = TaskSkip.objects.filter(task_id=OuterRef("pk"), reviewer_id=reviewer.pk)
-    task = (
-        _shared_queue()
-        .annotate(**_held_annotations(reviewer=reviewer, now=now))
-        .filter(Q(assignee_id__isnull=True) | Q(assignee_id=reviewer.pk))
-        .filter(~Exists(passed))
-        .first()
-    )
+    row, however many tasks wait. The statement is compiled once (`_candidate_statement`)."""
+    statement = _candidate_statement(connection.vendor, limit=_lease_limit())
+    task = statement.first(reviewer_id=reviewer.pk, now=now)
     return task, (_held_of(task) if task is not None else None)
+
+
+def _candidate(*, reviewer_id: int, now: dt.datetime, limit: int) -> QuerySet[ReviewTask]:
+    """`_queue_candidate`'s queryset: the first task of the shared queue, with `_Held`'s annotations."""
+    passed = TaskSkip.objects.filter(task_id=OuterRef("pk"), reviewer_id=reviewer_id)
+    return (
+        _shared_queue()
+        .annotate(**_held_annotations(reviewer_id=reviewer_id, now=now, limit=limit))
+        .filter(Q(assignee_id__isnull=True) | Q(assignee_id=reviewer_id))
+        .filter(~Exists(passed))[:1]
+    )
+
+
+@functools.cache
+def _candidate_statement(vendor: str, *, limit: int) -> Compiled[ReviewTask]:
+    """`_candidate`, compiled by the ORM once per process, database vendor and lease limit
+    (reviews/compiled.py): building and compiling it per call was a third of a reviewer's next + submit
+    cycle's CPU (docs/architecture.md, "Statements compiled once")."""
+    del vendor  # the key of the cache only
+    make = functools.partial(_candidate, limit=limit)
+    return compile_once(make, reviewer_id=compiled.ID, now=compiled.TIME)
 
 
 @functools.cache
@@ -396,7 +442,7 @@ def _reserved_candidate(*, reviewer: User) -> ReviewTask | None:
     queue order."""
     return (
         _candidates()
-        .filter(_reserved_for(reviewer))
+        .filter(_reserved_for(reviewer.pk))
         .order_by(
             Case(When(status=_RETURNED, then=Value(0)), default=Value(1)),
             "-priority",
@@ -449,7 +495,7 @@ def _lease_next(*, reviewer: User, now: dt.datetime, reclaim_first: bool) -> Nex
             held = _held(reviewer=reviewer, now=now)
         if held.at_limit:
             held_task = (
-                _held_by(reviewer, now=now)
+                _held_by(reviewer.pk, now=now)
                 .select_related("claim", "claim__article")
                 .only(*_TASK_FIELDS, *_SHOWN)
                 .first()
