@@ -8,16 +8,19 @@ input with the same words. Editorial transitions (publish, return, correct, retr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from reviews import compiled
+from reviews.compiled import Compiled, compile_once
 from reviews.exceptions import ApplicationError, NotFound, ValidationFailed
 from reviews.links import web_link
 from reviews.models import (
@@ -138,7 +141,7 @@ def verdict_validate(
             add("rating", "Choose a rating.")
     else:
         if label is PENDING:
-            label = RatingLabel.objects.filter(slug=data.rating, is_active=True).first()
+            label = _active_label_statement(connection.vendor).first(slug=data.rating)
         if label is None:
             slugs = ", ".join(RatingLabel.objects.filter(is_active=True).values_list("slug", flat=True))
             add("rating", f"Unknown rating “{data.rating}”. Choose one of: {slugs}.")
@@ -180,6 +183,18 @@ def verdict_validate(
         )
         raise ValidationFailed(message, field_errors=errors)
     return label
+
+
+@functools.cache
+def _active_label_statement(vendor: str) -> Compiled[RatingLabel]:
+    """The active rating label with a slug, compiled once (reviews/compiled.py): every submission reads it
+    (docs/architecture.md, "Statements compiled once")."""
+    del vendor  # the key of the cache only
+
+    def make(slug: str) -> QuerySet[RatingLabel]:
+        return RatingLabel.objects.filter(slug=slug, is_active=True)[:1]
+
+    return compile_once(make, slug=compiled.TEXT)
 
 
 def citation_rows(*, verdict: Verdict, citations: Sequence[CitationInput]) -> list[Citation]:

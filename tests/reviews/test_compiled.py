@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reviews import compiled
 from reviews.compiled import compile_once
-from reviews.models import Claim, ReviewTask
+from reviews.models import Claim, RatingLabel, ReviewTask
 from reviews.services import queue
 from reviews.services.verdicts import CitationInput, VerdictInput
 from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory
@@ -119,5 +119,6 @@ def test_the_queue_s_next_and_submit_compile_their_reads_once() -> None:
     with (
         mock.patch.object(queue, "_candidate", side_effect=AssertionError("compiled again")),
         mock.patch.object(queue, "_locked_tasks_with_open_verdict", side_effect=AssertionError("again")),
+        mock.patch.object(RatingLabel.objects, "filter", side_effect=AssertionError("again")),
     ):
         work()
