@@ -42,6 +42,7 @@ from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.matching import matching_request
 from reviews.services.messages import ARTICLE_EXTRACT, SCORECARD_BUILD, task_named
+from reviews.workflow import Role, allowed, check, refuse, require_editor, states_allowing, target
 
 logger = logging.getLogger(__name__)
 
@@ -242,9 +243,12 @@ def _source_url(url: str) -> str:
     return link if link is not None and (longest is None or len(link) <= longest) else ""
 
 
-def _store_extraction(article: Article, result: ExtractionResult, threshold: ThresholdChoice) -> int:
+def _store_extraction(
+    article: Article, result: ExtractionResult, threshold: ThresholdChoice, *, action: str
+) -> int:
     """Write claims and tasks for `result`, extracted at `threshold`, onto `article` (inside the caller's
-    transaction)."""
+    transaction), and move it where workflow `action` leads (`article.extract` for a new article or one
+    a worker extracted, `article.reextract`)."""
     meta = result.article
     article.title = (meta.title or article.title)[:500]
     article.author = (meta.author or article.author)[:300]
@@ -254,7 +258,7 @@ def _store_extraction(article: Article, result: ExtractionResult, threshold: Thr
     # over the one its metadata names.
     article.source_url = article.source_url or _source_url(meta.source_url)
     article.body = meta.body
-    article.status = ArticleStatus.READY
+    article.status = target(action)
     article.failure_reason = ""
     article.extractor_version = result.scorer_version
     article.claim_threshold = result.threshold
@@ -408,12 +412,12 @@ def article_store(
                 created_by=actor if isinstance(actor, User) else None,
             )
             threshold = threshold or article_threshold(prepared)
-            task_count = _store_extraction(article, result, threshold)
+            task_count = _store_extraction(article, result, threshold, action="article.extract")
             event_record(
                 action=EventAction.ARTICLE_INGESTED,
                 actor=actor,
                 article=article,
-                to_status=ArticleStatus.READY,
+                to_status=article.status,
                 data={
                     "origin": prepared.name,
                     "sentences": len(result.sentences),
@@ -550,7 +554,8 @@ def _resend_before() -> dt.datetime:
 def article_is_stuck(article: Article) -> bool:
     """Pending, and neither stored nor sent again for `FACTCHECK_EXTRACT_RESEND_SECONDS`: its message was
     lost (broker down at submission, worker killed) or is far behind a backlog."""
-    return article.status == ArticleStatus.PENDING and article.updated_at <= _resend_before()
+    waiting = allowed("article.extract", article, role=Role.SYSTEM)
+    return waiting and article.updated_at <= _resend_before()
 
 
 def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int = 100) -> int:
@@ -563,7 +568,9 @@ def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int 
     (it is storing the extraction) are skipped. A duplicate message is harmless: `article_extract` finds
     the article no longer pending and returns."""
     with transaction.atomic():
-        stuck = Article.objects.filter(status=ArticleStatus.PENDING, updated_at__lte=_resend_before())
+        stuck = Article.objects.filter(
+            status__in=states_allowing("article.extract"), updated_at__lte=_resend_before()
+        )
         if article_ids is not None:
             stuck = stuck.filter(pk__in=article_ids)
         ids = list(
@@ -586,24 +593,32 @@ def _max_attempts() -> int:
     return int(settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS)
 
 
-def _fail_exhausted(article: Article) -> None:
-    """Mark a pending article (locked by the caller) failed: its extraction runs are used up."""
-    attempts = article.extract_attempts
-    article.status = ArticleStatus.FAILED
-    article.failure_reason = (
-        f"Extraction did not finish in {attempts} attempt{'s' if attempts != 1 else ''}: the worker "
-        "stopped or ran out of time each time, so the text may be too large or malformed for the "
-        "extractor. An editor can retry it."
-    )
+def _extraction_failed(article: Article, reason: str, **data: object) -> None:
+    """Move a pending article (locked by the caller) where `article.extract_fail` leads, with `reason`
+    and its audit row."""
+    from_status = article.status
+    article.status = target("article.extract_fail")
+    article.failure_reason = reason
     article.save(update_fields=["status", "failure_reason", "updated_at"])
     event_record(
         action=EventAction.ARTICLE_FAILED,
         article=article,
-        from_status=ArticleStatus.PENDING,
-        to_status=ArticleStatus.FAILED,
-        note=article.failure_reason,
-        data={"attempts": attempts},
+        from_status=from_status,
+        to_status=article.status,
+        note=reason,
+        data=data,
     )
+
+
+def _fail_exhausted(article: Article) -> None:
+    """Fail a pending article (locked by the caller): its extraction runs are used up."""
+    attempts = article.extract_attempts
+    reason = (
+        f"Extraction did not finish in {attempts} attempt{'s' if attempts != 1 else ''}: the worker "
+        "stopped or ran out of time each time, so the text may be too large or malformed for the "
+        "extractor. An editor can retry it."
+    )
+    _extraction_failed(article, reason, attempts=attempts)
     logger.error("Article %s failed: %s", article.pk, article.failure_reason)
 
 
@@ -613,7 +628,7 @@ def _extract_attempt_begin(article_id: int) -> tuple[Article | None, bool]:
     (None when gone) and whether to extract it."""
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(pk=article_id).first()
-        if article is None or article.status != ArticleStatus.PENDING:
+        if article is None or not allowed("article.extract", article, role=Role.SYSTEM):
             return article, False
         if article.extract_attempts >= _max_attempts():
             _fail_exhausted(article)
@@ -647,26 +662,18 @@ def article_extract(*, article_id: int) -> Article | None:
         result, reason = None, exc.message
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article_id)
-        if article.status != ArticleStatus.PENDING:
+        if not allowed("article.extract", article, role=Role.SYSTEM):
             return article
         if result is None:
-            article.status = ArticleStatus.FAILED
-            article.failure_reason = reason
-            article.save(update_fields=["status", "failure_reason", "updated_at"])
-            event_record(
-                action=EventAction.ARTICLE_FAILED,
-                article=article,
-                from_status=ArticleStatus.PENDING,
-                to_status=ArticleStatus.FAILED,
-                note=reason,
-            )
+            _extraction_failed(article, reason)
             return article
-        task_count = _store_extraction(article, result, threshold)
+        from_status = article.status
+        task_count = _store_extraction(article, result, threshold, action="article.extract")
         event_record(
             action=EventAction.ARTICLE_EXTRACTED,
             article=article,
-            from_status=ArticleStatus.PENDING,
-            to_status=ArticleStatus.READY,
+            from_status=from_status,
+            to_status=article.status,
             data={
                 "sentences": len(result.sentences),
                 "claims": task_count,
@@ -693,7 +700,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     (primary-key order, the order the verdict and claim services use), then the article.
     """
     from reviews.services.scorecards import scorecard_request
-    from reviews.workflow import refuse, require_editor
 
     require_editor("article.reextract", actor)
 
@@ -756,13 +762,13 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         others = articles_in_open_conflict_with(claim_ids=claim_ids, besides=article.pk)
         ReviewTask.objects.filter(claim_id__in=claim_ids).delete()
         Claim.objects.filter(pk__in=claim_ids).delete()
-        task_count = _store_extraction(article, result, threshold)
+        task_count = _store_extraction(article, result, threshold, action="article.reextract")
         event_record(
             action=EventAction.ARTICLE_REEXTRACTED,
             actor=actor,
             article=article,
             from_status=from_status,
-            to_status=ArticleStatus.READY,
+            to_status=article.status,
             data={
                 "sentences": len(result.sentences),
                 "claims": task_count,
@@ -783,8 +789,6 @@ def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
     from zero, and `reviews.article_extract` sent after commit (on a worker, as a new submission is; the
     pending-article sweep sends it again if the broker is down). Refused (409) unless the article failed.
     Locks the article."""
-    from reviews.workflow import Role, check, require_editor, target
-
     require_editor("article.extract_retry", actor)
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(pk=article_id).first()
