@@ -2,6 +2,8 @@
 
 The CPU-heavy extraction runs before the transaction opens; the transaction then writes everything at
 once, so an article is either fully ingested (claims and tasks included) or not stored at all.
+Sending a submitted article to the extraction worker, again when its message is lost, and counting the
+worker's runs is `reviews.services.extraction_runs`.
 """
 
 from __future__ import annotations
@@ -38,11 +40,18 @@ from reviews.models import (
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.selectors_matching import articles_in_open_conflict_with
 from reviews.selectors_thresholds import ThresholdChoice, claim_threshold_for, claim_threshold_named
-from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
+from reviews.services.extraction_runs import (
+    article_extract_attempt_begin,
+    article_extract_attempts_max,
+    article_extract_enqueue,
+    article_extract_fail,
+    article_is_stuck,
+    articles_resend_pending,
+)
 from reviews.services.matching import matching_request
-from reviews.services.messages import ARTICLE_EXTRACT, SCORECARD_BUILD, task_named
-from reviews.workflow import Role, allowed, check, refuse, require_editor, states_allowing, target
+from reviews.services.messages import SCORECARD_BUILD, task_named
+from reviews.workflow import Role, allowed, check, refuse, require_editor, target
 
 logger = logging.getLogger(__name__)
 
@@ -534,110 +543,6 @@ def article_submit(
     return IngestOutcome(article=article, created=True)
 
 
-def article_extract_enqueue(*, article_id: int) -> bool:
-    """Send `reviews.article_extract` for the article now (after the commit that stored it pending).
-    Never raises for a broker problem: the article stays pending and `articles_resend_pending` sends it
-    again. Returns whether the message was sent."""
-    return task_send(
-        task_named(ARTICLE_EXTRACT),
-        args=(article_id,),
-        what=f"Extraction of article {article_id}",
-        repair="the pending-article sweep will send it again",
-        log=logger,
-    )
-
-
-def _resend_before() -> dt.datetime:
-    return timezone.now() - dt.timedelta(seconds=settings.FACTCHECK_EXTRACT_RESEND_SECONDS)
-
-
-def article_is_stuck(article: Article) -> bool:
-    """Pending, and neither stored nor sent again for `FACTCHECK_EXTRACT_RESEND_SECONDS`: its message was
-    lost (broker down at submission, worker killed) or is far behind a backlog."""
-    waiting = allowed("article.extract", article, role=Role.SYSTEM)
-    return waiting and article.updated_at <= _resend_before()
-
-
-def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int = 100) -> int:
-    """Send the extraction of every stuck pending article again (`article_is_stuck`; among `article_ids`
-    when given, up to `limit`): the beat sweep that makes a lost `reviews.article_extract` message late,
-    never lost. Returns how many were sent.
-
-    Each article's `updated_at` moves to now in the same transaction, so one is sent again at most once
-    per `FACTCHECK_EXTRACT_RESEND_SECONDS` whether or not the broker takes it. Rows a worker has locked
-    (it is storing the extraction) are skipped. A duplicate message is harmless: `article_extract` finds
-    the article no longer pending and returns."""
-    with transaction.atomic():
-        stuck = Article.objects.filter(
-            status__in=states_allowing("article.extract"), updated_at__lte=_resend_before()
-        )
-        if article_ids is not None:
-            stuck = stuck.filter(pk__in=article_ids)
-        ids = list(
-            stuck.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:limit]
-        )
-        # Those whose runs are used up are failed here rather than sent again (a poison message).
-        for article in Article.objects.filter(pk__in=ids, extract_attempts__gte=_max_attempts()):
-            _fail_exhausted(article)
-            ids.remove(article.pk)
-        if not ids:
-            return 0
-        Article.objects.filter(pk__in=ids).update(updated_at=timezone.now())
-        for article_id in ids:
-            transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article_id))
-    logger.warning("Sent the extraction of %s stuck pending article(s) again: %s.", len(ids), ids)
-    return len(ids)
-
-
-def _max_attempts() -> int:
-    return int(settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS)
-
-
-def _extraction_failed(article: Article, reason: str, **data: object) -> None:
-    """Move a pending article (locked by the caller) where `article.extract_fail` leads, with `reason`
-    and its audit row."""
-    from_status = article.status
-    article.status = target("article.extract_fail")
-    article.failure_reason = reason
-    article.save(update_fields=["status", "failure_reason", "updated_at"])
-    event_record(
-        action=EventAction.ARTICLE_FAILED,
-        article=article,
-        from_status=from_status,
-        to_status=article.status,
-        note=reason,
-        data=data,
-    )
-
-
-def _fail_exhausted(article: Article) -> None:
-    """Fail a pending article (locked by the caller): its extraction runs are used up."""
-    attempts = article.extract_attempts
-    reason = (
-        f"Extraction did not finish in {attempts} attempt{'s' if attempts != 1 else ''}: the worker "
-        "stopped or ran out of time each time, so the text may be too large or malformed for the "
-        "extractor. An editor can retry it."
-    )
-    _extraction_failed(article, reason, attempts=attempts)
-    logger.error("Article %s failed: %s", article.pk, article.failure_reason)
-
-
-def _extract_attempt_begin(article_id: int) -> tuple[Article | None, bool]:
-    """Count one more extraction run on a pending article, committed before the run starts (so a run
-    that kills its worker is counted), or fail the article when its runs are used up. Returns the article
-    (None when gone) and whether to extract it."""
-    with transaction.atomic():
-        article = Article.objects.select_for_update().filter(pk=article_id).first()
-        if article is None or not allowed("article.extract", article, role=Role.SYSTEM):
-            return article, False
-        if article.extract_attempts >= _max_attempts():
-            _fail_exhausted(article)
-            return article, False
-        article.extract_attempts += 1
-        article.save(update_fields=["extract_attempts"])
-    return article, True
-
-
 def article_extract(*, article_id: int) -> Article | None:
     """Extract a pending article (the Celery task's body). Safe to run twice: an article that is no
     longer pending is returned untouched, and the row lock serialises two workers on the same article.
@@ -645,7 +550,7 @@ def article_extract(*, article_id: int) -> Article | None:
     and so is one whose FACTCHECK_EXTRACT_MAX_ATTEMPTS runs all ended without a result (its worker killed
     or timed out each time: a poison message, which would otherwise be delivered again for ever).
     """
-    article, proceed = _extract_attempt_begin(article_id)
+    article, proceed = article_extract_attempt_begin(article_id=article_id)
     if article is None or not proceed:
         return article
     try:
@@ -665,7 +570,7 @@ def article_extract(*, article_id: int) -> Article | None:
         if not allowed("article.extract", article, role=Role.SYSTEM):
             return article
         if result is None:
-            _extraction_failed(article, reason)
+            article_extract_fail(article=article, reason=reason)
             return article
         from_status = article.status
         task_count = _store_extraction(article, result, threshold, action="article.extract")
@@ -708,7 +613,10 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         # its worker.
         if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
             raise refuse("article.reextract", "waiting", obj=article)
-        if article.status == ArticleStatus.FAILED and article.extract_attempts >= _max_attempts():
+        if (
+            article.status == ArticleStatus.FAILED
+            and article.extract_attempts >= article_extract_attempts_max()
+        ):
             raise refuse("article.reextract", "exhausted", obj=article)
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:

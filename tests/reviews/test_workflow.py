@@ -37,7 +37,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.roles import is_editor, is_reviewer, reviewers
-from reviews.services import articles, claims, conflicts, matching, queue, verdicts
+from reviews.services import articles, claims, conflicts, extraction_runs, matching, queue, verdicts
 from reviews.services.verdicts import CitationInput, VerdictInput
 from reviews.workflow import ACTIONS, Kind, Role
 from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory, rating
@@ -383,7 +383,7 @@ def _article_event(article: Any, action: str) -> tuple[str, str]:
 @pytest.mark.django_db
 def test_an_extraction_on_a_worker_leads_where_the_table_says() -> None:
     article = articles.article_submit(data=EXTRACTS, name="api").article
-    assert articles.article_is_stuck(article) is False
+    assert extraction_runs.article_is_stuck(article) is False
     extracted = articles.article_extract(article_id=article.pk)
     assert extracted is not None
     assert extracted.status == workflow.target("article.extract")
