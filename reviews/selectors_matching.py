@@ -7,26 +7,40 @@ Who sees what, decided here once:
 - everybody else (API consumers, anonymous callers, reviewers for claims they do not hold) sees matches
   only between two claims that both have a published verdict, and no conflicts.
 Rejected matches are never shown (they link two different claims); a rejected match has no conflicts.
+
+Also which articles' matching is due again (`matching_due_ids`), for the sweep that sends it
+(reviews.services.matching.matching_sweep).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, When
+from django.utils import timezone
 
 from reviews.models import (
+    Article,
     Claim,
     ClaimConflict,
     ClaimMatch,
+    MatchingStatus,
     MatchStatus,
     ReviewTask,
     TaskStatus,
     Verdict,
 )
 from reviews.selectors_public import sees_unpublished
+
+# A failed article is retried after this, times its attempts so far (capped), so a persistent failure
+# costs a few runs an hour, not one a minute.
+RETRY_AFTER = dt.timedelta(minutes=2)
+RETRY_AFTER_MAX = dt.timedelta(hours=1)
+SWEEP_LIMIT = 500
 
 
 def _held_tasks(user: Any) -> QuerySet[ReviewTask]:
@@ -192,3 +206,31 @@ def articles_in_open_conflict_with(*, claim_ids: list[int], besides: int) -> lis
         .distinct()
     )
     return sorted({side for pair in pairs for side in pair} - {besides})
+
+
+def lost_after() -> dt.timedelta:
+    """How long after its request a pending article's matching is presumed lost (broker down when it was
+    sent, worker killed) and sent again: `FACTCHECK_MATCH_RESEND_SECONDS`."""
+    return dt.timedelta(seconds=settings.FACTCHECK_MATCH_RESEND_SECONDS)
+
+
+def matching_due_ids(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
+    """Extracted articles whose matching was lost (pending for `lost_after()`) or failed long enough ago to
+    retry (`RETRY_AFTER` times the attempts so far, at most `RETRY_AFTER_MAX`), oldest first."""
+    now = now or timezone.now()
+    todo = (
+        Article.objects.ready().exclude(matching_status=MatchingStatus.DONE).order_by("matching_changed_at")
+    )
+    due: list[int] = []
+    lost = lost_after()
+    for pk, status, changed_at, attempts in todo.values_list(
+        "pk", "matching_status", "matching_changed_at", "matching_attempts"
+    )[: limit * 4]:
+        wait = (
+            lost if status == MatchingStatus.PENDING else min(RETRY_AFTER * max(attempts, 1), RETRY_AFTER_MAX)
+        )
+        if changed_at <= now - wait:
+            due.append(pk)
+        if len(due) >= limit:
+            break
+    return due

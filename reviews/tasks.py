@@ -42,7 +42,7 @@ def article_extract_task(article_id: int) -> None:
 @shared_task(name="reviews.articles_resend_pending", **_RELIABLE)
 def articles_resend_pending_task() -> int:
     """Periodic repair (beat): send the extraction of every article stuck pending again."""
-    from reviews.services.articles import articles_resend_pending
+    from reviews.services.extraction_runs import articles_resend_pending
 
     return articles_resend_pending()
 

@@ -1,5 +1,6 @@
 """Notification preferences: each signed-in user's page to choose which mails they get, and the
-one-click unsubscribe link in every mail's footer (reviews.services.notifications)."""
+one-click unsubscribe link in every mail's footer (reviews.selectors_notifications reads,
+reviews.services.notifications writes)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,12 @@ from django.views.decorators.http import require_http_methods
 from reviews.exceptions import NotFound
 from reviews.models import NotificationKind
 from reviews.models_notifications import preference_field
-from reviews.services.notifications import (
+from reviews.selectors_notifications import (
     notification_kinds_for,
     notification_preferences_of,
-    notification_preferences_update,
-    notification_unsubscribe,
     unsubscribe_target,
 )
+from reviews.services.notifications import notification_preferences_update, notification_unsubscribe
 
 PREFERENCES_SAVED = "Your notification preferences are saved."
 NO_EMAIL = "Your account has no email address, so no notifications can reach you. Ask an editor to add one."

@@ -47,7 +47,7 @@ from reviews.models import (
 class Role(StrEnum):
     REVIEWER = "reviewer"  # works the queue; acts only on a task whose lease they hold
     EDITOR = "editor"  # reviews.roles.is_editor
-    SYSTEM = "system"  # the periodic sweeps (expired leases), acting for nobody
+    SYSTEM = "system"  # the periodic sweeps (expired leases) and the workers (extraction), acting for nobody
 
 
 class Kind(StrEnum):
@@ -382,6 +382,16 @@ ACTIONS: Mapping[str, Action] = {
                  verb="retried", label="Retry a failed extraction on a worker",
                  editor_phrase="retry extractions",
                  reason="Article {pk} is {phrase}; only a failed extraction can be retried."),
+        # --- articles: the extraction worker ---------------------------------------------------------
+        # A submitted article waits, pending, for a worker (reviews.services.articles.article_extract),
+        # which stores its sentences, claims and tasks (as a synchronous ingest does in the request), or
+        # records why it failed: the extractor refused the text, or its runs were used up
+        # (FACTCHECK_EXTRACT_MAX_ATTEMPTS; the pending-article sweep fails it too). A message for an
+        # article no longer pending is dropped quietly, never refused: it was delivered twice.
+        _article("extract", by={S}, start={ArticleStatus.PENDING}, to=ArticleStatus.READY,
+                 verb="extracted", label="Extract claims on a worker"),
+        _article("extract_fail", by={S}, start={ArticleStatus.PENDING}, to=ArticleStatus.FAILED,
+                 verb="failed", label="Record a failed extraction"),
         # --- claims: editors -------------------------------------------------------------------------
         # Correcting extraction: a scored sentence becomes a check-worthy claim (its review is queued), or
         # a claim goes back to being a sentence, while nobody has worked on it (its task: cancel_with_claim).

@@ -360,7 +360,7 @@ CELERY_TASK_TIME_LIMIT = 180
 FACTCHECK_SCORECARD_BUILD_COUNTDOWN = env.float("FACTCHECK_SCORECARD_BUILD_COUNTDOWN", default=0.25)
 FACTCHECK_SCORECARD_SWEEP_SECONDS = env.float("FACTCHECK_SCORECARD_SWEEP_SECONDS", default=60.0)
 FACTCHECK_SCORECARD_TEST_DELAY = env.float("FACTCHECK_SCORECARD_TEST_DELAY", default=0.0)
-# How often beat looks for articles stuck pending (reviews.services.articles.articles_resend_pending).
+# How often beat looks for articles stuck pending (reviews.services.extraction_runs.articles_resend_pending).
 FACTCHECK_EXTRACT_SWEEP_SECONDS = env.float("FACTCHECK_EXTRACT_SWEEP_SECONDS", default=60.0)
 # How often beat looks for articles whose claim matching was lost or failed (reviews.matching_sweep).
 FACTCHECK_MATCH_SWEEP_SECONDS = env.float("FACTCHECK_MATCH_SWEEP_SECONDS", default=60.0)
@@ -373,7 +373,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": 60.0},
     },
     # Sends the extraction of an article stuck pending again (its message lost to a broker outage or a
-    # killed worker): reviews.services.articles.articles_resend_pending.
+    # killed worker): reviews.services.extraction_runs.articles_resend_pending.
     "articles-resend-pending": {
         "task": "reviews.articles_resend_pending",
         "schedule": FACTCHECK_EXTRACT_SWEEP_SECONDS,

@@ -2,6 +2,8 @@
 
 The CPU-heavy extraction runs before the transaction opens; the transaction then writes everything at
 once, so an article is either fully ingested (claims and tasks included) or not stored at all.
+Sending a submitted article to the extraction worker, again when its message is lost, and counting the
+worker's runs is `reviews.services.extraction_runs`.
 """
 
 from __future__ import annotations
@@ -38,10 +40,18 @@ from reviews.models import (
 from reviews.payloads import bidi_controls_removed, compressed_kind, compressed_refusal
 from reviews.selectors_matching import articles_in_open_conflict_with
 from reviews.selectors_thresholds import ThresholdChoice, claim_threshold_for, claim_threshold_named
-from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
+from reviews.services.extraction_runs import (
+    article_extract_attempt_begin,
+    article_extract_attempts_max,
+    article_extract_enqueue,
+    article_extract_fail,
+    article_is_stuck,
+    articles_resend_pending,
+)
 from reviews.services.matching import matching_request
-from reviews.services.messages import ARTICLE_EXTRACT, SCORECARD_BUILD, task_named
+from reviews.services.messages import SCORECARD_BUILD, task_named
+from reviews.workflow import Role, allowed, check, refuse, require_editor, target
 
 logger = logging.getLogger(__name__)
 
@@ -242,9 +252,12 @@ def _source_url(url: str) -> str:
     return link if link is not None and (longest is None or len(link) <= longest) else ""
 
 
-def _store_extraction(article: Article, result: ExtractionResult, threshold: ThresholdChoice) -> int:
+def _store_extraction(
+    article: Article, result: ExtractionResult, threshold: ThresholdChoice, *, action: str
+) -> int:
     """Write claims and tasks for `result`, extracted at `threshold`, onto `article` (inside the caller's
-    transaction)."""
+    transaction), and move it where workflow `action` leads (`article.extract` for a new article or one
+    a worker extracted, `article.reextract`)."""
     meta = result.article
     article.title = (meta.title or article.title)[:500]
     article.author = (meta.author or article.author)[:300]
@@ -254,7 +267,7 @@ def _store_extraction(article: Article, result: ExtractionResult, threshold: Thr
     # over the one its metadata names.
     article.source_url = article.source_url or _source_url(meta.source_url)
     article.body = meta.body
-    article.status = ArticleStatus.READY
+    article.status = target(action)
     article.failure_reason = ""
     article.extractor_version = result.scorer_version
     article.claim_threshold = result.threshold
@@ -408,12 +421,12 @@ def article_store(
                 created_by=actor if isinstance(actor, User) else None,
             )
             threshold = threshold or article_threshold(prepared)
-            task_count = _store_extraction(article, result, threshold)
+            task_count = _store_extraction(article, result, threshold, action="article.extract")
             event_record(
                 action=EventAction.ARTICLE_INGESTED,
                 actor=actor,
                 article=article,
-                to_status=ArticleStatus.READY,
+                to_status=article.status,
                 data={
                     "origin": prepared.name,
                     "sentences": len(result.sentences),
@@ -530,99 +543,6 @@ def article_submit(
     return IngestOutcome(article=article, created=True)
 
 
-def article_extract_enqueue(*, article_id: int) -> bool:
-    """Send `reviews.article_extract` for the article now (after the commit that stored it pending).
-    Never raises for a broker problem: the article stays pending and `articles_resend_pending` sends it
-    again. Returns whether the message was sent."""
-    return task_send(
-        task_named(ARTICLE_EXTRACT),
-        args=(article_id,),
-        what=f"Extraction of article {article_id}",
-        repair="the pending-article sweep will send it again",
-        log=logger,
-    )
-
-
-def _resend_before() -> dt.datetime:
-    return timezone.now() - dt.timedelta(seconds=settings.FACTCHECK_EXTRACT_RESEND_SECONDS)
-
-
-def article_is_stuck(article: Article) -> bool:
-    """Pending, and neither stored nor sent again for `FACTCHECK_EXTRACT_RESEND_SECONDS`: its message was
-    lost (broker down at submission, worker killed) or is far behind a backlog."""
-    return article.status == ArticleStatus.PENDING and article.updated_at <= _resend_before()
-
-
-def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int = 100) -> int:
-    """Send the extraction of every stuck pending article again (`article_is_stuck`; among `article_ids`
-    when given, up to `limit`): the beat sweep that makes a lost `reviews.article_extract` message late,
-    never lost. Returns how many were sent.
-
-    Each article's `updated_at` moves to now in the same transaction, so one is sent again at most once
-    per `FACTCHECK_EXTRACT_RESEND_SECONDS` whether or not the broker takes it. Rows a worker has locked
-    (it is storing the extraction) are skipped. A duplicate message is harmless: `article_extract` finds
-    the article no longer pending and returns."""
-    with transaction.atomic():
-        stuck = Article.objects.filter(status=ArticleStatus.PENDING, updated_at__lte=_resend_before())
-        if article_ids is not None:
-            stuck = stuck.filter(pk__in=article_ids)
-        ids = list(
-            stuck.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:limit]
-        )
-        # Those whose runs are used up are failed here rather than sent again (a poison message).
-        for article in Article.objects.filter(pk__in=ids, extract_attempts__gte=_max_attempts()):
-            _fail_exhausted(article)
-            ids.remove(article.pk)
-        if not ids:
-            return 0
-        Article.objects.filter(pk__in=ids).update(updated_at=timezone.now())
-        for article_id in ids:
-            transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article_id))
-    logger.warning("Sent the extraction of %s stuck pending article(s) again: %s.", len(ids), ids)
-    return len(ids)
-
-
-def _max_attempts() -> int:
-    return int(settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS)
-
-
-def _fail_exhausted(article: Article) -> None:
-    """Mark a pending article (locked by the caller) failed: its extraction runs are used up."""
-    attempts = article.extract_attempts
-    article.status = ArticleStatus.FAILED
-    article.failure_reason = (
-        f"Extraction did not finish in {attempts} attempt{'s' if attempts != 1 else ''}: the worker "
-        "stopped or ran out of time each time, so the text may be too large or malformed for the "
-        "extractor. An editor can retry it."
-    )
-    article.save(update_fields=["status", "failure_reason", "updated_at"])
-    event_record(
-        action=EventAction.ARTICLE_FAILED,
-        article=article,
-        from_status=ArticleStatus.PENDING,
-        to_status=ArticleStatus.FAILED,
-        note=article.failure_reason,
-        data={"attempts": attempts},
-    )
-    logger.error("Article %s failed: %s", article.pk, article.failure_reason)
-
-
-def _extract_attempt_begin(article_id: int) -> tuple[Article | None, bool]:
-    """Count one more extraction run on a pending article, committed before the run starts (so a run
-    that kills its worker is counted), or fail the article when its runs are used up. Returns the article
-    (None when gone) and whether to extract it."""
-    with transaction.atomic():
-        article = Article.objects.select_for_update().filter(pk=article_id).first()
-        if article is None or article.status != ArticleStatus.PENDING:
-            return article, False
-        if article.extract_attempts >= _max_attempts():
-            _fail_exhausted(article)
-            return article, False
-        article.extract_attempts += 1
-        article.save(update_fields=["extract_attempts"])
-    return article, True
-
-
 def article_extract(*, article_id: int) -> Article | None:
     """Extract a pending article (the Celery task's body). Safe to run twice: an article that is no
     longer pending is returned untouched, and the row lock serialises two workers on the same article.
@@ -630,7 +550,7 @@ def article_extract(*, article_id: int) -> Article | None:
     and so is one whose FACTCHECK_EXTRACT_MAX_ATTEMPTS runs all ended without a result (its worker killed
     or timed out each time: a poison message, which would otherwise be delivered again for ever).
     """
-    article, proceed = _extract_attempt_begin(article_id)
+    article, proceed = article_extract_attempt_begin(article_id=article_id)
     if article is None or not proceed:
         return article
     try:
@@ -647,26 +567,18 @@ def article_extract(*, article_id: int) -> Article | None:
         result, reason = None, exc.message
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article_id)
-        if article.status != ArticleStatus.PENDING:
+        if not allowed("article.extract", article, role=Role.SYSTEM):
             return article
         if result is None:
-            article.status = ArticleStatus.FAILED
-            article.failure_reason = reason
-            article.save(update_fields=["status", "failure_reason", "updated_at"])
-            event_record(
-                action=EventAction.ARTICLE_FAILED,
-                article=article,
-                from_status=ArticleStatus.PENDING,
-                to_status=ArticleStatus.FAILED,
-                note=reason,
-            )
+            article_extract_fail(article=article, reason=reason)
             return article
-        task_count = _store_extraction(article, result, threshold)
+        from_status = article.status
+        task_count = _store_extraction(article, result, threshold, action="article.extract")
         event_record(
             action=EventAction.ARTICLE_EXTRACTED,
             article=article,
-            from_status=ArticleStatus.PENDING,
-            to_status=ArticleStatus.READY,
+            from_status=from_status,
+            to_status=article.status,
             data={
                 "sentences": len(result.sentences),
                 "claims": task_count,
@@ -693,7 +605,6 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     (primary-key order, the order the verdict and claim services use), then the article.
     """
     from reviews.services.scorecards import scorecard_request
-    from reviews.workflow import refuse, require_editor
 
     require_editor("article.reextract", actor)
 
@@ -702,7 +613,10 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         # its worker.
         if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
             raise refuse("article.reextract", "waiting", obj=article)
-        if article.status == ArticleStatus.FAILED and article.extract_attempts >= _max_attempts():
+        if (
+            article.status == ArticleStatus.FAILED
+            and article.extract_attempts >= article_extract_attempts_max()
+        ):
             raise refuse("article.reextract", "exhausted", obj=article)
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:
@@ -756,13 +670,13 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         others = articles_in_open_conflict_with(claim_ids=claim_ids, besides=article.pk)
         ReviewTask.objects.filter(claim_id__in=claim_ids).delete()
         Claim.objects.filter(pk__in=claim_ids).delete()
-        task_count = _store_extraction(article, result, threshold)
+        task_count = _store_extraction(article, result, threshold, action="article.reextract")
         event_record(
             action=EventAction.ARTICLE_REEXTRACTED,
             actor=actor,
             article=article,
             from_status=from_status,
-            to_status=ArticleStatus.READY,
+            to_status=article.status,
             data={
                 "sentences": len(result.sentences),
                 "claims": task_count,
@@ -783,8 +697,6 @@ def article_extract_retry(*, article_id: int, actor: Actor) -> Article:
     from zero, and `reviews.article_extract` sent after commit (on a worker, as a new submission is; the
     pending-article sweep sends it again if the broker is down). Refused (409) unless the article failed.
     Locks the article."""
-    from reviews.workflow import Role, check, require_editor, target
-
     require_editor("article.extract_retry", actor)
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(pk=article_id).first()

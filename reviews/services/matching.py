@@ -25,17 +25,16 @@ Guarantees:
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from reviews.exceptions import NotFound
 from reviews.models import Article, Claim, ClaimMatch, EventAction, MatchingStatus, MatchStatus
+from reviews.selectors_matching import SWEEP_LIMIT, matching_due_ids
 from reviews.services.dispatch import task_send
 from reviews.services.events import Actor, event_record
 from reviews.services.messages import ARTICLE_MATCH, task_named
@@ -43,12 +42,6 @@ from reviews.services.scorecards import scorecard_request
 from reviews.workflow import Role, check, require_editor, target
 
 logger = logging.getLogger(__name__)
-
-# A failed article is retried after this, times its attempts so far (capped), so a persistent failure
-# costs a few runs an hour, not one a minute.
-RETRY_AFTER = dt.timedelta(minutes=2)
-RETRY_AFTER_MAX = dt.timedelta(hours=1)
-SWEEP_LIMIT = 500
 
 
 def matching_request(*, article: Article) -> None:
@@ -97,37 +90,10 @@ def article_matching_failed(*, article_id: int, error: BaseException) -> None:
     )
 
 
-def lost_after() -> dt.timedelta:
-    """How long after its request a pending article's matching is presumed lost (broker down when it was
-    sent, worker killed) and sent again: `FACTCHECK_MATCH_RESEND_SECONDS`."""
-    return dt.timedelta(seconds=settings.FACTCHECK_MATCH_RESEND_SECONDS)
-
-
-def matching_due_ids(*, now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
-    """Extracted articles whose matching was lost (pending for `lost_after()`) or failed long enough ago to
-    retry (`RETRY_AFTER` times the attempts so far, at most `RETRY_AFTER_MAX`), oldest first."""
-    now = now or timezone.now()
-    todo = (
-        Article.objects.ready().exclude(matching_status=MatchingStatus.DONE).order_by("matching_changed_at")
-    )
-    due: list[int] = []
-    lost = lost_after()
-    for pk, status, changed_at, attempts in todo.values_list(
-        "pk", "matching_status", "matching_changed_at", "matching_attempts"
-    )[: limit * 4]:
-        wait = (
-            lost if status == MatchingStatus.PENDING else min(RETRY_AFTER * max(attempts, 1), RETRY_AFTER_MAX)
-        )
-        if changed_at <= now - wait:
-            due.append(pk)
-        if len(due) >= limit:
-            break
-    return due
-
-
 def matching_sweep(*, limit: int = SWEEP_LIMIT) -> int:
-    """The periodic repair (beat): send matching again for every article whose run was lost or failed.
-    Counts an attempt and restarts the article's clock, so each is sent once per wait."""
+    """The periodic repair (beat): send matching again for every article whose run was lost or failed
+    (reviews.selectors_matching.matching_due_ids). Counts an attempt and restarts the article's clock,
+    so each is sent once per wait."""
     due = matching_due_ids(limit=limit)
     if not due:
         return 0

@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews import roles
-from reviews.exceptions import NotFound, ValidationFailed
+from reviews.exceptions import ValidationFailed
 from reviews.models import (
     Notification,
     NotificationKind,
@@ -53,16 +53,15 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.models_notifications import preference_field
+from reviews.selectors_notifications import UNSUBSCRIBE_SALT, unsubscribe_target
 from reviews.services.dispatch import task_send
 from reviews.services.messages import NOTIFICATION_SEND, task_named
 
 logger = logging.getLogger(__name__)
 
 SWEEP_LIMIT = 1000
-UNSUBSCRIBE_SALT = "reviews.notifications.unsubscribe"
 
 RECIPIENT_GONE = "The recipient has no email address, is inactive, or opted out before it was sent."
-UNSUBSCRIBE_INVALID = "This unsubscribe link is not valid. Change what you receive on your preferences page."
 
 # Errors worth another try later: the mail server refused or could not be reached.
 MAIL_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError)
@@ -71,22 +70,6 @@ MAIL_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError)
 # --------------------------------------------------------------------------------------------------
 # Preferences and unsubscribing
 # --------------------------------------------------------------------------------------------------
-
-
-def notification_kinds_for(*, user: User) -> list[NotificationKind]:
-    """The kinds a user can receive: editors hear about waiting work, reviewers about their verdicts."""
-    kinds = []
-    if roles.is_reviewer(user):
-        kinds += [NotificationKind.VERDICT_RETURNED, NotificationKind.VERDICT_PUBLISHED]
-    if roles.is_editor(user):
-        kinds.append(NotificationKind.WORK_WAITING)
-    return kinds
-
-
-def notification_preferences_of(*, user: User) -> NotificationPreference:
-    """The user's preferences; unsaved defaults (every kind wanted) when they never changed them."""
-    found = NotificationPreference.objects.filter(user=user).first()
-    return found if found is not None else NotificationPreference(user=user)
 
 
 def notification_preferences_update(*, user: User, wanted: Mapping[str, bool]) -> NotificationPreference:
@@ -109,21 +92,6 @@ def unsubscribe_token(*, user_id: int, kind: str) -> str:
     """A signed token that switches `kind` off for the user (the link in every mail's footer). It does
     not expire: a mail may be read long after it was sent, and all it can do is stop mails."""
     return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def unsubscribe_target(*, token: str) -> tuple[User, str]:
-    """The user and kind a token names; `NotFound(UNSUBSCRIBE_INVALID)` for a forged, damaged or stale
-    one (its user gone)."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature as exc:
-        raise NotFound(UNSUBSCRIBE_INVALID) from exc
-    user_id = data.get("u") if isinstance(data, dict) else None
-    kind = data.get("k") if isinstance(data, dict) else None
-    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
-    if user is None or kind not in NotificationKind.values:
-        raise NotFound(UNSUBSCRIBE_INVALID)
-    return user, kind
 
 
 def notification_unsubscribe(*, token: str) -> tuple[User, str]:

@@ -40,6 +40,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.roles import is_reviewer
+from reviews.selectors import verdict_live_on_claim
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
 from reviews.services.scorecards import scorecard_mark_changed, scorecard_shows_task_move
@@ -48,7 +49,6 @@ from reviews.services.verdicts import (
     VerdictInput,
     verdict_abandon_drafts,
     verdict_abandon_open,
-    verdict_live_on_claim,
     verdict_save_for_task,
     verdict_validate,
 )

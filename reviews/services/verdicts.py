@@ -36,6 +36,7 @@ from reviews.models import (
 )
 from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
+from reviews.selectors import verdict_live_on_claim
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
 from reviews.services.messages import PUBLISHED_CACHE_BUILD, task_named
@@ -265,15 +266,6 @@ def verdict_abandon_drafts(*, task: ReviewTask, reviewer: User) -> int:
     return Verdict.objects.filter(
         task=task, reviewer=reviewer, status__in=states_allowing("verdict.abandon_draft")
     ).update(status=target("verdict.abandon_draft"), updated_at=timezone.now())
-
-
-def verdict_live_on_claim(*, claim_id: int, except_task_id: int | None = None) -> Verdict | None:
-    """The claim's latest verdict in progress or published (not one of task `except_task_id`'s), or None:
-    while there is one, nobody else may write or review the claim's verdict."""
-    verdicts = Verdict.objects.filter(claim_id=claim_id, status__in=[*OPEN_STATUSES, VerdictStatus.PUBLISHED])
-    if except_task_id is not None:
-        verdicts = verdicts.exclude(task_id=except_task_id)
-    return verdicts.order_by("-id").first()
 
 
 def verdict_abandon_open(*, task: ReviewTask) -> list[int]:

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from reviews import views_notifications
 from reviews.models import NotificationKind, NotificationPreference
-from reviews.services.notifications import UNSUBSCRIBE_INVALID, unsubscribe_token
+from reviews.selectors_notifications import UNSUBSCRIBE_INVALID
+from reviews.services.notifications import unsubscribe_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -21,20 +21,23 @@ from django.utils import timezone
 from reviews import workflow
 from reviews.exceptions import ApplicationError, InvalidTransition, LeaseNotHeld, NotAllowed
 from reviews.models import (
+    Article,
     ArticleStatus,
     Citation,
     ClaimConflict,
     ClaimMatch,
     ClaimStatus,
     ConflictKind,
+    EventAction,
     MatchStatus,
+    ReviewEvent,
     ReviewTask,
     TaskStatus,
     Verdict,
     VerdictStatus,
 )
 from reviews.roles import is_editor, is_reviewer, reviewers
-from reviews.services import articles, claims, conflicts, matching, queue, verdicts
+from reviews.services import articles, claims, conflicts, extraction_runs, matching, queue, verdicts
 from reviews.services.verdicts import CitationInput, VerdictInput
 from reviews.workflow import ACTIONS, Kind, Role
 from tests.factories import ArticleFactory, ClaimFactory, ReviewTaskFactory, UserFactory, rating
@@ -167,6 +170,23 @@ def test_a_target_the_table_does_not_give_is_a_mistake(name: str, to: str | None
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$") as raised:
         workflow.target(name, to=to)
     assert not isinstance(raised.value, ApplicationError), "never a refusal a user is shown"
+
+
+def test_the_extraction_workers_moves_are_system_actions_from_pending() -> None:
+    pending, ready, failed = ArticleStatus.PENDING, ArticleStatus.READY, ArticleStatus.FAILED
+    extract, fail = ACTIONS["article.extract"], ACTIONS["article.extract_fail"]
+    assert (extract.roles, extract.from_states, extract.to_state) == ({Role.SYSTEM}, {pending}, ready)
+    assert (fail.roles, fail.from_states, fail.to_state) == ({Role.SYSTEM}, {pending}, failed)
+    assert (workflow.target("article.extract"), workflow.target("article.extract_fail")) == (ready, failed)
+    # What the editors' retry sends back to the worker is what the worker takes.
+    assert workflow.target("article.extract_retry") in extract.from_states
+    # Never an editor's button: the desk offers re-extraction only.
+    waiting = Article(status=pending)
+    assert [a.name for a in workflow.actions_for(waiting, role=Role.SYSTEM)] == [
+        "article.extract",
+        "article.extract_fail",
+    ]
+    assert [a.name for a in workflow.actions_for(waiting, role=Role.EDITOR)] == ["article.reextract"]
 
 
 def test_only_verdict_actions_move_a_review_task_and_to_a_task_state() -> None:
@@ -340,8 +360,80 @@ def test_every_service_backed_action_is_run_below() -> None:
         "verdict.reuse",
         # Re-extraction runs the extractor: tests/reviews/services/test_claims.py checks its refusals.
         "article.reextract",
+        # The extraction worker's moves (never refused: a message for an article no longer pending is
+        # dropped), run from every state in test_the_extraction_worker_moves_only_a_pending_article.
+        "article.extract",
+        "article.extract_fail",
     }
     assert set(TASK_CALLS) | set(VERDICT_CALLS) | set(CLAIM_AND_MATCH_CALLS) | elsewhere == set(ACTIONS)
+
+
+# The extraction worker's moves: the audit row names the action, and the states are the table's.
+EXTRACTS = (
+    "Oil exports rise\n\nBy Jane Doe\n\n"
+    "Iraq exported 3.4 million barrels a day in March, the oil ministry said.\n"
+)
+
+
+def _article_event(article: Any, action: str) -> tuple[str, str]:
+    event = ReviewEvent.objects.get(article=article, action=action)
+    return event.from_status, event.to_status
+
+
+@pytest.mark.django_db
+def test_an_extraction_on_a_worker_leads_where_the_table_says() -> None:
+    article = articles.article_submit(data=EXTRACTS, name="api").article
+    assert extraction_runs.article_is_stuck(article) is False
+    extracted = articles.article_extract(article_id=article.pk)
+    assert extracted is not None
+    assert extracted.status == workflow.target("article.extract")
+    assert _article_event(article, EventAction.ARTICLE_EXTRACTED) == (
+        ArticleStatus.PENDING,
+        workflow.target("article.extract"),
+    )
+    # A synchronous ingest extracts in the request and stores the article where the worker's would.
+    ingested = articles.article_ingest(data=EXTRACTS + "Again.", name="sync").article
+    assert ingested.status == workflow.target("article.extract")
+    assert ReviewEvent.objects.get(article=ingested).to_status == workflow.target("article.extract")
+
+
+@pytest.mark.django_db
+def test_a_refused_extraction_on_a_worker_leads_where_the_table_says() -> None:
+    article = articles.article_submit(data="Loading, please wait...", name="api").article
+    failed = articles.article_extract(article_id=article.pk)
+    assert failed is not None
+    assert failed.status == workflow.target("article.extract_fail")
+    assert _article_event(article, EventAction.ARTICLE_FAILED) == (
+        ArticleStatus.PENDING,
+        workflow.target("article.extract_fail"),
+    )
+
+
+@pytest.mark.django_db
+def test_an_extraction_out_of_attempts_leads_where_the_table_says(settings: Any) -> None:
+    settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS = 2
+    article = articles.article_submit(data=EXTRACTS, name="api").article
+    Article.objects.filter(pk=article.pk).update(extract_attempts=2)
+    failed = articles.article_extract(article_id=article.pk)
+    assert failed is not None
+    assert failed.status == workflow.target("article.extract_fail")
+    assert _article_event(article, EventAction.ARTICLE_FAILED) == (
+        ArticleStatus.PENDING,
+        workflow.target("article.extract_fail"),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", [state.value for state in ArticleStatus])
+def test_the_extraction_worker_moves_only_a_pending_article(state: str) -> None:
+    article = article_in(state)
+    after = articles.article_extract(article_id=article.pk)
+    assert after is not None
+    if state in ACTIONS["article.extract"].from_states:
+        assert after.status in {workflow.target("article.extract"), workflow.target("article.extract_fail")}
+        return
+    assert after.status == state, "a duplicate message changes nothing and is not refused"
+    assert not ReviewEvent.objects.filter(article=article).exists()
 
 
 def _run(call: Call, obj: Any, editor: User, reviewer: User) -> ApplicationError | None:

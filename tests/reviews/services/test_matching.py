@@ -30,15 +30,10 @@ from reviews.models import (
     ReviewEvent,
     Scorecard,
 )
+from reviews.selectors_matching import lost_after, matching_due_ids
 from reviews.services.articles import article_ingest, article_reextract
 from reviews.services.claims import claim_demote, claim_promote
-from reviews.services.matching import (
-    lost_after,
-    match_confirm,
-    match_reject,
-    matching_due_ids,
-    matching_sweep,
-)
+from reviews.services.matching import match_confirm, match_reject, matching_sweep
 from reviews.services.matching_run import article_match
 from reviews.services.scorecards import _EnqueueBuild, scorecards_build
 from reviews.services.vector_index import claims_index_reset
@@ -123,15 +118,6 @@ def test_ingest_is_stored_when_the_broker_is_down(django_capture_on_commit_callb
     article = Article.objects.get(pk=outcome.article.pk)
     assert article.matching_status == MatchingStatus.PENDING
     assert matching_due_ids(now=timezone.now() + lost_after()) == [article.pk]
-
-
-def test_a_lost_article_waits_as_long_as_the_setting_says(settings) -> None:
-    settings.FACTCHECK_MATCH_RESEND_SECONDS = 5
-    article = make_article([FELL])
-    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now() - dt.timedelta(seconds=4))
-    assert matching_due_ids() == []
-    Article.objects.filter(pk=article.pk).update(matching_changed_at=timezone.now() - dt.timedelta(seconds=6))
-    assert matching_due_ids() == [article.pk]
 
 
 def test_sweep_sends_lost_articles_once_per_wait() -> None:

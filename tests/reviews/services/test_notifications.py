@@ -24,9 +24,9 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
+from reviews.selectors_notifications import UNSUBSCRIBE_INVALID
 from reviews.services import notifications
 from reviews.services.notifications import (
-    UNSUBSCRIBE_INVALID,
     notification_preferences_update,
     notification_send,
     notification_unsubscribe,
