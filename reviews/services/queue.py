@@ -419,8 +419,8 @@ def _candidate(*, reviewer_id: int, now: dt.datetime, limit: int) -> QuerySet[Re
 @functools.cache
 def _candidate_statement(vendor: str, *, limit: int) -> Compiled[ReviewTask]:
     """`_candidate`, compiled by the ORM once per process, database vendor and lease limit
-    (reviews/compiled.py): building and compiling it per call was a third of a reviewer's next + submit
-    cycle's CPU (docs/architecture.md, "Statements compiled once")."""
+    (reviews/compiled.py): building and compiling it per call cost more CPU than running it
+    (docs/architecture.md, "Statements compiled once")."""
     del vendor  # the key of the cache only
     make = functools.partial(_candidate, limit=limit)
     return compile_once(make, reviewer_id=compiled.ID, now=compiled.TIME)
