@@ -4,7 +4,9 @@ per-call compilation (docs/architecture.md, "Statements compiled once").
 A queryset is built and compiled by the ORM as usual, with a stand-in value (a *slot*) where a request's
 value goes: a user's id, the time. Each call runs that SQL with the slots' values through Django's cursor
 (so it is counted and logged like any other statement) and builds model instances as the queryset's own
-iteration would: converted rows, `Model.from_db`, `select_related` models, annotations. The ORM still
+iteration would: converted rows, `Model.from_db`, `select_related` models, annotations, deferred fields
+(or, for a `values_list()` query, its rows). What that does not cover is refused when compiling: a
+`prefetch_related`, objects known from a related manager, other result shapes. The ORM still
 writes every statement from the models and the querysets, so nothing restates a table, a column or a
 state; what is saved is the ORM's building and compiling per call, which on the reviewers' queue cost
 more CPU than running the statement.
@@ -21,7 +23,12 @@ from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 
@@ -49,10 +56,17 @@ class Slot:
         return _TIME_BASE + dt.timedelta(seconds=number)
 
     def adapt(self, value: Any, alias: str) -> Any:
-        """`value` as the compiler would have put it among the parameters."""
+        """`value` as the compiler would have put it among the parameters, or `_NO_ROW` for an id no
+        64-bit column can hold (the ORM answers no rows for it, as it does here, without a query)."""
         if self.kind == "time":
             return connections[alias].ops.adapt_datetimefield_value(value)
-        return value
+        if self.kind == "id":
+            value = int(value)
+            return value if -(2**63) <= value < 2**63 else _NO_ROW
+        return str(value)
+
+
+_NO_ROW = object()
 
 
 ID = Slot("id")
@@ -69,7 +83,7 @@ class Compiled(Generic[M]):
     slots: tuple[tuple[int, str, Slot], ...]  # (parameter position, slot name, slot)
     compiler: SQLCompiler
     converters: dict[int, Any]
-    locks: bool  # SELECT ... FOR UPDATE: only inside a transaction, as the ORM requires
+    locks: bool  # SELECT ... FOR UPDATE where the database has it: then only inside a transaction
     build: Callable[[Sequence[Any]], Iterator[M]] | None  # None for a `values()`/`values_list()` query
     alias: str
 
@@ -85,15 +99,20 @@ class Compiled(Generic[M]):
     def rows(self, **values: Any) -> Sequence[Any]:
         """The statement's rows for these slot values, converted: tuples of its columns."""
         connection = connections[self.alias]
-        if self.locks and not connection.in_atomic_block:
+        if self.locks and connection.get_autocommit():  # the compiler's own check
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = list(self.params)
         for position, name, slot in self.slots:
             params[position] = slot.adapt(values[name], self.alias)
+            if params[position] is _NO_ROW:
+                return []
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows: Sequence[Any] = cursor.fetchall()
         if self.converters:
+            # The compiler passes its own connection (the compiling thread's) to each converter. The
+            # converters of the fields these statements read (SQLite's dates, booleans, decimals) use
+            # only the settings, never the connection, so rows of any thread convert alike.
             rows = list(self.compiler.apply_converters(rows, self.converters))
         return rows
 
@@ -106,6 +125,10 @@ def compile_once(
     queryset depends on (such as a setting): it holds nothing of a request."""
     stand_ins = {name: slot.stand_in(number) for number, (name, slot) in enumerate(slots.items())}
     queryset = make(**stand_ins)
+    if queryset._prefetch_related_lookups or queryset._known_related_objects:  # type: ignore[attr-defined]
+        raise ValueError("a compiled statement cannot prefetch or carry known related objects")
+    if queryset._iterable_class not in (ModelIterable, FlatValuesListIterable, ValuesListIterable):
+        raise ValueError("a compiled statement returns model instances or values_list() rows only")
     compiler = queryset.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
     others = {name: slot.stand_in(number + 100) for number, (name, slot) in enumerate(slots.items())}
@@ -127,8 +150,8 @@ def compile_once(
         slots=positions,
         compiler=compiler,
         converters=compiler.get_converters([expression for expression, _sql, _alias in compiler.select]),
-        locks=queryset.query.select_for_update,
-        build=_builder(compiler, alias) if compiler.klass_info is not None else None,
+        locks=queryset.query.select_for_update and connections[alias].features.has_select_for_update,
+        build=_builder(compiler, alias) if queryset._iterable_class is ModelIterable else None,
         alias=alias,
     )
 

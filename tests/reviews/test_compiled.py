@@ -4,13 +4,15 @@ request's values in their slots, and a refusal for a statement whose SQL depends
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reviews import compiled
@@ -88,19 +90,58 @@ def test_a_value_the_orm_rewrites_is_refused() -> None:
         compile_once(lambda text: Claim.objects.filter(text__startswith=text), text=compiled.TEXT)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda pk: Claim.objects.filter(pk=pk).prefetch_related("tasks"),
+        lambda pk: Claim.objects.filter(pk=pk).values("text"),
+        lambda pk: ArticleFactory.create().claims.filter(pk=pk),  # carries its article as known
+    ],
+    ids=["prefetch_related", "values", "related manager"],
+)
+def test_what_it_cannot_build_as_the_queryset_would_is_refused(make: Any) -> None:
+    with pytest.raises(ValueError, match="compiled statement"):
+        compile_once(make, pk=compiled.ID)
+
+
+def test_an_id_no_column_can_hold_finds_nothing_without_a_query_as_the_orm_does() -> None:
+    statement = compile_once(lambda pk: Claim.objects.filter(pk=pk), pk=compiled.ID)
+    assert list(Claim.objects.filter(pk=2**63 + 5)) == []
+    with CaptureQueriesContext(connection) as queries:
+        assert statement.all(pk=2**63 + 5) == []
+        assert statement.all(pk=-(2**63) - 1) == []
+    assert len(queries) == 0
+
+
+def test_a_values_list_statement_gives_its_rows() -> None:
+    task = ReviewTaskFactory.create()
+
+    def make(pk: int) -> QuerySet[Any]:
+        return ReviewTask.objects.filter(pk=pk).values_list("pk", "status")
+
+    statement = compile_once(make, pk=compiled.ID)
+    assert list(statement.rows(pk=task.pk)) == [(task.pk, task.status)]
+
+
 def test_a_slot_the_statement_does_not_use_is_refused() -> None:
     with pytest.raises(ValueError, match=r"slots \['unused'\] are not parameters"):
         compile_once(lambda unused: Claim.objects.filter(pk=1), unused=compiled.ID)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_locking_statement_needs_a_transaction_as_the_orm_s_does() -> None:
+def test_a_locking_statement_outside_a_transaction_does_what_the_orm_does() -> None:
+    locked = ReviewTask.objects.select_for_update()
     with transaction.atomic():  # the ORM compiles a locking statement only inside one
-        locked = ReviewTask.objects.select_for_update()
         statement = compile_once(lambda pk: locked.filter(pk=pk), pk=compiled.ID)
         assert statement.all(pk=1) == []
-    with pytest.raises(TransactionManagementError):
-        statement.all(pk=1)
+    # PostgreSQL refuses it outside a transaction; SQLite, which has no FOR UPDATE, runs it.
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            list(locked.filter(pk=1))
+        with pytest.raises(TransactionManagementError):
+            statement.all(pk=1)
+    else:
+        assert list(locked.filter(pk=1)) == statement.all(pk=1) == []
 
 
 def test_the_queue_s_next_and_submit_compile_their_reads_once() -> None:
