@@ -298,13 +298,13 @@ def _lock_reviewer(reviewer: User) -> None:
 
 
 @functools.cache
-def _reviewer_lock_statement(vendor: str) -> Compiled[User]:
+def _reviewer_lock_statement(vendor: str) -> Compiled[Any]:
     """`_lock_reviewer`'s statement, compiled once (reviews/compiled.py; docs/architecture.md, "Statements
     compiled once")."""
     del vendor  # the key of the cache only
 
-    def make(reviewer_id: int) -> QuerySet[User]:
-        return User.objects.select_for_update().filter(pk=reviewer_id).values_list("pk", flat=True)  # type: ignore[return-value]
+    def make(reviewer_id: int) -> QuerySet[Any]:
+        return User.objects.select_for_update().filter(pk=reviewer_id).values_list("pk", flat=True)
 
     return compile_once(make, reviewer_id=compiled.ID)
 
