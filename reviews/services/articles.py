@@ -256,8 +256,9 @@ def _store_extraction(
     article: Article, result: ExtractionResult, threshold: ThresholdChoice, *, action: str
 ) -> int:
     """Write claims and tasks for `result`, extracted at `threshold`, onto `article` (inside the caller's
-    transaction), and move it where workflow `action` leads (`article.extract` for a new article or one
-    a worker extracted, `article.reextract`)."""
+    transaction), and move it where workflow `action` leads: `article.extract` for one a worker extracted,
+    `article.reextract` for an editor's re-extraction. A synchronous ingest stores a new article, never
+    pending, in the state a worker's extraction leads to: it passes `article.extract` for its target only."""
     meta = result.article
     article.title = (meta.title or article.title)[:500]
     article.author = (meta.author or article.author)[:300]
@@ -611,7 +612,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
     def refuse_if_reviewed(article: Article) -> None:
         # A stuck pending article (its message lost) is re-extracted here and now; a fresh one is left to
         # its worker.
-        if article.status == ArticleStatus.PENDING and not article_is_stuck(article):
+        if allowed("article.extract", article, role=Role.SYSTEM) and not article_is_stuck(article):
             raise refuse("article.reextract", "waiting", obj=article)
         if (
             article.status == ArticleStatus.FAILED
