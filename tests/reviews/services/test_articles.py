@@ -33,14 +33,9 @@ from reviews.services.articles import (
     article_ingest,
     article_submit,
 )
+from tests.reviews.article_fixtures import ARTICLE
 
 pytestmark = pytest.mark.django_db
-
-ARTICLE = (
-    "Oil exports rise\n\nBy Jane Doe\n\n"
-    "Iraq exported 3.4 million barrels a day in March, the oil ministry said. "
-    "Officials in the U.S. welcomed the figure. What happens next?\n"
-)
 
 
 def test_ingest_stores_article_claims_and_one_task_per_claim(django_capture_on_commit_callbacks) -> None:

@@ -22,14 +22,9 @@ from reviews.services.articles import (
     article_submit,
 )
 from reviews.services.extraction_runs import articles_resend_pending
+from tests.reviews.article_fixtures import ARTICLE
 
 pytestmark = pytest.mark.django_db
-
-ARTICLE = (
-    "Oil exports rise\n\nBy Jane Doe\n\n"
-    "Iraq exported 3.4 million barrels a day in March, the oil ministry said. "
-    "Officials in the U.S. welcomed the figure. What happens next?\n"
-)
 
 
 # --- a lost extraction message (broker down at submission, worker killed) --------------------------
