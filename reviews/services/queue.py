@@ -178,12 +178,9 @@ class _OpenVerdict(TypedDict):
     claim_article_id: int
 
 
-@functools.cache
 def _locked_tasks_with_open_verdict() -> QuerySet[WithAnnotations[ReviewTask, _OpenVerdict]]:
     """Task rows locked as `_locked_tasks` locks them, with `open_verdict_id` and `claim_article_id` (the
-    article the submission's audit row names), built once per process and never evaluated (each caller
-    filters a copy): it holds nothing of a request, and resolving the subquery anew cost every submission
-    about as much CPU as compiling the statement (docs/architecture.md, "Querysets built once").
+    article the submission's audit row names); compiled once by `_submission_lock_statement`.
 
     The claim's article id comes as a column of the same statement, not as a `select_related` claim: a
     submission needs nothing else of the claim (it moves the task inside the scorecard's "in review"
@@ -243,10 +240,9 @@ def _after_lease_ends(action: str, task: ReviewTask) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-@functools.cache
 def _expirable() -> QuerySet[ReviewTask]:
-    """Tasks in a state the sweeper may expire (the workflow's `task.expire`); built once per process and
-    never evaluated, like `_shared_queue`. Their leases ran out when `lease_expires_at` has passed."""
+    """Tasks in a state the sweeper may expire (the workflow's `task.expire`). Their leases ran out when
+    `lease_expires_at` has passed."""
     return ReviewTask.objects.filter(status__in=states_allowing("task.expire"))
 
 
@@ -341,10 +337,8 @@ def _held_by(reviewer_id: int, *, now: dt.datetime) -> QuerySet[ReviewTask]:
     return _holdable().filter(lease_holder_id=reviewer_id, lease_expires_at__gt=now)
 
 
-@functools.cache
 def _holdable() -> QuerySet[ReviewTask]:
-    """Tasks in a state their lease holder may act on (`task.heartbeat`), soonest to expire first; built
-    once per process and never evaluated, like `_shared_queue`."""
+    """Tasks in a state their lease holder may act on (`task.heartbeat`), soonest to expire first."""
     return ReviewTask.objects.filter(status__in=states_allowing("task.heartbeat")).order_by(
         "lease_expires_at", "pk"
     )
@@ -370,12 +364,10 @@ def _reserved_for(reviewer_id: int) -> Q:
     return Q(status=_RETURNED, reviewer_id=reviewer_id) | Q(status=_QUEUED, assignee_id=reviewer_id)
 
 
-@functools.cache
 def _candidates() -> QuerySet[ReviewTask]:
     """Candidate tasks, locked with SKIP LOCKED (rows other reviewers hold locked are passed over), with
     the claim and article fields a reviewer is shown (`_SHOWN`; the others, such as the claim's
-    embedding, are deferred). Only the task row is locked. Built once per process and never evaluated,
-    like `_shared_queue`."""
+    embedding, are deferred). Only the task row is locked."""
     return (
         ReviewTask.objects.select_related("claim", "claim__article")
         .only(*_TASK_FIELDS, *_SHOWN)
@@ -426,14 +418,8 @@ def _candidate_statement(vendor: str, *, limit: int) -> Compiled[ReviewTask]:
     return compile_once(make, reviewer_id=compiled.ID, now=compiled.TIME)
 
 
-@functools.cache
 def _shared_queue() -> QuerySet[ReviewTask]:
-    """`_candidates` of the shared queue, in queue order (priority, then the newest article, then age).
-
-    Built once per process and never evaluated; each call of `_queue_candidate` filters a copy with what
-    belongs to the request (the reviewer, the time), as the submission's lock does
-    (`_locked_tasks_with_open_verdict`; docs/architecture.md, "Querysets built once"). The same holds
-    for `_candidates`, `_holdable` and `_expirable`."""
+    """`_candidates` of the shared queue, in queue order (priority, then the newest article, then age)."""
     return _candidates().filter(status=_QUEUED).order_by("-priority", "-article_date", "pk")
 
 
