@@ -25,7 +25,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.selectors_reuse import ClaimMatches, claim_matches
-from reviews.workflow import LEASE_FROM, VERDICT_IN_PROGRESS, states_allowing
+from reviews.workflow import LEASE_FROM, VERDICT_HOLDING_CLAIM, states_allowing
 
 CONTEXT_CHARS = 400
 
@@ -326,9 +326,7 @@ def verdict_live_on_claim(*, claim_id: int, except_task_id: int | None = None) -
     """The claim's latest verdict in progress or published (not one of task `except_task_id`'s), or None:
     while there is one, nobody else may write or review the claim's verdict. The services that enforce
     that (requeueing a task, an editor writing the verdict) call it under the claim's lock."""
-    verdicts = Verdict.objects.filter(
-        claim_id=claim_id, status__in=[*VERDICT_IN_PROGRESS, VerdictStatus.PUBLISHED]
-    )
+    verdicts = Verdict.objects.filter(claim_id=claim_id, status__in=VERDICT_HOLDING_CLAIM)
     if except_task_id is not None:
         verdicts = verdicts.exclude(task_id=except_task_id)
     return verdicts.order_by("-id").first()

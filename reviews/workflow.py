@@ -85,9 +85,24 @@ _KINDS: Mapping[type, Kind] = {
 # Verdicts a reviewer or editor is still working on: at most one per task (verdict_one_open_per_task), and
 # while one exists on a claim nobody else writes or reviews the claim's verdict.
 VERDICT_IN_PROGRESS = (VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+# Verdicts that hold their claim: in progress or published. While one exists, nobody else writes or
+# reviews the claim's verdict (a requeue or an editor's own verdict is refused).
+VERDICT_HOLDING_CLAIM = (*VERDICT_IN_PROGRESS, VerdictStatus.PUBLISHED)
+# Verdicts a reviewer sent to an editor, whatever became of them (their history): drafts and abandoned
+# drafts never left the reviewer's hands.
+VERDICT_SENT = (
+    VerdictStatus.SUBMITTED,
+    VerdictStatus.RETURNED,
+    VerdictStatus.PUBLISHED,
+    VerdictStatus.SUPERSEDED,
+    VerdictStatus.RETRACTED,
+)
+# Review tasks whose reviewer still answers for them once the lease is over: submitted (waiting for an
+# editor) or returned to them. The reviewer is `ReviewTask.reviewer`, not the lease's holder.
+TASK_WITH_REVIEWER = (TaskStatus.SUBMITTED, TaskStatus.RETURNED)
 # Review tasks a scorecard counts as "in review": someone has taken the claim's review and it is not done
 # (an available task counts as queued; done and cancelled ones as neither).
-TASK_IN_REVIEW = (TaskStatus.LEASED, TaskStatus.SUBMITTED, TaskStatus.RETURNED)
+TASK_IN_REVIEW = (TaskStatus.LEASED, *TASK_WITH_REVIEWER)
 # How each verdict state reads in a refusal: "Verdict 7 is <phrase>; it cannot be <verb>."
 VERDICT_PHRASES: Mapping[str, str] = {
     VerdictStatus.DRAFT: "a draft its reviewer has not submitted",

@@ -66,6 +66,7 @@ CITATION_PUBLISHER_MAX = 300
 CITATION_EXCERPT_MAX = 5000
 CITATIONS_MAX = 50
 
+# An alias of workflow.VERDICT_IN_PROGRESS, still imported by reviews.services.queue; use the group itself.
 OPEN_STATUSES = list(VERDICT_IN_PROGRESS)
 
 

@@ -140,6 +140,10 @@ def test_the_groups_of_states_the_rules_speak_of_are_named_once() -> None:
     assert workflow.VERDICT_IN_PROGRESS == ("draft", "submitted", "returned")
     # A scorecard's "in review" claims; available tasks count as queued.
     assert workflow.TASK_IN_REVIEW == ("leased", "submitted", "returned")
+    assert workflow.TASK_WITH_REVIEWER == ("submitted", "returned")
+    assert workflow.VERDICT_HOLDING_CLAIM == ("draft", "submitted", "returned", "published")
+    # A reviewer's history: what they sent to an editor, never a draft.
+    assert workflow.VERDICT_SENT == ("submitted", "returned", "published", "superseded", "retracted")
 
 
 def test_services_take_the_state_an_action_leads_to_from_the_table() -> None:
