@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from reviews import roles
@@ -212,6 +213,14 @@ def _conflict(name: str, *, by: Collection[Role], start: Collection[str], to: st
     return Action(f"conflict.{name}", Kind.CONFLICT, frozenset(by), frozenset(start), to, **fields)
 
 
+def _extraction_exhausted(article: Article) -> bool:
+    """A failed article whose FACTCHECK_EXTRACT_MAX_ATTEMPTS runs all ended without a result (its text
+    stopped the worker each time), as reviews.services.extraction_runs counts them."""
+    return article.status == ArticleStatus.FAILED and article.extract_attempts >= int(
+        settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS
+    )
+
+
 T, V, C, M = TaskStatus, VerdictStatus, ClaimStatus, MatchStatus
 R, E, S = Role.REVIEWER, Role.EDITOR, Role.SYSTEM
 # A reviewer's calls on a task they hold: refused as "not held" (LeaseNotHeld, 409) from any other state.
@@ -369,7 +378,8 @@ ACTIONS: Mapping[str, Action] = {
         # --- articles: editors -----------------------------------------------------------------------
         # Extraction again replaces the article's sentences, claims and tasks: from any state, but only
         # while nobody has started reviewing them, so no work and no audit row is thrown away. Every
-        # refusal needs the database (or the clock, for a pending article's message), hence conditions.
+        # refusal but `exhausted` (the article alone says it) needs the database (or the clock, for a
+        # pending article's message), hence conditions.
         _article("reextract", by={E}, start=set(ArticleStatus.values), to=ArticleStatus.READY,
                  verb="re-extracted", label="Re-extract claims from the article text",
                  editor_phrase="re-extract articles", conditions={
@@ -377,7 +387,8 @@ ACTIONS: Mapping[str, Action] = {
                      # Its text stopped a worker each time: run it on a worker again, never in a request.
                      "exhausted": Condition(
                          "Article {pk} cannot be re-extracted here: its extraction never finished on a "
-                         "worker. Retry its extraction instead."
+                         "worker. Retry its extraction instead.",
+                         refuses=_extraction_exhausted,
                      ),
                      "has_verdicts": Condition(
                          "Article {pk} cannot be re-extracted: {count} of its claims {have}, which "

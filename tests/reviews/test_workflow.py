@@ -193,6 +193,22 @@ def test_the_extraction_workers_moves_are_system_actions_from_pending() -> None:
     assert [a.name for a in workflow.actions_for(waiting, role=Role.EDITOR)] == ["article.reextract"]
 
 
+def test_the_table_refuses_re_extracting_an_exhausted_article_in_a_request(settings: Any) -> None:
+    settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS = 3
+    exhausted = Article(pk=7, status=ArticleStatus.FAILED, extract_attempts=3)
+    assert not workflow.allowed("article.reextract", exhausted, role=Role.EDITOR)
+    refused = workflow.refusal("article.reextract", exhausted, role=Role.EDITOR)
+    assert isinstance(refused, InvalidTransition)
+    assert refused.message == (
+        "Article 7 cannot be re-extracted here: its extraction never finished on a worker. "
+        "Retry its extraction instead."
+    )
+    # A run left, or refused by the extractor on its first: re-extraction may still be tried here.
+    assert workflow.allowed(
+        "article.reextract", Article(status=ArticleStatus.FAILED, extract_attempts=2), role=Role.EDITOR
+    )
+
+
 def test_only_verdict_actions_move_a_review_task_and_to_a_task_state() -> None:
     moving = {act.name: act.task_to for act in ACTIONS.values() if act.task_to is not None}
     assert moving == {"verdict.publish": "done", "verdict.return": "returned", "verdict.write": "submitted"}
