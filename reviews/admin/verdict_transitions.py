@@ -21,9 +21,9 @@ from reviews.admin.forms import CitationFormSet, CorrectionForm, NoteForm
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.ids import record_id
 from reviews.models import Verdict
+from reviews.selectors import verdict_action_refusal
 from reviews.selectors_public import citations_of
 from reviews.services.verdicts import (
-    verdict_action_refusal,
     verdict_correct,
     verdict_publish,
     verdict_retract,
