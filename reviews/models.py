@@ -698,6 +698,7 @@ class EventAction(models.TextChoices):
     MATCH_CONFIRMED = "match.confirmed", "Claim match confirmed"
     MATCH_REJECTED = "match.rejected", "Claim match rejected"
     CONFLICT_RESOLVED = "conflict.resolved", "Conflict resolved"
+    RATING_LABEL_CREATED = "rating_label.created", "Rating label created"
     RATING_LABEL_CHANGED = "rating_label.changed", "Rating label changed"
     WEBHOOK_REGISTERED = "webhook.registered", "Webhook endpoint registered"
     WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
