@@ -278,6 +278,15 @@ class Claim(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:reviews_claim_change", args=[self.pk])
 
+    def latest_published_verdict(self) -> Verdict | None:
+        """The claim's published verdict, with its rating, or None (at most one exists:
+        verdict_one_published_per_claim): the list reviews.selectors_public.claims_visible prefetches
+        for a whole page (`published_verdicts`), else one query."""
+        prefetched: list[Verdict] | None = getattr(self, "published_verdicts", None)
+        if prefetched is None:
+            prefetched = list(Verdict.objects.published().filter(claim=self).select_related("rating"))
+        return prefetched[0] if prefetched else None
+
 
 # --------------------------------------------------------------------------------------------------
 # The review queue
@@ -624,6 +633,12 @@ class Verdict(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:reviews_verdict_change", args=[self.pk])
 
+    def citations_in_order(self) -> list[Citation]:
+        """The verdict's citations in order: the list reviews.selectors_public prefetches for a whole page
+        (`citation_list`), else one query."""
+        prefetched: list[Citation] | None = getattr(self, "citation_list", None)
+        return list(self.citations.order_by("position", "id")) if prefetched is None else prefetched
+
 
 class Citation(models.Model):
     verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="citations")
@@ -698,6 +713,7 @@ class EventAction(models.TextChoices):
     MATCH_CONFIRMED = "match.confirmed", "Claim match confirmed"
     MATCH_REJECTED = "match.rejected", "Claim match rejected"
     CONFLICT_RESOLVED = "conflict.resolved", "Conflict resolved"
+    RATING_LABEL_CREATED = "rating_label.created", "Rating label created"
     RATING_LABEL_CHANGED = "rating_label.changed", "Rating label changed"
     WEBHOOK_REGISTERED = "webhook.registered", "Webhook endpoint registered"
     WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"

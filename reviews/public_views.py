@@ -26,7 +26,6 @@ from reviews.api.claimreview import claimreview_document, public_page_url, publi
 from reviews.payloads import page_without_bidi_controls
 from reviews.roles import is_editor, is_reviewer
 from reviews.selectors_public import (
-    citations_of,
     verdict_published_get,
     verdict_withdrawn_current,
     verdicts_published_page,
@@ -98,7 +97,7 @@ def verdict_public(request: HttpRequest, pk: int) -> HttpResponse:
         "claim": verdict.claim,
         "article": verdict.claim.article,
         "rating": verdict.rating,
-        "citations": citations_of(verdict),
+        "citations": verdict.citations_in_order(),
         "claimreview_json": json_ld(document),
     }
     return page_without_bidi_controls(render(request, "reviews/verdict_public.html", context))

@@ -3,9 +3,9 @@
 An editor is an active user holding `reviews.publish_verdict` (the Editors group grants it with the rest of
 the desk's permissions; superusers hold every permission). Neither `is_staff` (which only opens the admin
 site's door) nor a group's name makes anyone an editor. A reviewer is an active user holding
-`reviews.work_queue` (the Reviewers group's). Services, selectors, API permissions, the admin and the
-published cache all ask these functions, so changing who edits is a change to the groups' permissions,
-never to code.
+`reviews.work_queue` (the Reviewers group's). Services, selectors, API permissions, the admin, the
+published cache and the reviewer pages (and their templates, `user|is_reviewer`) all ask these functions,
+so changing who edits is a change to the groups' permissions, never to code.
 """
 
 from __future__ import annotations

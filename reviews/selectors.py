@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from reviews.exceptions import ApplicationError
 from reviews.models import (
     PUBLISHED_LINEAGE,
     Claim,
@@ -25,7 +26,7 @@ from reviews.models import (
     VerdictStatus,
 )
 from reviews.selectors_reuse import ClaimMatches, claim_matches
-from reviews.workflow import LEASE_FROM, VERDICT_IN_PROGRESS, states_allowing
+from reviews.workflow import LEASE_FROM, VERDICT_HOLDING_CLAIM, Role, refusal, states_allowing
 
 CONTEXT_CHARS = 400
 
@@ -326,9 +327,28 @@ def verdict_live_on_claim(*, claim_id: int, except_task_id: int | None = None) -
     """The claim's latest verdict in progress or published (not one of task `except_task_id`'s), or None:
     while there is one, nobody else may write or review the claim's verdict. The services that enforce
     that (requeueing a task, an editor writing the verdict) call it under the claim's lock."""
-    verdicts = Verdict.objects.filter(
-        claim_id=claim_id, status__in=[*VERDICT_IN_PROGRESS, VerdictStatus.PUBLISHED]
-    )
+    verdicts = Verdict.objects.filter(claim_id=claim_id, status__in=VERDICT_HOLDING_CLAIM)
     if except_task_id is not None:
         verdicts = verdicts.exclude(task_id=except_task_id)
     return verdicts.order_by("-id").first()
+
+
+def _latest_version(verdict: Verdict) -> Verdict | None:
+    return (
+        Verdict.objects.filter(claim_id=verdict.claim_id, status__in=PUBLISHED_LINEAGE)
+        .order_by("-version")
+        .first()
+    )
+
+
+def verdict_action_refusal(*, action: str, verdict: Verdict) -> ApplicationError | None:
+    """Why an editor may not take `action` ("verdict.publish", ...) on `verdict` as it stands: the
+    workflow table's refusal (a superseded version's names the latest one), or None. For interfaces
+    deciding what to offer; the action's service checks again under its locks, with what only the
+    database can answer."""
+
+    def latest() -> int | None:
+        found = _latest_version(verdict)
+        return found.pk if found is not None else None
+
+    return refusal(action, verdict, role=Role.EDITOR, latest=latest)

@@ -15,25 +15,17 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from reviews.models import EventAction, ReviewEvent, Verdict, VerdictStatus
+from reviews.models import EventAction, ReviewEvent, Verdict
+from reviews.workflow import VERDICT_SENT
 
-# What a reviewer sent to an editor: drafts (theirs, still open, on the task they hold) and abandoned
-# drafts never left their hands.
-HISTORY_STATES = (
-    VerdictStatus.SUBMITTED,
-    VerdictStatus.RETURNED,
-    VerdictStatus.PUBLISHED,
-    VerdictStatus.SUPERSEDED,
-    VerdictStatus.RETRACTED,
-)
 HISTORY_PER_PAGE = 20
 
 
 def verdicts_of_reviewer(*, user: User) -> QuerySet[Verdict]:
-    """The reviewer's verdicts in HISTORY_STATES, latest change first, with what a row shows (claim,
+    """The reviewer's verdicts in VERDICT_SENT, latest change first, with what a row shows (claim,
     article, rating, and the correction that replaced a corrected one) in one join."""
     return (
-        Verdict.objects.filter(reviewer=user, status__in=HISTORY_STATES, previous__isnull=True)
+        Verdict.objects.filter(reviewer=user, status__in=VERDICT_SENT, previous__isnull=True)
         .select_related("claim__article", "rating", "next_version")
         .only(
             "id",
@@ -105,7 +97,7 @@ def reviewer_figures(*, user: User, now: dt.datetime | None = None) -> ReviewerF
     )
     published = Verdict.objects.filter(
         reviewer=user,
-        status__in=HISTORY_STATES,
+        status__in=VERDICT_SENT,
         previous__isnull=True,  # a correction is the editor's
         published_at__gte=week_start,
     ).count()

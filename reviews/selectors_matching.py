@@ -35,6 +35,7 @@ from reviews.models import (
     Verdict,
 )
 from reviews.selectors_public import sees_unpublished
+from reviews.workflow import TASK_WITH_REVIEWER
 
 # A failed article is retried after this, times its attempts so far (capped), so a persistent failure
 # costs a few runs an hour, not one a minute.
@@ -48,8 +49,7 @@ def _held_tasks(user: Any) -> QuerySet[ReviewTask]:
     if user is None or not user.is_authenticated:
         return ReviewTask.objects.none()
     return ReviewTask.objects.filter(
-        Q(status=TaskStatus.LEASED, lease_holder=user)
-        | Q(status__in=[TaskStatus.SUBMITTED, TaskStatus.RETURNED], reviewer=user)
+        Q(status=TaskStatus.LEASED, lease_holder=user) | Q(status__in=TASK_WITH_REVIEWER, reviewer=user)
     )
 
 

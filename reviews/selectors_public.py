@@ -39,8 +39,8 @@ _RELATED_VECTORS = ("claim__search_vector", "claim__article__search_vector")
 
 def _verdicts_with_relations(queryset: QuerySet[Verdict]) -> QuerySet[Verdict]:
     # One join for what every verdict shows (claim, article, rating), one prefetch query for all the
-    # citations of the page (see citations_of); the id of the correction that replaced a version comes
-    # from the reverse one-to-one as a single column rather than a second full verdict row.
+    # citations of the page (Verdict.citations_in_order); the id of the correction that replaced a
+    # version comes from the reverse one-to-one as a single column rather than a second full verdict row.
     return (
         queryset.select_related("claim", "claim__article", "rating")
         .defer(*_ARTICLE_TEXT, *_RELATED_VECTORS)
@@ -53,12 +53,6 @@ def _verdicts_with_relations(queryset: QuerySet[Verdict]) -> QuerySet[Verdict]:
             )
         )
     )
-
-
-def citations_of(verdict: Verdict) -> list[Citation]:
-    """A verdict's citations in order: the list prefetched by these selectors, else one query."""
-    prefetched: list[Citation] | None = getattr(verdict, "citation_list", None)
-    return list(verdict.citations.order_by("position", "id")) if prefetched is None else prefetched
 
 
 def verdicts_visible(*, user: Any) -> QuerySet[Verdict]:
@@ -128,12 +122,6 @@ def verdict_withdrawn_current(*, pk: int) -> Verdict | None:
 
 
 # --- claims ----------------------------------------------------------------------------------------
-
-
-def claim_published_verdicts(*, claim: Claim) -> list[Verdict]:
-    """A claim's published verdicts with their ratings: what a claim's representation shows when its
-    list did not prefetch them (`claims_visible` does)."""
-    return list(_published_verdicts().filter(claim=claim).select_related("rating"))
 
 
 def claims_visible(*, user: Any) -> QuerySet[Claim]:

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required, user_passes_test
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -71,8 +72,16 @@ BAD_REUSE = "Choose a published verdict to reuse."
 # Form fields that are the reviewer's work (kept when a lease is lost); the others are request plumbing.
 _NOT_WORK = frozenset({"csrfmiddlewaretoken", "lease_token", "action"})
 
-# Who is a reviewer is reviews.roles: the permission it names (403 for anybody logged in without it).
-work_queue_required = permission_required(roles.REVIEWER_PERM, raise_exception=True)
+
+def _reviewer_or_403(user: Any) -> bool:
+    if not roles.is_reviewer(user):
+        raise PermissionDenied
+    return True
+
+
+# Who is a reviewer is reviews.roles (403 for anybody logged in who is not one, as permission_required's
+# raise_exception gives).
+work_queue_required = user_passes_test(_reviewer_or_403)
 
 
 def _reviewer(request: HttpRequest) -> User:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from reviews import roles
@@ -85,9 +86,24 @@ _KINDS: Mapping[type, Kind] = {
 # Verdicts a reviewer or editor is still working on: at most one per task (verdict_one_open_per_task), and
 # while one exists on a claim nobody else writes or reviews the claim's verdict.
 VERDICT_IN_PROGRESS = (VerdictStatus.DRAFT, VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+# Verdicts that hold their claim: in progress or published. While one exists, nobody else writes or
+# reviews the claim's verdict (a requeue or an editor's own verdict is refused).
+VERDICT_HOLDING_CLAIM = (*VERDICT_IN_PROGRESS, VerdictStatus.PUBLISHED)
+# Verdicts a reviewer sent to an editor, whatever became of them (their history): drafts and abandoned
+# drafts never left the reviewer's hands.
+VERDICT_SENT = (
+    VerdictStatus.SUBMITTED,
+    VerdictStatus.RETURNED,
+    VerdictStatus.PUBLISHED,
+    VerdictStatus.SUPERSEDED,
+    VerdictStatus.RETRACTED,
+)
+# Review tasks whose reviewer still answers for them once the lease is over: submitted (waiting for an
+# editor) or returned to them. The reviewer is `ReviewTask.reviewer`, not the lease's holder.
+TASK_WITH_REVIEWER = (TaskStatus.SUBMITTED, TaskStatus.RETURNED)
 # Review tasks a scorecard counts as "in review": someone has taken the claim's review and it is not done
 # (an available task counts as queued; done and cancelled ones as neither).
-TASK_IN_REVIEW = (TaskStatus.LEASED, TaskStatus.SUBMITTED, TaskStatus.RETURNED)
+TASK_IN_REVIEW = (TaskStatus.LEASED, *TASK_WITH_REVIEWER)
 # How each verdict state reads in a refusal: "Verdict 7 is <phrase>; it cannot be <verb>."
 VERDICT_PHRASES: Mapping[str, str] = {
     VerdictStatus.DRAFT: "a draft its reviewer has not submitted",
@@ -195,6 +211,14 @@ def _match(name: str, *, by: Collection[Role], start: Collection[str], to: str, 
 def _conflict(name: str, *, by: Collection[Role], start: Collection[str], to: str, **fields: Any) -> Action:
     """One row of the table for a conflict between matched claims (reviews.services.conflicts)."""
     return Action(f"conflict.{name}", Kind.CONFLICT, frozenset(by), frozenset(start), to, **fields)
+
+
+def _extraction_exhausted(article: Article) -> bool:
+    """A failed article whose FACTCHECK_EXTRACT_MAX_ATTEMPTS runs all ended without a result (its text
+    stopped the worker each time), as reviews.services.extraction_runs counts them."""
+    return article.status == ArticleStatus.FAILED and article.extract_attempts >= int(
+        settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS
+    )
 
 
 T, V, C, M = TaskStatus, VerdictStatus, ClaimStatus, MatchStatus
@@ -354,7 +378,8 @@ ACTIONS: Mapping[str, Action] = {
         # --- articles: editors -----------------------------------------------------------------------
         # Extraction again replaces the article's sentences, claims and tasks: from any state, but only
         # while nobody has started reviewing them, so no work and no audit row is thrown away. Every
-        # refusal needs the database (or the clock, for a pending article's message), hence conditions.
+        # refusal but `exhausted` (the article alone says it) needs the database (or the clock, for a
+        # pending article's message), hence conditions.
         _article("reextract", by={E}, start=set(ArticleStatus.values), to=ArticleStatus.READY,
                  verb="re-extracted", label="Re-extract claims from the article text",
                  editor_phrase="re-extract articles", conditions={
@@ -362,7 +387,8 @@ ACTIONS: Mapping[str, Action] = {
                      # Its text stopped a worker each time: run it on a worker again, never in a request.
                      "exhausted": Condition(
                          "Article {pk} cannot be re-extracted here: its extraction never finished on a "
-                         "worker. Retry its extraction instead."
+                         "worker. Retry its extraction instead.",
+                         refuses=_extraction_exhausted,
                      ),
                      "has_verdicts": Condition(
                          "Article {pk} cannot be re-extracted: {count} of its claims {have}, which "

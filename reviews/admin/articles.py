@@ -26,7 +26,7 @@ from reviews.selectors_desk import (
 )
 from reviews.selectors_search import articles_matching
 from reviews.services.articles import article_extract_retry, article_reextract
-from reviews.services.scorecards import scorecards_build, scorecards_mark_stale
+from reviews.services.scorecards import scorecards_rebuild
 from reviews.workflow import action
 
 
@@ -267,14 +267,12 @@ class ArticleAdmin(FullTextSearchMixin[Article], ReadOnlyAdmin[Article]):
 
     @admin.action(description="Rebuild the scorecard now", permissions=["rebuild_scorecard"])
     def rebuild_scorecard(self, request: HttpRequest, queryset: ArticleQuerySet) -> None:
-        ids = list(queryset.ready().order_by("pk").values_list("pk", flat=True))
-        if not ids:
+        outcome = scorecards_rebuild(
+            article_ids=list(queryset.values_list("pk", flat=True)), editor=desk_user(request)
+        )
+        if outcome is None:
             self.message_user(request, "Only extracted articles have scorecards.", messages.WARNING)
             return
-        # Marked stale first, so a rebuild is forced even when the scorecard looks current; built here and
-        # now (a fixed number of queries per 100 articles), so the editor sees the result on the next page.
-        scorecards_mark_stale(article_ids=ids)
-        outcome = scorecards_build(article_ids=ids)
         self.message_user(
             request,
             f"Rebuilt {outcome.built} scorecard{'s' if outcome.built != 1 else ''}.",

@@ -38,6 +38,9 @@ class EventClaimFilter(admin.SimpleListFilter):
         )
 
 
+_RATING_LABEL_EVENTS = frozenset({EventAction.RATING_LABEL_CREATED, EventAction.RATING_LABEL_CHANGED})
+
+
 @admin.register(ReviewEvent)
 class ReviewEventAdmin(ReadOnlyAdmin[ReviewEvent]):
     """The audit log: read-only for everyone, superusers included (append-only in the model too)."""
@@ -83,7 +86,7 @@ class ReviewEventAdmin(ReadOnlyAdmin[ReviewEvent]):
                 "admin:reviews_article_change", event.article_id, shorten(str(event.article), 50)
             )
         label_id = record_id(event.data.get("rating_label", ""))
-        if event.action == EventAction.RATING_LABEL_CHANGED and label_id is not None:
+        if event.action in _RATING_LABEL_EVENTS and label_id is not None:
             return admin_link(
                 "admin:reviews_ratinglabel_change", label_id, f"Rating {event.data.get('slug')}"
             )

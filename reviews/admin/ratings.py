@@ -10,14 +10,14 @@ from django.http import HttpRequest
 from reviews.admin.base import DeskAdminMixin, ServiceRefused
 from reviews.exceptions import ApplicationError
 from reviews.models import RatingLabel
-from reviews.services.ratings import rating_label_update
+from reviews.services.ratings import EDITABLE_FIELDS, rating_label_create, rating_label_update
 
 
 @admin.register(RatingLabel)
 class RatingLabelAdmin(DeskAdminMixin[RatingLabel]):
-    """The rating scale. Configuration, edited in place through `rating_label_update`, which records the
-    change in the audit log; a change to how a rating scores marks the scorecards that use it stale, so
-    the sweeper rebuilds them."""
+    """The rating scale. Configuration, added through `rating_label_create` and edited in place through
+    `rating_label_update`, which record it in the audit log; a change to how a rating scores marks the
+    scorecards that use it stale, so the sweeper rebuilds them."""
 
     list_display = (
         "name",
@@ -51,16 +51,20 @@ class RatingLabelAdmin(DeskAdminMixin[RatingLabel]):
         return f"{label.rating_value} (scale {label.worst_rating} to {label.best_rating})"
 
     def save_model(self, request: HttpRequest, obj: RatingLabel, form: Any, change: bool) -> None:
-        if not change:
-            # A new step of the scale: nothing published carries it yet, so nothing else changes.
-            super().save_model(request, obj, form, change)
-            return
-        # An edit goes through the service: the audit row, the published cache and the scorecards.
+        # Through the services: the audit row, and for an edit the published cache and the scorecards.
         try:
-            rating_label_update(
-                label_id=obj.pk,
+            if change:
+                rating_label_update(
+                    label_id=obj.pk,
+                    editor=request.user,
+                    changes={name: form.cleaned_data[name] for name in form.changed_data},
+                )
+                return
+            label = rating_label_create(
                 editor=request.user,
-                changes={name: form.cleaned_data[name] for name in form.changed_data},
+                values={name: form.cleaned_data[name] for name in form.fields if name in EDITABLE_FIELDS},
             )
         except ApplicationError as exc:
             raise ServiceRefused(exc) from exc
+        obj.pk = label.pk
+        obj._state.adding = False

@@ -21,9 +21,8 @@ from reviews.admin.forms import CitationFormSet, CorrectionForm, NoteForm
 from reviews.exceptions import ApplicationError, ValidationFailed
 from reviews.ids import record_id
 from reviews.models import Verdict
-from reviews.selectors_public import citations_of
+from reviews.selectors import verdict_action_refusal
 from reviews.services.verdicts import (
-    verdict_action_refusal,
     verdict_correct,
     verdict_publish,
     verdict_retract,
@@ -104,7 +103,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             "citations": citations,
             "citation_errors": citation_errors,
             "danger": danger,
-            "verdict_citations": citations_of(verdict),
+            "verdict_citations": verdict.citations_in_order(),
             "change_url": reverse("admin:reviews_verdict_change", args=[verdict.pk]),
             "media": self.media + (form.media if form is not None else forms.Media()),
         }
@@ -204,7 +203,7 @@ class VerdictTransitionsMixin(DeskAdminMixin[Verdict]):
             return refused
         initial_citations = [
             {name: getattr(c, name) for name in ("url", "title", "publisher", "published", "excerpt")}
-            for c in citations_of(verdict)
+            for c in verdict.citations_in_order()
         ]
         if request.method == "POST":
             form = CorrectionForm(request.POST, current=verdict.rating)

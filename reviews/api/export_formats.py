@@ -73,8 +73,9 @@ class ExportWriter:
         self.out = out
         self.context: dict[str, Any] = {"site_urls": SiteUrls.configured()}
         self.renderer = JSONRenderer()
-        # One serializer for every row: a ModelSerializer builds its fields from the model when first
-        # asked, which costs more than serializing a row; to_representation reuses them.
+        # Rows are streamed, so not `many=True` (its `.data` is the whole export as one list): each row
+        # goes through this one serializer's to_representation, as a ListSerializer serializes its items
+        # through its one child.
         self.serializer = VerdictSerializer(context=self.context)
 
     def begin(self) -> None:

@@ -6,7 +6,6 @@ they never query on their own for a list.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -15,7 +14,7 @@ from rest_framework import serializers
 from reviews.api.claimreview import SiteUrls
 from reviews.links import web_link
 from reviews.models import Article, Citation, Claim, RatingLabel, ThresholdOrigin, Verdict
-from reviews.selectors_public import citations_of, claim_published_verdicts, superseded_by_id
+from reviews.selectors_public import superseded_by_id
 from reviews.workflow import in_state_after
 
 # --- errors ----------------------------------------------------------------------------------------
@@ -251,7 +250,7 @@ class VerdictSerializer(serializers.ModelSerializer[Verdict]):
     claim = ClaimSummarySerializer(read_only=True)
     article = ArticleSummarySerializer(source="claim.article", read_only=True)
     rating = RatingSummarySerializer(read_only=True, allow_null=True)
-    citations = serializers.SerializerMethodField()
+    citations = CitationSerializer(many=True, read_only=True, source="citations_in_order")
     previous = serializers.IntegerField(
         source="previous_id",
         read_only=True,
@@ -285,16 +284,6 @@ class VerdictSerializer(serializers.ModelSerializer[Verdict]):
         ]
         read_only_fields = fields
 
-    @functools.cached_property
-    def _citation(self) -> CitationSerializer:
-        # One for every verdict this serializer renders (a page, an export): a ModelSerializer builds its
-        # fields from the model on first use, which cost more than the citations themselves.
-        return CitationSerializer()
-
-    @extend_schema_field(CitationSerializer(many=True))
-    def get_citations(self, verdict: Verdict) -> list[dict[str, Any]]:
-        return [self._citation.to_representation(citation) for citation in citations_of(verdict)]
-
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_superseded_by(self, verdict: Verdict) -> int | None:
         return superseded_by_id(verdict)
@@ -320,7 +309,12 @@ class PublishedVerdictSummarySerializer(serializers.ModelSerializer[Verdict]):
 
 class ClaimSerializer(serializers.ModelSerializer[Claim]):
     article = ArticleSummarySerializer(read_only=True)
-    verdict = serializers.SerializerMethodField(help_text="The latest published version; null if none.")
+    verdict = PublishedVerdictSummarySerializer(
+        read_only=True,
+        allow_null=True,
+        source="latest_published_verdict",
+        help_text="The latest published version; null if none.",
+    )
 
     class Meta:
         model = Claim
@@ -337,21 +331,6 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
             "created_at",
         ]
         read_only_fields = fields
-
-    @functools.cached_property
-    def _verdict(self) -> PublishedVerdictSummarySerializer:
-        # One for every claim this serializer renders, as VerdictSerializer._citation: building a
-        # ModelSerializer's fields for each claim of a page cost more than rendering the page.
-        return PublishedVerdictSummarySerializer(context=self.context)
-
-    @extend_schema_field(PublishedVerdictSummarySerializer(allow_null=True))
-    def get_verdict(self, claim: Claim) -> dict[str, Any] | None:
-        prefetched = getattr(claim, "published_verdicts", None)
-        if prefetched is None:
-            prefetched = claim_published_verdicts(claim=claim)
-        if not prefetched:
-            return None
-        return self._verdict.to_representation(prefetched[0])
 
 
 # --- ClaimReview (schema.org JSON-LD) --------------------------------------------------------------

@@ -43,7 +43,6 @@ from reviews.selectors_thresholds import ThresholdChoice, claim_threshold_for, c
 from reviews.services.events import Actor, event_record
 from reviews.services.extraction_runs import (
     article_extract_attempt_begin,
-    article_extract_attempts_max,
     article_extract_enqueue,
     article_extract_fail,
     article_is_stuck,
@@ -614,11 +613,7 @@ def article_reextract(*, article_id: int, actor: Actor) -> Article:
         # its worker.
         if allowed("article.extract", article, role=Role.SYSTEM) and not article_is_stuck(article):
             raise refuse("article.reextract", "waiting", obj=article)
-        if (
-            article.status == ArticleStatus.FAILED
-            and article.extract_attempts >= article_extract_attempts_max()
-        ):
-            raise refuse("article.reextract", "exhausted", obj=article)
+        check("article.reextract", article, role=Role.EDITOR)  # the conditions the article alone decides
         with_verdicts = Claim.objects.filter(article=article, verdicts__isnull=False).distinct().count()
         if with_verdicts:
             have = "has a verdict" if with_verdicts == 1 else "have verdicts"

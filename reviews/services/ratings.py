@@ -1,5 +1,5 @@
-"""Rating labels: an editor's change to one, its audit row, and what it means for what was already
-published with it."""
+"""Rating labels: an editor's new label or change to one, its audit row, and what a change means for what
+was already published with it."""
 
 from __future__ import annotations
 
@@ -43,6 +43,63 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
+def _check_values(values: Mapping[str, Any]) -> None:
+    """Refuse (ValidationFailed, per field) a field an editor may not set, and any text a reader would
+    see with a bidirectional control in it, as verdict text is refused."""
+    unknown = sorted(set(values) - EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            f"Rating labels have no editable field {', '.join(unknown)}.",
+            field_errors={name: ["Not an editable field of a rating label."] for name in unknown},
+        )
+    # Readers see these strings on every verdict with the label (pages, API, ClaimReview).
+    hidden = {
+        name: [f"This {name.replace('_', ' ')} {problem}."]
+        for name in sorted(values)
+        if isinstance(values[name], str) and (problem := bidi_control_problem(values[name]))
+    }
+    if hidden:
+        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in hidden.items())
+        raise ValidationFailed(summary, field_errors=hidden)
+
+
+def _full_clean(label: RatingLabel) -> None:
+    """The model's own validation (field rules and constraints), refused as ValidationFailed per field."""
+    try:
+        label.full_clean()
+    except ValidationError as exc:
+        errors = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+        raise ValidationFailed(summary, field_errors=errors) from exc
+
+
+@transaction.atomic
+def rating_label_create(*, editor: User | AnonymousUser | None, values: Mapping[str, Any]) -> RatingLabel:
+    """A new step of the rating scale from `values` (field name to value; the others keep the model's
+    defaults), validated as `rating_label_update` validates a change, with one `rating_label.created`
+    audit row holding the values it was created with, in this transaction. Nothing published carries a
+    new label yet, so no cached rendering or scorecard changes.
+
+    Refusals: NotAllowed for anyone but an editor (reviews.roles), ValidationFailed (per field).
+    """
+    user = roles.require_editor(editor, "create rating labels")
+    _check_values(values)
+    label = RatingLabel(**values)
+    _full_clean(label)
+    label.save()
+    event_record(
+        action=EventAction.RATING_LABEL_CREATED,
+        actor=user,
+        note=f"Rating label {label.slug!r} created.",
+        data={
+            "rating_label": label.pk,
+            "slug": label.slug,
+            "values": {name: getattr(label, name) for name in sorted(values)},
+        },
+    )
+    return label
+
+
 @transaction.atomic
 def rating_label_update(
     *, label_id: int, editor: User | AnonymousUser | None, changes: Mapping[str, Any]
@@ -57,22 +114,7 @@ def rating_label_update(
     Refusals: NotAllowed for anyone but an editor (reviews.roles), NotFound, ValidationFailed (per field).
     """
     user = roles.require_editor(editor, "edit rating labels")
-    unknown = sorted(set(changes) - EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(
-            f"Rating labels have no editable field {', '.join(unknown)}.",
-            field_errors={name: ["Not an editable field of a rating label."] for name in unknown},
-        )
-    # Readers see these strings on every verdict with the label (pages, API, ClaimReview): refused with
-    # a bidirectional control, as verdict text is.
-    hidden = {
-        name: [f"This {name.replace('_', ' ')} {problem}."]
-        for name in sorted(changes)
-        if isinstance(changes[name], str) and (problem := bidi_control_problem(changes[name]))
-    }
-    if hidden:
-        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in hidden.items())
-        raise ValidationFailed(summary, field_errors=hidden)
+    _check_values(changes)
     label = RatingLabel.objects.select_for_update().filter(pk=label_id).first()
     if label is None:
         raise NotFound(f"Rating label {label_id} does not exist.")
@@ -82,12 +124,7 @@ def rating_label_update(
         return label
     for name in changed:
         setattr(label, name, changes[name])
-    try:
-        label.full_clean()
-    except ValidationError as exc:
-        errors = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
-        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
-        raise ValidationFailed(summary, field_errors=errors) from exc
+    _full_clean(label)
     label.save(update_fields=changed)
     event_record(
         action=EventAction.RATING_LABEL_CHANGED,

@@ -19,8 +19,8 @@ from reviews.exceptions import NotFound
 from reviews.models import ClaimMatch, EventAction, ReviewTask, Verdict
 from reviews.services.events import event_record
 from reviews.services.queue import task_save_draft
-from reviews.services.verdicts import OPEN_STATUSES, VerdictInput, verdict_input_of
-from reviews.workflow import Role, check, refuse
+from reviews.services.verdicts import VerdictInput, verdict_input_of
+from reviews.workflow import VERDICT_IN_PROGRESS, Role, check, refuse
 
 
 def _latest(verdict: Verdict) -> Callable[[], int | None]:
@@ -66,7 +66,7 @@ def verdict_reuse(
     if rationale is None:
         # Unlocked: only this reviewer writes their draft, so at worst it races their own other request.
         rationale = (
-            Verdict.objects.filter(task_id=task_id, reviewer=reviewer, status__in=OPEN_STATUSES)
+            Verdict.objects.filter(task_id=task_id, reviewer=reviewer, status__in=VERDICT_IN_PROGRESS)
             .values_list("rationale", flat=True)
             .first()
         )

@@ -37,11 +37,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from reviews import roles
 from reviews.models import Article, Scorecard, TaskStatus
 from reviews.selectors_scorecard_data import DATA_FORMAT, scorecards_compute
 from reviews.selectors_scorecards import current_scorecard
@@ -280,6 +282,25 @@ def scorecard_build(*, article_id: int) -> Scorecard | None:
     the number of claims.
     """
     return scorecards_build(article_ids=[article_id]).scorecards.get(article_id)
+
+
+def scorecards_rebuild(*, article_ids: Iterable[int], editor: User) -> BuildOutcome | None:
+    """An editor's forced rebuild of these articles' scorecards, here and now (a fixed number of queries
+    per chunk of articles), so the editor sees the result on the next page. Only extracted (ready)
+    articles have scorecards: the others are left out, and None is returned when none is ready.
+
+    Each article is marked stale first (`scorecards_mark_stale`, its own short transaction), so the
+    build recomputes even a scorecard that looks current; the build is a second transaction
+    (`scorecards_build`), so the articles' rows are not held locked while it runs. Should it fail, the
+    marks are committed and the sweeper rebuilds them. Refusals: NotAllowed for anyone but an editor.
+    No audit row: a scorecard is derived data, and rebuilding it changes nothing an editor decided.
+    """
+    roles.require_editor(editor, "rebuild scorecards")
+    ids = list(Article.objects.ready().filter(pk__in=article_ids).order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return None
+    scorecards_mark_stale(article_ids=ids)
+    return scorecards_build(article_ids=ids)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from reviews import compiled
 from reviews.compiled import Compiled, compile_once
-from reviews.exceptions import ApplicationError, NotFound, ValidationFailed
+from reviews.exceptions import NotFound, ValidationFailed
 from reviews.links import web_link
 from reviews.models import (
     PUBLISHED_LINEAGE,
@@ -36,7 +36,7 @@ from reviews.models import (
 )
 from reviews.payloads import bidi_control_problem
 from reviews.published_cache import published_changed_on_commit
-from reviews.selectors import verdict_live_on_claim
+from reviews.selectors import verdict_action_refusal, verdict_live_on_claim
 from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
 from reviews.services.messages import PUBLISHED_CACHE_BUILD, task_named
@@ -46,9 +46,7 @@ from reviews.services.webhooks import webhooks_record_retraction, webhooks_recor
 from reviews.workflow import (
     VERDICT_IN_PROGRESS,
     VERDICT_PHRASES,
-    Role,
     condition_refuses,
-    refusal,
     refuse,
     require_editor,
     states_allowing,
@@ -66,6 +64,7 @@ CITATION_PUBLISHER_MAX = 300
 CITATION_EXCERPT_MAX = 5000
 CITATIONS_MAX = 50
 
+# An alias of workflow.VERDICT_IN_PROGRESS, still imported by reviews.services.queue; use the group itself.
 OPEN_STATUSES = list(VERDICT_IN_PROGRESS)
 
 
@@ -322,27 +321,6 @@ def _lock_verdict(verdict_id: int) -> tuple[Verdict, ReviewTask | None]:
     verdict = Verdict.objects.select_for_update(of=("self",)).select_related("rating").get(pk=verdict_id)
     verdict.claim = claim
     return verdict, task
-
-
-def _latest_version(verdict: Verdict) -> Verdict | None:
-    return (
-        Verdict.objects.filter(claim_id=verdict.claim_id, status__in=PUBLISHED_LINEAGE)
-        .order_by("-version")
-        .first()
-    )
-
-
-def verdict_action_refusal(*, action: str, verdict: Verdict) -> ApplicationError | None:
-    """Why an editor may not take `action` ("verdict.publish", ...) on `verdict` as it stands: the
-    workflow table's refusal (a superseded version's names the latest one), or None. For interfaces
-    deciding what to offer; the action's service checks again under its locks, with what only the
-    database can answer."""
-
-    def latest() -> int | None:
-        found = _latest_version(verdict)
-        return found.pk if found is not None else None
-
-    return refusal(action, verdict, role=Role.EDITOR, latest=latest)
 
 
 def _check(action: str, verdict: Verdict) -> None:

@@ -90,7 +90,7 @@ def test_the_page_costs_a_fixed_number_of_queries(
             verdict_publish(verdict_id=verdict.pk, editor=editor)
     client: Client = client_for(reviewer)
     client.get(QUEUE)  # the session, once
-    # Session, user, the user's and their groups' permissions; the queue's four; the history's count and
-    # page; the figures' two.
-    with django_assert_num_queries(12):
+    # Session, user, whether they are a reviewer (reviews.roles, one query); the queue's four; the
+    # history's count and page; the figures' two.
+    with django_assert_num_queries(11):
         client.get(QUEUE)

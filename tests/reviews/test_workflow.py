@@ -140,6 +140,10 @@ def test_the_groups_of_states_the_rules_speak_of_are_named_once() -> None:
     assert workflow.VERDICT_IN_PROGRESS == ("draft", "submitted", "returned")
     # A scorecard's "in review" claims; available tasks count as queued.
     assert workflow.TASK_IN_REVIEW == ("leased", "submitted", "returned")
+    assert workflow.TASK_WITH_REVIEWER == ("submitted", "returned")
+    assert workflow.VERDICT_HOLDING_CLAIM == ("draft", "submitted", "returned", "published")
+    # A reviewer's history: what they sent to an editor, never a draft.
+    assert workflow.VERDICT_SENT == ("submitted", "returned", "published", "superseded", "retracted")
 
 
 def test_services_take_the_state_an_action_leads_to_from_the_table() -> None:
@@ -187,6 +191,22 @@ def test_the_extraction_workers_moves_are_system_actions_from_pending() -> None:
         "article.extract_fail",
     ]
     assert [a.name for a in workflow.actions_for(waiting, role=Role.EDITOR)] == ["article.reextract"]
+
+
+def test_the_table_refuses_re_extracting_an_exhausted_article_in_a_request(settings: Any) -> None:
+    settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS = 3
+    exhausted = Article(pk=7, status=ArticleStatus.FAILED, extract_attempts=3)
+    assert not workflow.allowed("article.reextract", exhausted, role=Role.EDITOR)
+    refused = workflow.refusal("article.reextract", exhausted, role=Role.EDITOR)
+    assert isinstance(refused, InvalidTransition)
+    assert refused.message == (
+        "Article 7 cannot be re-extracted here: its extraction never finished on a worker. "
+        "Retry its extraction instead."
+    )
+    # A run left, or refused by the extractor on its first: re-extraction may still be tried here.
+    assert workflow.allowed(
+        "article.reextract", Article(status=ArticleStatus.FAILED, extract_attempts=2), role=Role.EDITOR
+    )
 
 
 def test_only_verdict_actions_move_a_review_task_and_to_a_task_state() -> None:

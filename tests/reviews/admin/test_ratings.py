@@ -68,6 +68,32 @@ def test_an_edit_goes_through_the_service_and_shows_in_the_audit_log(editor: Use
     assert f'<a href="{url}">Rating misleading</a>' in log
 
 
+def test_a_new_label_goes_through_the_service_and_shows_in_the_audit_log(editor: User, desk: Client) -> None:
+    response = desk.post(
+        reverse("admin:reviews_ratinglabel_add"),
+        {
+            "name": "Satire",
+            "slug": "satire",
+            "description": "",
+            "order": "9",
+            "is_active": "on",
+            "rating_value": "3",
+            "best_rating": "5",
+            "worst_rating": "1",
+            "alternate_name": "",
+        },
+        follow=True,
+    )
+    assert "was added successfully" in " ".join(messages_of(response))
+    label = RatingLabel.objects.get(slug="satire")
+    assert (label.requires_citation, label.counts_toward_score) == (False, False)
+    event = ReviewEvent.objects.get(action=EventAction.RATING_LABEL_CREATED)
+    assert (event.actor, event.data["rating_label"]) == (editor, label.pk)
+    url = reverse("admin:reviews_ratinglabel_change", args=[label.pk])
+    log = desk.get(reverse("admin:reviews_reviewevent_changelist")).content.decode()
+    assert f'<a href="{url}">Rating satire</a>' in log
+
+
 def test_a_refused_edit_is_a_message_and_changes_nothing(
     desk: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ from reviews import published_cache
 from reviews.api.published_render import fragments_build
 from reviews.exceptions import NotAllowed, NotFound, ValidationFailed
 from reviews.models import Article, EventAction, RatingLabel, ReviewEvent
-from reviews.services.ratings import rating_label_changed, rating_label_update
+from reviews.services.ratings import rating_label_changed, rating_label_create, rating_label_update
 from tests.reviews.api.public_data import make_verdict
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +160,20 @@ def test_a_label_text_with_a_bidirectional_control_is_refused(editor: User) -> N
         f"name: This name {problem.format('202E')}"
     )
     assert RatingLabel.objects.get(pk=label.pk).name == label.name
+
+
+def test_a_new_label_is_stored_with_its_audit_row(editor: User, reviewer: User) -> None:
+    values = {"name": "Satire", "slug": "satire", "order": 9, "rating_value": 3}
+    label = rating_label_create(editor=editor, values=values)
+    assert (label.name, label.best_rating, label.is_active) == ("Satire", 5, True)
+    event = ReviewEvent.objects.get(action=EventAction.RATING_LABEL_CREATED)
+    assert (event.actor, event.note) == (editor, "Rating label 'satire' created.")
+    assert event.data == {"rating_label": label.pk, "slug": "satire", "values": dict(sorted(values.items()))}
+    with pytest.raises(NotAllowed) as refused:
+        rating_label_create(editor=reviewer, values={**values, "slug": "satire-2"})
+    assert refused.value.message == "Only editors can create rating labels."
+    with pytest.raises(ValidationFailed) as invalid:
+        rating_label_create(editor=editor, values={**values, "slug": "satire-3", "name": "Sat\u202eire"})
+    assert list(invalid.value.field_errors) == ["name"]
+    assert RatingLabel.objects.filter(slug__startswith="satire").count() == 1
+    assert ReviewEvent.objects.filter(action=EventAction.RATING_LABEL_CREATED).count() == 1

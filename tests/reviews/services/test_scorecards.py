@@ -11,7 +11,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from reviews import tasks
-from reviews.models import Article, Scorecard
+from reviews.exceptions import NotAllowed
+from reviews.models import Article, ArticleStatus, Scorecard
 from reviews.selectors_scorecard_data import DATA_FORMAT, scorecards_compute
 from reviews.selectors_scorecards import scorecards_stale_count, scorecards_stale_ids
 from reviews.services import scorecards as scorecard_service
@@ -22,6 +23,7 @@ from reviews.services.scorecards import (
     scorecard_request,
     scorecards_build,
     scorecards_fan_out,
+    scorecards_rebuild,
     scorecards_sweep,
 )
 from tests.reviews.scorecard_fixtures import (
@@ -49,6 +51,20 @@ def _build_now(article: Article) -> Scorecard:
 
 
 # --- building --------------------------------------------------------------------------------------
+
+
+def test_an_editors_rebuild_forces_ready_articles_and_leaves_out_the_others(editor, reviewer) -> None:
+    ready = article_with_claims(2)
+    card = _build_now(ready)
+    pending = Article.objects.create(raw_text="Waiting.", status=ArticleStatus.PENDING)
+    outcome = scorecards_rebuild(article_ids=[pending.pk, ready.pk], editor=editor)
+    assert outcome is not None
+    assert outcome.built == 1, "rebuilt although it looked current"
+    assert Scorecard.objects.get(article=ready).source_changed_at > card.source_changed_at
+    assert not Scorecard.objects.filter(article=pending).exists()
+    assert scorecards_rebuild(article_ids=[pending.pk], editor=editor) is None
+    with pytest.raises(NotAllowed, match=r"^Only editors can rebuild scorecards\.$"):
+        scorecards_rebuild(article_ids=[ready.pk], editor=reviewer)
 
 
 def test_build_creates_then_skips_when_current_then_bumps_version_on_change() -> None:
