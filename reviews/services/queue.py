@@ -45,14 +45,22 @@ from reviews.services.events import event_record
 from reviews.services.locks import claim_lock
 from reviews.services.scorecards import scorecard_mark_changed, scorecard_shows_task_move
 from reviews.services.verdicts import (
-    OPEN_STATUSES,
     VerdictInput,
     verdict_abandon_drafts,
     verdict_abandon_open,
     verdict_save_for_task,
     verdict_validate,
 )
-from reviews.workflow import LEASE_FROM, Role, check, refuse, require_editor, states_allowing, target
+from reviews.workflow import (
+    LEASE_FROM,
+    VERDICT_IN_PROGRESS,
+    Role,
+    check,
+    refuse,
+    require_editor,
+    states_allowing,
+    target,
+)
 
 SKIP_REASON_MAX = 500
 # Where the queue takes work from, read from the workflow table (`task.lease`) once, at import: the shared
@@ -170,7 +178,8 @@ def _lock_held(
 def _open_verdict_id() -> Subquery:
     """The id of the task's open verdict (draft, submitted or returned; at most one, by the partial
     unique constraint verdict_one_open_per_task), for an annotation of a task query."""
-    return Subquery(Verdict.objects.filter(task=OuterRef("pk"), status__in=OPEN_STATUSES).values("pk")[:1])
+    open_verdicts = Verdict.objects.filter(task=OuterRef("pk"), status__in=VERDICT_IN_PROGRESS)
+    return Subquery(open_verdicts.values("pk")[:1])
 
 
 class _OpenVerdict(TypedDict):

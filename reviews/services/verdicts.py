@@ -44,7 +44,6 @@ from reviews.services.notifications import notifications_record_published, notif
 from reviews.services.scorecards import BROKER_ERRORS, scorecard_request
 from reviews.services.webhooks import webhooks_record_retraction, webhooks_record_verdict
 from reviews.workflow import (
-    VERDICT_IN_PROGRESS,
     VERDICT_PHRASES,
     condition_refuses,
     refuse,
@@ -63,9 +62,6 @@ CITATION_TITLE_MAX = 500
 CITATION_PUBLISHER_MAX = 300
 CITATION_EXCERPT_MAX = 5000
 CITATIONS_MAX = 50
-
-# An alias of workflow.VERDICT_IN_PROGRESS, still imported by reviews.services.queue; use the group itself.
-OPEN_STATUSES = list(VERDICT_IN_PROGRESS)
 
 
 class Lookup(Enum):
