@@ -44,6 +44,15 @@ class MatchOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class _Stored:
+    """A check-worthy claim's stored vector (decoded) and facts, as read from its row."""
+
+    article_id: int
+    vector: np.ndarray
+    facts: Facts
+
+
+@dataclass(frozen=True, slots=True)
 class _Pair:
     """A live match of the article being matched, with what its conflicts are read from."""
 
@@ -77,9 +86,9 @@ def article_match(*, article_id: int) -> MatchOutcome | None:
         .order_by("pk")
     )
     own = {claim.pk: claim for claim in claims}
-    found = _search(own)
+    found, stored = _search(own)
     with transaction.atomic():
-        pairs, dropped = _link(article_id=article_id, own=own, found=found)
+        pairs, dropped = _link(article_id=article_id, stored=stored, found=found)
         conflicts, changed = _record_conflicts(pairs)
         Article.objects.filter(pk=article_id, matching_changed_at=requested_at).update(
             matching_status=MatchingStatus.DONE, matching_changed_at=timezone.now(), matching_error=""
@@ -122,78 +131,91 @@ def _embed_article(article: Article) -> int:
     return len(changed)
 
 
-def _search(own: dict[int, Claim]) -> dict[tuple[int, int], float]:
+def _search(own: dict[int, Claim]) -> tuple[dict[tuple[int, int], float], dict[int, _Stored]]:
     """Every (lower id, higher id) pair of one of `own` with a check-worthy claim of another article whose
-    similarity reaches the threshold, computed from the stored vectors and facts."""
+    similarity reaches the threshold, computed from the stored vectors and facts; and the stored vector
+    and facts of every claim read for it (`own` and the candidates still check-worthy)."""
     if not own:
-        return {}
+        return {}, {}
     index = claims_index()
-    vectors = {pk: matching.from_bytes(claim.embedding) for pk, claim in own.items() if claim.embedding}
+    stored = {
+        pk: _Stored(claim.article_id, matching.from_bytes(claim.embedding), cast(Facts, claim.facts))
+        for pk, claim in own.items()
+        if claim.embedding
+    }
     candidates: dict[int, set[int]] = {
-        pk: {hit for hit, _ in index.search(vector, k=CANDIDATES, exclude=own)}
-        for pk, vector in vectors.items()
+        pk: {hit for hit, _ in index.search(row.vector, k=CANDIDATES, exclude=own)}
+        for pk, row in stored.items()
     }
     every = set().union(*candidates.values()) if candidates else set()
-    others = {
-        claim.pk: claim
-        for claim in Claim.objects.checkworthy()
+    article_id = next(iter(own.values())).article_id
+    # Rows, not model instances: a search reads a hundred or more candidates, each decoded once however
+    # many of the article's claims it is proposed to.
+    stored |= {
+        pk: _Stored(other_article_id, matching.from_bytes(blob), cast(Facts, facts))
+        for pk, other_article_id, blob, facts in Claim.objects.checkworthy()
         .filter(pk__in=every, embedding__isnull=False)
-        .exclude(article_id=next(iter(own.values())).article_id)
-        .only("pk", "embedding", "facts")
-    }
-    # Each candidate's vector is decoded once, however many of the article's claims it is proposed to.
-    other_vectors = {
-        pk: matching.from_bytes(row.embedding) for pk, row in others.items() if row.embedding is not None
+        .exclude(article_id=article_id)
+        .values_list("pk", "article_id", "embedding", "facts")
+        if blob is not None
     }
     found: dict[tuple[int, int], float] = {}
     for pk, hits in candidates.items():
         for hit in hits:
-            other_vector = other_vectors.get(hit)
-            if other_vector is None:
+            other = stored.get(hit)
+            if other is None or other.article_id == article_id:
                 continue
-            score = _similarity(vectors[pk], own[pk], other_vector, others[hit])
+            score = _similarity(stored[pk], other)
             if score >= matching.MATCH_THRESHOLD:
                 found[(min(pk, hit), max(pk, hit))] = score
-    return found
+    return found, stored
 
 
-def _similarity(vector_a: np.ndarray, a: Claim, vector_b: np.ndarray, b: Claim) -> float:
-    score = float(matching.similarity(vector_a, cast(Facts, a.facts), vector_b, cast(Facts, b.facts)))
+def _similarity(a: _Stored, b: _Stored) -> float:
+    score = float(matching.similarity(a.vector, a.facts, b.vector, b.facts))
     return min(1.0, max(0.0, score))
 
 
 def _link(
-    *, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int], float]
+    *, article_id: int, stored: dict[int, _Stored], found: dict[tuple[int, int], float]
 ) -> tuple[list[_Pair], set[int]]:
     """Upsert the links found and re-score the article's existing ones; returns the live matches of the
     article's claims, and the articles of the matches dropped that had open conflicts. Suggested matches
     no longer above the threshold (or whose claim is no longer check-worthy) go; editors' decisions
-    stay."""
+    stay. `stored` holds the claims `_search` has just read (check-worthy, with a vector); only the
+    other claims of matches it did not find again are read here."""
     existing = list(
-        ClaimMatch.objects.filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
-        .select_related("claim", "other_claim")
-        .only(
-            "pk", "status", "similarity", "claim_id", "other_claim_id",
-            "claim__status", "claim__embedding", "claim__facts",
-            "other_claim__status", "other_claim__embedding", "other_claim__facts",
-        )
-    )  # fmt: skip
+        ClaimMatch.objects.filter(
+            Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id)
+        ).values_list("pk", "status", "claim_id", "other_claim_id")
+    )
+    unknown = {
+        pk
+        for _, _, first, second in existing
+        if (first, second) not in found
+        for pk in (first, second)
+        if pk not in stored
+    }
+    if unknown:
+        stored = stored | {
+            pk: _Stored(other_article_id, matching.from_bytes(blob), cast(Facts, facts))
+            for pk, other_article_id, blob, facts in Claim.objects.checkworthy()
+            .filter(pk__in=unknown, embedding__isnull=False)
+            .values_list("pk", "article_id", "embedding", "facts")
+            if blob is not None
+        }
     stale: list[int] = []
-    for match in existing:
-        key = (match.claim_id, match.other_claim_id)
+    for pk, status, first, second in existing:
+        key = (first, second)
         if key in found:
             continue
-        a, b = match.claim, match.other_claim
-        live = a.status == ClaimStatus.CLAIM and b.status == ClaimStatus.CLAIM
-        score = (
-            _similarity(matching.from_bytes(a.embedding), a, matching.from_bytes(b.embedding), b)
-            if live and a.embedding is not None and b.embedding is not None
-            else 0.0
-        )
+        # A claim no longer check-worthy (or gone) is matched with nothing.
+        a, b = stored.get(first), stored.get(second)
+        score = _similarity(a, b) if a is not None and b is not None else 0.0
         if score >= matching.MATCH_THRESHOLD:
             found[key] = score
-        elif match.status == MatchStatus.SUGGESTED:
-            stale.append(match.pk)
+        elif status == MatchStatus.SUGGESTED:
+            stale.append(pk)
         else:
             found[key] = score
     dropped: set[int] = set()
