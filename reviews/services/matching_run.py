@@ -184,10 +184,12 @@ def _link(
     no longer above the threshold (or whose claim is no longer check-worthy) go; editors' decisions
     stay. `stored` holds the claims `_search` has just read (check-worthy, with a vector); only the
     other claims of matches it did not find again are read here."""
+    # Matches by the ids of the article's claims: the indexes on both sides of a pair serve `claim_id IN
+    # (...) OR other_claim_id IN (...)`, where filtering on the claims' article joins both tables in full.
+    ids = list(Claim.objects.filter(article_id=article_id).values_list("pk", flat=True))
+    of_article = Q(claim_id__in=ids) | Q(other_claim_id__in=ids)
     existing = list(
-        ClaimMatch.objects.filter(
-            Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id)
-        ).values_list("pk", "status", "claim_id", "other_claim_id")
+        ClaimMatch.objects.filter(of_article).values_list("pk", "status", "claim_id", "other_claim_id")
     )
     unknown = {
         pk
@@ -236,16 +238,29 @@ def _link(
         unique_fields=["claim", "other_claim"],
         update_fields=["similarity", "updated_at"],
     )
-    # Rows rather than model instances of the matches and both claims: an article has a few hundred
-    # links, and the conflicts read only the two claims' facts and articles.
-    current = [
-        _Pair(*row)
-        for row in ClaimMatch.objects.live()
-        .filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
+    # Read again after the upsert, which locked them: an editor's decision or another run may have
+    # changed them meanwhile. The conflicts read the claims' facts: those `stored` does not hold (a
+    # claim no longer check-worthy in a decided match, a pair another run has just linked) are read here.
+    live = list(
+        ClaimMatch.objects.live()
+        .filter(of_article)
         .order_by("claim_id", "other_claim_id")
-        .values_list(
-            "pk", "claim__article_id", "claim__facts", "other_claim__article_id", "other_claim__facts"
-        )
+        .values_list("pk", "claim_id", "other_claim_id")
+    )
+    facts = {pk: (row.article_id, row.facts) for pk, row in stored.items()}
+    missing = {pk for _, first, second in live for pk in (first, second) if pk not in facts}
+    if missing:
+        facts |= {
+            pk: (claim_article_id, cast(Facts, claim_facts))
+            for pk, claim_article_id, claim_facts in Claim.objects.filter(pk__in=missing).values_list(
+                "pk", "article_id", "facts"
+            )
+        }
+    # A claim deleted since (its matches go with it) leaves no pair.
+    current = [
+        _Pair(pk, *facts[first], *facts[second])
+        for pk, first, second in live
+        if first in facts and second in facts
     ]
     return current, dropped
 
