@@ -78,15 +78,8 @@ def article_match(*, article_id: int) -> MatchOutcome | None:
     requested_at = article.matching_changed_at
     if article.status != ArticleStatus.READY:
         return MatchOutcome(article=article, embedded=0, matches=0, conflicts=0)
-    embedded = _embed_article(article)
-    claims = list(
-        Claim.objects.checkworthy()
-        .filter(article_id=article_id, embedding__isnull=False)
-        .only("pk", "article_id", "embedding", "facts")
-        .order_by("pk")
-    )
-    own = {claim.pk: claim for claim in claims}
-    found, stored = _search(own)
+    embedded, own = _embed_article(article)
+    found, stored = _search(article_id=article_id, own=own)
     with transaction.atomic():
         pairs, dropped = _link(article_id=article_id, stored=stored, found=found)
         conflicts, changed = _record_conflicts(pairs)
@@ -98,9 +91,11 @@ def article_match(*, article_id: int) -> MatchOutcome | None:
     return MatchOutcome(article=article, embedded=embedded, matches=len(pairs), conflicts=conflicts)
 
 
-def _embed_article(article: Article) -> int:
+def _embed_article(article: Article) -> tuple[int, dict[int, Claim]]:
     """Store the facts and embedding of every check-worthy claim of `article` that has none yet (or facts
-    read by an older version of the library). Committed before searching; returns how many."""
+    read by an older version of the library). Committed before searching; returns how many, and the
+    article's check-worthy claims with their vectors and facts as stored, by id (`_link` checks again
+    that they still are, in its transaction)."""
     rows = list(
         Claim.objects.filter(article=article)
         .only("pk", "text", "start", "end", "sentence_index", "status", "embedding", "facts")
@@ -113,8 +108,9 @@ def _embed_article(article: Article) -> int:
         if claim.status == ClaimStatus.CLAIM
         and (claim.embedding is None or claim.facts.get("version") != matching.FACTS_VERSION)
     ]
+    own = {claim.pk: claim for claim in rows if claim.status == ClaimStatus.CLAIM}
     if not todo:
-        return 0
+        return 0, {pk: claim for pk, claim in own.items() if claim.embedding is not None}
     # The same reading `manage.py evaluate_matching` measures: the claim with the sentence before it.
     readings = read_claims(article.body, spans, [position for position, _ in todo])
     vectors = embed_readings(readings)
@@ -128,10 +124,12 @@ def _embed_article(article: Article) -> int:
         # A claim deleted meanwhile (re-extraction) is simply not updated.
         Claim.objects.bulk_update(changed, ["facts", "embedding", "embedded_at"])
     claims_index_add(vectors={claim.pk: bytes(claim.embedding) for claim in changed if claim.embedding})
-    return len(changed)
+    return len(changed), own
 
 
-def _search(own: dict[int, Claim]) -> tuple[dict[tuple[int, int], float], dict[int, _Stored]]:
+def _search(
+    *, article_id: int, own: dict[int, Claim]
+) -> tuple[dict[tuple[int, int], float], dict[int, _Stored]]:
     """Every (lower id, higher id) pair of one of `own` with a check-worthy claim of another article whose
     similarity reaches the threshold, computed from the stored vectors and facts; and the stored vector
     and facts of every claim read for it (`own` and the candidates still check-worthy)."""
@@ -139,7 +137,7 @@ def _search(own: dict[int, Claim]) -> tuple[dict[tuple[int, int], float], dict[i
         return {}, {}
     index = claims_index()
     stored = {
-        pk: _Stored(claim.article_id, matching.from_bytes(claim.embedding), cast(Facts, claim.facts))
+        pk: _Stored(article_id, matching.from_bytes(claim.embedding), cast(Facts, claim.facts))
         for pk, claim in own.items()
         if claim.embedding
     }
@@ -148,7 +146,6 @@ def _search(own: dict[int, Claim]) -> tuple[dict[tuple[int, int], float], dict[i
         for pk, row in stored.items()
     }
     every = set().union(*candidates.values()) if candidates else set()
-    article_id = next(iter(own.values())).article_id
     # Rows, not model instances: a search reads a hundred or more candidates, each decoded once however
     # many of the article's claims it is proposed to.
     stored |= {
@@ -186,8 +183,18 @@ def _link(
     other claims of matches it did not find again are read here."""
     # Matches by the ids of the article's claims: the indexes on both sides of a pair serve `claim_id IN
     # (...) OR other_claim_id IN (...)`, where filtering on the claims' article joins both tables in full.
-    ids = list(Claim.objects.filter(article_id=article_id).values_list("pk", flat=True))
-    of_article = Q(claim_id__in=ids) | Q(other_claim_id__in=ids)
+    statuses = dict(Claim.objects.filter(article_id=article_id).values_list("pk", "status"))
+    of_article = Q(claim_id__in=list(statuses)) | Q(other_claim_id__in=list(statuses))
+    # A claim of the article demoted or deleted since it was read is linked to nothing new, and its
+    # suggested matches go below.
+    gone = {
+        pk
+        for pk, row in stored.items()
+        if row.article_id == article_id and statuses.get(pk) != ClaimStatus.CLAIM
+    }
+    if gone:
+        stored = {pk: row for pk, row in stored.items() if pk not in gone}
+        found = {pair: score for pair, score in found.items() if not gone.intersection(pair)}
     existing = list(
         ClaimMatch.objects.filter(of_article).values_list("pk", "status", "claim_id", "other_claim_id")
     )
