@@ -114,6 +114,15 @@ class VectorIndex:
                 self._index.add(keys[live], rows, threads=1)
             self.watermark = max(self.watermark, int(keys.max()))
 
+    def missing(self, ids: Sequence[int]) -> list[int]:
+        """The ids of `ids` the index does not hold, in one call rather than one `in` per id."""
+        keys = np.asarray(ids, dtype=np.uint64).reshape(-1)
+        if not len(keys):
+            return []
+        with self._lock:
+            held = np.asarray(self._index.contains(keys), dtype=bool).reshape(-1)
+        return [int(key) for key in keys[~held]]
+
     def remove(self, ids: Iterable[int]) -> None:
         keys = np.asarray(list(ids), dtype=np.uint64)
         if not len(keys):

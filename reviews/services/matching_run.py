@@ -44,6 +44,15 @@ class MatchOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class _Stored:
+    """A check-worthy claim's stored vector (decoded) and facts, as read from its row."""
+
+    article_id: int
+    vector: np.ndarray
+    facts: Facts
+
+
+@dataclass(frozen=True, slots=True)
 class _Pair:
     """A live match of the article being matched, with what its conflicts are read from."""
 
@@ -69,17 +78,10 @@ def article_match(*, article_id: int) -> MatchOutcome | None:
     requested_at = article.matching_changed_at
     if article.status != ArticleStatus.READY:
         return MatchOutcome(article=article, embedded=0, matches=0, conflicts=0)
-    embedded = _embed_article(article)
-    claims = list(
-        Claim.objects.checkworthy()
-        .filter(article_id=article_id, embedding__isnull=False)
-        .only("pk", "article_id", "embedding", "facts")
-        .order_by("pk")
-    )
-    own = {claim.pk: claim for claim in claims}
-    found = _search(own)
+    embedded, own = _embed_article(article)
+    found, stored = _search(article_id=article_id, own=own)
     with transaction.atomic():
-        pairs, dropped = _link(article_id=article_id, own=own, found=found)
+        pairs, dropped = _link(article_id=article_id, stored=stored, found=found)
         conflicts, changed = _record_conflicts(pairs)
         Article.objects.filter(pk=article_id, matching_changed_at=requested_at).update(
             matching_status=MatchingStatus.DONE, matching_changed_at=timezone.now(), matching_error=""
@@ -89,9 +91,11 @@ def article_match(*, article_id: int) -> MatchOutcome | None:
     return MatchOutcome(article=article, embedded=embedded, matches=len(pairs), conflicts=conflicts)
 
 
-def _embed_article(article: Article) -> int:
+def _embed_article(article: Article) -> tuple[int, dict[int, Claim]]:
     """Store the facts and embedding of every check-worthy claim of `article` that has none yet (or facts
-    read by an older version of the library). Committed before searching; returns how many."""
+    read by an older version of the library). Committed before searching; returns how many, and the
+    article's check-worthy claims with their vectors and facts as stored, by id (`_link` checks again
+    that they still are, in its transaction)."""
     rows = list(
         Claim.objects.filter(article=article)
         .only("pk", "text", "start", "end", "sentence_index", "status", "embedding", "facts")
@@ -104,8 +108,9 @@ def _embed_article(article: Article) -> int:
         if claim.status == ClaimStatus.CLAIM
         and (claim.embedding is None or claim.facts.get("version") != matching.FACTS_VERSION)
     ]
+    own = {claim.pk: claim for claim in rows if claim.status == ClaimStatus.CLAIM}
     if not todo:
-        return 0
+        return 0, {pk: claim for pk, claim in own.items() if claim.embedding is not None}
     # The same reading `manage.py evaluate_matching` measures: the claim with the sentence before it.
     readings = read_claims(article.body, spans, [position for position, _ in todo])
     vectors = embed_readings(readings)
@@ -119,81 +124,107 @@ def _embed_article(article: Article) -> int:
         # A claim deleted meanwhile (re-extraction) is simply not updated.
         Claim.objects.bulk_update(changed, ["facts", "embedding", "embedded_at"])
     claims_index_add(vectors={claim.pk: bytes(claim.embedding) for claim in changed if claim.embedding})
-    return len(changed)
+    return len(changed), own
 
 
-def _search(own: dict[int, Claim]) -> dict[tuple[int, int], float]:
+def _search(
+    *, article_id: int, own: dict[int, Claim]
+) -> tuple[dict[tuple[int, int], float], dict[int, _Stored]]:
     """Every (lower id, higher id) pair of one of `own` with a check-worthy claim of another article whose
-    similarity reaches the threshold, computed from the stored vectors and facts."""
+    similarity reaches the threshold, computed from the stored vectors and facts; and the stored vector
+    and facts of every claim read for it (`own` and the candidates still check-worthy)."""
     if not own:
-        return {}
+        return {}, {}
     index = claims_index()
-    vectors = {pk: matching.from_bytes(claim.embedding) for pk, claim in own.items() if claim.embedding}
+    stored = {
+        pk: _Stored(article_id, matching.from_bytes(claim.embedding), cast(Facts, claim.facts))
+        for pk, claim in own.items()
+        if claim.embedding
+    }
     candidates: dict[int, set[int]] = {
-        pk: {hit for hit, _ in index.search(vector, k=CANDIDATES, exclude=own)}
-        for pk, vector in vectors.items()
+        pk: {hit for hit, _ in index.search(row.vector, k=CANDIDATES, exclude=own)}
+        for pk, row in stored.items()
     }
     every = set().union(*candidates.values()) if candidates else set()
-    others = {
-        claim.pk: claim
-        for claim in Claim.objects.checkworthy()
+    # Rows, not model instances: a search reads a hundred or more candidates, each decoded once however
+    # many of the article's claims it is proposed to.
+    stored |= {
+        pk: _Stored(other_article_id, matching.from_bytes(blob), cast(Facts, facts))
+        for pk, other_article_id, blob, facts in Claim.objects.checkworthy()
         .filter(pk__in=every, embedding__isnull=False)
-        .exclude(article_id=next(iter(own.values())).article_id)
-        .only("pk", "embedding", "facts")
-    }
-    # Each candidate's vector is decoded once, however many of the article's claims it is proposed to.
-    other_vectors = {
-        pk: matching.from_bytes(row.embedding) for pk, row in others.items() if row.embedding is not None
+        .exclude(article_id=article_id)
+        .values_list("pk", "article_id", "embedding", "facts")
+        if blob is not None
     }
     found: dict[tuple[int, int], float] = {}
     for pk, hits in candidates.items():
         for hit in hits:
-            other_vector = other_vectors.get(hit)
-            if other_vector is None:
+            other = stored.get(hit)
+            if other is None or other.article_id == article_id:
                 continue
-            score = _similarity(vectors[pk], own[pk], other_vector, others[hit])
+            score = _similarity(stored[pk], other)
             if score >= matching.MATCH_THRESHOLD:
                 found[(min(pk, hit), max(pk, hit))] = score
-    return found
+    return found, stored
 
 
-def _similarity(vector_a: np.ndarray, a: Claim, vector_b: np.ndarray, b: Claim) -> float:
-    score = float(matching.similarity(vector_a, cast(Facts, a.facts), vector_b, cast(Facts, b.facts)))
+def _similarity(a: _Stored, b: _Stored) -> float:
+    score = float(matching.similarity(a.vector, a.facts, b.vector, b.facts))
     return min(1.0, max(0.0, score))
 
 
 def _link(
-    *, article_id: int, own: dict[int, Claim], found: dict[tuple[int, int], float]
+    *, article_id: int, stored: dict[int, _Stored], found: dict[tuple[int, int], float]
 ) -> tuple[list[_Pair], set[int]]:
     """Upsert the links found and re-score the article's existing ones; returns the live matches of the
     article's claims, and the articles of the matches dropped that had open conflicts. Suggested matches
     no longer above the threshold (or whose claim is no longer check-worthy) go; editors' decisions
-    stay."""
+    stay. `stored` holds the claims `_search` has just read (check-worthy, with a vector); only the
+    other claims of matches it did not find again are read here."""
+    # Matches by the ids of the article's claims: the indexes on both sides of a pair serve `claim_id IN
+    # (...) OR other_claim_id IN (...)`, where filtering on the claims' article joins both tables in full.
+    statuses = dict(Claim.objects.filter(article_id=article_id).values_list("pk", "status"))
+    of_article = Q(claim_id__in=list(statuses)) | Q(other_claim_id__in=list(statuses))
+    # A claim of the article demoted or deleted since it was read is linked to nothing new, and its
+    # suggested matches go below.
+    gone = {
+        pk
+        for pk, row in stored.items()
+        if row.article_id == article_id and statuses.get(pk) != ClaimStatus.CLAIM
+    }
+    if gone:
+        stored = {pk: row for pk, row in stored.items() if pk not in gone}
+        found = {pair: score for pair, score in found.items() if not gone.intersection(pair)}
     existing = list(
-        ClaimMatch.objects.filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
-        .select_related("claim", "other_claim")
-        .only(
-            "pk", "status", "similarity", "claim_id", "other_claim_id",
-            "claim__status", "claim__embedding", "claim__facts",
-            "other_claim__status", "other_claim__embedding", "other_claim__facts",
-        )
-    )  # fmt: skip
+        ClaimMatch.objects.filter(of_article).values_list("pk", "status", "claim_id", "other_claim_id")
+    )
+    unknown = {
+        pk
+        for _, _, first, second in existing
+        if (first, second) not in found
+        for pk in (first, second)
+        if pk not in stored
+    }
+    if unknown:
+        stored = stored | {
+            pk: _Stored(other_article_id, matching.from_bytes(blob), cast(Facts, facts))
+            for pk, other_article_id, blob, facts in Claim.objects.checkworthy()
+            .filter(pk__in=unknown, embedding__isnull=False)
+            .values_list("pk", "article_id", "embedding", "facts")
+            if blob is not None
+        }
     stale: list[int] = []
-    for match in existing:
-        key = (match.claim_id, match.other_claim_id)
+    for pk, status, first, second in existing:
+        key = (first, second)
         if key in found:
             continue
-        a, b = match.claim, match.other_claim
-        live = a.status == ClaimStatus.CLAIM and b.status == ClaimStatus.CLAIM
-        score = (
-            _similarity(matching.from_bytes(a.embedding), a, matching.from_bytes(b.embedding), b)
-            if live and a.embedding is not None and b.embedding is not None
-            else 0.0
-        )
+        # A claim no longer check-worthy (or gone) is matched with nothing.
+        a, b = stored.get(first), stored.get(second)
+        score = _similarity(a, b) if a is not None and b is not None else 0.0
         if score >= matching.MATCH_THRESHOLD:
             found[key] = score
-        elif match.status == MatchStatus.SUGGESTED:
-            stale.append(match.pk)
+        elif status == MatchStatus.SUGGESTED:
+            stale.append(pk)
         else:
             found[key] = score
     dropped: set[int] = set()
@@ -214,16 +245,29 @@ def _link(
         unique_fields=["claim", "other_claim"],
         update_fields=["similarity", "updated_at"],
     )
-    # Rows rather than model instances of the matches and both claims: an article has a few hundred
-    # links, and the conflicts read only the two claims' facts and articles.
-    current = [
-        _Pair(*row)
-        for row in ClaimMatch.objects.live()
-        .filter(Q(claim__article_id=article_id) | Q(other_claim__article_id=article_id))
+    # Read again after the upsert, which locked them: an editor's decision or another run may have
+    # changed them meanwhile. The conflicts read the claims' facts: those `stored` does not hold (a
+    # claim no longer check-worthy in a decided match, a pair another run has just linked) are read here.
+    live = list(
+        ClaimMatch.objects.live()
+        .filter(of_article)
         .order_by("claim_id", "other_claim_id")
-        .values_list(
-            "pk", "claim__article_id", "claim__facts", "other_claim__article_id", "other_claim__facts"
-        )
+        .values_list("pk", "claim_id", "other_claim_id")
+    )
+    facts = {pk: (row.article_id, row.facts) for pk, row in stored.items()}
+    missing = {pk for _, first, second in live for pk in (first, second) if pk not in facts}
+    if missing:
+        facts |= {
+            pk: (claim_article_id, cast(Facts, claim_facts))
+            for pk, claim_article_id, claim_facts in Claim.objects.filter(pk__in=missing).values_list(
+                "pk", "article_id", "facts"
+            )
+        }
+    # A claim deleted since (its matches go with it) leaves no pair.
+    current = [
+        _Pair(pk, *facts[first], *facts[second])
+        for pk, first, second in live
+        if first in facts and second in facts
     ]
     return current, dropped
 

@@ -47,8 +47,8 @@ def claims_index() -> VectorIndex:
         rows = Claim.objects.filter(status=ClaimStatus.CLAIM, embedded_at__isnull=False)
         if _seen_until is not None:
             rows = rows.filter(embedded_at__gte=_seen_until - _OVERLAP)
-            held = _index
-            missing = [pk for pk in rows.values_list("pk", flat=True).iterator() if pk not in held]
+            # Every id of the overlap, however many: one list and one look-up in the index for them all.
+            missing = _index.missing(list(rows.values_list("pk", flat=True)))
             rows = rows.filter(pk__in=missing) if missing else rows.none()
         pending: list[tuple[int, bytes]] = []
         for pk, blob in rows.values_list("pk", "embedding").iterator(chunk_size=_BATCH):

@@ -54,6 +54,15 @@ def test_add_replaces_and_remove_forgets() -> None:
     assert [ident for ident, _ in index.search(rows[2], 5)] == [2]
 
 
+def test_missing_lists_the_ids_not_held_in_one_call() -> None:
+    rows = unit_rows(3)
+    index = VectorIndex()
+    index.add([1, 2, 3], rows)
+    index.remove([2])
+    assert index.missing([3, 2, 7, 1]) == [2, 7]
+    assert index.missing([]) == []
+
+
 def test_exclude_does_not_use_up_k() -> None:
     rows = unit_rows(50)
     index = VectorIndex()

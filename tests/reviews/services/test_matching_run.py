@@ -245,6 +245,26 @@ def test_a_match_that_no_longer_holds_is_dropped_on_the_next_run() -> None:
     assert not ClaimMatch.objects.exists()
 
 
+def test_a_claim_demoted_while_its_article_is_matched_is_linked_to_nothing() -> None:
+    """An editor demotes a claim after the run has searched for it: the links are written in a transaction
+    that reads the claims' status again (the demotion requests another run, which finds nothing)."""
+    first = make_article([FELL])
+    article_match(article_id=first.pk)
+    second = make_article([DROPPED])
+    search = matching_run._search
+
+    def search_then_demote(*, article_id: int, own: dict[int, Claim]) -> Any:
+        found = search(article_id=article_id, own=own)
+        Claim.objects.filter(article=second).update(status=ClaimStatus.SENTENCE)
+        return found
+
+    with mock.patch.object(matching_run, "_search", search_then_demote):
+        outcome = article_match(article_id=second.pk)
+    assert outcome is not None
+    assert outcome.matches == 0
+    assert not ClaimMatch.objects.exists()
+
+
 def test_a_rejected_match_stays_rejected() -> None:
     first = make_article([FELL])
     second = make_article([DROPPED])
@@ -294,7 +314,7 @@ def test_a_request_made_during_a_run_leaves_the_article_pending() -> None:
     article = make_article([FELL])
     embed = matching_run._embed_article
 
-    def embed_then_request(target: Article) -> int:
+    def embed_then_request(target: Article) -> tuple[int, dict[int, Claim]]:
         done = embed(target)
         Article.objects.filter(pk=target.pk).update(matching_changed_at=timezone.now())
         return done
