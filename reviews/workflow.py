@@ -213,12 +213,16 @@ def _conflict(name: str, *, by: Collection[Role], start: Collection[str], to: st
     return Action(f"conflict.{name}", Kind.CONFLICT, frozenset(by), frozenset(start), to, **fields)
 
 
+def extract_attempts_max() -> int:
+    """How many runs an article's extraction gets before it is failed (`FACTCHECK_EXTRACT_MAX_ATTEMPTS`);
+    reviews.services.extraction_runs counts the runs against it."""
+    return int(settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS)
+
+
 def _extraction_exhausted(article: Article) -> bool:
-    """A failed article whose FACTCHECK_EXTRACT_MAX_ATTEMPTS runs all ended without a result (its text
-    stopped the worker each time), as reviews.services.extraction_runs counts them."""
-    return article.status == ArticleStatus.FAILED and article.extract_attempts >= int(
-        settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS
-    )
+    """A failed article whose runs (`extract_attempts_max`) all ended without a result (its text stopped
+    the worker each time)."""
+    return article.status == ArticleStatus.FAILED and article.extract_attempts >= extract_attempts_max()
 
 
 T, V, C, M = TaskStatus, VerdictStatus, ClaimStatus, MatchStatus

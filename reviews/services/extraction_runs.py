@@ -19,7 +19,7 @@ from reviews.models import Article, EventAction
 from reviews.services.dispatch import task_send
 from reviews.services.events import event_record
 from reviews.services.messages import ARTICLE_EXTRACT, task_named
-from reviews.workflow import Role, allowed, states_allowing, target
+from reviews.workflow import Role, allowed, extract_attempts_max, states_allowing, target
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +67,7 @@ def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int 
             stuck.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:limit]
         )
         # Those whose runs are used up are failed here rather than sent again (a poison message).
-        for article in Article.objects.filter(
-            pk__in=ids, extract_attempts__gte=article_extract_attempts_max()
-        ):
+        for article in Article.objects.filter(pk__in=ids, extract_attempts__gte=extract_attempts_max()):
             _fail_exhausted(article)
             ids.remove(article.pk)
         if not ids:
@@ -79,11 +77,6 @@ def articles_resend_pending(*, article_ids: list[int] | None = None, limit: int 
             transaction.on_commit(functools.partial(article_extract_enqueue, article_id=article_id))
     logger.warning("Sent the extraction of %s stuck pending article(s) again: %s.", len(ids), ids)
     return len(ids)
-
-
-def article_extract_attempts_max() -> int:
-    """How many runs an article's extraction gets before it is failed (`FACTCHECK_EXTRACT_MAX_ATTEMPTS`)."""
-    return int(settings.FACTCHECK_EXTRACT_MAX_ATTEMPTS)
 
 
 def article_extract_fail(*, article: Article, reason: str, **data: object) -> None:
@@ -123,7 +116,7 @@ def article_extract_attempt_begin(*, article_id: int) -> tuple[Article | None, b
         article = Article.objects.select_for_update().filter(pk=article_id).first()
         if article is None or not allowed("article.extract", article, role=Role.SYSTEM):
             return article, False
-        if article.extract_attempts >= article_extract_attempts_max():
+        if article.extract_attempts >= extract_attempts_max():
             _fail_exhausted(article)
             return article, False
         article.extract_attempts += 1
