@@ -286,8 +286,9 @@ def scorecard_build(*, article_id: int) -> Scorecard | None:
 
 def scorecards_rebuild(*, article_ids: Iterable[int], editor: User) -> BuildOutcome | None:
     """An editor's forced rebuild of these articles' scorecards, here and now (a fixed number of queries
-    per chunk of articles), so the editor sees the result on the next page. Only extracted (ready)
-    articles have scorecards: the others are left out, and None is returned when none is ready.
+    for the whole selection, however many articles), so the editor sees the result on the next page.
+    Only extracted (ready) articles have scorecards: the others are left out, and None is returned when
+    none is ready.
 
     Each article is marked stale first (`scorecards_mark_stale`, its own short transaction), so the
     build recomputes even a scorecard that looks current; the build is a second transaction
