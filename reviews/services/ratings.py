@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from reviews import roles
 from reviews.exceptions import NotFound, ValidationFailed
@@ -86,7 +86,12 @@ def rating_label_create(*, editor: User | AnonymousUser | None, values: Mapping[
     _check_values(values)
     label = RatingLabel(**values)
     _full_clean(label)
-    label.save()
+    try:
+        with transaction.atomic():
+            label.save()
+    except IntegrityError as exc:  # another editor created the same slug since `_full_clean` looked
+        message = f"A rating label with slug {label.slug!r} already exists."
+        raise ValidationFailed(message, field_errors={"slug": [message]}) from exc
     event_record(
         action=EventAction.RATING_LABEL_CREATED,
         actor=user,

@@ -1,5 +1,5 @@
-"""rating_label_update and rating_label_changed: an editor's edit to a rating label, its audit row, and what
-it means for published verdicts carrying the label."""
+"""rating_label_create, rating_label_update and rating_label_changed: an editor's new or edited rating label,
+its audit row, and what an edit means for published verdicts carrying the label."""
 
 from __future__ import annotations
 
@@ -176,4 +176,18 @@ def test_a_new_label_is_stored_with_its_audit_row(editor: User, reviewer: User) 
         rating_label_create(editor=editor, values={**values, "slug": "satire-3", "name": "Sat\u202eire"})
     assert list(invalid.value.field_errors) == ["name"]
     assert RatingLabel.objects.filter(slug__startswith="satire").count() == 1
+    assert ReviewEvent.objects.filter(action=EventAction.RATING_LABEL_CREATED).count() == 1
+
+
+def test_a_slug_taken_between_the_check_and_the_write_is_refused(
+    editor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = {"name": "Satire", "slug": "satire", "order": 9, "rating_value": 3}
+    rating_label_create(editor=editor, values=values)
+    # As if another editor's label with the same slug committed after this one's validation looked.
+    monkeypatch.setattr("reviews.services.ratings._full_clean", lambda label: None)
+    with pytest.raises(ValidationFailed) as taken:
+        rating_label_create(editor=editor, values={**values, "name": "Satire again", "order": 10})
+    assert taken.value.field_errors == {"slug": ["A rating label with slug 'satire' already exists."]}
+    assert RatingLabel.objects.filter(slug="satire").count() == 1
     assert ReviewEvent.objects.filter(action=EventAction.RATING_LABEL_CREATED).count() == 1
