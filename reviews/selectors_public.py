@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from reviews.models import Article, Citation, Claim, ClaimStatus, RatingLabel, Verdict, VerdictStatus
 from reviews.roles import is_editor
+from reviews.workflow import VERDICT_PUBLIC_STANDING, VERDICT_WITHDRAWN
 
 
 def sees_unpublished(user: Any) -> bool:
@@ -104,17 +105,11 @@ def verdict_withdrawn_current(*, pk: int) -> Verdict | None:
     """For a verdict that was published and no longer is (superseded or retracted): where its claim's
     published history stands now, the latest version that was published, which is either published or
     retracted. None for anything else (never published, or missing)."""
-    verdict = (
-        Verdict.objects.filter(pk=pk, status__in=[VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED])
-        .only("claim_id")
-        .first()
-    )
+    verdict = Verdict.objects.filter(pk=pk, status__in=VERDICT_WITHDRAWN).only("claim_id").first()
     if verdict is None:
         return None
     return (
-        Verdict.objects.filter(
-            claim_id=verdict.claim_id, status__in=[VerdictStatus.PUBLISHED, VerdictStatus.RETRACTED]
-        )
+        Verdict.objects.filter(claim_id=verdict.claim_id, status__in=VERDICT_PUBLIC_STANDING)
         .only("pk", "status", "retracted_at", "retraction_note")
         .order_by("-version", "-pk")
         .first()

@@ -31,7 +31,7 @@ from reviews.models import (
     Verdict,
     VerdictStatus,
 )
-from reviews.workflow import states_allowing
+from reviews.workflow import VERDICT_IN_REVIEW, states_allowing
 
 OLDEST_SHOWN = 5
 THROUGHPUT_DAYS = 28
@@ -167,9 +167,7 @@ def desk_throughput(*, now: dt.datetime, days: int = THROUGHPUT_DAYS) -> Through
 def desk_triage(*, now: dt.datetime | None = None) -> Triage:
     """Everything the triage page shows, in TRIAGE_QUERIES queries."""
     now = now or timezone.now()
-    verdict_counts = Verdict.objects.filter(
-        status__in=[VerdictStatus.SUBMITTED, VerdictStatus.RETURNED]
-    ).aggregate(
+    verdict_counts = Verdict.objects.filter(status__in=VERDICT_IN_REVIEW).aggregate(
         submitted=Count("pk", filter=Q(status=VerdictStatus.SUBMITTED)),
         returned=Count("pk", filter=Q(status=VerdictStatus.RETURNED)),
     )

@@ -98,6 +98,12 @@ VERDICT_SENT = (
     VerdictStatus.SUPERSEDED,
     VerdictStatus.RETRACTED,
 )
+# Verdicts between a reviewer and an editor: submitted for review, or returned to the reviewer.
+VERDICT_IN_REVIEW = (VerdictStatus.SUBMITTED, VerdictStatus.RETURNED)
+# Verdicts that were published and no longer are: superseded by a new version, or retracted.
+VERDICT_WITHDRAWN = (VerdictStatus.SUPERSEDED, VerdictStatus.RETRACTED)
+# Where a claim's published history can stand: its latest published version, live or retracted.
+VERDICT_PUBLIC_STANDING = (VerdictStatus.PUBLISHED, VerdictStatus.RETRACTED)
 # Review tasks whose reviewer still answers for them once the lease is over: submitted (waiting for an
 # editor) or returned to them. The reviewer is `ReviewTask.reviewer`, not the lease's holder.
 TASK_WITH_REVIEWER = (TaskStatus.SUBMITTED, TaskStatus.RETURNED)
