@@ -146,16 +146,7 @@ def _search(
         for pk, row in stored.items()
     }
     every = set().union(*candidates.values()) if candidates else set()
-    # Rows, not model instances: a search reads a hundred or more candidates, each decoded once however
-    # many of the article's claims it is proposed to.
-    stored |= {
-        pk: _Stored(other_article_id, matching.from_bytes(blob), cast(Facts, facts))
-        for pk, other_article_id, blob, facts in Claim.objects.checkworthy()
-        .filter(pk__in=every, embedding__isnull=False)
-        .exclude(article_id=article_id)
-        .values_list("pk", "article_id", "embedding", "facts")
-        if blob is not None
-    }
+    stored |= _read_stored(every, other_than=article_id)
     found: dict[tuple[int, int], float] = {}
     for pk, hits in candidates.items():
         for hit in hits:
@@ -166,6 +157,20 @@ def _search(
             if score >= matching.MATCH_THRESHOLD:
                 found[(min(pk, hit), max(pk, hit))] = score
     return found, stored
+
+
+def _read_stored(ids: Iterable[int], *, other_than: int | None = None) -> dict[int, _Stored]:
+    """The stored vector and facts of the claims `ids` still check-worthy and embedded (leaving out those
+    of article `other_than`). Rows, not model instances: a search reads a hundred or more candidates,
+    each decoded once however many of the article's claims it is proposed to."""
+    rows = Claim.objects.checkworthy().filter(pk__in=list(ids), embedding__isnull=False)
+    if other_than is not None:
+        rows = rows.exclude(article_id=other_than)
+    return {
+        pk: _Stored(article, matching.from_bytes(blob), cast(Facts, facts))
+        for pk, article, blob, facts in rows.values_list("pk", "article_id", "embedding", "facts")
+        if blob is not None  # excluded by the filter; says so to the type checker
+    }
 
 
 def _similarity(a: _Stored, b: _Stored) -> float:
@@ -206,13 +211,7 @@ def _link(
         if pk not in stored
     }
     if unknown:
-        stored = stored | {
-            pk: _Stored(other_article_id, matching.from_bytes(blob), cast(Facts, facts))
-            for pk, other_article_id, blob, facts in Claim.objects.checkworthy()
-            .filter(pk__in=unknown, embedding__isnull=False)
-            .values_list("pk", "article_id", "embedding", "facts")
-            if blob is not None
-        }
+        stored = stored | _read_stored(unknown)
     stale: list[int] = []
     for pk, status, first, second in existing:
         key = (first, second)
