@@ -278,11 +278,14 @@ class Claim(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:reviews_claim_change", args=[self.pk])
 
+    #: Where reviews.selectors_public.claims_visible puts a page's published verdicts (Prefetch to_attr).
+    PUBLISHED_VERDICTS_PREFETCHED = "published_verdicts"
+
     def latest_published_verdict(self) -> Verdict | None:
         """The claim's published verdict, with its rating, or None (at most one exists:
         verdict_one_published_per_claim): the list reviews.selectors_public.claims_visible prefetches
-        for a whole page (`published_verdicts`), else one query."""
-        prefetched: list[Verdict] | None = getattr(self, "published_verdicts", None)
+        for a whole page (`PUBLISHED_VERDICTS_PREFETCHED`), else one query."""
+        prefetched: list[Verdict] | None = getattr(self, self.PUBLISHED_VERDICTS_PREFETCHED, None)
         if prefetched is None:
             prefetched = list(Verdict.objects.published().filter(claim=self).select_related("rating"))
         return prefetched[0] if prefetched else None
@@ -633,10 +636,13 @@ class Verdict(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:reviews_verdict_change", args=[self.pk])
 
+    #: Where reviews.selectors_public puts a page's citations, in order (Prefetch to_attr).
+    CITATIONS_PREFETCHED = "citation_list"
+
     def citations_in_order(self) -> list[Citation]:
         """The verdict's citations in order: the list reviews.selectors_public prefetches for a whole page
-        (`citation_list`), else one query."""
-        prefetched: list[Citation] | None = getattr(self, "citation_list", None)
+        (`CITATIONS_PREFETCHED`), else one query."""
+        prefetched: list[Citation] | None = getattr(self, self.CITATIONS_PREFETCHED, None)
         return list(self.citations.order_by("position", "id")) if prefetched is None else prefetched
 
 

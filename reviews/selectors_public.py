@@ -50,7 +50,9 @@ def _verdicts_with_relations(queryset: QuerySet[Verdict]) -> QuerySet[Verdict]:
         # to hold the prefetched citations, which costs more than the rows themselves.
         .prefetch_related(
             Prefetch(
-                "citations", queryset=Citation.objects.order_by("position", "id"), to_attr="citation_list"
+                "citations",
+                queryset=Citation.objects.order_by("position", "id"),
+                to_attr=Verdict.CITATIONS_PREFETCHED,
             )
         )
     )
@@ -135,7 +137,7 @@ def claims_visible(*, user: Any) -> QuerySet[Claim]:
             Prefetch(
                 "verdicts",
                 queryset=_published_verdicts().select_related("rating"),
-                to_attr="published_verdicts",
+                to_attr=Claim.PUBLISHED_VERDICTS_PREFETCHED,
             )
         )
     )
