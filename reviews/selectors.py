@@ -333,22 +333,14 @@ def verdict_live_on_claim(*, claim_id: int, except_task_id: int | None = None) -
     return verdicts.order_by("-id").first()
 
 
-def _latest_version(verdict: Verdict) -> Verdict | None:
-    return (
-        Verdict.objects.filter(claim_id=verdict.claim_id, status__in=PUBLISHED_LINEAGE)
-        .order_by("-version")
-        .first()
-    )
-
-
 def verdict_action_refusal(*, action: str, verdict: Verdict) -> ApplicationError | None:
     """Why an editor may not take `action` ("verdict.publish", ...) on `verdict` as it stands: the
     workflow table's refusal (a superseded version's names the latest one), or None. For interfaces
     deciding what to offer; the action's service checks again under its locks, with what only the
     database can answer."""
 
-    def latest() -> int | None:
-        found = _latest_version(verdict)
-        return found.pk if found is not None else None
+    def latest() -> int | None:  # the claim's latest published version, asked only when a refusal names it
+        lineage = Verdict.objects.filter(claim_id=verdict.claim_id, status__in=PUBLISHED_LINEAGE)
+        return lineage.order_by("-version").values_list("pk", flat=True).first()
 
     return refusal(action, verdict, role=Role.EDITOR, latest=latest)
