@@ -1,17 +1,20 @@
 """Ingest throughput: 1,000 articles recombined from the seed paragraphs (~600 words each) into PostgreSQL.
 
-    .venv/bin/python bench/ingest.py [--articles 250 1000] [--jobs 2] [--matching off on] [--json]
+    .venv/bin/python bench/ingest.py [--articles 250 1000] [--jobs 2] [--matching off on]
+        [--worker-concurrency 1] [--json]
 
 Runs `manage.py ingest --jobs N` over a folder of generated articles, once per size, each into an empty
 database, and reports articles/s, claims/s and peak RSS of the main process and of the largest extraction
 worker: the peaks must not grow with the number of articles. Messages go to a private redis-server.
 
 `--matching off`: nobody consumes the messages ingest sends (scorecard builds, `reviews.article_match`),
-as before issue 17; the time is the ingest's. `--matching on`: one Celery worker (solo pool, as the demo
-runs it) consumes them while the ingest runs, as in production: it matches every article (embeds its
-claims, searches the other articles', links them and records conflicts) and builds scorecards, on the
-same two cores. The time is then until the last article is ingested *and* matched, and the worker's peak
-RSS is reported too. The worker is started before the clock starts.
+as before issue 17; the time is the ingest's. `--matching on`: one Celery worker consumes them while the
+ingest runs, as in production: it matches every article (embeds its claims, searches the other
+articles', links them and records conflicts) and builds scorecards, on the same two cores. The time is
+then until the last article is ingested *and* matched, and the worker's peak RSS (its largest process)
+is reported too. The worker is started before the clock starts. `--worker-concurrency 1` (the default)
+runs it as the demo does (solo pool, one process); `--worker-concurrency 2` as docker-compose.yml and
+the systemd unit deploy it (prefork pool, two processes, each with its own model and vector index).
 """
 
 from __future__ import annotations
@@ -74,6 +77,19 @@ def worker_peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _worker_processes(pid: int) -> list[int]:
+    """The worker's process and its pool's children (none with the solo pool)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *children]
+
+
 def _own_cpu() -> float:
     """CPU seconds of this process and of its children that have exited."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -81,7 +97,14 @@ def _own_cpu() -> float:
 
 
 def run(
-    count: int, jobs: int, folder: Path, *, matching: bool, database_url: str, broker_url: str
+    count: int,
+    jobs: int,
+    folder: Path,
+    *,
+    matching: bool,
+    database_url: str,
+    broker_url: str,
+    worker_concurrency: int = 1,
 ) -> dict[str, object]:
     """Ingest `count` articles from `folder` with `manage.py ingest --jobs`, into an empty database; with
     `matching`, a worker matches them meanwhile and the clock stops when the last one is matched."""
@@ -107,9 +130,20 @@ def run(
             target.symlink_to(path)
     worker = None
     if matching:  # started before the clock; it loads the model on its first article (~0.2 s)
-        worker = start_worker(f"match{count}", database_url, broker_url, Path(tempfile.mkdtemp()))
+        worker = start_worker(
+            f"match{count}",
+            database_url,
+            broker_url,
+            Path(tempfile.mkdtemp()),
+            concurrency=worker_concurrency,
+        )
+
+    def worker_cpu_now() -> float:  # the worker's process and its pool's children
+        assert worker is not None
+        return cpu_seconds(lambda pid, _name, ppid: worker.pid in (pid, ppid))
+
     try:
-        worker_cpu = cpu_seconds(lambda pid, _name, _ppid: pid == worker.pid) if worker else 0.0
+        worker_cpu = worker_cpu_now() if worker else 0.0
         cpu_before = _own_cpu()
         started = time.perf_counter()
         with open(os.devnull, "w") as quiet:
@@ -122,15 +156,20 @@ def run(
                     raise RuntimeError("the matching worker exited")
                 time.sleep(0.1)
         elapsed = time.perf_counter() - started
-        worker_rss = worker_peak_rss_mb(worker.pid) if worker is not None else None
+        worker_rss = (
+            max(worker_peak_rss_mb(pid) for pid in _worker_processes(worker.pid))
+            if worker is not None
+            else None
+        )
         if worker is not None:
-            worker_cpu = cpu_seconds(lambda pid, _name, _ppid: pid == worker.pid) - worker_cpu
+            worker_cpu = worker_cpu_now() - worker_cpu
     finally:
         if worker is not None:
             stop([worker])
     claims = ReviewTask.objects.count()
     return {
         "matching": "on" if matching else "off",
+        "worker_processes": worker_concurrency if matching else None,
         "articles": count,
         "seconds": round(elapsed, 2),
         "ingest_seconds": round(ingested, 2),
@@ -158,6 +197,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, nargs="+", default=[250, 1000])
     parser.add_argument("--jobs", type=int, default=2, help="extraction processes (manage.py ingest --jobs)")
     parser.add_argument("--matching", nargs="+", choices=["off", "on"], default=["off", "on"])
+    parser.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=1,
+        help="matching worker: 1 = solo pool (the demo), 2 = prefork with two processes (compose, systemd)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -187,6 +232,7 @@ def main() -> None:
                         matching=mode == "on",
                         database_url=database_url,
                         broker_url=broker_url,
+                        worker_concurrency=args.worker_concurrency,
                     )
                     print(json.dumps(row), file=sys.stderr, flush=True)  # kept if a later run is stopped
                     rows.append(row)
@@ -197,6 +243,7 @@ def main() -> None:
         "machine": machine(),
         "scorer": settings.FACTCHECK_SCORER,
         "jobs": args.jobs,
+        "worker_concurrency": args.worker_concurrency,
         "mean_words": round(words),
         "runs": rows,
     }
@@ -205,7 +252,7 @@ def main() -> None:
         return
     print(
         f"machine: {result['machine']}; scorer: {result['scorer']}; --jobs {args.jobs}; "
-        f"~{result['mean_words']} words each"
+        f"matching worker processes: {args.worker_concurrency}; ~{result['mean_words']} words each"
     )
     print(
         "| matching | articles | seconds (ingest alone) | articles/s (ingest alone) | CPU ms/article "

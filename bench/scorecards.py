@@ -72,11 +72,18 @@ def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("redis-server did not start")
 
 
-def start_worker(name: str, database_url: str, broker_url: str, directory: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    name: str, database_url: str, broker_url: str, directory: Path, *, concurrency: int = 1
+) -> subprocess.Popen[bytes]:
+    """A Celery worker: one process (solo pool, as the demo runs it) or, with `concurrency` above 1, a
+    prefork pool of that many child processes (as docker-compose.yml and the systemd unit run it)."""
     log = directory / f"{name}.log"
+    pool = ["--pool", "solo"]
+    if concurrency > 1:
+        pool = ["--pool", "prefork", "--concurrency", str(concurrency)]
     worker = subprocess.Popen(
         [
-            *(sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo"),
+            *(sys.executable, "-m", "celery", "-A", "factcheck", "worker", *pool),
             *("--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"),
             *("--logfile", str(log), "--hostname", f"{name}@%h"),
         ],
