@@ -1,7 +1,7 @@
 """Ingest throughput: 1,000 articles recombined from the seed paragraphs (~600 words each) into PostgreSQL.
 
     .venv/bin/python bench/ingest.py [--articles 250 1000] [--jobs 2] [--matching off on]
-        [--worker-concurrency 1] [--json]
+        [--worker-concurrency 1] [--corpus seeds] [--json]
 
 Runs `manage.py ingest --jobs N` over a folder of generated articles, once per size, each into an empty
 database, and reports articles/s, claims/s and peak RSS of the main process and of the largest extraction
@@ -15,6 +15,12 @@ then until the last article is ingested *and* matched, and the worker's peak RSS
 is reported too. The worker is started before the clock starts. `--worker-concurrency 1` (the default)
 runs it as the demo does (solo pool, one process); `--worker-concurrency 2` as docker-compose.yml and
 the systemd unit deploy it (prefork pool, two processes, each with its own model and vector index).
+
+`--corpus seeds` (the default) recombines the five seed reports' paragraphs, so every sentence comes back
+in many articles (each claim matches about seven others): the worst case for linking. `--corpus debates`
+cuts ClaimBuster's debate transcripts (`../shared/datasets/claimbuster/crowdsourced.csv`, CC BY 4.0; not
+shipped) into articles of consecutive sentences, so claims rarely repeat, as in a newsroom's feed; it is
+spoken English, not news prose, and it needs that file beside the checkout.
 """
 
 from __future__ import annotations
@@ -63,6 +69,35 @@ def build_articles(count: int, words: int = 600, seed: int = 7) -> list[str]:
         articles.append(
             f"Benchmark article {n}: {rng.choice(paragraphs).split('.')[0][:80]}\n\n" + "\n\n".join(chosen)
         )
+    return articles
+
+
+DEBATES = ROOT.parent / "shared" / "datasets" / "claimbuster" / "crowdsourced.csv"
+
+
+def build_debate_articles(count: int, words: int = 600, path: Path = DEBATES) -> list[str]:
+    """Articles of consecutive debate sentences: a title line, then paragraphs of four sentences up to
+    ~`words` words. Each sentence is used once, so claims repeat only where the debates repeat them."""
+    import csv
+
+    if not path.is_file():
+        raise SystemExit(f"--corpus debates needs {path} (the shared datasets beside the checkout)")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda row: (row["File_id"], int(row["Line_number"])))
+    sentences = [row["Text"].strip() for row in rows if len(row["Text"].split()) >= 3]
+    articles: list[str] = []
+    cursor = 0
+    while len(articles) < count:
+        if cursor >= len(sentences):
+            raise SystemExit(f"the debates hold fewer than {count} articles of {words} words")
+        paragraphs: list[str] = []
+        total = 0
+        while total < words and cursor < len(sentences):
+            paragraph = sentences[cursor : cursor + 4]
+            cursor += 4
+            paragraphs.append(" ".join(paragraph))
+            total += sum(len(text.split()) for text in paragraph)
+        articles.append(f"Debate article {len(articles)}: {paragraphs[0][:80]}\n\n" + "\n\n".join(paragraphs))
     return articles
 
 
@@ -203,6 +238,12 @@ def main() -> None:
         default=1,
         help="matching worker: 1 = solo pool (the demo), 2 = prefork with two processes (compose, systemd)",
     )
+    parser.add_argument(
+        "--corpus",
+        choices=["seeds", "debates"],
+        default="seeds",
+        help="seeds: seed paragraphs recombined (claims repeat); debates: ClaimBuster transcripts",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -216,7 +257,8 @@ def main() -> None:
         migrate()
         from django.conf import settings
 
-        texts = build_articles(max(args.articles))
+        builder = build_debate_articles if args.corpus == "debates" else build_articles
+        texts = builder(max(args.articles))
         words = sum(len(t.split()) for t in texts) / len(texts)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -244,6 +286,7 @@ def main() -> None:
         "scorer": settings.FACTCHECK_SCORER,
         "jobs": args.jobs,
         "worker_concurrency": args.worker_concurrency,
+        "corpus": args.corpus,
         "mean_words": round(words),
         "runs": rows,
     }
@@ -252,7 +295,8 @@ def main() -> None:
         return
     print(
         f"machine: {result['machine']}; scorer: {result['scorer']}; --jobs {args.jobs}; "
-        f"matching worker processes: {args.worker_concurrency}; ~{result['mean_words']} words each"
+        f"matching worker processes: {args.worker_concurrency}; corpus: {args.corpus}, "
+        f"~{result['mean_words']} words each"
     )
     print(
         "| matching | articles | seconds (ingest alone) | articles/s (ingest alone) | CPU ms/article "
