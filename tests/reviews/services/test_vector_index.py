@@ -1,0 +1,58 @@
+"""The process's vector index catching up on claims embedded elsewhere (reviews/services/vector_index.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from reviews import matching
+from reviews.models import Claim, ClaimStatus
+from reviews.services.vector_index import claims_index, claims_index_reset
+from tests.factories import ClaimFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index() -> Iterator[None]:
+    claims_index_reset()
+    yield
+    claims_index_reset()
+
+
+def embedded_elsewhere(*, at: dt.datetime, status: str = ClaimStatus.CLAIM) -> Claim:
+    """A claim another worker embedded, stamped `at`: its row is written, this process's index not told."""
+    vector = np.random.default_rng().standard_normal(matching.DIMENSIONS).astype(np.float32)
+    return ClaimFactory.create(
+        status=status, embedding=matching.to_bytes(vector / np.linalg.norm(vector)), embedded_at=at
+    )
+
+
+def test_the_first_call_reads_every_checkworthy_embedded_claim() -> None:
+    old = embedded_elsewhere(at=timezone.now() - dt.timedelta(days=30))
+    sentence = embedded_elsewhere(at=timezone.now(), status=ClaimStatus.SENTENCE)
+    index = claims_index()
+    assert old.pk in index
+    assert sentence.pk not in index
+
+
+def test_a_claim_stamped_before_the_last_catch_up_and_committed_after_it_is_caught() -> None:
+    held = embedded_elsewhere(at=timezone.now())
+    claims_index()
+    # Another worker's transaction stamped these before the catch-up above and committed after it.
+    late = embedded_elsewhere(at=timezone.now() - dt.timedelta(seconds=30))
+    later = embedded_elsewhere(at=timezone.now() - dt.timedelta(seconds=1))
+    index = claims_index()
+    assert all(pk in index for pk in (held.pk, late.pk, later.pk))
+    assert len(index) == 3
+
+
+def test_a_catch_up_with_nothing_new_adds_nothing() -> None:
+    embedded_elsewhere(at=timezone.now())
+    embedded_elsewhere(at=timezone.now())
+    assert len(claims_index()) == 2
+    assert len(claims_index()) == 2
