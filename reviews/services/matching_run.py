@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 from django.db import transaction
-from django.db.models import BinaryField, Case, Field, JSONField, Q, Value, When
+from django.db.models import Case, Field, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -135,16 +135,20 @@ def _embed_article(article: Article) -> tuple[int, dict[int, Claim]]:
     # Python. A second UPDATE for it would write every row twice. A claim deleted meanwhile
     # (re-extraction) is simply not updated.
     Claim.objects.filter(pk__in=[claim.pk for claim in changed]).update(
-        facts=_by_claim(changed, "facts", JSONField()),
-        embedding=_by_claim(changed, "embedding", BinaryField()),
+        facts=_by_claim(changed, "facts"),
+        embedding=_by_claim(changed, "embedding"),
         embedded_at=now,
     )
     claims_index_add(vectors={claim.pk: bytes(claim.embedding) for claim in changed if claim.embedding})
     return len(changed), own
 
 
-def _by_claim(claims: Sequence[Claim], name: str, field: Field[Any, Any]) -> Cast:
-    """Each claim's value of field `name`, by id (the CASE bulk_update writes, cast as it casts it)."""
+def _by_claim(claims: Sequence[Claim], name: str) -> Cast:
+    """Each claim's value of field `name`, by id: the CASE bulk_update writes, with the model's own field
+    (its encoder), cast to it (bulk_update casts only where the database needs it; a cast costs nothing
+    elsewhere)."""
+    field = Claim._meta.get_field(name)
+    assert isinstance(field, Field)  # a concrete column, not a relation
     whens = [When(pk=claim.pk, then=Value(getattr(claim, name), output_field=field)) for claim in claims]
     return Cast(Case(*whens, output_field=field), output_field=field)
 

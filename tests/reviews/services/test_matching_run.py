@@ -12,6 +12,8 @@ import pytest
 from django.utils import timezone
 
 from reviews import matching
+from reviews.extraction.types import SentenceSpan
+from reviews.matching.reading import embed_readings, read_claims
 from reviews.models import (
     Article,
     Claim,
@@ -320,12 +322,39 @@ def test_a_request_made_during_a_run_leaves_the_article_pending() -> None:
         return done
 
     with mock.patch.object(matching_run, "_embed_article", embed_then_request):
-        article_match(article_id=article.pk)
+        outcome = article_match(article_id=article.pk)
     article.refresh_from_db()
     assert article.matching_status == MatchingStatus.PENDING
-    article_match(article_id=article.pk)
+    assert outcome is not None  # the returned article shows the newer request's state, as stored
+    assert (outcome.article.matching_status, outcome.article.matching_changed_at) == (
+        article.matching_status,
+        article.matching_changed_at,
+    )
+    outcome = article_match(article_id=article.pk)
     article.refresh_from_db()
     assert article.matching_status == MatchingStatus.DONE
+    assert outcome is not None
+    assert (outcome.article.matching_status, outcome.article.matching_changed_at) == (
+        article.matching_status,
+        article.matching_changed_at,
+    )
+
+
+def test_each_claim_of_an_article_stores_its_own_reading_in_one_write() -> None:
+    """The embeddings' write sets each claim's own facts and vector (not a neighbour's), one stamp."""
+    make_article([FELL])
+    article = make_article([UNRELATED, DROPPED], [OTHER_FIGURE, "Prices rose 3% in May."])
+    article_match(article_id=article.pk)
+    rows = list(Claim.objects.filter(article=article).order_by("sentence_index"))
+    spans = [SentenceSpan(index=c.sentence_index, start=c.start, end=c.end, text=c.text) for c in rows]
+    readings = read_claims(article.body, spans, list(range(len(rows))))
+    expected = embed_readings(readings)
+    assert len({claim.embedded_at for claim in rows}) == 1
+    assert rows[0].embedded_at is not None
+    for claim, reading, vector in zip(rows, readings, expected, strict=True):
+        assert claim.facts == dict(reading.facts)
+        assert claim.embedding is not None
+        assert np.allclose(matching.from_bytes(claim.embedding), vector, atol=1e-6)
 
 
 def test_scorecards_are_rebuilt_only_when_open_conflicts_change(
