@@ -17,10 +17,12 @@ runs it as the demo does (solo pool, one process); `--worker-concurrency 2` as d
 the systemd unit deploy it (prefork pool, two processes, each with its own model and vector index).
 
 `--corpus seeds` (the default) recombines the five seed reports' paragraphs, so every sentence comes back
-in many articles (each claim matches about seven others): the worst case for linking. `--corpus debates`
+in many articles (100 articles: 1,761 claims, 13,163 matches, about 15 per claim): the worst case for
+linking. `--corpus debates`
 cuts ClaimBuster's debate transcripts (`../shared/datasets/claimbuster/crowdsourced.csv`, CC BY 4.0; not
 shipped) into articles of consecutive sentences, so claims rarely repeat, as in a newsroom's feed; it is
-spoken English, not news prose, and it needs that file beside the checkout.
+spoken English, not news prose, and it needs that file (`$FACTCHECK_DATASETS_DIR`, else beside the
+checkout); its transcripts hold about 600 articles, so use it with `--articles` of 600 or fewer.
 """
 
 from __future__ import annotations
@@ -72,14 +74,16 @@ def build_articles(count: int, words: int = 600, seed: int = 7) -> list[str]:
     return articles
 
 
-DEBATES = ROOT.parent / "shared" / "datasets" / "claimbuster" / "crowdsourced.csv"
-
-
-def build_debate_articles(count: int, words: int = 600, path: Path = DEBATES) -> list[str]:
+def build_debate_articles(count: int, words: int = 600, path: Path | None = None) -> list[str]:
     """Articles of consecutive debate sentences: a title line, then paragraphs of four sentences up to
-    ~`words` words. Each sentence is used once, so claims repeat only where the debates repeat them."""
+    ~`words` words. Each sentence is used once, so claims repeat only where the debates repeat them: the
+    transcripts hold about 600 such articles. `path`: ClaimBuster's crowdsourced.csv in the datasets
+    folder (`$FACTCHECK_DATASETS_DIR`, else ../shared/datasets beside the checkout)."""
     import csv
 
+    from reviews.extraction.evaluation import default_datasets_dir
+
+    path = path or default_datasets_dir() / "claimbuster" / "crowdsourced.csv"
     if not path.is_file():
         raise SystemExit(f"--corpus debates needs {path} (the shared datasets beside the checkout)")
     with path.open(encoding="utf-8", newline="") as handle:
@@ -246,6 +250,8 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.worker_concurrency < 1:
+        parser.error("--worker-concurrency must be 1 (solo pool) or more (prefork)")
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     port = free_port()
