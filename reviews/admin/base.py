@@ -23,8 +23,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from reviews import workflow
-from reviews.admin.forms import attach_errors
-from reviews.exceptions import ApplicationError
+from reviews.admin.forms import ShowsServiceRefusal, attach_errors
+from reviews.exceptions import ApplicationError, ValidationFailed
 
 _M = TypeVar("_M", bound=Model)
 
@@ -124,6 +124,15 @@ class DeskAdminMixin(admin.ModelAdmin[_M]):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return DeskChangeList
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_desk_refusal", None)
+        if refusal is None:
+            return form
+        # The form shown again after a refused save (`desk_save_refused`) carries the refusal.
+        bases = (form,) if issubclass(form, ShowsServiceRefusal) else (ShowsServiceRefusal, form)
+        return type(form.__name__, bases, {"refusal": refusal})
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = DeskAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
@@ -162,8 +171,13 @@ class DeskAdminMixin(admin.ModelAdmin[_M]):
         form_url: str,
         extra_context: dict[str, Any] | None,
     ) -> HttpResponse:
-        """The service refused a change form's save and the admin's transaction rolled back: say why and
-        show the object as it now is (the list, for a new one)."""
+        """The service refused a change form's save and the admin's transaction rolled back. Invalid input
+        (`ValidationFailed`): the same form again, with what was typed and the service's messages on the
+        fields they name. Anything else (changed meanwhile, not allowed, ...): say why and show the object
+        as it now is (the list, for a new one)."""
+        if isinstance(error, ValidationFailed) and getattr(request, "_desk_refusal", None) is None:
+            request._desk_refusal = error  # type: ignore[attr-defined]
+            return self.changeform_view(request, object_id, form_url, extra_context)
         self.desk_refused(request, error)
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}"
         if object_id is None:

@@ -164,6 +164,25 @@ def attach_errors(
 # --------------------------------------------------------------------------------------------------
 
 
+class ShowsServiceRefusal(forms.BaseForm):
+    """A change form shown again after the service refused its save as invalid input
+    (`DeskAdminMixin.desk_save_refused` builds the subclass with `refusal` set): what was typed stays in the
+    form and the service's messages sit on the fields they name, the rest above the form."""
+
+    refusal: ClassVar[ApplicationError | None] = None
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if self.refusal is not None:
+            split = split_errors(self.refusal, list(self.fields))
+            for name, messages in split.fields.items():
+                for message in messages:
+                    self.add_error(name, message)
+            for message in split.general:
+                self.add_error(None, message)
+        return cleaned
+
+
 class ServiceValidatedModelForm(forms.ModelForm):
     """A ModelForm whose instance is filled in but not validated by Django: the service validates it."""
 
@@ -172,11 +191,7 @@ class ServiceValidatedModelForm(forms.ModelForm):
         self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
 
 
-class VerdictAdminForm(ServiceValidatedModelForm):
-    # Set by the admin on the class it builds for a request whose save the service refused: the form is
-    # shown again with the service's messages on the fields they name.
-    refusal: ClassVar[ApplicationError | None] = None
-
+class VerdictAdminForm(ShowsServiceRefusal, ServiceValidatedModelForm):
     summary = text_field(
         "Summary",
         max_length=rules.SUMMARY_MAX,
@@ -197,17 +212,6 @@ class VerdictAdminForm(ServiceValidatedModelForm):
             current = self.instance.rating if self.instance.pk and self.instance.rating_id else None
             # A plain select of the active ratings (no add/change links: the scale is edited on its own page).
             self.fields["rating"] = rating_field(current)
-
-    def clean(self) -> dict[str, Any] | None:
-        cleaned = super().clean()
-        if self.refusal is not None:
-            split = split_errors(self.refusal, list(self.fields))
-            for name, messages in split.fields.items():
-                for message in messages:
-                    self.add_error(name, message)
-            for message in split.general:
-                self.add_error(None, message)
-        return cleaned
 
     def verdict_input(self, citation_forms: Sequence[forms.BaseForm]) -> VerdictInput:
         return verdict_input_of_form(self.cleaned_data, citation_forms)

@@ -15,7 +15,7 @@ from reviews.admin.base import ServiceRefused, admin_link, fragment, shorten
 from reviews.admin.forms import CitationAdminForm, CitationAdminFormSet, VerdictAdminForm
 from reviews.admin.search import FullTextSearchMixin
 from reviews.admin.verdict_transitions import TRANSITION_PAGES, VerdictTransitionsMixin
-from reviews.exceptions import ApplicationError, ValidationFailed
+from reviews.exceptions import ApplicationError
 from reviews.models import PUBLISHED_LINEAGE, Citation, Verdict
 from reviews.selectors import claim_context
 from reviews.selectors_desk import (
@@ -190,11 +190,6 @@ class VerdictAdmin(FullTextSearchMixin[Verdict], VerdictTransitionsMixin):
             "retracted_at",
         )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_desk_refusal", None)
-        return type(form.__name__, (form,), {"refusal": refusal}) if refusal else form
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and roles.is_editor(request.user)
 
@@ -294,21 +289,6 @@ class VerdictAdmin(FullTextSearchMixin[Verdict], VerdictTransitionsMixin):
         return buttons
 
     # ---- saving through the services -----------------------------------------------------------
-
-    def desk_save_refused(
-        self,
-        request: HttpRequest,
-        error: ApplicationError,
-        object_id: str | None,
-        form_url: str,
-        extra_context: dict[str, Any] | None,
-    ) -> HttpResponse:
-        # Invalid input: show the same form again with the service's messages on the fields they name.
-        # Anything else (the verdict was published meanwhile, ...): say so and show it as it now is.
-        if not isinstance(error, ValidationFailed):
-            return super().desk_save_refused(request, error, object_id, form_url, extra_context)
-        request._desk_refusal = error  # type: ignore[attr-defined]
-        return self.changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Verdict, form: Any, change: bool) -> None:
         """Nothing is saved here: `save_related` hands the verdict and its citations to the service at once,

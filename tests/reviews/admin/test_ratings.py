@@ -108,3 +108,40 @@ def test_a_refused_edit_is_a_message_and_changes_nothing(
     assert (response.status_code, response["Location"]) == (302, url)
     assert messages_of(desk.get(url)) == ["Rating label 5 was changed meanwhile; reload it."]
     assert RatingLabel.objects.get(pk=label.pk).name == label.name
+
+
+def test_a_new_label_refused_as_invalid_is_shown_again_with_what_was_typed(desk: Client) -> None:
+    """The service refuses a name with an invisible bidirectional control: the add form comes back with
+    the editor's input and the reason next to the name, and nothing is created."""
+    typed = {
+        "name": "Sat\u202eire",
+        "slug": "satire",
+        "description": "Humour read as news.",
+        "order": "9",
+        "is_active": "on",
+        "rating_value": "3",
+        "best_rating": "5",
+        "worst_rating": "1",
+        "alternate_name": "Satire",
+    }
+    response = desk.post(reverse("admin:reviews_ratinglabel_add"), typed)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["name"]
+    assert "bidirectional" in " ".join(form.errors["name"])
+    assert (form.data["description"], form.data["alternate_name"]) == ("Humour read as news.", "Satire")
+    assert "Humour read as news." in response.content.decode()
+    assert not RatingLabel.objects.filter(slug="satire").exists()
+    assert not ReviewEvent.objects.filter(action=EventAction.RATING_LABEL_CREATED).exists()
+
+
+def test_an_edit_refused_as_invalid_is_shown_again_and_changes_nothing(desk: Client) -> None:
+    label = rating("misleading")
+    url = reverse("admin:reviews_ratinglabel_change", args=[label.pk])
+    data = form_as_shown(desk, url)
+    response = desk.post(url, {**data, "alternate_name": "Out of\u202e context"})
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "bidirectional" in " ".join(form.errors["alternate_name"])
+    assert form.data["alternate_name"] == "Out of\u202e context"
+    assert RatingLabel.objects.get(pk=label.pk).alternate_name == label.alternate_name
