@@ -10,8 +10,7 @@ from typing import cast
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Case, Field, Q, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.utils import timezone
 
 from reviews import matching
@@ -130,27 +129,10 @@ def _embed_article(article: Article) -> tuple[int, dict[int, Claim]]:
         claim.embedding = matching.to_bytes(vector)
         claim.embedded_at = now
     changed = [claim for _, claim in todo]
-    # One UPDATE, as bulk_update writes it, but `embedded_at` (one value for them all) is set plainly,
-    # not through a third CASE of a WHEN per claim: those WHENs are most of what the write costs in
-    # Python. A second UPDATE for it would write every row twice. A claim deleted meanwhile
-    # (re-extraction) is simply not updated.
-    Claim.objects.filter(pk__in=[claim.pk for claim in changed]).update(
-        facts=_by_claim(changed, "facts"),
-        embedding=_by_claim(changed, "embedding"),
-        embedded_at=now,
-    )
+    # One UPDATE for them all; a claim deleted meanwhile (re-extraction) is simply not updated.
+    Claim.objects.bulk_update(changed, ["facts", "embedding", "embedded_at"])
     claims_index_add(vectors={claim.pk: bytes(claim.embedding) for claim in changed if claim.embedding})
     return len(changed), own
-
-
-def _by_claim(claims: Sequence[Claim], name: str) -> Cast:
-    """Each claim's value of field `name`, by id: the CASE bulk_update writes, with the model's own field
-    (its encoder), cast to it (bulk_update casts only where the database needs it; a cast costs nothing
-    elsewhere)."""
-    field = Claim._meta.get_field(name)
-    assert isinstance(field, Field)  # a concrete column, not a relation
-    whens = [When(pk=claim.pk, then=Value(getattr(claim, name), output_field=field)) for claim in claims]
-    return Cast(Case(*whens, output_field=field), output_field=field)
 
 
 def _search(
