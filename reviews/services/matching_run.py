@@ -83,20 +83,12 @@ def article_match(*, article_id: int) -> MatchOutcome | None:
     with transaction.atomic():
         pairs, dropped = _link(article_id=article_id, stored=stored, found=found)
         conflicts, changed = _record_conflicts(pairs)
-        now = timezone.now()
-        marked = Article.objects.filter(pk=article_id, matching_changed_at=requested_at).update(
-            matching_status=MatchingStatus.DONE, matching_changed_at=now, matching_error=""
+        Article.objects.filter(pk=article_id, matching_changed_at=requested_at).update(
+            matching_status=MatchingStatus.DONE, matching_changed_at=timezone.now(), matching_error=""
         )
         _request_scorecards(article_ids=changed | dropped)
-    # The returned article shows its matching state: the one just written, or the newer request's.
-    if marked:
-        article.matching_status, article.matching_changed_at, article.matching_error = (
-            MatchingStatus.DONE,
-            now,
-            "",
-        )
-    else:
-        article.refresh_from_db(fields=["matching_status", "matching_changed_at", "matching_error"])
+    # The returned article shows its matching state as stored: this run's, or a newer request's.
+    article.refresh_from_db(fields=["matching_status", "matching_changed_at", "matching_error"])
     return MatchOutcome(article=article, embedded=embedded, matches=len(pairs), conflicts=conflicts)
 
 
