@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,17 +12,9 @@ from reviews.models import Article, ClaimConflict, EventAction, ReviewEvent, Sco
 from reviews.services.conflicts import conflict_resolve
 from reviews.services.matching_run import article_match
 from reviews.services.scorecards import _EnqueueBuild, scorecards_build
-from reviews.services.vector_index import claims_index_reset
 from tests.reviews.services.test_matching_run import FELL, OTHER_FIGURE, make_article
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index() -> Iterator[None]:
-    claims_index_reset()
-    yield
-    claims_index_reset()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_claims_index")]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from unittest import mock
@@ -39,7 +38,7 @@ from reviews.services.scorecards import _EnqueueBuild, scorecards_build
 from reviews.services.vector_index import claims_index_reset
 from tests.reviews.services.test_matching_run import DROPPED, FELL, OTHER_FIGURE, claim, make_article
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_claims_index")]
 
 # Two reports that both state the same figure: every sentence carries a number, so the scorer keeps them.
 REPORT_A = (
@@ -50,13 +49,6 @@ REPORT_B = (
     "Labour market\n\nUnemployment fell to 4.6% in March 2023, the lowest level in a decade, the "
     "statistics office said. Wages rose by 3% over the year.\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index() -> Iterator[None]:
-    claims_index_reset()
-    yield
-    claims_index_reset()
 
 
 def matched_pair() -> ClaimMatch:

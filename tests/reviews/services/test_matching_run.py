@@ -3,7 +3,6 @@ matching library (embedding model, facts, conflicts, vector index) on PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -30,19 +29,12 @@ from reviews.services.scorecards import _EnqueueBuild
 from reviews.services.vector_index import claims_index_reset
 from tests.factories import ArticleFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_claims_index")]
 
 FELL = "The unemployment rate fell to 4.1% in March, the lowest in a decade."
 DROPPED = "Unemployment dropped to 4.1 percent in March, its lowest level in ten years."
 OTHER_FIGURE = "Unemployment fell to 4.6% in March, the lowest level in a decade."
 UNRELATED = "The city council approved a new budget for the parks on Tuesday."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index() -> Iterator[None]:
-    claims_index_reset()
-    yield
-    claims_index_reset()
 
 
 def make_article(*paragraphs: list[str], checkworthy: bool = True) -> Article:

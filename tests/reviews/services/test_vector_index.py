@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -13,17 +12,10 @@ from django.utils import timezone
 
 from reviews import matching
 from reviews.models import Claim, ClaimStatus
-from reviews.services.vector_index import claims_index, claims_index_reset
+from reviews.services.vector_index import claims_index
 from tests.factories import ClaimFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index() -> Iterator[None]:
-    claims_index_reset()
-    yield
-    claims_index_reset()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_claims_index")]
 
 
 def embedded_elsewhere(*, at: dt.datetime, status: str = ClaimStatus.CLAIM) -> Claim:
