@@ -6,7 +6,7 @@ import os
 import platform
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +38,8 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {python}, {platform.system()}"
 
 
-def cpu_seconds(select: Callable[[int, str, int], bool]) -> float:
-    """User + system CPU seconds used so far by the live processes `select(pid, name, parent pid)` picks,
-    read from Linux /proc: what a server spent, which other load on a shared machine hardly moves."""
-    ticks = 0
+def _processes() -> Iterator[tuple[int, str, int, int]]:
+    """(pid, name, parent pid, CPU ticks used so far) of every live process, read from Linux /proc."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -50,9 +48,19 @@ def cpu_seconds(select: Callable[[int, str, int], bool]) -> float:
         name = text[text.index("(") + 1 : text.rindex(")")]
         # After the command: state, ppid, ..., utime and stime are the 12th and 13th fields.
         fields = text.rsplit(")", 1)[1].split()
-        if select(int(stat.parent.name), name, int(fields[1])):
-            ticks += int(fields[11]) + int(fields[12])
+        yield int(stat.parent.name), name, int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def cpu_seconds(select: Callable[[int, str, int], bool]) -> float:
+    """User + system CPU seconds used so far by the live processes `select(pid, name, parent pid)` picks,
+    read from Linux /proc: what a server spent, which other load on a shared machine hardly moves."""
+    ticks = sum(used for pid, name, ppid, used in _processes() if select(pid, name, ppid))
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def pids(select: Callable[[int, str, int], bool]) -> list[int]:
+    """The live processes `select(pid, name, parent pid)` picks."""
+    return [pid for pid, name, ppid, _ in _processes() if select(pid, name, ppid)]
 
 
 def fresh_database(name: str) -> str:

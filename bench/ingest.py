@@ -47,7 +47,7 @@ import resource
 import tempfile
 import time
 
-from bench.common import ROOT, cpu_seconds, fresh_database, machine, migrate, setup_django
+from bench.common import ROOT, cpu_seconds, fresh_database, machine, migrate, pids, setup_django
 from bench.scorecards import free_port, start_redis, start_worker, stop
 
 
@@ -116,19 +116,6 @@ def worker_peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _worker_processes(pid: int) -> list[int]:
-    """The worker's process and its pool's children (none with the solo pool)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return [pid, *children]
-
-
 def _own_cpu() -> float:
     """CPU seconds of this process and of its children that have exited."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -177,12 +164,11 @@ def run(
             concurrency=worker_concurrency,
         )
 
-    def worker_cpu_now() -> float:  # the worker's process and its pool's children
-        assert worker is not None
-        return cpu_seconds(lambda pid, _name, ppid: worker.pid in (pid, ppid))
+    def in_worker(pid: int, _name: str, ppid: int) -> bool:  # its process and its pool's children
+        return worker is not None and worker.pid in (pid, ppid)
 
     try:
-        worker_cpu = worker_cpu_now() if worker else 0.0
+        worker_cpu = cpu_seconds(in_worker)
         cpu_before = _own_cpu()
         started = time.perf_counter()
         with open(os.devnull, "w") as quiet:
@@ -195,13 +181,8 @@ def run(
                     raise RuntimeError("the matching worker exited")
                 time.sleep(0.1)
         elapsed = time.perf_counter() - started
-        worker_rss = (
-            max(worker_peak_rss_mb(pid) for pid in _worker_processes(worker.pid))
-            if worker is not None
-            else None
-        )
-        if worker is not None:
-            worker_cpu = worker_cpu_now() - worker_cpu
+        worker_rss = max(map(worker_peak_rss_mb, pids(in_worker))) if worker is not None else None
+        worker_cpu = cpu_seconds(in_worker) - worker_cpu
     finally:
         if worker is not None:
             stop([worker])
